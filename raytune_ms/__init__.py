@@ -1,0 +1,50 @@
+"""raytune_ms: a Ray-native tensor-program auto-tuner with the API of MetaSchedule.
+
+Heavy modules (ray, pyarrow, xgboost) load on first use: `import raytune_ms` stays fast.
+"""
+
+import importlib
+
+_EXPORTS = {
+    "tir": "raytune_ms.tir",
+    "te": "raytune_ms.te",
+    "workloads": "raytune_ms.workloads",
+    "schedule": "raytune_ms.schedule",
+    "Schedule": "raytune_ms.schedule:Schedule",
+    "Trace": "raytune_ms.schedule:Trace",
+    "Target": "raytune_ms.target:Target",
+    "build": "raytune_ms.codegen.build:build",
+    "ArgInfo": "raytune_ms.arg_info:ArgInfo",
+    "TensorInfo": "raytune_ms.arg_info:TensorInfo",
+    "Database": "raytune_ms.database:Database",
+    "Workload": "raytune_ms.database:Workload",
+    "TuningRecord": "raytune_ms.database:TuningRecord",
+    "Builder": "raytune_ms.builder:Builder",
+    "Runner": "raytune_ms.runner:Runner",
+    "CostModel": "raytune_ms.cost_model:CostModel",
+    "SearchStrategy": "raytune_ms.search_strategy:SearchStrategy",
+    "SpaceGenerator": "raytune_ms.space_generator:SpaceGenerator",
+    "TaskScheduler": "raytune_ms.task_scheduler:TaskScheduler",
+    "MeasureCallback": "raytune_ms.measure_callback:MeasureCallback",
+    "MeasureCandidate": "raytune_ms.measure_candidate:MeasureCandidate",
+    "TuneContext": "raytune_ms.tune_context:TuneContext",
+    "Profiler": "raytune_ms.profiler:Profiler",
+    "tune_tir": "raytune_ms.tune:tune_tir",
+    "tune_tasks": "raytune_ms.tune:tune_tasks",
+    "compile_tir": "raytune_ms.tir_integration:compile_tir",
+    "derived_object": "raytune_ms.utils:derived_object",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'raytune_ms' has no attribute {name!r}")
+    module, _, attr = target.partition(":")
+    value = importlib.import_module(module)
+    if attr:
+        value = getattr(value, attr)
+    globals()[name] = value
+    return value

@@ -1,0 +1,107 @@
+"""Several writers on one parquet store at once (processes, Ray tasks), and compaction while a
+writer runs: every record committed is read back exactly once."""
+
+import multiprocessing as mp
+import os
+
+import pytest
+
+from raytune_ms import te
+from raytune_ms.database import TuningRecord
+from raytune_ms.database.parquet_database import ParquetDatabase
+
+
+def _func():
+    a = te.placeholder((16,), name="A")
+    return te.create_prim_func([a, te.compute((16,), lambda i: a[i] * 3.0, name="B")])
+
+
+def write_records(path, writer, count, flush_every):
+    """Commit `count` records tagged (writer, i); run in another process."""
+    db = ParquetDatabase(path, flush_every=flush_every)
+    wl = db.commit_workload(_func())
+    for i in range(count):
+        db.commit_tuning_record(TuningRecord([[], []], wl, [1.0 + i], None, task_name=f"w{writer}", node=str(i)))
+    db.close()
+    return count
+
+
+def _tags(path):
+    return [(r.task_name, r.node) for r in ParquetDatabase(path).get_all_tuning_records()]
+
+
+def _expected(writers, count):
+    return sorted((f"w{w}", str(i)) for w in range(writers) for i in range(count))
+
+
+def test_concurrent_process_writers(tmp_path):
+    path = str(tmp_path / "db")
+    writers, count = 4, 60
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(writers) as pool:
+        args = [(path, w, count, 1 + w * 3) for w in range(writers)]  # flush every 1, 4, 7, 10
+        assert pool.starmap(write_records, args) == [count] * writers
+    assert sorted(_tags(path)) == _expected(writers, count)
+    workloads = ParquetDatabase(path).workloads()
+    assert len(workloads) == 1  # every writer committed it; readers merge the copies
+
+
+def compact_until(path, stop_file):
+    """Compact in a loop until `stop_file` exists; run in another process."""
+    db = ParquetDatabase(path)
+    while not os.path.exists(stop_file):
+        db.compact()
+
+
+def test_compaction_while_a_writer_runs(tmp_path):
+    """Two compactors (this process and another) race with a writer and with each other."""
+    path = str(tmp_path / "db")
+    stop_file = str(tmp_path / "stop")
+    count = 300
+    ctx = mp.get_context("spawn")
+    writer = ctx.Process(target=write_records, args=(path, 0, count, 2))
+    other = ctx.Process(target=compact_until, args=(path, stop_file))
+    other.start()
+    writer.start()
+    compactor = ParquetDatabase(path)
+    reader = ParquetDatabase(path)
+    seen = []
+    while writer.is_alive():
+        compactor.compact()
+        seen.append(len(reader))  # a reader racing with the deletions must not fail or double count
+    writer.join()
+    open(stop_file, "w").close()
+    other.join()
+    assert writer.exitcode == 0 and other.exitcode == 0
+    assert any(0 < n < count for n in seen), "the compactions did not overlap the writes"
+    assert seen == sorted(seen)
+    assert sorted(_tags(path)) == _expected(1, count)
+    assert sorted((r.task_name, r.node) for r in reader.get_all_tuning_records()) == _expected(1, count)
+    compactor.compact()
+    assert len(os.listdir(os.path.join(path, "records"))) == 1
+    assert sorted(_tags(path)) == _expected(1, count)
+
+
+@pytest.mark.slow
+def test_concurrent_ray_task_writers(tmp_path):
+    ray = pytest.importorskip("ray")
+    path = str(tmp_path / "db")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        db = ParquetDatabase(path)  # shipped to the tasks by pickle: each reopens as a new writer
+
+        @ray.remote
+        def write(db, writer, count):
+            from raytune_ms import te  # the task must not need this test module on the worker
+
+            a = te.placeholder((16,), name="A")
+            wl = db.commit_workload(te.create_prim_func([a, te.compute((16,), lambda i: a[i] * 3.0, name="B")]))
+            for i in range(count):
+                db.commit_tuning_record(TuningRecord([[], []], wl, [1.0], task_name=f"w{writer}", node=str(i)))
+            db.close()
+            return count
+
+        assert ray.get([write.remote(db, w, 40) for w in range(4)]) == [40] * 4
+    finally:
+        ray.shutdown()
+    assert sorted(_tags(path)) == _expected(4, 40)

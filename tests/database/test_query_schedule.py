@@ -1,0 +1,84 @@
+"""Queries that replay a stored trace: schedule, IR module, measure candidate; and the
+schedule-function database."""
+
+import pytest
+
+from raytune_ms import tir
+from raytune_ms.arg_info import ArgInfo
+from raytune_ms.database import Database, OrderedUnionDatabase, ScheduleFnDatabase, TuningRecord
+from raytune_ms.schedule import Schedule
+
+
+def _tiled(func, seed=3):
+    sch = Schedule(func, seed=seed)
+    i, j = sch.get_loops(sch.get_block("B"))
+    j0, j1 = sch.split(j, sch.sample_perfect_tile(j, 2))
+    sch.vectorize(j1)
+    sch.parallel(i)
+    return sch
+
+
+def _open(kind, tmp_path):
+    if kind == "json":
+        return Database.create("json", work_dir=str(tmp_path / "json"))
+    if kind == "parquet":
+        return Database.create("parquet", str(tmp_path / "pq"))
+    return Database.create(kind)
+
+
+@pytest.mark.parametrize("kind", ["memory", "json", "parquet"])
+def test_stored_trace_replays(kind, tmp_path, make_func):
+    func = make_func(n=16)
+    sch = _tiled(func)
+    db = _open(kind, tmp_path)
+    wl = db.commit_workload(func)
+    db.commit_tuning_record(TuningRecord(sch.trace, wl, [1e-3], None, ArgInfo.from_prim_func(func)))
+    db.commit_tuning_record(TuningRecord(_tiled(func, seed=5).trace, wl, [2e-3], None, None))
+    if kind != "memory":
+        db = _open(kind, tmp_path)  # read back from disk
+    fresh = make_func(n=16)  # equal only structurally to what was committed
+    got = db.query(fresh, None)
+    tir.assert_structural_equal(got.mod, sch.mod)
+    assert got.trace.as_json() == sch.trace.as_json()
+    tir.assert_structural_equal(db.query(fresh, None, kind="ir_module"), sch.mod)
+    assert db.query(make_func(n=8), None) is None
+    cand = db.query(fresh, None, kind="record").as_measure_candidate()
+    tir.assert_structural_equal(cand.sch.mod, sch.mod)
+    assert cand.args_info == ArgInfo.from_prim_func(func)
+
+
+def test_schedule_fn_database(make_func):
+    func = make_func(n=16)
+
+    def schedule(sch):
+        if sch.mod["main"].params[0].shape != (16, 16):
+            return False
+        sch.parallel(sch.get_loops(sch.get_block("B"))[0])
+        return True
+
+    db = Database.create(schedule)
+    assert isinstance(db, ScheduleFnDatabase)
+    sch = db.query_schedule(func, None)
+    assert sch.trace.as_json()[0][-1][0] == "Parallel"
+    assert db.query_schedule(make_func(n=8), None) is None
+    rec = db.query_tuning_record(func, None)
+    assert rec.run_secs is None and rec.workload.shash == tir.structural_hash(tir.IRModule.from_any(func))
+    tir.assert_structural_equal(db.query(func, None, kind="ir_module"), sch.mod)
+    db.commit_tuning_record(rec)
+    assert len(db) == 0 and db.get_all_tuning_records() == [] and not db.has_workload(func)
+
+
+def test_schedule_fn_returning_none_counts_as_applied(make_func):
+    db = ScheduleFnDatabase(lambda sch: sch.parallel(sch.get_loops(sch.get_block("B"))[0]))
+    assert db.query_schedule(make_func(), None) is not None
+
+
+def test_hand_schedule_overrides_tuned_records_in_ordered_union(make_func):
+    func = make_func(n=16)
+    tuned = Database.create("memory")
+    tuned.commit_tuning_record(TuningRecord(_tiled(func).trace, tuned.commit_workload(func), [1e-3]))
+    hand = ScheduleFnDatabase(lambda sch: True)
+    sch = OrderedUnionDatabase(hand, tuned).query_schedule(func, None)
+    assert len(sch.trace) == 0  # the hand-written (empty) schedule won
+    sch = OrderedUnionDatabase(tuned, hand).query_schedule(func, None)
+    assert len(sch.trace) > 0
