@@ -1,0 +1,4 @@
+"""The standard tuning op suite as PrimFuncs, with numpy references and FLOP counts."""
+
+from .suite import SIZES, SUITE, config, get, names
+from .workload import Workload
