@@ -1,0 +1,96 @@
+"""Buffer compaction: an allocated buffer shrinks to the box its accesses touch in one
+execution of its allocation scope, and its indices shift by the box's start.
+
+A `local` cache tile written under compute_at keeps the shape of the whole tensor in the IR;
+placed inside the tile loops and compacted, it becomes e.g. an 8x32 array that gcc keeps in
+vector registers. Padded buffers (explicit strides from storage_align) keep their layout.
+"""
+
+from __future__ import annotations
+
+from ..tir import (
+    Buffer, BufferLoad, BufferStore, For, IfThenElse, Range, SeqStmt, collect, seq, sub, transform,
+)
+from ..tir.analysis import RegionError, relax_range, union_boxes
+from ..tir.arith import simplify
+from .lower import Allocate
+
+
+def _inner_ranges(body) -> dict:
+    return {f.loop_var: Range(f.min, f.extent) for f in collect(body, For)}
+
+
+def _box(alloc: Allocate, outer: dict):
+    """Per dimension (min expr, extent) of the accessed region, or None if unknown."""
+    b = alloc.buffer
+    inner = _inner_ranges(alloc.body)
+    everything = dict(outer)
+    everything.update(inner)
+    boxes = []
+    for n in collect(alloc.body, BufferLoad) + collect(alloc.body, BufferStore):
+        if n.buffer is not b:
+            continue
+        try:
+            boxes.append([relax_range(Range(i, 1), inner, everything) for i in n.indices])
+        except RegionError:
+            return None
+    if not boxes:
+        return None
+    try:
+        return union_boxes(boxes, everything)
+    except RegionError:
+        return None
+
+
+def _compact_one(alloc: Allocate, outer: dict) -> Allocate:
+    b = alloc.buffer
+    if b.strides:
+        return alloc
+    box = _box(alloc, outer)
+    if box is None:
+        return alloc
+    mins, shape, changed = [], [], False
+    for (lo, ext), full in zip(box, b.shape):
+        if ext >= full or ext <= 0:
+            mins.append(None)
+            shape.append(full)
+        else:
+            mins.append(lo)
+            shape.append(ext)
+            changed = True
+    if not changed:
+        return alloc
+    nb = Buffer(b.name, shape, b.dtype, b.scope)
+    ranges = dict(outer)
+    ranges.update(_inner_ranges(alloc.body))
+
+    def shift(indices):
+        return [i if m is None else simplify(sub(i, m), ranges) for i, m in zip(indices, mins)]
+
+    def post(n):
+        if isinstance(n, BufferLoad) and n.buffer is b:
+            return BufferLoad(nb, shift(n.indices))
+        if isinstance(n, BufferStore) and n.buffer is b:
+            return BufferStore(nb, n.value, shift(n.indices))
+        return None
+
+    return Allocate(nb, transform(alloc.body, post=post))
+
+
+def compact_buffers(stmt, outer: dict | None = None):
+    """Compact every Allocate in `stmt` (outermost first, so inner boxes see shifted indices)."""
+    outer = dict(outer or {})
+    if isinstance(stmt, Allocate):
+        stmt = _compact_one(stmt, outer)
+        return Allocate(stmt.buffer, compact_buffers(stmt.body, outer))
+    if isinstance(stmt, For):
+        inner = dict(outer)
+        inner[stmt.loop_var] = Range(stmt.min, stmt.extent)
+        body = compact_buffers(stmt.body, inner)
+        return stmt.replace(body=body) if body is not stmt.body else stmt
+    if isinstance(stmt, SeqStmt):
+        return seq(*[compact_buffers(x, outer) for x in stmt.seq])
+    if isinstance(stmt, IfThenElse):
+        other = None if stmt.else_case is None else compact_buffers(stmt.else_case, outer)
+        return IfThenElse(stmt.condition, compact_buffers(stmt.then_case, outer), other)
+    return stmt

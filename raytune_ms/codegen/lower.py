@@ -1,0 +1,293 @@
+"""Lowering a PrimFunc to a loop program that C can express directly.
+
+- Blocks disappear: their iterators are replaced by the iter values, the realize predicate
+  becomes an `if`, and a reduction `init` runs under `if (every reduce iter value is at its
+  domain minimum)` (unconditionally for a block without reduce iterators).
+- Every buffer a block allocates is placed at the innermost loop body that encloses all its
+  accesses (never inside a vectorized loop), so a cache tile under compute_at is allocated per
+  tile. Accesses of a reduction block to the buffers it writes count at the loop just outside
+  its reduction loops: the accumulator must live across them.
+- `pragma_auto_unroll_max_step` loop annotations (as the unroll postprocessor writes them) turn
+  small serial loops below the annotated loop into unrolled loops.
+
+The result is a `LoweredFunc` whose body holds only For, SeqStmt, IfThenElse, BufferStore,
+Evaluate and `Allocate` statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..tir import (
+    Block, BlockRealize, Buffer, BufferLoad, BufferStore, Evaluate, For, IfThenElse, PrimFunc,
+    SeqStmt, Stmt, all_of, collect, eq, seq, substitute,
+)
+from ..tir.analysis import is_true, used_vars
+from ..tir.expr import IntImm
+
+
+class Allocate(Stmt):
+    """`buffer` exists (uninitialised) while `body` runs."""
+
+    __slots__ = ("buffer", "body")
+    _fields = ("buffer", "body")
+
+    def __init__(self, buffer, body):
+        self.buffer = buffer
+        self.body = body
+
+    def __repr__(self):
+        return f"Allocate({self.buffer.name}, {self.buffer.shape}, {self.buffer.scope})"
+
+
+class _AllocScope(Stmt):
+    """Placeholder for a block's alloc_buffers until their position is decided."""
+
+    __slots__ = ("buffers", "body")
+    _fields = ("buffers", "body")
+
+    def __init__(self, buffers, body):
+        self.buffers = tuple(buffers)
+        self.body = body
+
+    def __repr__(self):
+        return f"_AllocScope({[b.name for b in self.buffers]})"
+
+
+@dataclass
+class LoweredFunc:
+    name: str
+    params: tuple
+    body: Stmt
+
+
+class LoweringError(ValueError):
+    """The program cannot be lowered (the message names the buffer or block)."""
+
+
+def _direct_stores(block: Block) -> set:
+    """ids of buffers stored by the block itself (not by blocks nested in it)."""
+    out = set()
+
+    def fn(n):
+        if isinstance(n, BlockRealize):
+            return False
+        if isinstance(n, BufferStore):
+            out.add(id(n.buffer))
+        return None
+
+    from ..tir import pre_order_visit
+
+    for part in (block.body, block.init):
+        if part is not None:
+            pre_order_visit(part, fn)
+    return out
+
+
+class _BlockLowerer:
+    def __init__(self):
+        self.accesses: dict = {}  # id(buffer) -> list of loop-var paths
+        self.kinds: dict = {}  # id(loop var) -> For kind
+        self.ctx = (frozenset(), None)  # (buffers written by the current block, their path)
+
+    def record(self, buffer, path):
+        written, short = self.ctx
+        self.accesses.setdefault(id(buffer), []).append(short if id(buffer) in written else path)
+
+    def record_expr(self, e, path):
+        for load in collect(e, BufferLoad):
+            self.record(load.buffer, path)
+
+    def visit(self, s, env, path):
+        if isinstance(s, BlockRealize):
+            return self.block(s, env, path)
+        if isinstance(s, Block):
+            return self.block(BlockRealize([iv.var for iv in s.iter_vars], None, s), env, path)
+        if isinstance(s, For):
+            self.kinds[id(s.loop_var)] = s.kind
+            body = self.visit(s.body, env, path + (s.loop_var,))
+            return s.replace(min=substitute(s.min, env), extent=substitute(s.extent, env), body=body)
+        if isinstance(s, SeqStmt):
+            return seq(*[self.visit(x, env, path) for x in s.seq])
+        if isinstance(s, BufferStore):
+            s = substitute(s, env)
+            self.record(s.buffer, path)
+            self.record_expr(s.value, path)
+            for i in s.indices:
+                self.record_expr(i, path)
+            return s
+        if isinstance(s, IfThenElse):
+            cond = substitute(s.condition, env)
+            self.record_expr(cond, path)
+            then = self.visit(s.then_case, env, path)
+            other = None if s.else_case is None else self.visit(s.else_case, env, path)
+            return IfThenElse(cond, then, other)
+        if isinstance(s, Evaluate):
+            s = substitute(s, env)
+            self.record_expr(s.value, path)
+            return s
+        raise LoweringError(f"cannot lower statement of type {type(s).__name__}")
+
+    def block(self, realize: BlockRealize, env, path):
+        block = realize.block
+        values = [substitute(v, env) for v in realize.iter_values]
+        inner_env = dict(env)
+        for iv, v in zip(block.iter_vars, values):
+            inner_env[iv.var] = v
+        predicate = substitute(realize.predicate, env)
+        self.record_expr(predicate, path)
+        reduce_pairs = [(iv, v) for iv, v in zip(block.iter_vars, values) if iv.kind == "reduce"]
+        reduce_vars = set()
+        for _, v in reduce_pairs:
+            reduce_vars |= used_vars(v)
+        short = path
+        for i, lv in enumerate(path):
+            if id(lv) in reduce_vars:
+                short = path[:i]
+                break
+        saved = self.ctx
+        self.ctx = (frozenset(_direct_stores(block)), short)
+        parts = []
+        if block.init is not None:
+            init = self.visit(block.init, inner_env, path)
+            guard = all_of(*[eq(v, substitute(iv.dom.min, env)) for iv, v in reduce_pairs])
+            parts.append(init if is_true(guard) else IfThenElse(guard, init))
+        parts.append(self.visit(block.body, inner_env, path))
+        self.ctx = saved
+        out = seq(*parts)
+        if block.alloc_buffers:
+            out = _AllocScope(block.alloc_buffers, out)
+        if not is_true(predicate):
+            out = IfThenElse(predicate, out)
+        return out
+
+
+def _common_prefix(paths):
+    first = paths[0]
+    n = len(first)
+    for p in paths[1:]:
+        m = 0
+        while m < min(n, len(p)) and p[m] is first[m]:
+            m += 1
+        n = m
+    return first[:n]
+
+
+def _place(s, lw: _BlockLowerer, path, pending):
+    """Replace _AllocScope placeholders by Allocate nodes at each buffer's position."""
+    if isinstance(s, _AllocScope):
+        here = []
+        for b in s.buffers:
+            paths = lw.accesses.get(id(b))
+            if not paths:
+                continue  # never accessed: nothing to allocate
+            lca = _common_prefix(paths)
+            if len(lca) < len(path) or any(a is not b_ for a, b_ in zip(lca, path)):
+                lca = path
+            while len(lca) > len(path) and lw.kinds.get(id(lca[-1])) == "vectorized":
+                lca = lca[:-1]
+            if len(lca) == len(path):
+                here.append(b)
+            else:
+                pending.setdefault(id(lca[-1]), []).append(b)
+        body = _place(s.body, lw, path, pending)
+        for b in reversed(here):
+            body = Allocate(b, body)
+        return body
+    if isinstance(s, For):
+        body = _place(s.body, lw, path + (s.loop_var,), pending)
+        for b in reversed(pending.pop(id(s.loop_var), [])):
+            body = Allocate(b, body)
+        return s.replace(body=body) if body is not s.body else s
+    if isinstance(s, SeqStmt):
+        return seq(*[_place(x, lw, path, pending) for x in s.seq])
+    if isinstance(s, IfThenElse):
+        then = _place(s.then_case, lw, path, pending)
+        other = None if s.else_case is None else _place(s.else_case, lw, path, pending)
+        return IfThenElse(s.condition, then, other)
+    return s
+
+
+# ---------------------------------------------------------------------------- auto unroll
+
+UNROLL_STEP_KEY = "pragma_auto_unroll_max_step"
+UNROLL_EXPLICIT_KEY = "pragma_unroll_explicit"
+IMPLICIT_UNROLL = "rt.unroll_implicit"  # on an unrolled loop: a #pragma, not a copy per value
+
+
+def _steps(s) -> float:
+    """Leaf statements executed by `s` (inf for loops of unknown extent)."""
+    if isinstance(s, For):
+        ext = s.extent.value if isinstance(s.extent, IntImm) else None
+        return float("inf") if ext is None else ext * _steps(s.body)
+    if isinstance(s, SeqStmt):
+        return sum(_steps(x) for x in s.seq)
+    if isinstance(s, IfThenElse):
+        return _steps(s.then_case) + (0 if s.else_case is None else _steps(s.else_case))
+    if isinstance(s, Allocate):
+        return _steps(s.body)
+    return 1
+
+
+def _auto_unroll(s, max_step=0, explicit=True):
+    if isinstance(s, For):
+        step = s.annotation(UNROLL_STEP_KEY)
+        if step is not None:
+            max_step = int(step)
+            explicit = bool(int(s.annotation(UNROLL_EXPLICIT_KEY, 1)))
+        body = _auto_unroll(s.body, max_step, explicit)
+        out = s.replace(body=body) if body is not s.body else s
+        if max_step > 0 and out.kind == "serial" and _steps(out) <= max_step:
+            ann = dict(out.annotations)
+            if not explicit:
+                ann[IMPLICIT_UNROLL] = 1
+            out = out.replace(kind="unrolled", annotations=tuple(sorted(ann.items())))
+        return out
+    if isinstance(s, SeqStmt):
+        return seq(*[_auto_unroll(x, max_step, explicit) for x in s.seq])
+    if isinstance(s, IfThenElse):
+        other = None if s.else_case is None else _auto_unroll(s.else_case, max_step, explicit)
+        return IfThenElse(s.condition, _auto_unroll(s.then_case, max_step, explicit), other)
+    if isinstance(s, Allocate):
+        return Allocate(s.buffer, _auto_unroll(s.body, max_step, explicit))
+    return s
+
+
+# ---------------------------------------------------------------------------- entry
+
+
+def _check_buffers(func: PrimFunc, body) -> None:
+    known = {id(b) for b in func.params}
+    for a in collect(body, Allocate):
+        known.add(id(a.buffer))
+    for n in collect(body, BufferLoad) + collect(body, BufferStore):
+        if id(n.buffer) not in known:
+            raise LoweringError(
+                f"function {func.name!r}: buffer {n.buffer.name!r} is accessed but is neither a "
+                "parameter nor allocated by an enclosing block")
+
+
+def lower_blocks(func: PrimFunc) -> LoweredFunc:
+    """Blocks to loops and allocation placement (see the module docstring)."""
+    for p in func.params:
+        if not isinstance(p, Buffer):
+            raise LoweringError(f"function {func.name!r}: parameter {p!r} is not a Buffer")
+        if p.strides and p.strides != _dense(p.shape):
+            raise LoweringError(
+                f"function {func.name!r}: parameter {p.name!r} has padded strides {p.strides}; "
+                "parameters must be dense row-major arrays")
+    lw = _BlockLowerer()
+    body = lw.visit(func.body, {}, ())
+    pending: dict = {}
+    body = _place(body, lw, (), pending)
+    body = _auto_unroll(body)
+    _check_buffers(func, body)
+    return LoweredFunc(func.name, func.params, body)
+
+
+def _dense(shape):
+    out, acc = [], 1
+    for s in reversed(shape):
+        out.append(acc)
+        acc *= s
+    return tuple(reversed(out))

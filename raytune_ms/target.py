@@ -1,0 +1,307 @@
+"""Target: what a program is compiled for, as a canonical string that keys tuning records.
+
+A CPU target ("llvm" or "c": both are compiled to C by gcc) has an `mcpu` (a gcc -march name),
+a core count and a SIMD width in bytes; options left out are filled from the host, once.
+`str(target)` spells every option, so a target means the same on every node, and the compile
+flags are a function of the target alone: a builder on one machine serves a runner on another.
+"cuda" targets (arch sm_XX) are parsed so records and rules can name them; they are not built
+here yet.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+
+CPU_KINDS = ("llvm", "c")
+KINDS = CPU_KINDS + ("cuda",)
+
+# option spelling in strings -> attribute, per kind family
+_CPU_OPTIONS = {"mcpu": "mcpu", "num-cores": "num_cores", "vector-bytes": "vector_bytes"}
+_CUDA_OPTIONS = {
+    "arch": "arch", "max-threads-per-block": "max_threads_per_block",
+    "max-shared-memory-per-block": "max_shared_memory_per_block",
+    "thread-warp-size": "thread_warp_size",
+}
+_CUDA_DEFAULTS = {"arch": "sm_80", "max_threads_per_block": 1024,
+                  "max_shared_memory_per_block": 49152, "thread_warp_size": 32}
+VECTOR_BYTES = (16, 32, 64)
+
+_AVX512 = {
+    "skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake-client",
+    "icelake-server", "tigerlake", "rocketlake", "sapphirerapids", "emeraldrapids",
+    "graniterapids", "graniterapids-d", "diamondrapids", "knl", "knm", "znver4", "znver5",
+    "x86-64-v4",
+}
+_AVX = {
+    "haswell", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake", "arrowlake",
+    "arrowlake-s", "lunarlake", "pantherlake", "gracemont", "sierraforest", "grandridge",
+    "clearwaterforest", "znver1", "znver2", "znver3", "x86-64-v3", "core-avx2", "bdver1",
+    "bdver2", "bdver3", "bdver4", "btver2", "sandybridge", "ivybridge", "corei7-avx", "core-avx-i",
+}
+# CPU names newer than gcc 12 knows, spelled as flags gcc 12 accepts (a static table, so the
+# flags stay a function of the target, not of the compiler found on the build host)
+_GCC_COMPAT = {
+    "znver4": ["-march=x86-64-v4", "-mtune=znver3"],
+    "znver5": ["-march=x86-64-v4", "-mtune=znver3"],
+    "emeraldrapids": ["-march=sapphirerapids"],
+    "graniterapids": ["-march=sapphirerapids"],
+    "graniterapids-d": ["-march=sapphirerapids"],
+    "diamondrapids": ["-march=sapphirerapids"],
+    "raptorlake": ["-march=alderlake"],
+    "meteorlake": ["-march=alderlake"],
+    "arrowlake": ["-march=alderlake"],
+    "arrowlake-s": ["-march=alderlake"],
+    "lunarlake": ["-march=alderlake"],
+    "pantherlake": ["-march=alderlake"],
+    "gracemont": ["-march=alderlake"],
+    "sierraforest": ["-march=alderlake"],
+    "grandridge": ["-march=alderlake"],
+    "clearwaterforest": ["-march=alderlake"],
+}
+_MCPU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+_ARCH_RE = re.compile(r"^sm_[0-9]+[a-z]?$")
+
+
+# ---------------------------------------------------------------------------- host facts
+
+
+def _cpuinfo() -> dict:
+    """First-processor fields of /proc/cpuinfo (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+    except OSError:
+        return {}
+    out = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _host_flags() -> frozenset:
+    return frozenset(_cpuinfo().get("flags", "").split())
+
+
+def _gcc_native_march() -> str | None:
+    try:
+        out = subprocess.run(
+            ["gcc", "-march=native", "-Q", "--help=target"], capture_output=True, text=True,
+            timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"^\s*-march=\s+(\S+)", out, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+@functools.lru_cache(maxsize=1)
+def host_mcpu() -> str:
+    """The host CPU as a -march name: AMD Zen generations from the CPU family (gcc 12 calls a
+    Zen 4 "znver3", losing AVX-512), else gcc's -march=native answer, checked against the
+    /proc/cpuinfo flags; x86-64-v2/v3/v4 when nothing better is known."""
+    info, flags = _cpuinfo(), _host_flags()
+    level = ("x86-64-v4" if "avx512f" in flags else "x86-64-v3" if "avx2" in flags
+             else "x86-64-v2" if "sse4_2" in flags else "x86-64")
+    if info.get("vendor_id") == "AuthenticAMD":
+        family = int(info.get("cpu family", "0") or 0)
+        if family == 26:
+            return "znver5"
+        if family == 25:
+            return "znver4" if "avx512f" in flags else "znver3"
+        if family == 23:
+            return "znver2" if int(info.get("model", "0") or 0) >= 0x30 else "znver1"
+    name = _gcc_native_march()
+    if name is None or name in ("x86-64", "native") or not _MCPU_RE.match(name):
+        return level
+    if "avx512f" in flags and name not in _AVX512:
+        return "x86-64-v4"
+    return name
+
+
+@functools.lru_cache(maxsize=1)
+def host_num_cores() -> int:
+    """Physical cores this process may run on (hyperthread siblings counted once)."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count() or 1
+    cores, phys = set(), None
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "physical id":
+                    phys = value.strip()
+                elif key == "core id":
+                    cores.add((phys, value.strip()))
+    except OSError:
+        pass
+    return max(1, min(usable, len(cores)) if cores else usable)
+
+
+def _vector_bytes_of(mcpu: str) -> int:
+    if mcpu == host_mcpu():
+        flags = _host_flags()
+        return 64 if "avx512f" in flags else 32 if "avx2" in flags or "avx" in flags else 16
+    return 64 if mcpu in _AVX512 else 32 if mcpu in _AVX else 16
+
+
+# ---------------------------------------------------------------------------- Target
+
+
+def _parse_int(kind, option, text):
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"target {kind!r}: option {option!r} needs an integer, got {text!r}") from None
+    if value <= 0:
+        raise ValueError(f"target {kind!r}: option {option!r} must be positive, got {value}")
+    return value
+
+
+class Target:
+    """A compilation target; see the module docstring. Equal targets have equal strings."""
+
+    __slots__ = ("kind", "mcpu", "num_cores", "vector_bytes", "arch", "max_threads_per_block",
+                 "max_shared_memory_per_block", "thread_warp_size")
+
+    def __init__(self, spec="llvm"):
+        if isinstance(spec, Target):
+            spec = spec.to_json()
+        if isinstance(spec, str):
+            kind, options = self._parse_string(spec)
+        elif isinstance(spec, dict):
+            options = dict(spec)
+            kind = options.pop("kind", None)
+            if kind is None:
+                raise ValueError(f"target dict needs a 'kind' field, got {sorted(spec)}")
+        else:
+            raise TypeError(f"a target is a string, dict or Target, got {type(spec).__name__}")
+        if kind not in KINDS:
+            raise ValueError(f"unknown target kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        for slot in self.__slots__:
+            object.__setattr__(self, slot, None)
+        object.__setattr__(self, "kind", kind)
+        if kind in CPU_KINDS:
+            self._init_cpu(options)
+        else:
+            self._init_cuda(options)
+
+    @staticmethod
+    def _parse_string(text):
+        parts = text.split()
+        if not parts:
+            raise ValueError("empty target string")
+        kind, options = parts[0], {}
+        table = _CPU_OPTIONS if kind in CPU_KINDS else _CUDA_OPTIONS if kind == "cuda" else {}
+        if kind not in KINDS:
+            raise ValueError(f"unknown target kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        for part in parts[1:]:
+            m = re.match(r"^-{1,2}([A-Za-z][A-Za-z0-9-]*)=(\S+)$", part)
+            if not m:
+                raise ValueError(f"target {kind!r}: malformed option {part!r} (expected -name=value)")
+            name, value = m.groups()
+            if name not in table:
+                raise ValueError(
+                    f"target {kind!r}: unknown option {name!r}; known: {', '.join(table)}")
+            if table[name] in options:
+                raise ValueError(f"target {kind!r}: option {name!r} given twice")
+            options[table[name]] = value
+        return kind, options
+
+    def _init_cpu(self, options):
+        known = set(_CPU_OPTIONS.values())
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ValueError(f"target {self.kind!r}: unknown option(s) {unknown}; known: {sorted(known)}")
+        mcpu = options.get("mcpu")
+        if mcpu is None or mcpu == "native":
+            mcpu = host_mcpu()
+        if not isinstance(mcpu, str) or not _MCPU_RE.match(mcpu):
+            raise ValueError(f"target {self.kind!r}: malformed option 'mcpu' value {mcpu!r}")
+        num_cores = options.get("num_cores")
+        num_cores = host_num_cores() if num_cores is None else _parse_int(self.kind, "num_cores", num_cores)
+        vb = options.get("vector_bytes")
+        vb = _vector_bytes_of(mcpu) if vb is None else _parse_int(self.kind, "vector_bytes", vb)
+        if vb not in VECTOR_BYTES:
+            raise ValueError(f"target {self.kind!r}: option 'vector_bytes' must be one of {VECTOR_BYTES}, got {vb}")
+        object.__setattr__(self, "mcpu", mcpu)
+        object.__setattr__(self, "num_cores", num_cores)
+        object.__setattr__(self, "vector_bytes", vb)
+
+    def _init_cuda(self, options):
+        unknown = sorted(set(options) - set(_CUDA_DEFAULTS))
+        if unknown:
+            raise ValueError(f"target 'cuda': unknown option(s) {unknown}; known: {sorted(_CUDA_DEFAULTS)}")
+        for key, default in _CUDA_DEFAULTS.items():
+            value = options.get(key, default)
+            if key == "arch":
+                if not isinstance(value, str) or not _ARCH_RE.match(value):
+                    raise ValueError(f"target 'cuda': malformed option 'arch' value {value!r} (expected sm_XX)")
+            else:
+                value = _parse_int("cuda", key, value)
+            object.__setattr__(self, key, value)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Target is immutable")
+
+    # --- identity
+
+    def __str__(self):
+        if self.kind in CPU_KINDS:
+            return f"{self.kind} -mcpu={self.mcpu} -num-cores={self.num_cores} -vector-bytes={self.vector_bytes}"
+        return " ".join(["cuda"] + [f"-{opt}={getattr(self, attr)}" for opt, attr in _CUDA_OPTIONS.items()])
+
+    def __repr__(self):
+        return f"Target({str(self)!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, Target) and str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+    def __reduce__(self):
+        return (Target, (str(self),))
+
+    def to_json(self) -> dict:
+        table = _CPU_OPTIONS if self.kind in CPU_KINDS else _CUDA_OPTIONS
+        return {"kind": self.kind, **{attr: getattr(self, attr) for attr in table.values()}}
+
+    @staticmethod
+    def from_json(obj) -> "Target":
+        return Target(dict(obj))
+
+    @staticmethod
+    def host() -> "Target":
+        return Target("llvm")
+
+    @property
+    def keys(self) -> tuple:
+        return ("cpu",) if self.kind in CPU_KINDS else ("cuda", "gpu")
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.kind in CPU_KINDS
+
+    # --- compilation
+
+    def march_flags(self) -> list:
+        return list(_GCC_COMPAT.get(self.mcpu, [f"-march={self.mcpu}"]))
+
+    def cflags(self) -> list:
+        """gcc flags for a shared object of generated C. No -ffast-math: it would break the
+        inf/nan semantics of max/min reductions; FMA contraction is allowed.
+        -fno-unswitch-loops: gcc 12.2 miscompiles (-O3, AVX2/AVX-512) a padding loop whose
+        select reads the input only inside the bounds (the C3D workload)."""
+        if not self.is_cpu:
+            raise ValueError(f"target {self.kind!r} is not compiled with gcc")
+        return ["-O3", *self.march_flags(), "-fopenmp", "-fPIC", "-shared", "-std=gnu11",
+                "-fno-math-errno", "-ffp-contract=fast", "-fno-semantic-interposition",
+                "-fno-unswitch-loops"]
