@@ -1,0 +1,125 @@
+"""RayBuilder: builder actors that compile wherever there is CPU.
+
+Each actor builds in its own child process (a compiler crash or hang costs only the child;
+the timeout kills it) while holding its machine's measurement slot shared, so no build runs
+on a machine while a measurement does. A build returns two objects: a small result and the
+artifact's bytes; the driver only ever reads the first, and the second goes from the builder's
+object store straight to the runner that needs it.
+"""
+
+from __future__ import annotations
+
+import ray
+
+from raytune_ms.builder import Builder, BuilderFuture, BuilderResult
+from raytune_ms.builder.local_builder import build_in_worker
+from raytune_ms.runner.measure_slot import MeasureSlot
+from raytune_ms.runner.subprocess_worker import SubprocessWorker
+
+from .actor_pool import ActorCall, ActorPool
+from .ray_init import actor_options, init_ray
+
+
+@ray.remote(max_restarts=0, max_concurrency=1)
+class BuilderActor:
+    def __init__(self, timeout_sec, f_build, f_export, initializer, slot):
+        self.timeout_sec = timeout_sec
+        self.f_build, self.f_export = f_build, f_export
+        self.worker = SubprocessWorker(initializer=initializer)
+        self.slot = MeasureSlot() if slot else None
+
+    @ray.method(num_returns=2)
+    def build(self, build_input):
+        result = build_in_worker(self.worker, build_input, self.f_build, self.f_export,
+                                 self.timeout_sec, self.slot)
+        artifact, result.artifact = result.artifact, None
+        return result, artifact
+
+    def pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+
+class RayBuilder(Builder):
+    """Builds on a pool of Ray actors.
+
+    num_builders: actors in the pool (default: the cluster's CPUs minus one per node, at
+    least 1). resources: per actor (default {"CPU": 1}; add a custom resource such as
+    {"CPU": 1, "builder": 1} to keep builders on chosen nodes). timeout_sec, f_build, f_export,
+    initializer: as LocalBuilder. max_retries: re-sends of a build whose actor died.
+    """
+
+    def __init__(self, num_builders: int | None = None, *, timeout_sec: float = 30.0, f_build=None,
+                 f_export=None, initializer=None, resources: dict | None = None, slot: bool = True,
+                 max_retries: int = 3):
+        if num_builders is not None and int(num_builders) < 1:
+            raise ValueError(f"RayBuilder.num_builders must be >= 1, got {num_builders}")
+        if timeout_sec is None or timeout_sec <= 0:
+            raise ValueError(f"RayBuilder.timeout_sec must be > 0, got {timeout_sec!r}")
+        self.num_builders = num_builders
+        self.timeout_sec = float(timeout_sec)
+        self.f_build, self.f_export, self.initializer = f_build, f_export, initializer
+        self.resources = dict(resources or {"CPU": 1})
+        self.slot = bool(slot)
+        self.max_retries = int(max_retries)
+        self._pool = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_pool"] = None
+        return state
+
+    def _default_size(self) -> int:
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        nodes = sum(1 for n in ray.nodes() if n.get("Alive"))
+        return max(1, cpus - nodes)
+
+    def _start(self) -> ActorPool:
+        if self._pool is None:
+            init_ray()
+            size = self.num_builders or self._default_size()
+            options = actor_options(self.resources)
+            args = (self.timeout_sec, self.f_build, self.f_export, self.initializer, self.slot)
+
+            def make(index, name):
+                return BuilderActor.options(name=name, **options).remote(*args)
+
+            self._pool = ActorPool(make, size, "builder")
+        return self._pool
+
+    @property
+    def parallelism(self) -> int:
+        return len(self._start())
+
+    def submit(self, build_inputs) -> list[BuilderFuture]:
+        pool = self._start()
+        out = []
+        for build_input in build_inputs:
+            call = ActorCall(
+                pool,
+                lambda actor, inp=build_input: tuple(actor.build.remote(inp)),
+                on_value=_with_artifact,
+                on_error=lambda err: BuilderResult(error_msg=f"build error: {err}"),
+                on_lost=lambda err, n: BuilderResult(
+                    error_msg=f"build lost: its builder actor died {n} times ({type(err).__name__})"
+                ),
+                max_retries=self.max_retries,
+            )
+            out.append(BuilderFuture(call.done, call.result, call.wait_handle))
+        return out
+
+    def build(self, build_inputs) -> list[BuilderResult]:
+        return [f.result() for f in self.submit(build_inputs)]
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.kill_all()
+            self._pool = None
+
+
+def _with_artifact(meta: BuilderResult, refs) -> BuilderResult:
+    """The driver-side result: the actor's small result plus the artifact's ObjectRef."""
+    if meta.error_msg is None:
+        meta.artifact = refs[1]
+    return meta

@@ -1,0 +1,166 @@
+"""RayRunner: measurement actors pinned to the target's hardware.
+
+By default one runner per node that has the requested resources (CPU targets: {"CPU": 1};
+CUDA targets: {"GPU": 1}), pinned there, because measurement on a machine is exclusive
+anyway (each runner holds its machine's measurement slot while timing). A runner measures in
+a long-lived child process that is respawned when a kernel kills it, so a segfault or a hang
+becomes an error result and the actor lives on; if the actor itself dies, the pool replaces it
+and re-sends its candidates. Artifacts arrive as ObjectRefs and are resolved by Ray before the
+call starts, so the timeout never counts transfer or queueing.
+"""
+
+from __future__ import annotations
+
+import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from raytune_ms.runner import Runner, RunnerFuture, RunnerResult
+from raytune_ms.runner.measurer import Measurer
+
+from .actor_pool import ActorCall, ActorPool
+from .ray_init import actor_options, init_ray, nodes_with
+
+
+@ray.remote(max_restarts=0, max_concurrency=16)
+class RunnerActor:
+    """Calls run in threads and queue inside the Measurer: measurement stays one at a time,
+    and candidates that arrive while one is measured are measured under the same hold of the
+    machine's slot."""
+
+    def __init__(self, options: dict):
+        node = ray.util.get_node_ip_address()
+        self.measurer = Measurer(**options, node=node)
+
+    def run(self, artifact, args_info, reference, device_type):
+        return self.measurer.measure(artifact, args_info, reference, device_type)
+
+    def stats(self) -> dict:
+        """Candidates measured, seconds measuring (holding the slot), seconds waiting for it."""
+        return dict(self.measurer.stats)
+
+    def pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+
+DEFAULT_RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
+
+
+class RayRunner(Runner):
+    """Measures on a pool of Ray actors.
+
+    num_runners: actors (default: one per node with the resources, each pinned to its node).
+    resources: per actor (default by device: {"CPU": 1} or {"GPU": 1}; e.g. {"CPU": 1,
+    "measure": 1} for nodes that advertise a custom "measure" resource). timeout_sec,
+    evaluator_config, cooldown_sec, check_correctness, num_threads, slot, initializer: as
+    LocalRunner. max_retries: re-sends of a candidate whose runner actor died.
+    """
+
+    def __init__(self, num_runners: int | None = None, *, timeout_sec: float = 30.0,
+                 evaluator_config=None, cooldown_sec: float = 0.0, check_correctness=True,
+                 resources: dict | None = None, num_threads: int | None = None, slot: bool = True,
+                 initializer=None, max_retries: int = 3):
+        if num_runners is not None and int(num_runners) < 1:
+            raise ValueError(f"RayRunner.num_runners must be >= 1, got {num_runners}")
+        self.options = dict(
+            timeout_sec=timeout_sec, evaluator_config=evaluator_config, cooldown_sec=cooldown_sec,
+            check_correctness=check_correctness, num_threads=num_threads, slot=slot,
+            initializer=initializer,
+        )
+        Measurer(**self.options).close()  # validate the configuration now
+        self.num_runners = num_runners
+        self.resources = None if resources is None else dict(resources)
+        self.max_retries = int(max_retries)
+        self._pool = None
+        self._device_type = None
+        self._puts: dict = {}
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.update(_pool=None, _puts={})
+        return state
+
+    def _start(self, device_type: str = "cpu") -> ActorPool:
+        if self._pool is None:
+            init_ray()
+            resources = self.resources or DEFAULT_RESOURCES.get(device_type, {"CPU": 1})
+            options = actor_options(resources)
+            pinned = nodes_with(resources) if self.num_runners is None else []
+            if self.num_runners is None and not pinned:
+                raise RuntimeError(f"no alive Ray node has the runner resources {resources}")
+            size = self.num_runners or len(pinned)
+
+            def make(index, name):
+                opts = dict(options, name=name)
+                if pinned:
+                    opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(pinned[index], soft=True)
+                return RunnerActor.options(**opts).remote(self.options)
+
+            self._pool = ActorPool(make, size, "runner")
+            self._device_type = device_type
+        return self._pool
+
+    @property
+    def parallelism(self) -> int:
+        """Runners in the pool (before it starts: how many it will have for a CPU target)."""
+        if self._pool is not None:
+            return len(self._pool)
+        if self.num_runners is not None:
+            return self.num_runners
+        init_ray()
+        return max(1, len(nodes_with(self.resources or DEFAULT_RESOURCES["cpu"])))
+
+    def _object(self, data, reuse: bool = False):
+        """An ObjectRef for `data`; with reuse, the same bytes object is put only once (a
+        task's reference program rides with each of its candidates)."""
+        if data is None or isinstance(data, ray.ObjectRef):
+            return data
+        if not reuse:
+            return ray.put(data)
+        key = id(data)
+        if key not in self._puts:
+            self._puts[key] = (data, ray.put(data))
+        return self._puts[key][1]
+
+    def run(self, runner_inputs) -> list[RunnerFuture]:
+        runner_inputs = list(runner_inputs)
+        if not runner_inputs:
+            return []
+        pool = self._start(runner_inputs[0].device_type)
+        out = []
+        for inp in runner_inputs:
+            if inp.artifact is None and inp.artifact_path is not None:
+                with open(inp.artifact_path, "rb") as f:
+                    artifact = ray.put(f.read())
+            else:
+                artifact = self._object(inp.artifact)
+            reference = self._object(inp.reference, reuse=True)
+            args = (artifact, [a.as_json() if hasattr(a, "as_json") else a for a in inp.args_info],
+                    reference, inp.device_type)
+            call = ActorCall(
+                pool,
+                lambda actor, args=args: (actor.run.remote(*args),),
+                on_value=lambda value, refs: value,
+                on_error=_error_result,
+                on_lost=lambda err, n: RunnerResult(
+                    error_msg=f"run lost: its runner actor died {n} times ({type(err).__name__})"
+                ),
+                max_retries=self.max_retries,
+            )
+            out.append(RunnerFuture(call.done, call.result, call.wait_handle))
+        return out
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.kill_all()
+            self._pool = None
+        self._puts.clear()
+
+
+def _error_result(err) -> RunnerResult:
+    import ray.exceptions as rex
+
+    if isinstance(err, (rex.ObjectLostError, rex.ObjectReconstructionFailedError, rex.OwnerDiedError)):
+        return RunnerResult(error_msg=f"artifact lost: {type(err).__name__}")
+    return RunnerResult(error_msg=f"runner error: {err}")

@@ -1,0 +1,12 @@
+"""Runners: measure built artifacts (locally in child processes, or on Ray actors)."""
+
+from .config import CorrectnessConfig, EvaluatorConfig
+from .local_runner import LocalRunner
+from .measure_slot import MeasureSlot
+from .measurer import Measurer
+from .runner import PyRunner, PyRunnerFuture, Runner, RunnerFuture, RunnerInput, RunnerResult, create
+
+__all__ = [
+    "CorrectnessConfig", "EvaluatorConfig", "LocalRunner", "MeasureSlot", "Measurer", "PyRunner",
+    "PyRunnerFuture", "Runner", "RunnerFuture", "RunnerInput", "RunnerResult", "create",
+]

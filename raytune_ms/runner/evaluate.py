@@ -1,0 +1,114 @@
+"""What runs inside the measurement child process: load an artifact, optionally check its
+output against the untransformed program's, then time it with the artifact's own C harness.
+
+The child keeps the seeded inputs and the reference outputs between calls (keyed by argument
+shapes, seed and a digest of the reference artifact), so the untransformed program runs once
+per task per child, not once per candidate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_INPUTS: dict = {}
+_REFERENCE_OUTPUTS: dict = {}
+
+
+class WrongResult(AssertionError):
+    """The candidate's output differs from the untransformed program's."""
+
+
+def arg_specs(args_info) -> list[tuple[str, tuple]]:
+    """[(dtype, shape)] from ArgInfo objects or their JSON."""
+    out = []
+    for info in args_info:
+        if hasattr(info, "dtype") and hasattr(info, "shape"):
+            out.append((str(info.dtype), tuple(int(s) for s in info.shape)))
+        else:  # ["TENSOR", dtype, shape]
+            out.append((str(info[1]), tuple(int(s) for s in info[2])))
+    return out
+
+
+def random_array(rng: np.random.Generator, dtype: str, shape: tuple) -> np.ndarray:
+    if dtype == "bool":
+        return rng.random(shape) < 0.5
+    if dtype.startswith(("int", "uint")):
+        low = 0 if dtype.startswith("uint") else -4
+        return rng.integers(low, 5, size=shape).astype(dtype)
+    return rng.uniform(-1.0, 1.0, size=shape).astype(dtype)
+
+
+def seeded_inputs(specs, seed: int) -> list[np.ndarray]:
+    """Every parameter filled from `seed` (outputs too: a kernel must not rely on zeros)."""
+    key = (tuple(specs), seed)
+    if key not in _INPUTS:
+        _INPUTS.clear()
+        rng = np.random.default_rng(seed)
+        _INPUTS[key] = [random_array(rng, dtype, shape) for dtype, shape in specs]
+    return _INPUTS[key]
+
+
+def load(artifact: bytes, specs, device_type: str = "cpu"):
+    if device_type != "cpu":
+        raise NotImplementedError(f"measuring {device_type!r} artifacts is not supported yet (CPU only)")
+    from ..runtime import Module
+
+    params = [(f"arg{i}", shape, dtype) for i, (dtype, shape) in enumerate(specs)]
+    return Module.from_bytes(artifact, params)
+
+
+def run_once(module, specs, seed: int) -> list[np.ndarray]:
+    arrays = [a.copy() for a in seeded_inputs(specs, seed)]
+    module(*arrays)
+    return arrays
+
+
+def prepare_reference(reference: bytes, key: str, specs, seed: int, device_type: str = "cpu") -> None:
+    """Run the untransformed program once and keep its outputs under `key`."""
+    if key not in _REFERENCE_OUTPUTS:
+        _REFERENCE_OUTPUTS[key] = run_once(load(reference, specs, device_type), specs, seed)
+
+
+def has_reference(key: str) -> bool:
+    return key in _REFERENCE_OUTPUTS
+
+
+def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol: float) -> None:
+    for i, (g, e) in enumerate(zip(got, expected)):
+        if g.dtype == np.bool_ or np.issubdtype(g.dtype, np.integer):
+            bad = g != e
+        else:
+            g64, e64 = g.astype(np.float64), e.astype(np.float64)
+            close = np.isclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True)
+            bad = ~close
+        count = int(np.count_nonzero(bad))
+        if count:
+            where = tuple(int(x) for x in np.argwhere(bad)[0])
+            raise WrongResult(
+                f"wrong result: argument {i} differs from the untransformed program at "
+                f"{count}/{g.size} elements (first at index {where}: got {g[where]!r}, "
+                f"expected {e[where]!r}; rtol={rtol:g}, atol={atol:g})"
+            )
+
+
+def evaluate(artifact: bytes, specs, config, check=None, reference_key: str | None = None,
+             device_type: str = "cpu") -> list[float]:
+    """Per-repeat mean seconds of the artifact; raises WrongResult when the check fails.
+
+    `check` is a CorrectnessConfig (or None); the reference outputs must have been prepared
+    under `reference_key` in this process (see prepare_reference).
+    """
+    module = load(artifact, specs, device_type)
+    if check is not None and reference_key is not None:
+        got = run_once(module, specs, check.seed)
+        compare(got, _REFERENCE_OUTPUTS[reference_key], check.rtol, check.atol)
+    arrays = [a.copy() for a in seeded_inputs(specs, 0 if check is None else check.seed)]
+    return list(
+        module.time(
+            *arrays,
+            number=config.number,
+            repeat=config.repeat,
+            min_repeat_ms=config.min_repeat_ms,
+            enable_cpu_cache_flush=config.enable_cpu_cache_flush,
+        )
+    )

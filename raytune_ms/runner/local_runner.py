@@ -1,0 +1,93 @@
+"""LocalRunner: measures on this machine, each worker thread driving its own child process."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from .measurer import Measurer
+from .runner import Runner, RunnerFuture, RunnerInput, RunnerResult
+
+QUEUE_PER_WORKER = 8
+
+
+def resolve_bytes(artifact, artifact_path=None):
+    """Artifact bytes from bytes, a Ray ObjectRef, or (for user builders) a file path."""
+    if artifact is None and artifact_path is not None:
+        with open(artifact_path, "rb") as f:
+            return f.read()
+    if artifact is None or isinstance(artifact, (bytes, bytearray)):
+        return artifact
+    import ray
+
+    return ray.get(artifact)
+
+
+class LocalRunner(Runner):
+    """Measure candidates in child processes of this process.
+
+    timeout_sec, evaluator_config, cooldown_sec and initializer follow the reference
+    LocalRunner (its device hooks f_alloc_argument/f_run_evaluator/f_cleanup have no
+    counterpart: allocation and timing live in the artifact's C harness). max_workers:
+    concurrent measurements (default 1; the machine's measurement slot serialises them anyway
+    unless slot=False). check_correctness: True, False or a CorrectnessConfig.
+    """
+
+    def __init__(self, timeout_sec: float = 30, evaluator_config=None, cooldown_sec: float = 0.0,
+                 initializer=None, *, max_workers: int = 1, check_correctness=True, slot=True,
+                 num_threads: int | None = None):
+        if int(max_workers) < 1:
+            raise ValueError(f"LocalRunner.max_workers must be >= 1, got {max_workers}")
+        self.options = dict(
+            timeout_sec=timeout_sec, evaluator_config=evaluator_config, cooldown_sec=cooldown_sec,
+            initializer=initializer, check_correctness=check_correctness, slot=slot,
+            num_threads=num_threads,
+        )
+        Measurer(**self.options).close()  # validate now, not on first use
+        self.max_workers = int(max_workers)
+        self.parallelism = self.max_workers
+        self._pool = None
+        self._measurers = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self):
+        return {"options": self.options, "max_workers": self.max_workers}
+
+    def __setstate__(self, state):
+        self.__init__(max_workers=state["max_workers"], **state["options"])
+
+    def _start(self):
+        with self._lock:
+            if self._pool is None:
+                self._measurers = [Measurer(**self.options) for _ in range(self.max_workers)]
+                self._next = itertools.count()
+                # more threads than measurers: queued candidates wait inside a Measurer, which
+                # then measures them back to back under one hold of the machine's slot
+                self._pool = ThreadPoolExecutor(QUEUE_PER_WORKER * self.max_workers,
+                                                thread_name_prefix="raytune-runner")
+
+    def _measure(self, runner_input: RunnerInput, measurer: Measurer) -> RunnerResult:
+        try:
+            artifact = resolve_bytes(runner_input.artifact, runner_input.artifact_path)
+            reference = resolve_bytes(runner_input.reference)
+        except Exception as err:  # a lost object, an unreadable file
+            return RunnerResult(error_msg=f"artifact unavailable: {type(err).__name__}: {err}")
+        return measurer.measure(artifact, runner_input.args_info, reference, runner_input.device_type)
+
+    def run(self, runner_inputs: list[RunnerInput]) -> list[RunnerFuture]:
+        self._start()
+        futures = []
+        for runner_input in runner_inputs:
+            measurer = self._measurers[next(self._next) % len(self._measurers)]
+            cf = self._pool.submit(self._measure, runner_input, measurer)
+            futures.append(RunnerFuture(cf.done, cf.result, lambda cf=cf: cf))
+        return futures
+
+    def shutdown(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                for measurer in self._measurers:
+                    measurer.close()
+                self._pool = self._measurers = None

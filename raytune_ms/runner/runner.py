@@ -1,0 +1,129 @@
+"""The runner interface: RunnerInput (a built artifact and its arguments), RunnerResult (run
+times or an error), RunnerFuture (a result that may still be running), Runner and PyRunner."""
+
+from __future__ import annotations
+
+from .. import _registry
+
+
+class RunnerInput:
+    """What a runner measures.
+
+    artifact_path: a file path, for user runners that want one (the built-in builders never
+    produce paths, which only one node could see). artifact: the built shared object as bytes,
+    or a Ray ObjectRef to them. device_type: "cpu" or "cuda". args_info: the kernel's
+    arguments. reference: the untransformed program's artifact (bytes or ObjectRef) for the
+    correctness check, or None to skip it.
+    """
+
+    __slots__ = ("artifact_path", "device_type", "args_info", "artifact", "reference")
+
+    def __init__(self, artifact_path, device_type: str, args_info, *, artifact=None, reference=None):
+        self.artifact_path = artifact_path
+        self.device_type = device_type
+        self.args_info = list(args_info)
+        self.artifact = artifact
+        self.reference = reference
+
+    def __repr__(self):
+        return f"RunnerInput(device_type={self.device_type!r}, {len(self.args_info)} args)"
+
+
+class RunnerResult:
+    """run_secs: one mean time per repeat (None on error); error_msg: why it failed (None on
+    success); node: where it ran (provenance for the database)."""
+
+    __slots__ = ("run_secs", "error_msg", "node")
+
+    def __init__(self, run_secs=None, error_msg: str | None = None, *, node: str | None = None):
+        self.run_secs = None if run_secs is None else [float(s) for s in run_secs]
+        self.error_msg = error_msg
+        self.node = node
+
+    @property
+    def ok(self) -> bool:
+        return self.error_msg is None and bool(self.run_secs)
+
+    def __repr__(self):
+        if self.error_msg is not None:
+            first = self.error_msg.strip().splitlines()[0] if self.error_msg.strip() else ""
+            return f"RunnerResult(error={first[:80]!r})"
+        return f"RunnerResult(run_secs={self.run_secs})"
+
+
+class RunnerFuture:
+    """A result that may not be ready: done() polls, result() blocks.
+
+    f_wait_handle, when given, returns what a waiter can block on (a Ray ObjectRef or a
+    concurrent.futures.Future); the task scheduler uses it to wait for the first of many
+    futures without polling.
+    """
+
+    def __init__(self, f_done, f_result=None, f_wait_handle=None):
+        self._f_done = f_done
+        self._f_result = f_result
+        self._f_wait_handle = f_wait_handle
+
+    def done(self) -> bool:
+        return self._f_done()
+
+    def result(self) -> RunnerResult:
+        return self._f_result()
+
+    def wait_handle(self):
+        return None if self._f_wait_handle is None else self._f_wait_handle()
+
+
+class PyRunnerFuture(RunnerFuture):
+    """The base for user futures: override done() and result() (and optionally wait_handle)."""
+
+    def __init__(self):
+        pass
+
+    def done(self) -> bool:
+        raise NotImplementedError
+
+    def result(self) -> RunnerResult:
+        raise NotImplementedError
+
+    def wait_handle(self):
+        return None
+
+
+class Runner:
+    """Runs built artifacts and reports their run times.
+
+    `run` returns at once with one future per input. `parallelism` tells the task scheduler how
+    many measurements can proceed at the same time (it keeps that many and more in flight).
+    """
+
+    KINDS = {
+        "local": "raytune_ms.runner.local_runner:LocalRunner",
+        "ray": "actors.runner_pool:RayRunner",
+    }
+
+    parallelism: int = 1
+
+    def run(self, runner_inputs: list[RunnerInput]) -> list[RunnerFuture]:
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """Release processes/actors held by this runner (it restarts them if used again)."""
+
+    @staticmethod
+    def create(kind="local", *args, **kwargs) -> "Runner":
+        """A runner of the given kind: "local" (child processes on this machine) or "ray"
+        (measurement actors pinned to the target's resources)."""
+        return _registry.create(Runner.KINDS, kind, "runner", *args, **kwargs)
+
+
+class PyRunner(Runner):
+    """The base for user runners (decorate subclasses with `derived_object`); override run."""
+
+    def run(self, runner_inputs: list[RunnerInput]) -> list[RunnerFuture]:
+        raise NotImplementedError
+
+
+def create(kind="local", *args, **kwargs) -> Runner:
+    """Same as `Runner.create`."""
+    return Runner.create(kind, *args, **kwargs)

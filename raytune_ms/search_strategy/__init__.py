@@ -1,0 +1,13 @@
+"""Search strategies: replay-trace and replay-func here; "evolutionary" registers in the same
+table."""
+
+from ..measure_candidate import MeasureCandidate
+from .measured_traces import MeasuredTraces, trace_key
+from .replay_func import ReplayFunc
+from .replay_trace import ReplayTrace
+from .search_strategy import PySearchStrategy, SearchStrategy, candidate_from_schedule, create
+
+__all__ = [
+    "MeasureCandidate", "MeasuredTraces", "PySearchStrategy", "ReplayFunc", "ReplayTrace",
+    "SearchStrategy", "candidate_from_schedule", "create", "trace_key",
+]

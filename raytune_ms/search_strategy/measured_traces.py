@@ -1,0 +1,58 @@
+"""Which traces of a workload were already measured on a target, so a resumed run (or a
+strategy that samples the same point twice) never measures a trace again.
+
+The key of a trace is a digest of its canonical JSON (instructions with their decisions), the
+same text the databases store, so keys computed from live schedules and from stored records
+agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ..database.database import target_key
+
+
+def trace_key(trace) -> str:
+    """A stable digest of a trace (a Trace or its JSON object/text)."""
+    if isinstance(trace, str):
+        text = json.dumps(json.loads(trace), separators=(",", ":"))
+    else:
+        obj = trace if isinstance(trace, list) else trace.as_json()
+        text = json.dumps(obj, separators=(",", ":"))
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+class MeasuredTraces:
+    """The set of trace keys measured for one workload on one target (failed runs included:
+    a trace that crashed once is not run again)."""
+
+    def __init__(self, database=None, mod=None, target=None):
+        self._keys: set[str] = set()
+        if database is not None and mod is not None:
+            self.load(database, mod, target)
+
+    def load(self, database, mod, target=None) -> int:
+        """Add the keys of every record of `mod` (on `target`, if given) in `database`."""
+        if not database.has_workload(mod):
+            return 0
+        workload = database.commit_workload(mod)
+        want = target_key(target) if target is not None else None
+        before = len(self._keys)
+        for rec in database.get_all_tuning_records():
+            if rec.workload.shash != workload.shash or not rec.workload.same_as(workload):
+                continue
+            if want is not None and rec.target_key != want:
+                continue
+            self._keys.add(trace_key(rec.trace_text()))
+        return len(self._keys) - before
+
+    def add(self, key: str) -> None:
+        self._keys.add(key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)

@@ -1,0 +1,446 @@
+"""The task scheduler: picks which task searches next and streams its candidates through the
+builder and the runner, feeding each result back as it arrives.
+
+Streaming: up to `max_in_flight` candidates are between "sent to the builder" and "result
+delivered" at any time. A finished build goes straight to the runner, a finished run straight
+to the search strategy and the measure callbacks, and a new batch is drawn as soon as the
+pipeline has room — nobody waits for a whole batch (the reference joins each batch before
+choosing the next task). Results that arrive together are delivered together.
+
+Correctness reference: before its first candidate, each task's untransformed program is built
+once; its artifact rides along with every RunnerInput of the task so the runner can compare
+outputs (a candidate that would run before the reference build is done waits for it).
+
+Budget: at most `max_trials_global` candidates are submitted, at most `max_trials_per_task`
+per task; while some task has not been measured at all, a first batch is capped at its share
+of the remaining budget, so a small budget still reaches every task.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import time
+
+from .. import _registry
+from ..builder import BuilderInput, BuilderResult
+from ..profiler import Profiler
+from ..runner import RunnerInput, RunnerResult
+from .flop_estimate import estimate_flops
+from .task_record import Batch, TaskRecord
+from .waiter import wait_any
+
+
+class _Item:
+    """One candidate (or a task's reference program) in the pipeline."""
+
+    __slots__ = ("task_id", "batch", "cand", "stage", "future", "build_result")
+
+    def __init__(self, task_id, batch, cand, stage):
+        self.task_id = task_id
+        self.batch = batch
+        self.cand = cand
+        self.stage = stage  # reference | build | run
+        self.future = None
+        self.build_result = None
+
+
+def device_type_of(target) -> str:
+    return "cuda" if getattr(target, "kind", None) == "cuda" else "cpu"
+
+
+def _first_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+class TaskScheduler:
+    """Schedules tuning across tasks. Subclasses choose the next task (`next_task_id`).
+
+    max_in_flight: candidates kept in the pipeline (default: twice the builder's plus the
+    runner's parallelism, at least 4). progress_callback(snapshot: dict), if set, is called
+    after each group of results (see `progress()`).
+    """
+
+    KINDS = {
+        "round-robin": "raytune_ms.task_scheduler.round_robin:RoundRobin",
+        "gradient": "raytune_ms.task_scheduler.gradient_based:GradientBased",
+    }
+
+    def __init__(self, *, max_in_flight: int | None = None, progress_callback=None):
+        if max_in_flight is not None and int(max_in_flight) < 1:
+            raise ValueError(f"max_in_flight must be >= 1, got {max_in_flight}")
+        self.max_in_flight = max_in_flight
+        self.progress_callback = progress_callback
+        self.tasks: list[TaskRecord] = []
+        self.logger = None
+
+    # -- the choice subclasses make ------------------------------------------------------
+    def next_task_id(self) -> int:
+        """The task that draws the next batch, or -1 when no task can."""
+        raise NotImplementedError
+
+    def _reset(self) -> None:
+        """Clear the subclass's selection state before a run."""
+
+    # -- the reference's task calls ------------------------------------------------------
+    def terminate_task(self, task_id: int) -> None:
+        """No more candidates for this task (its in-flight ones still report)."""
+        task = self.tasks[task_id]
+        if not task.is_terminated:
+            task.is_terminated = True
+            self._log(f"Task #{task_id} {task.task_name!r} terminated after {task.num_submitted} trials")
+
+    def touch_task(self, task_id: int) -> None:
+        """Deliver whatever has finished, and terminate the task if it used its budget."""
+        self._step(timeout=0)
+        task = self.tasks[task_id]
+        if task.num_submitted >= self.max_trials_per_task:
+            self.terminate_task(task_id)
+
+    def join_running_task(self, task_id: int) -> list[RunnerResult]:
+        """Wait until none of the task's candidates is in flight; the results of its last
+        completed batch."""
+        task = self.tasks[task_id]
+        while task.in_flight > 0:
+            self._step(timeout=1.0)
+        return list(task.last_batch_results)
+
+    # -- tuning --------------------------------------------------------------------------
+    def tune(self, tasks, task_weights, max_trials_global: int, max_trials_per_task: int,
+             num_trials_per_iter: int, builder, runner, measure_callbacks, database, cost_model) -> None:
+        """Tune `tasks` (TuneContexts) until the budgets are spent or every task is done."""
+        if len(task_weights) != len(tasks):
+            raise ValueError(f"{len(tasks)} tasks but {len(task_weights)} task weights")
+        if max_trials_global < 1:
+            raise ValueError(f"max_trials_global must be >= 1, got {max_trials_global}")
+        self.builder, self.runner = builder, runner
+        self.measure_callbacks = list(measure_callbacks or [])
+        self.database, self.cost_model = database, cost_model
+        self.max_trials_global = int(max_trials_global)
+        self.max_trials_per_task = int(max_trials_per_task or max_trials_global)
+        self.num_trials_per_iter = int(num_trials_per_iter)
+        self.tasks = [TaskRecord(ctx, w, estimate_flops(ctx.mod)) for ctx, w in zip(tasks, task_weights)]
+        if self.logger is None:
+            import logging
+
+            self.logger = logging.getLogger("raytune_ms.task_scheduler")
+        self._items: list[_Item] = []
+        self._pending: collections.deque = collections.deque()
+        self._num_submitted = 0
+        self._start_time = time.time()
+        self._reset()
+        workers = getattr(builder, "parallelism", 1) + getattr(runner, "parallelism", 1)
+        self._capacity = int(self.max_in_flight or max(4, 2 * workers))
+        try:
+            self._pre_tuning()
+            while True:
+                self._fill()
+                if not self._items:
+                    break
+                self._step(timeout=1.0)
+        finally:
+            self._post_tuning()
+
+    def _log(self, message: str) -> None:
+        if self.logger is not None:
+            self.logger.info(message)
+
+    def _pre_tuning(self) -> None:
+        max_trials = min(self.max_trials_per_task, self.max_trials_global)
+        for task_id, task in enumerate(self.tasks):
+            ctx = task.ctx
+            with Profiler.timeit("SpaceGenerator/GenerateDesignSpace"):
+                spaces = ctx.generate_design_space()
+            with Profiler.timeit("SearchStrategy/PreTuning"):
+                ctx.pre_tuning(max_trials, self.num_trials_per_iter, spaces, self.database, self.cost_model)
+            self._seed_best_from_database(task)
+            item = _Item(task_id, None, None, "reference")
+            item.future = self.builder.submit([BuilderInput(ctx.mod, ctx.target)])[0]
+            task.reference_state = "building"
+            self._items.append(item)
+            ctx.logger.info("Task #%d %r: %d design space(s), up to %d trials", task_id,
+                            task.task_name, len(spaces), max_trials)
+
+    def _seed_best_from_database(self, task: TaskRecord) -> None:
+        if self.database is None:
+            return
+        try:
+            record = self.database.query_tuning_record(task.ctx.mod, task.ctx.target, task.task_name)
+        except Exception as err:  # a store that cannot answer does not stop tuning
+            task.ctx.log_exception("reading the best record from the database failed", err)
+            return
+        if record is not None and record.is_valid():
+            task.best_ms = 1e3 * record.mean_run_secs
+
+    def _post_tuning(self) -> None:
+        for task in self.tasks:
+            try:
+                task.ctx.post_tuning()
+            except Exception as err:
+                task.ctx.log_exception("post_tuning failed", err)
+        for task_id in range(len(self.tasks)):
+            self.terminate_task(task_id)
+        self._log("\n" + self.tuning_statistics())
+
+    # -- the pipeline --------------------------------------------------------------------
+    def _budget_left(self) -> int:
+        return self.max_trials_global - self._num_submitted
+
+    def _fill(self) -> None:
+        while len(self._items) < self._capacity:
+            if self._budget_left() <= 0:
+                self._drop_pending()
+                return
+            entry = self._next_candidate()
+            if entry is None:
+                return
+            self._submit_build(*entry)
+
+    def _drop_pending(self) -> None:
+        while self._pending:
+            task_id, batch, _ = self._pending.popleft()
+            batch.expected -= 1
+            self._close_batch_if_complete(self.tasks[task_id], batch)
+
+    def _next_candidate(self):
+        if self._pending:
+            return self._pending.popleft()
+        while True:
+            with Profiler.timeit("TaskScheduler/NextTaskId"):
+                task_id = self.next_task_id()
+            if task_id is None or task_id < 0:
+                return None
+            if self._generate_batch(task_id):
+                return self._pending.popleft()
+
+    def _fair_share(self, task: TaskRecord) -> int:
+        if task.num_submitted > 0:
+            return self.num_trials_per_iter
+        untouched = sum(1 for t in self.tasks if not t.is_terminated and t.num_submitted == 0)
+        return max(1, self._budget_left() // max(1, untouched))
+
+    def _generate_batch(self, task_id: int) -> bool:
+        task = self.tasks[task_id]
+        if task.is_terminated:
+            return False
+        if task.num_submitted >= self.max_trials_per_task:
+            self.terminate_task(task_id)
+            return False
+        try:
+            with Profiler.timeit("SearchStrategy/GenerateMeasureCandidates"):
+                cands = task.ctx.generate_measure_candidates()
+        except Exception as err:
+            task.ctx.log_exception("generate_measure_candidates failed; the task stops", err)
+            cands = None
+        if not cands:
+            self.terminate_task(task_id)
+            return False
+        limit = min(self.max_trials_per_task - task.num_submitted, self._fair_share(task))
+        cands = list(cands)[:limit]
+        batch = Batch(len(cands))
+        for cand in cands:
+            self._pending.append((task_id, batch, cand))
+        return True
+
+    def _submit_build(self, task_id: int, batch: Batch, cand) -> None:
+        task = self.tasks[task_id]
+        item = _Item(task_id, batch, cand, "build")
+        with Profiler.timeit("Builder/Submit"):
+            item.future = self.builder.submit([BuilderInput(cand.sch.mod, task.ctx.target)])[0]
+        task.num_submitted += 1
+        task.in_flight += 1
+        self._num_submitted += 1
+        self._items.append(item)
+
+    def _submit_run(self, item: _Item) -> None:
+        task = self.tasks[item.task_id]
+        res = item.build_result
+        reference = task.reference if task.reference_state == "ready" else None
+        runner_input = RunnerInput(
+            res.artifact_path, device_type_of(task.ctx.target), item.cand.args_info,
+            artifact=res.artifact, reference=reference,
+        )
+        with Profiler.timeit("Runner/Submit"):
+            item.future = self.runner.run([runner_input])[0]
+        item.stage = "run"
+        self._items.append(item)
+
+    def _step(self, timeout: float | None) -> None:
+        """Wait for some in-flight work, then move everything that finished along."""
+        if timeout != 0:
+            with Profiler.timeit("TaskScheduler/Wait"):
+                wait_any([it.future for it in self._items], timeout=timeout)
+        done, still = [], []
+        for item in self._items:
+            (done if _is_done(item.future) else still).append(item)
+        self._items = still
+        finished = []
+        for item in done:
+            if item.stage == "reference":
+                self._on_reference(item)
+            elif item.stage == "build":
+                self._on_build(item, finished)
+            else:
+                self._on_run(item, finished)
+        if finished:
+            self._deliver(finished)
+
+    def _on_reference(self, item: _Item) -> None:
+        task = self.tasks[item.task_id]
+        try:
+            res = item.future.result()
+        except Exception as err:
+            res = BuilderResult(error_msg=f"{type(err).__name__}: {err}")
+        if res.error_msg is None and (res.artifact is not None or res.artifact_path is not None):
+            task.reference = res.artifact if res.artifact is not None else _read(res.artifact_path)
+            task.reference_state = "ready"
+        else:
+            task.reference_state = "failed"
+            task.ctx.logger.warning(
+                "the untransformed program did not build, so candidates are not checked for "
+                "correctness: %s", res.error_msg,
+            )
+        parked, task.parked = task.parked, []
+        for waiting in parked:
+            self._submit_run(waiting)
+
+    def _on_build(self, item: _Item, finished: list) -> None:
+        try:
+            res = item.future.result()
+        except Exception as err:  # the builder itself failed for this candidate
+            res = BuilderResult(error_msg=f"builder failed: {type(err).__name__}: {err}")
+        item.build_result = res
+        if res.error_msg is not None or (res.artifact is None and res.artifact_path is None):
+            finished.append((item, RunnerResult(error_msg=res.error_msg or "build produced no artifact")))
+            return
+        task = self.tasks[item.task_id]
+        if task.reference_state == "building":
+            task.parked.append(item)
+        else:
+            self._submit_run(item)
+
+    def _on_run(self, item: _Item, finished: list) -> None:
+        try:
+            result = item.future.result()
+        except Exception as err:  # the runner itself failed for this candidate
+            result = RunnerResult(error_msg=f"runner failed: {type(err).__name__}: {err}")
+        finished.append((item, result))
+
+    def _deliver(self, finished: list) -> None:
+        by_task: dict[int, list] = collections.defaultdict(list)
+        for item, result in finished:
+            by_task[item.task_id].append((item, result))
+        for task_id, group in by_task.items():
+            task = self.tasks[task_id]
+            cands = [it.cand for it, _ in group]
+            builder_results = [it.build_result for it, _ in group]
+            runner_results = [r for _, r in group]
+            for item, result in group:
+                ms = task.record(result)
+                task.in_flight -= 1
+                item.batch.results.append(result)
+                self._log_result(task_id, task, result, ms)
+                self._close_batch_if_complete(task, item.batch)
+            try:
+                with Profiler.timeit("SearchStrategy/NotifyRunnerResults"):
+                    task.ctx.notify_runner_results(cands, runner_results)
+            except Exception as err:
+                task.ctx.log_exception("notify_runner_results failed", err)
+            for callback in self.measure_callbacks:
+                with Profiler.timeit(f"MeasureCallback/{type(callback).__name__}"):
+                    callback.apply(self, task_id, cands, builder_results, runner_results)
+        if self.progress_callback is not None:
+            self.progress_callback(self.progress())
+
+    def _close_batch_if_complete(self, task: TaskRecord, batch: Batch) -> None:
+        if batch.complete and batch.results is not None and batch.expected >= 0:
+            task.best_history.append(task.best_ms)
+            task.last_batch_results = batch.results
+            batch.expected = -1  # closed: never counted twice
+
+    def _log_result(self, task_id: int, task: TaskRecord, result: RunnerResult, ms) -> None:
+        n = task.num_trials
+        if ms is None:
+            task.ctx.logger.info("[%d] error: %s", n, _first_line(result.error_msg))
+            task.ctx.logger.debug("[%d] full error:\n%s", n, result.error_msg)
+        else:
+            gflops = task.flop / (ms * 1e-3) / 1e9 if ms > 0 else 0.0
+            task.ctx.logger.info("[%d] %.4f ms  %.2f GFLOP/s  (best %.4f ms, %.2f GFLOP/s)",
+                                 n, ms, gflops, task.best_ms, task.gflops)
+
+    # -- reporting -----------------------------------------------------------------------
+    def progress(self) -> dict:
+        """A snapshot: trials done/submitted, the global budget, errors, elapsed seconds, and
+        per task name, trials, errors, best_ms, gflops, done."""
+        tasks = [t.summary() for t in self.tasks]
+        return {
+            "trials_done": sum(t["trials"] for t in tasks),
+            "trials_submitted": getattr(self, "_num_submitted", 0),
+            "max_trials_global": getattr(self, "max_trials_global", 0),
+            "errors": sum(t["errors"] for t in tasks),
+            "elapsed_s": time.time() - getattr(self, "_start_time", time.time()),
+            "tasks": tasks,
+        }
+
+    def tuning_statistics(self) -> str:
+        """The per-task table: ID, Name, FLOP, Weight, GFLOPS, Latency (us), Weighted Latency
+        (us), Trials, Done, followed by the totals."""
+        header = ["ID", "Name", "FLOP", "Weight", "GFLOPS", "Latency (us)", "Weighted Latency (us)",
+                  "Trials", "Done"]
+        rows = []
+        total_latency = 0.0
+        for i, t in enumerate(self.tasks):
+            finite = math.isfinite(t.best_ms)
+            lat = t.best_ms * 1e3 if finite else None
+            if lat is not None:
+                total_latency += lat * t.task_weight
+            rows.append([
+                str(i), t.task_name, str(t.flop), f"{t.task_weight:g}",
+                f"{t.gflops:.4f}" if finite else "N/A",
+                f"{lat:.4f}" if finite else "N/A",
+                f"{lat * t.task_weight:.4f}" if finite else "N/A",
+                str(t.num_trials), "Y" if t.is_terminated and t.in_flight == 0 else "",
+            ])
+        widths = [max(len(h), *(len(r[c]) for r in rows)) if rows else len(h) for c, h in enumerate(header)]
+        line = lambda cells: " | ".join(c.rjust(w) for c, w in zip(cells, widths))  # noqa: E731
+        out = [line(header), "-" * len(line(header))]
+        out += [line(r) for r in rows]
+        out.append("-" * len(line(header)))
+        out.append(f"Total trials: {sum(t.num_trials for t in self.tasks)}")
+        out.append(f"Total latency (us): {total_latency:.4f}")
+        return "\n".join(out)
+
+    def print_tuning_statistics(self) -> None:
+        """Print the per-task statistics table."""
+        print(self.tuning_statistics())
+
+    @staticmethod
+    def create(kind="gradient", *args, **kwargs) -> "TaskScheduler":
+        """A task scheduler: "gradient" or "round-robin"."""
+        if isinstance(kind, TaskScheduler):
+            return kind
+        return _registry.create(TaskScheduler.KINDS, kind, "task scheduler", *args, **kwargs)
+
+
+class PyTaskScheduler(TaskScheduler):
+    """The base for user task schedulers (decorate subclasses with `derived_object`):
+    override next_task_id, and optionally tune / join_running_task."""
+
+
+def _is_done(future) -> bool:
+    """A future whose done() raises is done: its result() raises too, and becomes an error."""
+    try:
+        return future.done()
+    except Exception:
+        return True
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def create(kind="gradient", *args, **kwargs) -> TaskScheduler:
+    """Same as `TaskScheduler.create`."""
+    return TaskScheduler.create(kind, *args, **kwargs)

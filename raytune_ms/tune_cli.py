@@ -1,0 +1,161 @@
+"""`raytune-ms tune`: tune one workload of the suite, with a progress bar on stderr and a
+summary (a JSON line with --json) on stdout.
+
+    raytune-ms tune --workload GMM --size small --target llvm --trials 64 --work-dir runs/gmm
+    raytune-ms tune --workload C2D --space conv --trials 200 --work-dir runs/c2d --json
+
+"correct" in the summary is the best schedule re-built and checked against numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+
+SPACE_CHOICES = ("auto", "post-order-apply", "matmul", "conv")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("tune", help="tune a workload of the suite", description=__doc__,
+                              formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    p.add_argument("--workload", required=True, help="suite workload name (see `raytune-ms workloads`)")
+    p.add_argument("--size", choices=("small", "standard"), default="standard")
+    p.add_argument("--target", default="llvm", help='target string, e.g. "llvm -num-cores=2"')
+    p.add_argument("--trials", type=int, default=64, help="max trials (global)")
+    p.add_argument("--work-dir", required=True, help="logs and the Parquet database go here")
+    p.add_argument("--space", choices=SPACE_CHOICES, default="auto",
+                   help="design space: a hand-written one (matmul, conv), post-order-apply, or "
+                        "auto (the hand-written space that suits the workload, else post-order-apply)")
+    p.add_argument("--strategy", default="replay-trace",
+                   help="search strategy: replay-trace, replay-func or evolutionary")
+    p.add_argument("--cost-model", default="random")
+    p.add_argument("--num-trials-per-iter", type=int, default=64)
+    p.add_argument("--task-scheduler", default="gradient", choices=("gradient", "round-robin"))
+    p.add_argument("--builder", default="ray", choices=("ray", "local"))
+    p.add_argument("--runner", default="ray", choices=("ray", "local"))
+    p.add_argument("--num-builders", type=int, default=None,
+                   help="Ray builder actors (default: the cluster's CPUs minus one per node)")
+    p.add_argument("--num-runners", type=int, default=None,
+                   help="Ray runner actors (default: one per node); jobs sharing a cluster "
+                        "each take a slice with --num-builders/--num-runners")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def resolve_space(space: str, workload: str):
+    from . import spaces
+
+    if space == "auto":
+        space = spaces.for_workload(workload) or "post-order-apply"
+    return space if space == "post-order-apply" else spaces.get(space)
+
+
+class ProgressBar:
+    """tqdm on stderr: trials done, best GFLOP/s so far, ETA."""
+
+    def __init__(self, total: int, flops: int, enabled: bool):
+        self.flops = flops
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=sys.stderr, unit="trial", dynamic_ncols=True)
+
+    def __call__(self, snapshot: dict) -> None:
+        if self.bar is None:
+            return
+        best = [t["best_ms"] for t in snapshot["tasks"] if t["best_ms"]]
+        gflops = self.flops / (min(best) * 1e-3) / 1e9 if best else 0.0
+        self.bar.n = snapshot["trials_done"]
+        self.bar.set_postfix(best_gflops=f"{gflops:.2f}", errors=snapshot["errors"], refresh=False)
+        self.bar.refresh()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def check_best(database, workload, target) -> tuple[float | None, bool]:
+    """(best mean ms, whether the best schedule rebuilt here matches numpy)."""
+    from .codegen import build
+    from .tir_integration import compile_tir
+
+    record = database.query_tuning_record(workload.func, target)
+    if record is None:
+        return None, False
+    sch = compile_tir(database, workload.func, target)
+    module = build(sch.mod, target)
+    arrays = workload.make_inputs(seed=1)
+    module(*arrays)
+    correct, _ = workload.compare(arrays)
+    return record.mean_run_secs * 1e3, bool(correct)
+
+
+def sized_pools(args) -> tuple:
+    """--builder/--runner as tune_tir takes them: the kind name, or a Ray pool of the size asked
+    for. The default Ray pools claim the whole cluster, so two jobs sharing one would wait on
+    each other's actors."""
+    from .builder import Builder
+    from .runner import Runner
+
+    pools = []
+    for kind, size, base, key in ((args.builder, args.num_builders, Builder, "num_builders"),
+                                  (args.runner, args.num_runners, Runner, "num_runners")):
+        if size is None:
+            pools.append(kind)
+        elif kind != "ray":
+            raise SystemExit(f"--{key.replace('_', '-')} needs the ray {base.__name__.lower()}")
+        else:
+            pools.append(base.create("ray", **{key: size}))
+    return tuple(pools)
+
+
+def run(args) -> int:
+    from . import workloads
+    from .target import Target
+    from .task_scheduler import TaskScheduler
+    from .tune import tune_tir
+
+    workload = workloads.get(args.workload, args.size)
+    target = Target(args.target)
+    space = resolve_space(args.space, args.workload)
+    scheduler = TaskScheduler.create(args.task_scheduler)
+    bar = ProgressBar(args.trials, workload.flops, not args.no_progress)
+    builder, runner = sized_pools(args)
+    start = time.time()
+    try:
+        database = tune_tir(
+            workload.func, target, args.work_dir, args.trials,
+            num_trials_per_iter=args.num_trials_per_iter, builder=builder, runner=runner,
+            cost_model=args.cost_model, task_scheduler=scheduler, space=space,
+            strategy=args.strategy, seed=args.seed, progress_callback=bar,
+        )
+    finally:
+        bar.close()
+        for pool in (builder, runner):
+            if not isinstance(pool, str):
+                pool.shutdown()
+    wall = time.time() - start
+    best_ms, correct = check_best(database, workload, target)
+    print(scheduler.tuning_statistics(), file=sys.stderr)
+    summary = {
+        "workload": args.workload,
+        "trials": scheduler.progress()["trials_done"],
+        "best_ms": best_ms,
+        "gflops": workload.flops / (best_ms * 1e-3) / 1e9 if best_ms else None,
+        "correct": correct,
+        "wall_s": round(wall, 3),
+        "database": getattr(database, "uri", None),
+    }
+    if args.json:
+        print(json.dumps(summary), flush=True)
+    else:
+        gf = "n/a" if summary["gflops"] is None else f"{summary['gflops']:.2f}"
+        ms = "n/a" if best_ms is None or not math.isfinite(best_ms) else f"{best_ms:.4f}"
+        print(f"{args.workload} ({args.size}): {summary['trials']} trials, best {ms} ms = {gf} GFLOP/s, "
+              f"correct={correct}, {wall:.1f} s, database {summary['database']}")
+    return 0 if best_ms is not None else 1
