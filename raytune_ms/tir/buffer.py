@@ -59,7 +59,7 @@ class Buffer(Node):
         """Elements to allocate, counting padded strides."""
         if not self.strides:
             return self.size
-        return max((s - 1) * st for s, st in zip(self.shape, self.strides)) + 1
+        return sum((s - 1) * st for s, st in zip(self.shape, self.strides)) + 1
 
     def __getitem__(self, indices):
         from .expr import BufferLoad, convert

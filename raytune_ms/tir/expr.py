@@ -330,6 +330,8 @@ class IterVar(Node):
 
 
 def const(value, dtype: str | None = None) -> PrimExpr:
+    if type(value) is int and (dtype is None or not is_float(dtype)):  # fast path
+        return IntImm(value, dtype or "int32")
     if isinstance(value, bool):
         return IntImm(int(value), dtype or "bool")
     if dtype is None:
@@ -343,6 +345,8 @@ def convert(value, like: PrimExpr | None = None) -> PrimExpr:
     """Turn a Python number into a constant of `like`'s dtype (if given), pass exprs through."""
     if isinstance(value, PrimExpr):
         return value
+    if type(value) is int and like is None:  # fast path
+        return IntImm(value, "int32")
     if isinstance(value, (numbers.Number, bool)):
         if like is not None and not isinstance(value, bool):
             if is_float(like.dtype) or (is_int(like.dtype) and isinstance(value, numbers.Integral)):

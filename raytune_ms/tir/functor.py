@@ -7,45 +7,64 @@ touches.
 from __future__ import annotations
 
 from .buffer import Buffer
-from .expr import Var
+from .expr import IterVar, PrimExpr, Range, Var
 from .node import Node
+from .stmt import BufferRegion, Stmt
 
 
-def _children(value):
-    if isinstance(value, Node):
-        yield value
-    elif isinstance(value, tuple):
-        for v in value:
-            yield from _children(v)
+_LEAVES = (Var, Buffer)
+_NON_STMT = (PrimExpr, BufferRegion, Range, IterVar, Buffer)
+
+
+def _tuple_kids(values, out) -> None:
+    for v in values:
+        if isinstance(v, Node):
+            out.append(v)
+        elif type(v) is tuple:
+            _tuple_kids(v, out)
+
+
+def _kids(n) -> list:
+    """Child nodes of `n` in field order (nodes inside tuple fields, nested tuples too)."""
+    out = []
+    for f in n._fields:
+        v = getattr(n, f)
+        if isinstance(v, Node):
+            out.append(v)
+        elif type(v) is tuple and v:
+            _tuple_kids(v, out)
+    return out
 
 
 def post_order_visit(node, fn) -> None:
-    """Call `fn` on every node below and including `node`, children first (Buffers and Vars too)."""
-    stack = [(node, False)]
+    """Call `fn` on every node below and including `node`, children first (Buffers and Vars too).
+
+    Walks pre-order visiting children right to left and replays that order reversed, which
+    is exactly the left-to-right post-order."""
+    order = []
+    stack = [node]
+    pop, push = stack.pop, order.append
     while stack:
-        n, done = stack.pop()
-        if done:
-            fn(n)
-            continue
-        stack.append((n, True))
-        kids = []
-        for f in n._fields:
-            kids.extend(_children(getattr(n, f)))
-        for k in reversed(kids):
-            stack.append((k, False))
+        n = pop()
+        push(n)
+        if not isinstance(n, _LEAVES):
+            stack.extend(_kids(n))
+    for n in reversed(order):
+        fn(n)
 
 
 def pre_order_visit(node, fn) -> None:
     """Call `fn` on every node, parents first; a False return skips that node's children."""
     stack = [node]
+    pop = stack.pop
     while stack:
-        n = stack.pop()
-        if fn(n) is False:
+        n = pop()
+        if fn(n) is False or isinstance(n, _LEAVES):
             continue
-        kids = []
-        for f in n._fields:
-            kids.extend(_children(getattr(n, f)))
-        stack.extend(reversed(kids))
+        kids = _kids(n)
+        if kids:
+            kids.reverse()
+            stack.extend(kids)
 
 
 def transform(node, post=None, pre=None):
@@ -107,13 +126,21 @@ def substitute(node, mapping: dict):
 
 
 def collect(node, cls) -> list:
-    """Every node of class `cls` under `node`, in pre-order, without duplicates."""
+    """Every node of class `cls` under `node`, in pre-order, without duplicates.
+
+    Statements never sit inside expressions, so collecting statement classes skips every
+    expression subtree (the common case, e.g. all Blocks of a function, stays fast)."""
     out, seen = [], set()
+    classes = cls if isinstance(cls, tuple) else (cls,)
+    prune = _NON_STMT if all(issubclass(c, Stmt) for c in classes) else ()
 
     def fn(n):
         if isinstance(n, cls) and id(n) not in seen:
             seen.add(id(n))
             out.append(n)
+        if prune and isinstance(n, prune):
+            return False
+        return None
 
     pre_order_visit(node, fn)
     return out

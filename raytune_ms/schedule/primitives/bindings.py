@@ -1,0 +1,102 @@
+"""Rewriting the loop-side expressions of a subtree: loop bounds, block bindings, predicates.
+
+A block's body refers only to its own iterators, so substituting a loop variable never needs to
+look inside a block: only For bounds, BlockRealize iter_values/predicates and IfThenElse
+conditions between a loop and the blocks under it mention loop variables. Every rewritten
+binding is simplified with the ranges of the loops around it, which removes the arithmetic that
+split and fuse introduce.
+"""
+
+from __future__ import annotations
+
+from ...tir import (
+    BlockRealize, For, IfThenElse, IntImm, Node, PrimExpr, Range, SeqStmt, Var, logical_and,
+)
+from ...tir.arith import Rebinder, simplify
+
+
+def subst_expr(e, mapping: dict):
+    """`e` with Vars replaced per `mapping` (unchanged subexpressions are shared)."""
+    if isinstance(e, Var):
+        return mapping.get(e, e)
+    if isinstance(e, IntImm) or not isinstance(e, Node):
+        return e
+    changes = None
+    for f in e._fields:
+        v = getattr(e, f)
+        if isinstance(v, PrimExpr):
+            nv = subst_expr(v, mapping)
+        elif isinstance(v, tuple) and v and isinstance(v[0], PrimExpr):
+            nv = tuple(subst_expr(x, mapping) for x in v)
+            if all(a is b for a, b in zip(nv, v)):
+                nv = v
+        else:
+            continue
+        if nv is not v:
+            if changes is None:
+                changes = {}
+            changes[f] = nv
+    return e.replace(**changes) if changes else e
+
+
+def uses_var(e, var) -> bool:
+    """Whether Var `var` occurs in expression `e`."""
+    if e is var:
+        return True
+    if isinstance(e, (Var, IntImm)) or not isinstance(e, Node):
+        return False
+    for f in e._fields:
+        v = getattr(e, f)
+        if isinstance(v, PrimExpr):
+            if uses_var(v, var):
+                return True
+        elif isinstance(v, tuple):
+            if any(isinstance(x, PrimExpr) and uses_var(x, var) for x in v):
+                return True
+    return False
+
+
+def rewrite_bindings(stmt, mapping: dict, ranges: dict, extra_predicate=None):
+    """Substitute `mapping` in the loop-side expressions under `stmt`, simplify the changed
+    bindings with `ranges` (Var -> Range of the loops above `stmt`), and conjoin
+    `extra_predicate` (already in terms of the new variables) to every top-level block.
+
+    Substitution and simplification happen in one pass per expression (arith.Rebinder)."""
+    rebind = Rebinder(mapping, ranges)
+
+    def visit(s, ranges):
+        if isinstance(s, For):
+            mn, ext = rebind(s.min, ranges), rebind(s.extent, ranges)
+            inner = dict(ranges)
+            inner[s.loop_var] = Range(mn, ext)
+            body = visit(s.body, inner)
+            if mn is s.min and ext is s.extent and body is s.body:
+                return s
+            return For(s.loop_var, mn, ext, s.kind, body, s.thread_tag, s.annotations)
+        if isinstance(s, SeqStmt):
+            items = [visit(x, ranges) for x in s.seq]
+            return s if all(a is b for a, b in zip(items, s.seq)) else SeqStmt(items)
+        if isinstance(s, IfThenElse):
+            cond = rebind(s.condition, ranges)
+            then = visit(s.then_case, ranges)
+            other = visit(s.else_case, ranges) if s.else_case is not None else None
+            if cond is s.condition and then is s.then_case and other is s.else_case:
+                return s
+            return IfThenElse(cond, then, other)
+        if isinstance(s, BlockRealize):
+            values = tuple(rebind(v, ranges) for v in s.iter_values)
+            changed = any(a is not b for a, b in zip(values, s.iter_values))
+            pred = rebind(s.predicate, ranges)
+            if extra_predicate is not None:
+                pred = simplify(logical_and(pred, extra_predicate), ranges)
+            if not changed and pred is s.predicate:
+                return s
+            return BlockRealize(values if changed else s.iter_values, pred, s.block)
+        return s
+
+    return visit(stmt, ranges)
+
+
+def loop_ranges(path) -> dict:
+    """Var -> Range of every loop on `path` (a tree path), the last statement excluded."""
+    return {s.loop_var: Range(s.min, s.extent) for s in path[:-1] if isinstance(s, For)}

@@ -1,0 +1,105 @@
+"""cache_read and cache_write: stage a buffer through a copy in another storage scope.
+
+The copy block loops over the whole buffer at the scope's top level (right before the first
+consumer for cache_read, right after the producer for cache_write); compute_at /
+reverse_compute_at then shrink it to a tile, and buffer compaction shrinks the cache buffer.
+The new buffer and its copy block share one deterministic name, `<buffer>_<scope>`
+(`_1`, `_2`, ... appended if taken).
+"""
+
+from __future__ import annotations
+
+from ... import tir
+from ...tir import Buffer
+from ...tir.buffer import SCOPES
+from ..error import ScheduleError
+from ..tree import replace_path
+from .block_common import (
+    add_alloc, check_sole_writer, containing_child, copy_nest, find_block, fresh_name,
+    insert_into_block, reads_buffer, region_buffer, siblings, stmt_list, writes_buffer,
+)
+
+
+def _check_scope(prim, scope):
+    if scope not in SCOPES:
+        raise ScheduleError(f"{prim}: storage scope must be one of {SCOPES}, got {scope!r}")
+
+
+def _named_consumers(prim, blocks, names, buf, me_name):
+    by_name = {b.block.name: b for b in blocks}
+    out = []
+    for n in names:
+        b = by_name.get(n)
+        if b is None:
+            raise ScheduleError(f"{prim}: consumer block {n!r} is not in the scope of block {me_name!r}")
+        if not reads_buffer(b, buf) or writes_buffer(b, buf):
+            raise ScheduleError(f"{prim}: block {n!r} does not read buffer {buf.name!r} (only)")
+        out.append(b)
+    return out
+
+
+def _redirect(body, realizes, old, new):
+    """`body` with buffer `old` replaced by `new` inside the given blocks."""
+    for r in realizes:
+        path = find_block(body, r.block.name)
+        body = replace_path(path, tir.substitute(path[-1], {old: new}))
+    return body
+
+
+def cache_read(func, block_name, read_buffer_index, storage_scope, consumer_block_names=None):
+    """Read the `read_buffer_index`-th read buffer of `block_name` through a copy in
+    `storage_scope`; all of its consumers (or the named ones) read the copy.
+    Returns (func, name of the copy block)."""
+    prim = "cache_read"
+    _check_scope(prim, storage_scope)
+    path, scope, blocks = siblings(func, block_name)
+    me = path[-1]
+    buf = region_buffer(prim, me.block, me.block.reads, read_buffer_index, "read")
+    if writes_buffer(me, buf):
+        raise ScheduleError(f"{prim}: block {block_name!r} both reads and writes {buf.name!r}")
+    if consumer_block_names is None:
+        consumers = [b for b in blocks if reads_buffer(b, buf) and not writes_buffer(b, buf)]
+    else:
+        consumers = _named_consumers(prim, blocks, list(consumer_block_names), buf, block_name)
+    if not consumers:
+        raise ScheduleError(f"{prim}: no consumer of {buf.name!r} to redirect")
+    kids = stmt_list(scope.block.body)
+    first = min(containing_child(kids, c) for c in consumers)
+    writers = [containing_child(kids, b) for b in blocks if writes_buffer(b, buf)]
+    if any(w >= first for w in writers):
+        raise ScheduleError(
+            f"{prim}: buffer {buf.name!r} is written in the same or a later top-level statement "
+            f"than its first consumer in block {scope.block.name!r}; no place for the copy")
+    name = fresh_name(func, f"{buf.name}_{storage_scope}")
+    new_buf = Buffer(name, buf.shape, buf.dtype, storage_scope)
+    body = _redirect(func.body, consumers, buf, new_buf)
+    body = insert_into_block(body, scope.block.name, copy_nest(name, buf, new_buf), first)
+    body = add_alloc(body, scope.block.name, new_buf)
+    return func.with_body(body), name
+
+
+def cache_write(func, block_name, write_buffer_index, storage_scope, consumer_block_names=None):
+    """Make `block_name` write its `write_buffer_index`-th buffer into a copy in
+    `storage_scope`, copied back right after; the named consumers read the copy directly.
+    Returns (func, name of the write-back block)."""
+    prim = "cache_write"
+    _check_scope(prim, storage_scope)
+    path, scope, blocks = siblings(func, block_name)
+    me = path[-1]
+    buf = region_buffer(prim, me.block, me.block.writes, write_buffer_index, "written")
+    check_sole_writer(func, scope, me, buf)
+    consumers = _named_consumers(prim, blocks, list(consumer_block_names or ()), buf, block_name)
+    kids = stmt_list(scope.block.body)
+    at = containing_child(kids, me)
+    early = [b.block.name for b in blocks if b is not me and reads_buffer(b, buf)
+             and b not in consumers and containing_child(kids, b) <= at]
+    if early:
+        raise ScheduleError(
+            f"{prim}: {early} read {buf.name!r} inside the same top-level statement as block "
+            f"{block_name!r}; the write-back would come too late for them")
+    name = fresh_name(func, f"{buf.name}_{storage_scope}")
+    new_buf = Buffer(name, buf.shape, buf.dtype, storage_scope)
+    body = _redirect(func.body, [me] + consumers, buf, new_buf)
+    body = insert_into_block(body, scope.block.name, copy_nest(name, new_buf, buf), at + 1)
+    body = add_alloc(body, scope.block.name, new_buf)
+    return func.with_body(body), name

@@ -1,0 +1,76 @@
+"""Producer/consumer relations between sibling blocks, and where compute_at is legal.
+
+Two blocks of the same scope are related through a buffer: a producer of block B writes a
+buffer B reads (per its read regions or loads, so an update block's accumulator counts) and
+comes before B in program order; a consumer reads a buffer B writes and
+comes after it. (Program order, because after compute_at a producer sits inside its consumer's
+loops but still runs before it in every iteration.)
+"""
+
+from __future__ import annotations
+
+from ... import tir
+from ..error import ScheduleError
+from ..tree import block_path, loops_above
+from .block_common import read_buffers, reads_buffer, siblings, writes_buffer, written_buffers
+
+
+def _producers(blocks, me) -> list:
+    i = blocks.index(me)
+    bufs = read_buffers(me.block) + [ld.buffer for ld in tir.collect(me.block, tir.BufferLoad)]
+    return [b for b in blocks[:i] if any(writes_buffer(b, x) for x in bufs)]
+
+
+def _consumers(blocks, me) -> list:
+    i = blocks.index(me)
+    bufs = written_buffers(me.block)
+    return [b for b in blocks[i + 1:] if any(reads_buffer(b, x) for x in bufs)]
+
+
+def producer_realizes(func, block_name) -> list:
+    _, _, blocks = siblings(func, block_name)
+    me = next(b for b in blocks if b.block.name == block_name)
+    return _producers(blocks, me)
+
+
+def consumer_realizes(func, block_name) -> list:
+    _, _, blocks = siblings(func, block_name)
+    me = next(b for b in blocks if b.block.name == block_name)
+    return _consumers(blocks, me)
+
+
+def producers(func, block_name) -> list:
+    """Names of the blocks of the same scope that write what `block_name` reads, before it."""
+    return [b.block.name for b in producer_realizes(func, block_name)]
+
+
+def consumers(func, block_name) -> list:
+    """Names of the blocks of the same scope that read what `block_name` writes, after it."""
+    return [b.block.name for b in consumer_realizes(func, block_name)]
+
+
+def compute_location_candidates(func, block_name) -> list:
+    """Loop Vars (outermost first) under which `compute_at(func, block_name, loop)` succeeds:
+    of the loops enclosing every consumer of the block, those that pass compute_at's checks
+    and region inference (planned, not applied)."""
+    from .block_compute_at import analyze, plan
+
+    try:
+        ctx = analyze(func, block_name, reverse=False)
+    except ScheduleError:
+        return []
+    common = None
+    for c in ctx.cons:
+        vars_ = [f.loop_var for f in loops_above(block_path(func, c.block.name))]
+        n = 0
+        while common is not None and n < min(len(common), len(vars_)) and common[n] is vars_[n]:
+            n += 1
+        common = vars_ if common is None else common[:n]
+    out = []
+    for v in common:
+        try:
+            plan(ctx, v)
+        except ScheduleError:
+            continue
+        out.append(v)
+    return out

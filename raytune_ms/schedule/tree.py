@@ -1,0 +1,179 @@
+"""Locating and replacing statements in an immutable PrimFunc.
+
+Blocks are found by name (unique in a function) and loops by their loop variable (a Var keeps
+its identity when the For around it is rebuilt), so random variables survive rewrites. A path
+is the list of statements from the function body down to a node; replacing a node rebuilds only
+the statements on its path.
+"""
+
+from __future__ import annotations
+
+from ..tir import Block, BlockRealize, For, IfThenElse, PrimFunc, SeqStmt, seq
+from .error import ScheduleError
+
+
+def stmt_children(s) -> list:
+    """Direct child statements of `s`, in program order."""
+    if isinstance(s, For):
+        return [s.body]
+    if isinstance(s, BlockRealize):
+        return [s.block]
+    if isinstance(s, Block):
+        return [s.body] if s.init is None else [s.init, s.body]
+    if isinstance(s, SeqStmt):
+        return list(s.seq)
+    if isinstance(s, IfThenElse):
+        return [s.then_case] if s.else_case is None else [s.then_case, s.else_case]
+    return []
+
+
+def find_path(root, pred) -> list | None:
+    """Statements from `root` down to the first (pre-order) statement satisfying `pred`."""
+    path: list = []
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        del path[depth:]
+        path.append(node)
+        if pred(node):
+            return path
+        kids = stmt_children(node)
+        if kids:
+            d = depth + 1
+            for child in reversed(kids):
+                stack.append((child, d))
+    return None
+
+
+_INDEX: dict = {}
+_INDEX_CAP = 64
+
+
+def _index(root):
+    """(blocks: name -> link, loops: loop Var -> link) of a statement tree, built in one walk
+    and cached per tree (trees are immutable; a primitive usually looks up several names in
+    the same version of a function). A link is (stmt, parent link), see `_unlink`."""
+    hit = _INDEX.get(id(root))
+    if hit is not None and hit[0] is root:
+        return hit[1], hit[2]
+    blocks, loops = {}, {}
+    stack = [(root, None)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, parent = pop()
+        link = (node, parent)
+        if isinstance(node, BlockRealize):
+            blocks.setdefault(node.block.name, link)
+        elif isinstance(node, For):
+            loops.setdefault(node.loop_var, link)
+        kids = stmt_children(node)
+        for child in reversed(kids):
+            push((child, link))
+    if len(_INDEX) >= _INDEX_CAP:
+        _INDEX.clear()
+    _INDEX[id(root)] = (root, blocks, loops)
+    return blocks, loops
+
+
+def _unlink(link) -> list:
+    path = []
+    while link is not None:
+        path.append(link[0])
+        link = link[1]
+    path.reverse()
+    return path
+
+
+def block_path(func: PrimFunc, name: str) -> list:
+    """Path to the BlockRealize of block `name` (ScheduleError if absent)."""
+    link = _index(func.body)[0].get(name)
+    if link is None:
+        raise ScheduleError(f"no block named {name!r} in function {func.name!r}")
+    return _unlink(link)
+
+
+def loop_path(func: PrimFunc, loop_var) -> list:
+    """Path to the For whose loop variable is `loop_var` (ScheduleError if absent)."""
+    link = _index(func.body)[1].get(loop_var)
+    if link is None:
+        raise ScheduleError(f"loop {loop_var.name!r} no longer exists in function {func.name!r}")
+    return _unlink(link)
+
+
+def _replace_child(parent, old, new):
+    """`parent` with its child statement `old` replaced by `new` (None removes it)."""
+    if isinstance(parent, For):
+        return parent.replace(body=new)
+    if isinstance(parent, BlockRealize):
+        return parent.replace(block=new)
+    if isinstance(parent, Block):
+        if parent.init is old:
+            return parent.replace(init=new)
+        return parent.replace(body=new)
+    if isinstance(parent, SeqStmt):
+        items = []
+        for s in parent.seq:
+            items.append(new if s is old else s)
+        return seq(*items)
+    if isinstance(parent, IfThenElse):
+        if parent.then_case is old:
+            return parent.replace(then_case=new)
+        return parent.replace(else_case=new)
+    raise TypeError(f"{type(parent).__name__} has no child statements")
+
+
+def replace_path(path: list, new):
+    """Replace the last statement of `path` by `new`; returns the new root."""
+    cur = new
+    for i in range(len(path) - 1, 0, -1):
+        cur = _replace_child(path[i - 1], path[i], cur)
+    return cur
+
+
+def replace_in_func(func: PrimFunc, path: list, new) -> PrimFunc:
+    return func.with_body(replace_path(path, new))
+
+
+def loops_above(path: list) -> list:
+    """The For statements between the innermost enclosing block and the end of `path`,
+    outermost first (what get_loops returns)."""
+    loops = []
+    for s in path[:-1]:
+        if isinstance(s, (Block, BlockRealize)):
+            loops = []
+        elif isinstance(s, For):
+            loops.append(s)
+    return loops
+
+
+def blocks_in(stmt) -> list:
+    """Every BlockRealize under `stmt` (inclusive), in program order."""
+    out = []
+    stack = [stmt]
+    while stack:
+        s = stack.pop()
+        if isinstance(s, BlockRealize):
+            out.append(s)
+        stack.extend(reversed(stmt_children(s)))
+    return out
+
+
+def child_blocks(stmt) -> list:
+    """BlockRealizes directly under `stmt` (not inside another block)."""
+    out = []
+    stack = list(reversed(stmt_children(stmt.block if isinstance(stmt, BlockRealize) else stmt)))
+    while stack:
+        s = stack.pop()
+        if isinstance(s, BlockRealize):
+            out.append(s)
+            continue
+        stack.extend(reversed(stmt_children(s)))
+    return out
+
+
+def enclosing_block(path: list):
+    """The innermost BlockRealize strictly above the end of `path` (the scope block)."""
+    for s in reversed(path[:-1]):
+        if isinstance(s, BlockRealize):
+            return s
+    return None

@@ -1,0 +1,326 @@
+"""Analyses beside the IR: block kinds, variable use, reducer recognition, and region
+inference (relaxing index expressions over loop ranges into boxes).
+
+Region inference is what compute_at / reverse_compute_at / buffer compaction stand on: an
+access `A[e]` inside a loop nest touches, for fixed values of the outer loops, the interval of
+`e` with the inner loop variables ranging over their loops. `relax` computes that interval
+symbolically: the lower end is an expression in the fixed variables, the width a constant
+(an upper bound, so boxes may be larger than the exact set but never smaller).
+"""
+
+from __future__ import annotations
+
+from .arith import bound, simplify
+from .buffer import Buffer
+from .expr import (
+    Add, And, BufferLoad, Call, Cast, FloorDiv, FloorMod, IntImm, Max, Min, Mul, PrimExpr, Range,
+    Select, Sub, Var, add, const, max_expr, max_value, min_expr, min_value, mul, select, sub,
+)
+from .functor import _kids, post_order_visit
+from .node import Node
+from .stmt import Block, BufferStore
+
+
+class RegionError(ValueError):
+    """A region could not be bounded by a constant-extent box."""
+
+
+# ---------------------------------------------------------------------------- variables
+
+
+def used_vars(node) -> set:
+    """ids of the Vars occurring in `node`."""
+    out = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Var):
+            out.add(id(n))
+        elif not isinstance(n, (IntImm, Buffer)):
+            stack.extend(_kids(n))
+    return out
+
+
+def same_expr(a, b) -> bool:
+    """Structural equality where variables and buffers compare by identity."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or isinstance(a, (Var, Buffer)):
+        return False
+    if isinstance(a, Node):
+        return all(same_expr(getattr(a, f), getattr(b, f)) for f in a._fields)
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(same_expr(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def const_int(e):
+    """The Python int of a constant integer expression, else None."""
+    return e.value if isinstance(e, IntImm) and e.dtype != "bool" else None
+
+
+def var_plus_const(e, candidates):
+    """(var, c) when `e` is `var + c` for a var among `candidates` (ids), else None."""
+    s = simplify(e)
+    if isinstance(s, Var) and id(s) in candidates:
+        return s, 0
+    if isinstance(s, (Add, Sub)) and isinstance(s.a, Var) and id(s.a) in candidates \
+            and isinstance(s.b, IntImm):
+        return s.a, s.b.value if isinstance(s, Add) else -s.b.value
+    return None
+
+
+# ---------------------------------------------------------------------------- blocks
+
+
+def is_spatial_block(block: Block) -> bool:
+    return all(iv.kind == "spatial" for iv in block.iter_vars)
+
+
+def is_reduction_block(block: Block) -> bool:
+    return any(iv.kind == "reduce" for iv in block.iter_vars)
+
+
+def split_conjuncts(cond) -> list:
+    """`a and b and c` as [a, b, c]."""
+    if isinstance(cond, And):
+        return split_conjuncts(cond.a) + split_conjuncts(cond.b)
+    return [cond]
+
+
+def is_true(cond) -> bool:
+    return isinstance(cond, IntImm) and cond.value != 0
+
+
+class Reducer:
+    """A recognised reduction `C[idx] = combine(C[idx], rhs)` with its identity element."""
+
+    __slots__ = ("kind", "buffer", "indices", "rhs", "init_value")
+
+    def __init__(self, kind, buffer, indices, rhs, init_value):
+        self.kind = kind  # "sum" | "prod" | "max" | "min"
+        self.buffer = buffer
+        self.indices = indices
+        self.rhs = rhs
+        self.init_value = init_value
+
+    def identity(self):
+        dtype = self.buffer.dtype
+        return {"sum": const(0, dtype), "prod": const(1, dtype), "max": min_value(dtype),
+                "min": max_value(dtype)}[self.kind]
+
+    def combine(self, a, b):
+        return {"sum": add, "prod": mul, "max": max_expr, "min": min_expr}[self.kind](a, b)
+
+
+_COMBINERS = {Add: "sum", Mul: "prod", Max: "max", Min: "min"}
+
+
+def match_reducer(block: Block) -> Reducer | None:
+    """Recognise the block's init + body as a commutative reduction, else None.
+
+    Accepts `C = C op rhs`, `C = rhs op C` for op in +, *, max, min (also the fmax/fmin
+    intrinsics), and the guarded form `C = select(cond, C op rhs, C)` (a reduction with a
+    `where` clause), which becomes `rhs' = select(cond, rhs, identity)`.
+    """
+    init, body = block.init, block.body
+    if not isinstance(init, BufferStore) or not isinstance(body, BufferStore):
+        return None
+    buf, idx = body.buffer, body.indices
+    if init.buffer is not buf or not same_expr(init.indices, idx):
+        return None
+
+    def is_self(e):
+        return isinstance(e, BufferLoad) and e.buffer is buf and same_expr(e.indices, idx)
+
+    def split(v):
+        kind = _COMBINERS.get(type(v))
+        a = b = None
+        if kind is not None:
+            a, b = v.a, v.b
+        elif isinstance(v, Call) and v.op in ("fmax", "fmin") and len(v.args) == 2:
+            kind, (a, b) = ("max" if v.op == "fmax" else "min"), v.args
+        if kind is None:
+            return None
+        if is_self(a) and not _reads(b, buf):
+            return kind, b
+        if is_self(b) and not _reads(a, buf):
+            return kind, a
+        return None
+
+    value, guard = body.value, None
+    if isinstance(value, Select) and is_self(value.false_value) and not _reads(value.condition, buf):
+        guard, value = value.condition, value.true_value
+    found = split(value)
+    if found is None:
+        return None
+    kind, rhs = found
+    red = Reducer(kind, buf, idx, rhs, init.value)
+    if guard is not None:
+        red.rhs = select(guard, rhs, red.identity())
+    return red
+
+
+def _reads(expr, buf) -> bool:
+    hit = []
+
+    def fn(n):
+        if isinstance(n, BufferLoad) and n.buffer is buf:
+            hit.append(n)
+
+    post_order_visit(expr, fn)
+    return bool(hit)
+
+
+# ---------------------------------------------------------------------------- relaxation
+
+
+def _exact(e, relaxed_ids) -> bool:
+    return not (used_vars(e) & relaxed_ids)
+
+
+def relax(expr: PrimExpr, relaxed: dict, ranges: dict | None = None):
+    """Symbolic interval (lo, hi) of `expr` as the Vars in `relaxed` (Var -> Range) range over
+    their ranges; other variables stay symbolic. Falls back to constant bounds from `ranges`
+    (every variable's Range) for non-affine forms. Raises RegionError if unbounded."""
+    rid = {id(v) for v in relaxed}
+    all_ranges = dict(ranges or {})
+    all_ranges.update(relaxed)
+    try:
+        return _relax(expr, relaxed, rid, all_ranges)
+    except _Unrelaxable:
+        lo, hi = bound(expr, all_ranges)
+        if lo is None or hi is None:
+            raise RegionError(f"cannot bound {expr!r} over the loop ranges") from None
+        return const(lo, expr.dtype), const(hi, expr.dtype)
+
+
+class _Unrelaxable(Exception):
+    pass
+
+
+def _relax(e, relaxed, rid, ranges):
+    if isinstance(e, Var):
+        r = relaxed.get(e)
+        if r is None:
+            return e, e
+        return r.min, add(r.min, sub(r.extent, 1))
+    if isinstance(e, IntImm) or _exact(e, rid):
+        return e, e
+    if isinstance(e, Add):
+        (alo, ahi), (blo, bhi) = _relax(e.a, relaxed, rid, ranges), _relax(e.b, relaxed, rid, ranges)
+        return add(alo, blo), add(ahi, bhi)
+    if isinstance(e, Sub):
+        (alo, ahi), (blo, bhi) = _relax(e.a, relaxed, rid, ranges), _relax(e.b, relaxed, rid, ranges)
+        return sub(alo, bhi), sub(ahi, blo)
+    if isinstance(e, Mul):
+        for x, c in ((e.a, e.b), (e.b, e.a)):
+            k = const_int(c)
+            if k is not None:
+                lo, hi = _relax(x, relaxed, rid, ranges)
+                return (mul(lo, k), mul(hi, k)) if k >= 0 else (mul(hi, k), mul(lo, k))
+        raise _Unrelaxable
+    if isinstance(e, (FloorDiv, FloorMod)):
+        c = const_int(e.b)
+        if c is None or c <= 0:
+            raise _Unrelaxable
+        lo, hi = _relax(e.a, relaxed, rid, ranges)
+        if isinstance(e, FloorDiv):
+            return FloorDiv(lo, e.b), FloorDiv(hi, e.b)
+        # no wrap-around when lo and hi fall in the same period
+        same = simplify(sub(FloorDiv(hi, e.b), FloorDiv(lo, e.b)), ranges)
+        if const_int(same) == 0:
+            return FloorMod(lo, e.b), FloorMod(hi, e.b)
+        return const(0, e.dtype), const(c - 1, e.dtype)
+    if isinstance(e, (Min, Max)):
+        (alo, ahi), (blo, bhi) = _relax(e.a, relaxed, rid, ranges), _relax(e.b, relaxed, rid, ranges)
+        f = min_expr if isinstance(e, Min) else max_expr
+        return f(alo, blo), f(ahi, bhi)
+    if isinstance(e, Select) and _exact(e.condition, rid):
+        (alo, ahi) = _relax(e.true_value, relaxed, rid, ranges)
+        (blo, bhi) = _relax(e.false_value, relaxed, rid, ranges)
+        return min_expr(alo, blo), max_expr(ahi, bhi)
+    if isinstance(e, Cast):
+        lo, hi = _relax(e.value, relaxed, rid, ranges)
+        return Cast(e.dtype, lo), Cast(e.dtype, hi)
+    raise _Unrelaxable
+
+
+def relax_range(rng: Range, relaxed: dict, ranges: dict) -> tuple:
+    """A box side (min expr, constant extent) covering `rng` with `relaxed` vars ranging.
+
+    The extent is the constant bound of `hi - lo + 1` over every variable's range, so the box
+    is exact for affine accesses and conservative otherwise."""
+    all_ranges = dict(ranges)
+    all_ranges.update(relaxed)
+    lo, hi = relax(rng.min, relaxed, all_ranges)
+    ext = const_int(rng.extent)
+    if ext is None:
+        _, ext_hi = bound(rng.extent, all_ranges)
+        if ext_hi is None:
+            raise RegionError(f"region extent {rng.extent!r} is not bounded")
+        ext = ext_hi
+        hi = add(hi, const(ext - 1, rng.min.dtype))
+    else:
+        hi = add(hi, const(ext - 1, rng.min.dtype))
+    lo = simplify(lo, all_ranges)
+    width = simplify(sub(hi, lo), all_ranges)
+    w = const_int(width)
+    if w is None:
+        _, w = bound(width, all_ranges)
+        if w is None:
+            raise RegionError(
+                f"the region [{lo!r}, {simplify(hi, all_ranges)!r}] has no constant extent")
+    return lo, max(w + 1, 0)
+
+
+def union_side(a: tuple, b: tuple, ranges: dict) -> tuple:
+    """The smallest constant-extent side covering sides a and b (each (min expr, extent))."""
+    (amin, aext), (bmin, bext) = a, b
+    d = simplify(sub(bmin, amin), ranges)
+    k = const_int(d)
+    if k is not None:
+        lo = min(0, k)
+        hi = max(aext, k + bext)
+        return (amin if k >= 0 else bmin), hi - lo
+    dlo, dhi = bound(d, ranges)
+    if dlo is None or dhi is None:
+        raise RegionError(f"cannot bound the distance between region starts {amin!r} and {bmin!r}")
+    # from min(amin, bmin), either end is at most the larger width plus the distance away
+    return min_expr(amin, bmin), max(aext, bext) + max(abs(dlo), abs(dhi))
+
+
+def union_boxes(boxes: list, ranges: dict) -> list:
+    """Union of boxes (lists of (min expr, extent) per dimension)."""
+    out = list(boxes[0])
+    for box in boxes[1:]:
+        out = [union_side(a, b, ranges) for a, b in zip(out, box)]
+    return out
+
+
+def loop_ranges(loops) -> dict:
+    """Var -> Range for a list of For statements."""
+    return {f.loop_var: Range(f.min, f.extent) for f in loops}
+
+
+def aligned_strides(shape, strides, axis: int, factor: int, offset: int) -> tuple:
+    """Element strides for a buffer of `shape` (current `strides`, () = row-major) with the
+    stride of dimension `axis` padded up to the smallest value with `stride % factor == offset`;
+    padding already present on other dimensions is kept."""
+    n = len(shape)
+    old = list(strides) if strides else [0] * n
+    if not strides:
+        acc = 1
+        for d in range(n - 1, -1, -1):
+            old[d] = acc
+            acc *= shape[d]
+    new = [1] * n
+    new[n - 1] = old[n - 1]
+    for d in range(n - 2, -1, -1):
+        s = new[d + 1] * shape[d + 1]
+        if d == axis:
+            s += (offset - s) % factor
+        else:
+            s += old[d] - old[d + 1] * shape[d + 1]
+        new[d] = s
+    return tuple(new)
