@@ -86,7 +86,9 @@ def test_compaction_while_a_writer_runs(tmp_path):
 def test_concurrent_ray_task_writers(tmp_path):
     ray = pytest.importorskip("ray")
     path = str(tmp_path / "db")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    started_here = not ray.is_initialized()  # another test module may have left a session up
+    if started_here:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         db = ParquetDatabase(path)  # shipped to the tasks by pickle: each reopens as a new writer
 
@@ -103,5 +105,6 @@ def test_concurrent_ray_task_writers(tmp_path):
 
         assert ray.get([write.remote(db, w, 40) for w in range(4)]) == [40] * 4
     finally:
-        ray.shutdown()
+        if started_here:
+            ray.shutdown()
     assert sorted(_tags(path)) == _expected(4, 40)
