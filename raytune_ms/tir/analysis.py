@@ -59,6 +59,47 @@ def const_int(e):
     return e.value if isinstance(e, IntImm) and e.dtype != "bool" else None
 
 
+def affine_form(e):
+    """`e` as ([(Var, coef), ...], const) when it is affine in its variables, else None."""
+    if isinstance(e, IntImm):
+        return [], e.value
+    if isinstance(e, Var):
+        return [(e, 1)], 0
+    if isinstance(e, (Add, Sub)):
+        a, b = affine_form(e.a), affine_form(e.b)
+        if a is None or b is None:
+            return None
+        sign = 1 if isinstance(e, Add) else -1
+        coef = {}
+        for v, c in a[0] + [(v, sign * c) for v, c in b[0]]:
+            coef[v] = coef.get(v, 0) + c
+        return [(v, c) for v, c in coef.items() if c], a[1] + sign * b[1]
+    if isinstance(e, Mul):
+        for x, y in ((e.a, e.b), (e.b, e.a)):
+            k = const_int(y)
+            if k is not None:
+                f = affine_form(x)
+                return None if f is None else ([(v, c * k) for v, c in f[0] if c * k], f[1] * k)
+    return None
+
+
+def injective_over(e, extents: dict):
+    """Whether `e` takes a different value at every point of the loops in `extents` (Var ->
+    constant extent; other variables fixed): True, False, or None when `e` is not affine.
+    Affine terms are injective when, sorted by |coefficient|, each coefficient exceeds the span
+    of all smaller terms (a mixed-radix number)."""
+    form = affine_form(e)
+    if form is None:
+        return None
+    terms = sorted((abs(c), extents[v]) for v, c in form[0] if v in extents and extents[v] > 1)
+    span = 0
+    for c, ext in terms:
+        if c <= span:
+            return False
+        span += c * (ext - 1)
+    return True
+
+
 def var_plus_const(e, candidates):
     """(var, c) when `e` is `var + c` for a var among `candidates` (ids), else None."""
     s = simplify(e)

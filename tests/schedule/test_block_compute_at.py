@@ -210,7 +210,8 @@ def test_error_reverse_padding_consumer():
     B = te.compute((6,), lambda i: A[i] * 2.0, name="B")
     P = te.compute((8,), lambda i: te.if_then_else(tir.all_of(i >= 1, i < 7), B[i - 1], 0.0), name="P")
     f = te.create_prim_func([A, P])
-    with pytest.raises(ScheduleError, match=r"iterator 'v_i' only over \[1, 7\), not its whole domain \[0, 8\)"):
+    with pytest.raises(ScheduleError,
+                       match=r"iterator 'v_i' only over \[1, 7\), not its whole domain \[0, 8\)"):
         reverse_compute_at(f, "P", loops_of(f, "B")[0])
 
 
@@ -252,3 +253,25 @@ def test_schedule_error_leaves_schedule_unchanged():
         sch.compute_at(b, sch.get_loops(b)[0])
     assert tir.structural_hash(sch.mod) == before[0]
     assert len(sch.trace) == before[1] + 2  # only the two getters were recorded
+
+
+def test_reverse_consumer_smaller_than_produced_tile():
+    """A consumer over 4 points reading B[v + 2] under a loop producing 8 of B per iteration
+    computes only the points whose input is produced in that iteration."""
+    A = te.placeholder((16,), name="A")
+    B = te.compute((16,), lambda i: A[i] + 1.0, name="B")
+    C = te.compute((4,), lambda i: B[i + 2] * 2.0, name="C")
+    f = te.create_prim_func([A, C])
+    f2, (o, _) = split(f, loops_of(f, "B")[0], [2, 8])
+    g = reverse_compute_at(f2, "C", o)
+    pred = realize(g, "C").predicate
+    assert not (isinstance(pred, tir.IntImm) and pred.value)
+    assert_same_result(f, g)
+
+
+def test_error_reverse_under_producer_reduction_loop():
+    f = matmul(4, 4, 8, relu=True)
+    i, j, k = loops_of(f, "C")
+    with pytest.raises(ScheduleError, match=r"producer 'C' of block 'D' reduces over loop 'k'"):
+        reverse_compute_at(f, "D", k)
+    assert_same_result(f, reverse_compute_at(f, "D", j))

@@ -66,3 +66,39 @@ def test_errors():
         decompose_reduction(h, "C", loops_of(h, "D")[0])
     with pytest.raises(ScheduleError, match=r"loop 'i_0' no longer exists"):
         decompose_reduction(h, "C", i0)
+
+
+def test_error_overlapping_recomputation():
+    """A reduction producer computed per window of its consumer covers some outputs twice."""
+    from raytune_ms import te
+    from raytune_ms.schedule.primitives.block_compute_at import compute_at
+
+    A = te.placeholder((14, 4), name="A")
+    k = te.reduce_axis((0, 4), name="k")
+    R = te.compute((14,), lambda i: te.sum(A[i, k], axis=k), name="R")
+    C = te.compute((12,), lambda i: R[i] + R[i + 2], name="C")
+    f0 = te.create_prim_func([A, C])
+    f, (o, _) = split(f0, loops_of(f0, "C")[0], [3, 4])
+    f = compute_at(f, "R", o)
+    assert_same_result(f0, f)
+    with pytest.raises(ScheduleError, match=r"block 'R' computes some outputs more than once"):
+        decompose_reduction(f, "R", o)
+    g, _ = decompose_reduction(f, "R", loops_of(f, "R")[1])  # inside one window: fine
+    assert_same_result(f0, g)
+
+
+def test_error_loop_repeating_the_block():
+    """A row reduction computed at the column loop of its consumer runs once per column."""
+    from raytune_ms import te
+    from raytune_ms.schedule.primitives.block_compute_at import compute_at
+
+    A = te.placeholder((4, 6), name="A")
+    k = te.reduce_axis((0, 6), name="k")
+    R = te.compute((4,), lambda i: te.sum(A[i, k], axis=k), name="R")
+    D = te.compute((4, 6), lambda i, j: A[i, j] - R[i], name="D")
+    f0 = te.create_prim_func([A, D])
+    f = compute_at(f0, "R", loops_of(f0, "D")[1])
+    with pytest.raises(ScheduleError, match=r"loop 'j' repeats block 'R'"):
+        decompose_reduction(f, "R", loops_of(f, "R")[0])
+    g, _ = decompose_reduction(f, "R", loops_of(f, "R")[2])
+    assert_same_result(f0, g)

@@ -16,7 +16,8 @@ def shared_a():
 
 def all_buffers(func, name):
     out = []
-    tir.post_order_visit(func.body, lambda n: out.append(n) if isinstance(n, tir.Buffer) and n.name == name else None)
+    tir.post_order_visit(
+        func.body, lambda n: out.append(n) if isinstance(n, tir.Buffer) and n.name == name else None)
     return {id(b): b for b in out}.values()
 
 

@@ -144,3 +144,16 @@ def test_small_helpers():
     assert len(split_conjuncts(tir.logical_and(c, i > 0))) == 3
     assert used_vars(i + j * 2) == {id(i), id(j)}
     assert same_expr(i + 1, i + 1) and not same_expr(i + 1, j + 1)
+
+
+def test_affine_form_and_injectivity():
+    from raytune_ms.tir.analysis import affine_form, injective_over
+
+    i, j, o = Var("i"), Var("j"), Var("o")
+    terms, c = affine_form(i * 8 + j - 3)
+    assert dict(terms) == {i: 8, j: 1} and c == -3
+    assert affine_form(tir.floordiv(i, 2)) is None
+    assert injective_over(i * 8 + j, {i: 4, j: 8}) is True
+    assert injective_over(o * 6 + j, {o: 3, j: 8}) is False  # overlapping windows
+    assert injective_over(o * 6 + j, {j: 8}) is True  # o fixed
+    assert injective_over(tir.floordiv(i, 2), {i: 4}) is None

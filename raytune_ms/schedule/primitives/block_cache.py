@@ -20,9 +20,10 @@ from .block_common import (
 )
 
 
-def _check_scope(prim, scope):
+def _check_scope(prim, block_name, scope):
     if scope not in SCOPES:
-        raise ScheduleError(f"{prim}: storage scope must be one of {SCOPES}, got {scope!r}")
+        raise ScheduleError(f"{prim} (block {block_name!r}): storage scope must be one of {SCOPES}, "
+                            f"got {scope!r}")
 
 
 def _named_consumers(prim, blocks, names, buf, me_name):
@@ -51,7 +52,7 @@ def cache_read(func, block_name, read_buffer_index, storage_scope, consumer_bloc
     `storage_scope`; all of its consumers (or the named ones) read the copy.
     Returns (func, name of the copy block)."""
     prim = "cache_read"
-    _check_scope(prim, storage_scope)
+    _check_scope(prim, block_name, storage_scope)
     path, scope, blocks = siblings(func, block_name)
     me = path[-1]
     buf = region_buffer(prim, me.block, me.block.reads, read_buffer_index, "read")
@@ -83,7 +84,7 @@ def cache_write(func, block_name, write_buffer_index, storage_scope, consumer_bl
     `storage_scope`, copied back right after; the named consumers read the copy directly.
     Returns (func, name of the write-back block)."""
     prim = "cache_write"
-    _check_scope(prim, storage_scope)
+    _check_scope(prim, block_name, storage_scope)
     path, scope, blocks = siblings(func, block_name)
     me = path[-1]
     buf = region_buffer(prim, me.block, me.block.writes, write_buffer_index, "written")

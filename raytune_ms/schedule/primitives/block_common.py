@@ -14,7 +14,7 @@ from ..error import ScheduleError
 from ..tree import block_path, child_blocks, enclosing_block, find_path, replace_path
 
 
-def scope_realize(func, path) -> BlockRealize:
+def scope_realize(path) -> BlockRealize:
     """The BlockRealize of the scope block above the end of `path`."""
     scope = enclosing_block(path)
     if scope is None:
@@ -33,7 +33,7 @@ def _what(s) -> str:
 def siblings(func, block_name) -> tuple:
     """(path of the block, the scope BlockRealize, child blocks of the scope in program order)."""
     path = block_path(func, block_name)
-    scope = scope_realize(func, path)
+    scope = scope_realize(path)
     return path, scope, child_blocks(scope)
 
 

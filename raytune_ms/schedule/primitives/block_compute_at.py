@@ -22,8 +22,8 @@ from __future__ import annotations
 from ... import tir
 from ...tir import BlockRealize, For, Range, Var
 from ...tir.analysis import (
-    RegionError, const_int, is_spatial_block, loop_ranges, relax_range,
-    union_side, var_plus_const,
+    RegionError, const_int, is_spatial_block, loop_ranges, relax_range, union_side, used_vars,
+    var_plus_const,
 )
 from ...tir.arith import bound, can_prove, simplify
 from ..error import ScheduleError
@@ -103,12 +103,28 @@ def plan(ctx, loop_var, preserve=False, index=-1):
         raise ScheduleError(
             f"{prim}: consumer {p.block.name!r} of block {name!r} is not under loop {lname!r}")
     _check_outside_order(ctx, inside, lname)
+    if reverse:
+        _check_final(prim, name, under, lpath)
     fixed = loop_ranges([s for s in lpath if isinstance(s, For)])
     boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse)
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
     nest = _build_nest(block, regions, fixed, preserve)
     pos = _position(prim, stmt_list(loop.body), ctx.prods, ctx.cons, index, name, lname)
     return nest, pos
+
+
+def _check_final(prim, name, producers, lpath):
+    """A producer whose reduction runs over `loop` or a loop around it has no final values
+    inside one iteration."""
+    around = {id(s.loop_var): s.loop_var.name for s in lpath if isinstance(s, For)}
+    for p in producers:
+        for iv, value in zip(p.block.iter_vars, p.iter_values):
+            hit = used_vars(value) & set(around) if iv.kind == "reduce" else ()
+            if hit:
+                raise ScheduleError(
+                    f"{prim}: producer {p.block.name!r} of block {name!r} reduces over loop "
+                    f"{around[next(iter(hit))]!r}, which encloses the target loop; its values "
+                    "are not final inside it")
 
 
 def _check_outside_order(ctx, inside, lname):
@@ -214,7 +230,9 @@ def _iter_regions(prim, block, boxes, ranges, reverse) -> list:
             raise ScheduleError(f"{prim}: block {block.name!r} iterator {iv.var.name!r} has a "
                                 "non-constant domain")
         side = need.get(id(iv.var))
-        if side is None or side[1] >= dom_ext:
+        if side is None or (not reverse and side[1] >= dom_ext) or \
+                (reverse and _always_covers(side, iv.dom, ranges)):
+            # a producer may compute its whole domain; a consumer only what is produced
             out.append((dom_min, dom_ext, True))
             continue
         if reverse and iv.kind == "reduce":
@@ -225,6 +243,12 @@ def _iter_regions(prim, block, boxes, ranges, reverse) -> list:
             _check_covered(prim, block, iv, side, ranges)
         out.append((side[0], side[1], False))
     return out
+
+
+def _always_covers(side, dom, ranges) -> bool:
+    lo, hi = bound(side[0], ranges)
+    dmin, dext = const_int(dom.min), const_int(dom.extent)
+    return None not in (lo, hi, dmin) and hi <= dmin and lo + side[1] >= dmin + dext
 
 
 def _check_covered(prim, block, iv, side, ranges):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, For, IterVar, Range, Var
-from ...tir.analysis import split_conjuncts, used_vars
+from ...tir.analysis import const_int, injective_over, split_conjuncts, used_vars
 from ...tir.arith import simplify
 from ..error import ScheduleError
 from ..tree import block_path, find_path, loop_path, loops_above, replace_path
@@ -46,6 +46,7 @@ def decompose_reduction(func, block_name, loop_var):
             raise ScheduleError(
                 f"{prim}: loop {f.loop_var.name!r} of block {block_name!r} drives both spatial "
                 "and reduction iterators")
+    _check_no_recompute(prim, me, inner)
     copies = {f.loop_var: Var(f.loop_var.name) for f in inner if id(f.loop_var) in spatial_ids}
     ranges = {f.loop_var: Range(f.min, f.extent) for f in loops[:q]}
     ranges.update({copies[f.loop_var]: Range(f.min, f.extent) for f in inner if f.loop_var in copies})
@@ -87,3 +88,25 @@ def decompose_reduction(func, block_name, loop_var):
     lp = find_path(body, lambda s: isinstance(s, For) and s.loop_var is loop_var)
     body = replace_path(lp, tir.seq(nest, lp[-1]))
     return func.with_body(body), init_name
+
+
+def _check_no_recompute(prim, me, inner):
+    """Under `loop`, no output element may be computed twice (a loop that drives none of the
+    block's iterators, or overlapping tiles from compute_at): its second pass would accumulate
+    onto a finished value instead of the init."""
+    spatial = [v for iv, v in zip(me.block.iter_vars, me.iter_values) if iv.kind == "spatial"]
+    uses = [used_vars(v) for v in me.iter_values]
+    for f in inner:
+        if const_int(f.extent) != 1 and not any(id(f.loop_var) in u for u in uses):
+            raise ScheduleError(
+                f"{prim}: loop {f.loop_var.name!r} repeats block {me.block.name!r} without driving "
+                "any of its iterators; its init cannot be hoisted above it")
+    uses = [used_vars(v) for v in spatial]
+    for k, value in enumerate(spatial):
+        only_here = {f.loop_var: const_int(f.extent) or 0 for f in inner
+                     if id(f.loop_var) in uses[k] and not any(id(f.loop_var) in u
+                                                              for j, u in enumerate(uses) if j != k)}
+        if injective_over(value, only_here) is False:
+            raise ScheduleError(
+                f"{prim}: block {me.block.name!r} computes some outputs more than once under the "
+                f"loop (binding {tir.script(value)} overlaps); its init cannot be hoisted there")

@@ -84,7 +84,7 @@ def compute_inline(func, block_name):
                             f"value but not in the store indices of {buf.name!r}")
     if any(ld.buffer is buf for ld in tir.collect(store.value, BufferLoad)):
         raise ScheduleError(f"{prim}: block {block_name!r} reads the buffer {buf.name!r} it writes")
-    scope = scope_realize(func, path)
+    scope = scope_realize(path)
     others = [b.block.name for b in blocks_in(func.body)
               if b is not me and b.block.name != scope.block.name and writes_buffer(b, buf)
               and not child_blocks(b)]
@@ -141,7 +141,7 @@ def reverse_compute_inline(func, block_name):
     cstore = _single_store(prim, block)
     if not is_true(me.predicate):
         raise ScheduleError(f"{prim}: block {block_name!r} has a predicate; it cannot be inlined")
-    scope = scope_realize(func, path)
+    scope = scope_realize(path)
     leaves = [b for b in blocks_in(func.body) if not child_blocks(b)]
     candidates = []
     for buf in read_buffers(block):

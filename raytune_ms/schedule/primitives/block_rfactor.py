@@ -144,7 +144,7 @@ def rfactor(func, loop_var, factor_axis):
     for f in reversed(kept):
         wb = For(copies[f.loop_var], f.min, f.extent, "serial", wb)
 
-    scope = scope_realize(func, path)
+    scope = scope_realize(path)
     body = replace_path(path, rf_realize)
     opath = find_path(body, lambda s: isinstance(s, For) and s.loop_var is outer.loop_var)
     body = replace_path(opath, tir.seq(opath[-1], wb))

@@ -14,7 +14,8 @@ def set_scope(func, block_name, buffer_index, storage_scope):
     everywhere it appears (allocation, accesses, regions)."""
     prim = "set_scope"
     if storage_scope not in SCOPES:
-        raise ScheduleError(f"{prim}: storage scope must be one of {SCOPES}, got {storage_scope!r}")
+        raise ScheduleError(f"{prim} (block {block_name!r}): storage scope must be one of "
+                            f"{SCOPES}, got {storage_scope!r}")
     block = block_path(func, block_name)[-1].block
     buf = region_buffer(prim, block, block.writes, buffer_index, "written")
     if is_param(func, buf):

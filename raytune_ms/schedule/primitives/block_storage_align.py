@@ -26,16 +26,18 @@ def storage_align(func, block_name, buffer_index, axis, factor, offset):
                             "parameter of the function; its layout is fixed")
     for what, v in (("axis", axis), ("factor", factor), ("offset", offset)):
         if isinstance(v, bool) or not isinstance(v, int):
-            raise ScheduleError(f"{prim}: {what} must be an int, got {v!r}")
+            raise ScheduleError(f"{prim} of {buf.name!r} (block {block_name!r}): {what} must be "
+                                f"an int, got {v!r}")
     ndim = buf.ndim
     if not -ndim <= axis < ndim:
-        raise ScheduleError(f"{prim}: axis {axis} is out of range for the {ndim}-d buffer {buf.name!r}")
+        raise ScheduleError(f"{prim} (block {block_name!r}): axis {axis} is out of range for the "
+                            f"{ndim}-d buffer {buf.name!r}")
     axis %= ndim
     if axis == ndim - 1:
-        raise ScheduleError(f"{prim}: axis {axis} of buffer {buf.name!r} is the innermost "
-                            "dimension (stride 1); align an outer dimension")
+        raise ScheduleError(f"{prim} (block {block_name!r}): axis {axis} of buffer {buf.name!r} is "
+                            "the innermost dimension (stride 1); align an outer dimension")
     if factor <= 0 or not 0 <= offset < factor:
-        raise ScheduleError(f"{prim}: need factor > 0 and 0 <= offset < factor, got "
-                            f"factor={factor}, offset={offset}")
+        raise ScheduleError(f"{prim} of {buf.name!r} (block {block_name!r}): need factor > 0 and "
+                            f"0 <= offset < factor, got factor={factor}, offset={offset}")
     new_buf = buf.replace(strides=aligned_strides(buf.shape, buf.strides, axis, factor, offset))
     return func.with_body(tir.substitute(func.body, {buf: new_buf}))
