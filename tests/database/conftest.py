@@ -5,7 +5,7 @@ ones with raytune_ms.schedule."""
 import pytest
 
 from raytune_ms import te
-from raytune_ms.database import TuningRecord
+from raytune_ms.database import Database, TuningRecord
 
 EMPTY_TRACE = [[], []]
 
@@ -47,3 +47,18 @@ def make_func():
 @pytest.fixture
 def make_record():
     return _record
+
+
+@pytest.fixture
+def open_db(tmp_path):
+    """`open_db(kind)` opens a database of `kind`; disk-backed kinds live under this test's
+    tmp_path, so opening again reads back what an earlier handle wrote."""
+
+    def open_(kind):
+        if kind == "json":
+            return Database.create("json", work_dir=str(tmp_path / "json"))
+        if kind == "parquet":
+            return Database.create("parquet", str(tmp_path / "pq"))
+        return Database.create(kind)
+
+    return open_

@@ -18,24 +18,16 @@ def _tiled(func, seed=3):
     return sch
 
 
-def _open(kind, tmp_path):
-    if kind == "json":
-        return Database.create("json", work_dir=str(tmp_path / "json"))
-    if kind == "parquet":
-        return Database.create("parquet", str(tmp_path / "pq"))
-    return Database.create(kind)
-
-
 @pytest.mark.parametrize("kind", ["memory", "json", "parquet"])
-def test_stored_trace_replays(kind, tmp_path, make_func):
+def test_stored_trace_replays(kind, open_db, make_func):
     func = make_func(n=16)
     sch = _tiled(func)
-    db = _open(kind, tmp_path)
+    db = open_db(kind)
     wl = db.commit_workload(func)
     db.commit_tuning_record(TuningRecord(sch.trace, wl, [1e-3], None, ArgInfo.from_prim_func(func)))
     db.commit_tuning_record(TuningRecord(_tiled(func, seed=5).trace, wl, [2e-3], None, None))
     if kind != "memory":
-        db = _open(kind, tmp_path)  # read back from disk
+        db = open_db(kind)  # read back from disk
     fresh = make_func(n=16)  # equal only structurally to what was committed
     got = db.query(fresh, None)
     tir.assert_structural_equal(got.mod, sch.mod)

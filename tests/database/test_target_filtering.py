@@ -11,24 +11,16 @@ SKX = "llvm -mcpu=skylake-avx512 -num-cores=8"
 GPU = "cuda -arch=sm_80"
 
 
-def _open(kind, tmp_path):
-    if kind == "json":
-        return Database.create("json", work_dir=str(tmp_path / "json"))
-    if kind == "parquet":
-        return Database.create("parquet", str(tmp_path / "pq"))
-    return Database.create(kind)
-
-
 @pytest.mark.parametrize("kind", ["memory", "json", "parquet"])
-def test_query_returns_only_the_targets_records(kind, tmp_path, scale, make_record):
-    db = _open(kind, tmp_path)
+def test_query_returns_only_the_targets_records(kind, open_db, scale, make_record):
+    db = open_db(kind)
     wl = db.commit_workload(scale)
     db.commit_tuning_record(make_record(wl, 3.0, target=ZEN))
     db.commit_tuning_record(make_record(wl, 1.0, target=Target(SKX)))
     db.commit_tuning_record(make_record(wl, 2.0, target=ZEN))
     db.commit_tuning_record(make_record(wl, 0.5, target=GPU, error="launch failed"))
     if kind != "memory":
-        db = _open(kind, tmp_path)
+        db = open_db(kind)
         wl = db.commit_workload(scale)
     assert db.query(scale, ZEN, kind="record").run_secs == [2.0]
     assert db.query(scale, Target(ZEN), kind="record").run_secs == [2.0]

@@ -2,7 +2,7 @@
 consumers, and errors."""
 
 import pytest
-from block_testing import assert_same_result, block_names, loops_of, matmul
+from sched_helpers import assert_same_result, block_names, loops_of, bare_matmul as matmul
 
 from raytune_ms import te, tir
 from raytune_ms.schedule import ScheduleError

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from block_testing import assert_same_result, matmul
+from sched_helpers import assert_same_result, bare_matmul as matmul
 
 from raytune_ms import build, tir, workloads
 from raytune_ms.codegen.c import lower

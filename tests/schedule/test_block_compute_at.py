@@ -1,8 +1,8 @@
 """compute_at / reverse_compute_at: region inference, loop regeneration, placement, errors."""
 
 import pytest
-from block_testing import (
-    assert_same_result, elementwise_chain, loops_of, matmul, stencil,
+from sched_helpers import (
+    assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul, stencil,
 )
 
 from raytune_ms import te, tir

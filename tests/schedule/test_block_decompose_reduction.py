@@ -1,7 +1,7 @@
 """decompose_reduction: init block placement, loops it keeps/copies/drops, errors."""
 
 import pytest
-from block_testing import assert_same_result, block_names, loops_of, matmul, row_sum
+from sched_helpers import assert_same_result, block_names, loops_of, bare_matmul as matmul, row_sum
 
 from raytune_ms import tir
 from raytune_ms.schedule import ScheduleError

@@ -1,6 +1,6 @@
 """producers / consumers among sibling blocks and compute-location candidates."""
 
-from block_testing import assert_same_result, elementwise_chain, loops_of, matmul
+from sched_helpers import assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul
 
 from raytune_ms import te
 from raytune_ms.schedule import Schedule

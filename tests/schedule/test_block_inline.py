@@ -2,8 +2,8 @@
 and every precondition has its error."""
 
 import pytest
-from block_testing import (
-    assert_same_result, block_names, elementwise_chain, loops_of, matmul, stencil,
+from sched_helpers import (
+    assert_same_result, block_names, elementwise_chain, loops_of, bare_matmul as matmul, stencil,
 )
 
 from raytune_ms import te, tir

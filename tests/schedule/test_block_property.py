@@ -2,7 +2,7 @@
 index, unit loops kept or not) and the inlines/caches around them keep the program's results;
 intermediates start as NaN, so a missed element shows."""
 
-from block_testing import assert_same_result, loops_of
+from sched_helpers import assert_same_result, loops_of
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from raytune_ms import te, tir

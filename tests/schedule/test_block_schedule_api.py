@@ -4,8 +4,7 @@ wrong and leaves the module and the trace as they were; accepted calls replay fr
 import json
 
 import pytest
-from block_testing import assert_same_result, matmul
-from sched_helpers import assert_error_leaves_unchanged
+from sched_helpers import assert_error_leaves_unchanged, assert_same_result, bare_matmul as matmul
 
 from raytune_ms import tir
 from raytune_ms.schedule import Schedule, Trace

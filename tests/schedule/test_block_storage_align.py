@@ -1,7 +1,7 @@
 """storage_align: strides on the buffer everywhere it appears, composition, errors."""
 
 import pytest
-from block_testing import assert_same_result, loops_of, matmul
+from sched_helpers import assert_same_result, loops_of, bare_matmul as matmul
 
 from raytune_ms import tir
 from raytune_ms.schedule import ScheduleError

@@ -1,7 +1,9 @@
 """parallel / vectorize / unroll / bind and annotate / unannotate."""
 
 import pytest
-from sched_helpers import assert_error_leaves_unchanged, assert_same_semantics, matmul, rowsum
+from sched_helpers import (
+    assert_error_leaves_unchanged, assert_same_semantics, matmul, row_sum as rowsum,
+)
 
 from raytune_ms import tir
 from raytune_ms.schedule import Schedule

@@ -6,7 +6,8 @@ import json
 
 import pytest
 from sched_helpers import (
-    assert_error_leaves_unchanged, assert_same_semantics, chain, matmul, rowsum, tile_matmul,
+    assert_error_leaves_unchanged, assert_same_semantics, chain, matmul, row_sum as rowsum,
+    tile_matmul,
 )
 
 from raytune_ms import tir
