@@ -10,14 +10,15 @@ object store straight to the runner that needs it.
 from __future__ import annotations
 
 import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from raytune_ms.builder import Builder, BuilderFuture, BuilderResult
 from raytune_ms.builder.local_builder import build_in_worker
 from raytune_ms.runner.measure_slot import MeasureSlot
 from raytune_ms.runner.subprocess_worker import SubprocessWorker
 
-from .actor_pool import ActorCall, ActorPool
-from .ray_init import actor_options, init_ray
+from .actor_pool import ActorCall, ActorPool, fitting, lost_reason
+from .ray_init import actor_options, init_ray, nodes_with
 
 
 @ray.remote(max_restarts=0, max_concurrency=1)
@@ -44,9 +45,13 @@ class BuilderActor:
 class RayBuilder(Builder):
     """Builds on a pool of Ray actors.
 
-    num_builders: actors in the pool (default: the cluster's CPUs minus one per node, at
-    least 1). resources: per actor (default {"CPU": 1}; add a custom resource such as
-    {"CPU": 1, "builder": 1} to keep builders on chosen nodes). timeout_sec, f_build, f_export,
+    num_builders: actors in the pool. By default, as many as the cluster's free CPUs hold minus
+    one per node for its runner, plus one per node that reserves no CPU: it builds on the
+    runner's core, which idles while builds run (the measurement slot never lets a build and a
+    measurement overlap on a machine). When no CPU is free (another job holds them), the pool
+    thus holds only actors that reserve none, and never waits for CPUs (see ActorPool).
+    resources: per actor (default {"CPU": 1}; add a custom resource such as {"CPU": 1,
+    "builder": 1} to keep builders on chosen nodes). timeout_sec, f_build, f_export,
     initializer: as LocalBuilder. max_retries: re-sends of a build whose actor died.
     """
 
@@ -70,22 +75,31 @@ class RayBuilder(Builder):
         state["_pool"] = None
         return state
 
-    def _default_size(self) -> int:
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        nodes = sum(1 for n in ray.nodes() if n.get("Alive"))
-        return max(1, cpus - nodes)
-
     def _start(self) -> ActorPool:
         if self._pool is None:
             init_ray()
-            size = self.num_builders or self._default_size()
+            nodes = nodes_with({"CPU": 1})
+            if self.num_builders:
+                size, borrowed = self.num_builders, 0
+            else:
+                size = max(0, fitting(self.resources) - len(nodes))
+                borrowed = len(nodes) if self.slot else 0
             options = actor_options(self.resources)
+            fallback = actor_options({**self.resources, "CPU": 0})
             args = (self.timeout_sec, self.f_build, self.f_export, self.initializer, self.slot)
 
             def make(index, name):
                 return BuilderActor.options(name=name, **options).remote(*args)
 
-            self._pool = ActorPool(make, size, "builder")
+            def make_fallback(index, name):
+                opts = dict(fallback, name=name)
+                if nodes:
+                    node = nodes[index % len(nodes)]
+                    opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
+                return BuilderActor.options(**opts).remote(*args)
+
+            self._pool = ActorPool(make, size, "builder", resources=self.resources,
+                                   make_fallback=make_fallback, borrowed=borrowed)
         return self._pool
 
     @property
@@ -101,9 +115,7 @@ class RayBuilder(Builder):
                 lambda actor, inp=build_input: tuple(actor.build.remote(inp)),
                 on_value=_with_artifact,
                 on_error=lambda err: BuilderResult(error_msg=f"build error: {err}"),
-                on_lost=lambda err, n: BuilderResult(
-                    error_msg=f"build lost: its builder actor died {n} times ({type(err).__name__})"
-                ),
+                on_lost=lambda err, n: BuilderResult(error_msg=f"build lost: {lost_reason(err, n)}"),
                 max_retries=self.max_retries,
             )
             out.append(BuilderFuture(call.done, call.result, call.wait_handle))

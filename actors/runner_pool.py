@@ -17,8 +17,8 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from raytune_ms.runner import Runner, RunnerFuture, RunnerResult
 from raytune_ms.runner.measurer import Measurer
 
-from .actor_pool import ActorCall, ActorPool
-from .ray_init import actor_options, init_ray, nodes_with
+from .actor_pool import ActorCall, ActorPool, fitting, lost_reason
+from .ray_init import actor_options, current_node_id, init_ray, nodes_with
 
 
 @ray.remote(max_restarts=0, max_concurrency=16)
@@ -50,23 +50,25 @@ DEFAULT_RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
 class RayRunner(Runner):
     """Measures on a pool of Ray actors.
 
-    num_runners: actors (default: one per node with the resources, each pinned to its node).
+    num_runners: actors (default: one per node with the resources, each pinned to its node;
+    when the cluster has no room for one, e.g. another job holds the CPUs, one that reserves
+    no CPU — see ActorPool).
     resources: per actor (default by device: {"CPU": 1} or {"GPU": 1}; e.g. {"CPU": 1,
     "measure": 1} for nodes that advertise a custom "measure" resource). timeout_sec,
-    evaluator_config, cooldown_sec, check_correctness, num_threads, slot, initializer: as
-    LocalRunner. max_retries: re-sends of a candidate whose runner actor died.
+    evaluator_config, cooldown_sec, check_correctness, num_threads, slot, initializer,
+    slow_factor: as LocalRunner. max_retries: re-sends of a candidate whose runner actor died.
     """
 
     def __init__(self, num_runners: int | None = None, *, timeout_sec: float = 30.0,
                  evaluator_config=None, cooldown_sec: float = 0.0, check_correctness=True,
                  resources: dict | None = None, num_threads: int | None = None, slot: bool = True,
-                 initializer=None, max_retries: int = 3):
+                 initializer=None, max_retries: int = 3, slow_factor: float | None = 5.0):
         if num_runners is not None and int(num_runners) < 1:
             raise ValueError(f"RayRunner.num_runners must be >= 1, got {num_runners}")
         self.options = dict(
             timeout_sec=timeout_sec, evaluator_config=evaluator_config, cooldown_sec=cooldown_sec,
             check_correctness=check_correctness, num_threads=num_threads, slot=slot,
-            initializer=initializer,
+            initializer=initializer, slow_factor=slow_factor,
         )
         Measurer(**self.options).close()  # validate the configuration now
         self.num_runners = num_runners
@@ -86,10 +88,15 @@ class RayRunner(Runner):
             init_ray()
             resources = self.resources or DEFAULT_RESOURCES.get(device_type, {"CPU": 1})
             options = actor_options(resources)
+            fallback = actor_options({**resources, "CPU": 0})
             pinned = nodes_with(resources) if self.num_runners is None else []
             if self.num_runners is None and not pinned:
                 raise RuntimeError(f"no alive Ray node has the runner resources {resources}")
-            size = self.num_runners or len(pinned)
+            # one per node while the cluster has room for any; none when it has no room (another
+            # job holds the resources): the pool then starts one that reserves no CPU
+            size = self.num_runners or (len(pinned) if fitting(resources) > 0 else 0)
+            here = current_node_id()
+            home = here if here in pinned or not pinned else pinned[0]
 
             def make(index, name):
                 opts = dict(options, name=name)
@@ -97,9 +104,20 @@ class RayRunner(Runner):
                     opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(pinned[index], soft=True)
                 return RunnerActor.options(**opts).remote(self.options)
 
-            self._pool = ActorPool(make, size, "runner")
+            def make_fallback(index, name):
+                strategy = NodeAffinitySchedulingStrategy(home, soft=True)
+                return RunnerActor.options(name=name, scheduling_strategy=strategy,
+                                           **fallback).remote(self.options)
+
+            self._pool = ActorPool(make, size, "runner", resources=resources,
+                                   make_fallback=make_fallback)
             self._device_type = device_type
         return self._pool
+
+    def start(self, device_type: str = "cpu") -> "RayRunner":
+        """Create the pool now (its actors start while the first candidates build)."""
+        self._start(device_type)
+        return self
 
     @property
     def parallelism(self) -> int:
@@ -143,9 +161,7 @@ class RayRunner(Runner):
                 lambda actor, args=args: (actor.run.remote(*args),),
                 on_value=lambda value, refs: value,
                 on_error=_error_result,
-                on_lost=lambda err, n: RunnerResult(
-                    error_msg=f"run lost: its runner actor died {n} times ({type(err).__name__})"
-                ),
+                on_lost=lambda err, n: RunnerResult(error_msg=f"run lost: {lost_reason(err, n)}"),
                 max_retries=self.max_retries,
             )
             out.append(RunnerFuture(call.done, call.result, call.wait_handle))

@@ -48,8 +48,7 @@ def run_config(func, builders: int, trials: int, slot: bool) -> dict:
     builder = RayBuilder(num_builders=builders, slot=slot)
     runner = RayRunner(evaluator_config=EvaluatorConfig(number=1, repeat=1, min_repeat_ms=1), slot=slot)
     builder.build([BuilderInput(ms.tir.IRModule({"main": func}), "llvm")])  # warm the pools
-    runner._start()
-    actor = runner._pool.actors[0]
+    actor = runner._start().wait_started().actors[0]
     ray.get(actor.stats.remote())
     before = ray.get(actor.stats.remote())
     scheduler = ms.TaskScheduler.create("round-robin")

@@ -1,5 +1,6 @@
-"""`raytune-ms tune`: tune one workload of the suite, with a progress bar on stderr and a
-summary (a JSON line with --json) on stdout.
+"""`raytune-ms tune`: tune one workload of the suite, with progress on stderr (a live bar on a
+terminal, a compact line every 10 s / 10% elsewhere) and a summary (a JSON line with --json)
+on stdout.
 
     raytune-ms tune --workload GMM --size small --target llvm --trials 64 --work-dir runs/gmm
     raytune-ms tune --workload C2D --space conv --trials 200 --work-dir runs/c2d --json
@@ -36,10 +37,11 @@ def register(subparsers) -> None:
     p.add_argument("--builder", default="ray", choices=("ray", "local"))
     p.add_argument("--runner", default="ray", choices=("ray", "local"))
     p.add_argument("--num-builders", type=int, default=None,
-                   help="Ray builder actors (default: the cluster's CPUs minus one per node)")
+                   help="Ray builder actors (default: the cluster's free CPUs minus one per node; "
+                        "one reserving no CPU when none are free)")
     p.add_argument("--num-runners", type=int, default=None,
-                   help="Ray runner actors (default: one per node); jobs sharing a cluster "
-                        "each take a slice with --num-builders/--num-runners")
+                   help="Ray runner actors (default: one per node while the cluster has a free "
+                        "CPU, else one reserving none); overrides the default sizing")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -52,31 +54,6 @@ def resolve_space(space: str, workload: str):
     if space == "auto":
         space = spaces.for_workload(workload) or "post-order-apply"
     return space if space == "post-order-apply" else spaces.get(space)
-
-
-class ProgressBar:
-    """tqdm on stderr: trials done, best GFLOP/s so far, ETA."""
-
-    def __init__(self, total: int, flops: int, enabled: bool):
-        self.flops = flops
-        self.bar = None
-        if enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, file=sys.stderr, unit="trial", dynamic_ncols=True)
-
-    def __call__(self, snapshot: dict) -> None:
-        if self.bar is None:
-            return
-        best = [t["best_ms"] for t in snapshot["tasks"] if t["best_ms"]]
-        gflops = self.flops / (min(best) * 1e-3) / 1e9 if best else 0.0
-        self.bar.n = snapshot["trials_done"]
-        self.bar.set_postfix(best_gflops=f"{gflops:.2f}", errors=snapshot["errors"], refresh=False)
-        self.bar.refresh()
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
 
 
 def check_best(database, workload, target) -> tuple[float | None, bool]:
@@ -97,8 +74,7 @@ def check_best(database, workload, target) -> tuple[float | None, bool]:
 
 def sized_pools(args) -> tuple:
     """--builder/--runner as tune_tir takes them: the kind name, or a Ray pool of the size asked
-    for. The default Ray pools claim the whole cluster, so two jobs sharing one would wait on
-    each other's actors."""
+    for (the default pools size themselves to the cluster's free resources)."""
     from .builder import Builder
     from .runner import Runner
 
@@ -116,6 +92,7 @@ def sized_pools(args) -> tuple:
 
 def run(args) -> int:
     from . import workloads
+    from .progress import ProgressBar
     from .target import Target
     from .task_scheduler import TaskScheduler
     from .tune import tune_tir

@@ -1,12 +1,17 @@
-"""What runs inside the measurement child process: load an artifact, optionally check its
-output against the untransformed program's, then time it with the artifact's own C harness.
+"""What runs inside the measurement child process: load an artifact, run it once (checking its
+output against the reference's, when asked), then time it with the artifact's own C harness.
 
 The child keeps the seeded inputs and the reference outputs between calls (keyed by argument
-shapes, seed and a digest of the reference artifact), so the untransformed program runs once
-per task per child, not once per candidate.
+shapes, seed and a digest of the reference), so the reference runs once per task per child, not
+once per candidate; the parent keeps a copy to reinstall in a respawned child.
+
+The parent makes two calls per candidate, first_run then (unless that run says enough)
+time_loaded, so it can bound the first run on its own (see Measurer).
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -63,10 +68,21 @@ def run_once(module, specs, seed: int) -> list[np.ndarray]:
     return arrays
 
 
-def prepare_reference(reference: bytes, key: str, specs, seed: int, device_type: str = "cpu") -> None:
-    """Run the untransformed program once and keep its outputs under `key`."""
+def prepare_reference(reference, key: str, specs, seed: int, device_type: str = "cpu") -> list:
+    """The reference's outputs on the seeded arguments (every parameter after a correct run),
+    kept under `key`. `reference` is the untransformed program's artifact (bytes) or an object
+    with `expected(arrays)` (a SuiteReference)."""
     if key not in _REFERENCE_OUTPUTS:
-        _REFERENCE_OUTPUTS[key] = run_once(load(reference, specs, device_type), specs, seed)
+        if hasattr(reference, "expected"):
+            _REFERENCE_OUTPUTS[key] = reference.expected([a.copy() for a in seeded_inputs(specs, seed)])
+        else:
+            _REFERENCE_OUTPUTS[key] = run_once(load(reference, specs, device_type), specs, seed)
+    return _REFERENCE_OUTPUTS[key]
+
+
+def install_reference(key: str, outputs: list) -> None:
+    """Reference outputs computed by an earlier child (this one replaced it after a crash)."""
+    _REFERENCE_OUTPUTS[key] = outputs
 
 
 def has_reference(key: str) -> bool:
@@ -75,34 +91,53 @@ def has_reference(key: str) -> bool:
 
 def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol: float) -> None:
     for i, (g, e) in enumerate(zip(got, expected)):
+        if np.array_equal(g, e):  # the common case for inputs, and cheap
+            continue
         if g.dtype == np.bool_ or np.issubdtype(g.dtype, np.integer):
             bad = g != e
         else:
-            g64, e64 = g.astype(np.float64), e.astype(np.float64)
-            close = np.isclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True)
-            bad = ~close
+            if g.dtype.itemsize < 4:  # too coarse for the tolerance arithmetic
+                g, e = g.astype(np.float64), e.astype(np.float64)
+            bad = ~np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
         count = int(np.count_nonzero(bad))
         if count:
             where = tuple(int(x) for x in np.argwhere(bad)[0])
             raise WrongResult(
-                f"wrong result: argument {i} differs from the untransformed program at "
+                f"wrong result: argument {i} differs from the reference at "
                 f"{count}/{g.size} elements (first at index {where}: got {g[where]!r}, "
                 f"expected {e[where]!r}; rtol={rtol:g}, atol={atol:g})"
             )
 
 
-def evaluate(artifact: bytes, specs, config, check=None, reference_key: str | None = None,
-             device_type: str = "cpu") -> list[float]:
-    """Per-repeat mean seconds of the artifact; raises WrongResult when the check fails.
+_LOADED: list = []  # [module, arrays] of the candidate between first_run and time_loaded
+
+
+def first_run(artifact: bytes, specs, check=None, reference_key: str | None = None,
+              device_type: str = "cpu") -> float:
+    """Load the candidate, run it once (seconds returned) and check its output; it stays loaded
+    for `time_loaded`. Raises WrongResult when the check fails.
 
     `check` is a CorrectnessConfig (or None); the reference outputs must have been prepared
     under `reference_key` in this process (see prepare_reference).
     """
+    _LOADED.clear()
     module = load(artifact, specs, device_type)
-    if check is not None and reference_key is not None:
-        got = run_once(module, specs, check.seed)
-        compare(got, _REFERENCE_OUTPUTS[reference_key], check.rtol, check.atol)
     arrays = [a.copy() for a in seeded_inputs(specs, 0 if check is None else check.seed)]
+    start = time.perf_counter()
+    module(*arrays)
+    secs = time.perf_counter() - start
+    if check is not None and reference_key is not None:
+        compare(arrays, _REFERENCE_OUTPUTS[reference_key], check.rtol, check.atol)
+    _LOADED.extend([module, arrays])
+    return secs
+
+
+def time_loaded(config) -> list[float]:
+    """Per-repeat mean seconds of the candidate `first_run` loaded, by its C harness."""
+    if not _LOADED:
+        raise RuntimeError("time_loaded: no candidate is loaded (first_run must come first)")
+    module, arrays = _LOADED
+    _LOADED.clear()
     return list(
         module.time(
             *arrays,

@@ -17,8 +17,8 @@ def resolve_bytes(artifact, artifact_path=None):
     if artifact is None and artifact_path is not None:
         with open(artifact_path, "rb") as f:
             return f.read()
-    if artifact is None or isinstance(artifact, (bytes, bytearray)):
-        return artifact
+    if artifact is None or isinstance(artifact, (bytes, bytearray)) or hasattr(artifact, "expected"):
+        return artifact  # (a SuiteReference stands for itself)
     import ray
 
     return ray.get(artifact)
@@ -31,18 +31,20 @@ class LocalRunner(Runner):
     LocalRunner (its device hooks f_alloc_argument/f_run_evaluator/f_cleanup have no
     counterpart: allocation and timing live in the artifact's C harness). max_workers:
     concurrent measurements (default 1; the machine's measurement slot serialises them anyway
-    unless slot=False). check_correctness: True, False or a CorrectnessConfig.
+    unless slot=False). check_correctness: True, False or a CorrectnessConfig. slow_factor: a
+    candidate whose first run is slower than this many times the task's best so far is
+    reported with that one run instead of being timed in full (None: always in full).
     """
 
     def __init__(self, timeout_sec: float = 30, evaluator_config=None, cooldown_sec: float = 0.0,
                  initializer=None, *, max_workers: int = 1, check_correctness=True, slot=True,
-                 num_threads: int | None = None):
+                 num_threads: int | None = None, slow_factor: float | None = 5.0):
         if int(max_workers) < 1:
             raise ValueError(f"LocalRunner.max_workers must be >= 1, got {max_workers}")
         self.options = dict(
             timeout_sec=timeout_sec, evaluator_config=evaluator_config, cooldown_sec=cooldown_sec,
             initializer=initializer, check_correctness=check_correctness, slot=slot,
-            num_threads=num_threads,
+            num_threads=num_threads, slow_factor=slow_factor,
         )
         Measurer(**self.options).close()  # validate now, not on first use
         self.max_workers = int(max_workers)

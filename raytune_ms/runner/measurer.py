@@ -6,6 +6,7 @@ LocalRunner's threads and the Ray runner actors both measure through a Measurer.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import os
 import socket
@@ -13,13 +14,20 @@ import threading
 import time
 
 from .config import CorrectnessConfig, EvaluatorConfig
-from .evaluate import arg_specs, evaluate, prepare_reference
+from .evaluate import arg_specs, first_run, install_reference, prepare_reference, time_loaded
 from .measure_slot import MeasureSlot
 from .runner import RunnerResult
 from .subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 
 #: The untransformed program may be slow (it is unscheduled): it gets this many timeouts.
 REFERENCE_TIMEOUT_FACTOR = 10
+#: Reference outputs the parent keeps for respawned children (the most recent tasks').
+KEPT_REFERENCES = 8
+#: A first run at least this long is precise enough on its own: the candidate is not timed again.
+ONE_RUN_S = 1.0
+#: A first run still going after this many times the task's best (and ONE_RUN_S) is stopped:
+#: the candidate is recorded as "too slow" (it cannot win) instead of costing seconds.
+STOP_FACTOR = 20
 
 
 class Measurer:
@@ -29,17 +37,26 @@ class Measurer:
     machine's measurement slot is taken by the first and released by the last of a run of
     queued calls, so queued candidates are measured back to back.
 
-    timeout_sec bounds each candidate's execution in the child (loading, the check and the
-    timed runs), never its wait for the slot or in a queue. num_threads sets OMP_NUM_THREADS in
+    timeout_sec bounds each candidate's execution in the child (loading, first run and check;
+    then the timed runs), never its wait for the slot or in a queue. num_threads sets OMP_NUM_THREADS in
     the child (default: every core of the machine, which the measurement slot reserves).
     slot: a MeasureSlot, True for the machine's default slot, or False for none.
+    slow_factor: a candidate whose first run takes longer than this many times the best mean
+    time measured so far for its task, or longer than ONE_RUN_S (and in either case longer than
+    min_repeat_ms), is reported with that one run instead of being timed in full; one whose
+    first run goes on past STOP_FACTOR times the best (and ONE_RUN_S) is stopped and recorded
+    as "too slow" (None: time every candidate in full, stop none before timeout_sec).
     """
 
     def __init__(self, timeout_sec: float = 30.0, evaluator_config=None, check_correctness=True,
                  cooldown_sec: float = 0.0, *, slot=True, num_threads: int | None = None,
-                 initializer=None, node: str | None = None, stderr=None):
+                 initializer=None, node: str | None = None, stderr=None,
+                 slow_factor: float | None = 5.0):
         if not timeout_sec or timeout_sec <= 0:
             raise ValueError(f"timeout_sec must be > 0, got {timeout_sec!r}")
+        if slow_factor is not None and not slow_factor >= 1:
+            raise ValueError(f"slow_factor must be >= 1 or None, got {slow_factor!r}")
+        self.slow_factor = slow_factor
         self.timeout_sec = float(timeout_sec)
         self.evaluator_config = EvaluatorConfig._normalized(evaluator_config)
         self.check = CorrectnessConfig._normalized(check_correctness)
@@ -51,6 +68,8 @@ class Measurer:
         )
         self.node = node or socket.gethostname()
         self._prepared: set = set()
+        self._outputs: collections.OrderedDict = collections.OrderedDict()  # key -> reference outputs
+        self._best: dict = {}  # task key -> best mean seconds measured here
         self.stats = {"measured": 0, "busy_s": 0.0, "slot_wait_s": 0.0}
         self._lock = threading.Lock()
         self._count_lock = threading.Lock()
@@ -63,12 +82,27 @@ class Measurer:
     def close(self) -> None:
         self.worker.close()
 
-    def _reference_key(self, reference: bytes, specs) -> str:
-        digest = hashlib.sha1(reference)
+    def _reference_key(self, reference, specs) -> str:
+        if hasattr(reference, "digest"):
+            digest = hashlib.sha1(reference.digest().encode())
+        else:
+            digest = hashlib.sha1(reference)
         digest.update(repr((specs, self.check.seed)).encode())
         return digest.hexdigest()
 
-    def measure(self, artifact: bytes, args_info, reference: bytes | None = None,
+    def _limits(self, task_key) -> tuple:
+        """(cutoff, stop_after): a first run longer than cutoff is the result; one still running
+        after stop_after seconds is stopped (None: no such limit)."""
+        if self.slow_factor is None:
+            return None, None
+        best = self._best.get(task_key)
+        floor = self.evaluator_config.min_repeat_ms / 1e3
+        if best is None:
+            return max(ONE_RUN_S, floor), None
+        cutoff = max(min(self.slow_factor * best, ONE_RUN_S), floor)
+        return cutoff, max(STOP_FACTOR * best, ONE_RUN_S, floor)
+
+    def measure(self, artifact: bytes, args_info, reference=None,
                 device_type: str = "cpu") -> RunnerResult:
         """Run times of `artifact`, or an error result (crash, timeout, wrong output, ...)."""
         if not isinstance(artifact, (bytes, bytearray)):
@@ -85,7 +119,12 @@ class Measurer:
                 if self.slot is not None and self._slot_token is None:
                     self._slot_token = self.slot.acquire_measure()
                 started = time.perf_counter()
-                result = self._measure_locked(artifact, specs, check, key, reference, device_type)
+                task_key = key or repr(specs)
+                result = self._measure_locked(artifact, specs, check, key, reference, device_type,
+                                              self._limits(task_key))
+                if result.error_msg is None and result.run_secs:
+                    mean = sum(result.run_secs) / len(result.run_secs)
+                    self._best[task_key] = min(mean, self._best.get(task_key, mean))
                 self.stats["measured"] += 1
                 self.stats["slot_wait_s"] += started - waited
                 self.stats["busy_s"] += time.perf_counter() - started
@@ -100,26 +139,41 @@ class Measurer:
                 time.sleep(self.cooldown_sec)
         return result
 
-    def _measure_locked(self, artifact, specs, check, key, reference, device_type) -> RunnerResult:
+    def _measure_locked(self, artifact, specs, check, key, reference, device_type, limits) -> RunnerResult:
         if key is not None:
             generation = self.worker.ensure_started()
             if (generation, key) not in self._prepared:
                 try:
-                    self.worker.call(
-                        prepare_reference, reference, key, specs, check.seed, device_type,
-                        timeout=self.timeout_sec * REFERENCE_TIMEOUT_FACTOR,
-                    )
+                    if key in self._outputs:  # computed by an earlier child
+                        self.worker.call(install_reference, key, self._outputs[key], timeout=self.timeout_sec)
+                    else:
+                        self._outputs[key] = self.worker.call(
+                            prepare_reference, reference, key, specs, check.seed, device_type,
+                            timeout=self.timeout_sec * REFERENCE_TIMEOUT_FACTOR,
+                        )
+                        while len(self._outputs) > KEPT_REFERENCES:
+                            self._outputs.popitem(last=False)
                 except WorkerError as err:
                     return RunnerResult(
-                        error_msg=f"correctness check unavailable: the untransformed program failed: {err}",
+                        error_msg=f"correctness check unavailable: the reference failed: {err}",
                         node=self.node,
                     )
+                self._outputs.move_to_end(key)
                 self._prepared.add((self.worker.generation, key))
+        cutoff, stop_after = limits
+        first_limit = self.timeout_sec if stop_after is None else min(self.timeout_sec, stop_after)
         try:
-            secs = self.worker.call(
-                evaluate, bytes(artifact), specs, self.evaluator_config, check, key, device_type,
-                timeout=self.timeout_sec,
-            )
+            try:
+                first = self.worker.call(first_run, bytes(artifact), specs, check, key, device_type,
+                                         timeout=first_limit)
+            except WorkerTimeout:
+                if first_limit < self.timeout_sec:
+                    return RunnerResult(error_msg=f"too slow: stopped after {first_limit:.3g} s, over "
+                                                  f"{STOP_FACTOR}x the best time so far", node=self.node)
+                raise
+            if cutoff is not None and first > cutoff:
+                return RunnerResult([first], node=self.node)
+            secs = self.worker.call(time_loaded, self.evaluator_config, timeout=self.timeout_sec)
         except WorkerTimeout as err:
             return RunnerResult(error_msg=f"timeout: the candidate {err}", node=self.node)
         except WorkerCrashed as err:

@@ -12,8 +12,8 @@ class RunnerInput:
     artifact_path: a file path, for user runners that want one (the built-in builders never
     produce paths, which only one node could see). artifact: the built shared object as bytes,
     or a Ray ObjectRef to them. device_type: "cpu" or "cuda". args_info: the kernel's
-    arguments. reference: the untransformed program's artifact (bytes or ObjectRef) for the
-    correctness check, or None to skip it.
+    arguments. reference: what the correctness check compares with — the untransformed
+    program's artifact (bytes or ObjectRef) or a SuiteReference (numpy) — or None to skip it.
     """
 
     __slots__ = ("artifact_path", "device_type", "args_info", "artifact", "reference")

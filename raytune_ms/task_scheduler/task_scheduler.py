@@ -9,7 +9,9 @@ choosing the next task). Results that arrive together are delivered together.
 
 Correctness reference: before its first candidate, each task's untransformed program is built
 once; its artifact rides along with every RunnerInput of the task so the runner can compare
-outputs (a candidate that would run before the reference build is done waits for it).
+outputs (a candidate that would run before the reference build is done waits for it). A task
+that is a workload of the suite is checked against the suite's numpy reference instead, which
+is much faster than running the unscheduled program (see runner/reference.py).
 
 Budget: at most `max_trials_global` candidates are submitted, at most `max_trials_per_task`
 per task; while some task has not been measured at all, a first batch is capped at its share
@@ -19,6 +21,8 @@ of the remaining budget, so a small budget still reaches every task.
 from __future__ import annotations
 
 import collections
+import contextlib
+import logging
 import math
 import time
 
@@ -26,6 +30,7 @@ from .. import _registry
 from ..builder import BuilderInput, BuilderResult
 from ..profiler import Profiler
 from ..runner import RunnerInput, RunnerResult
+from ..runner.reference import suite_reference
 from .flop_estimate import estimate_flops
 from .task_record import Batch, TaskRecord
 from .waiter import wait_any
@@ -122,25 +127,29 @@ class TaskScheduler:
         self.num_trials_per_iter = int(num_trials_per_iter)
         self.tasks = [TaskRecord(ctx, w, estimate_flops(ctx.mod)) for ctx, w in zip(tasks, task_weights)]
         if self.logger is None:
-            import logging
-
             self.logger = logging.getLogger("raytune_ms.task_scheduler")
         self._items: list[_Item] = []
         self._pending: collections.deque = collections.deque()
         self._num_submitted = 0
         self._start_time = time.time()
         self._reset()
-        workers = getattr(builder, "parallelism", 1) + getattr(runner, "parallelism", 1)
-        self._capacity = int(self.max_in_flight or max(4, 2 * workers))
-        try:
-            self._pre_tuning()
-            while True:
-                self._fill()
-                if not self._items:
-                    break
-                self._step(timeout=1.0)
-        finally:
-            self._post_tuning()
+        with _pool_messages_to(self.logger):
+            builders = getattr(builder, "parallelism", 1)  # (sizes a Ray pool: before the runners')
+            start = getattr(runner, "start", None)  # a pool that can start early (Ray actors)
+            if callable(start) and self.tasks:
+                start(device_type_of(self.tasks[0].ctx.target))
+            runners = getattr(runner, "parallelism", 1)
+            self._log(f"{builders} builder(s), {runners} runner(s)")
+            self._capacity = int(self.max_in_flight or max(4, 2 * (builders + runners)))
+            try:
+                self._pre_tuning()
+                while True:
+                    self._fill()
+                    if not self._items:
+                        break
+                    self._step(timeout=1.0)
+            finally:
+                self._post_tuning()
 
     def _log(self, message: str) -> None:
         if self.logger is not None:
@@ -155,10 +164,14 @@ class TaskScheduler:
             with Profiler.timeit("SearchStrategy/PreTuning"):
                 ctx.pre_tuning(max_trials, self.num_trials_per_iter, spaces, self.database, self.cost_model)
             self._seed_best_from_database(task)
-            item = _Item(task_id, None, None, "reference")
-            item.future = self.builder.submit([BuilderInput(ctx.mod, ctx.target)])[0]
-            task.reference_state = "building"
-            self._items.append(item)
+            task.reference = suite_reference(ctx.mod)
+            if task.reference is not None:
+                task.reference_state = "ready"
+            else:
+                item = _Item(task_id, None, None, "reference")
+                item.future = self.builder.submit([BuilderInput(ctx.mod, ctx.target)])[0]
+                task.reference_state = "building"
+                self._items.append(item)
             ctx.logger.info("Task #%d %r: %d design space(s), up to %d trials", task_id,
                             task.task_name, len(spaces), max_trials)
 
@@ -181,6 +194,11 @@ class TaskScheduler:
                 task.ctx.log_exception("post_tuning failed", err)
         for task_id in range(len(self.tasks)):
             self.terminate_task(task_id)
+        if hasattr(self.database, "flush"):  # the measure callbacks write once per batch
+            try:
+                self.database.flush()
+            except Exception as err:
+                self.logger.error("writing the last records to the database failed: %s", err)
         self._log("\n" + self.tuning_statistics())
 
     # -- the pipeline --------------------------------------------------------------------
@@ -426,6 +444,20 @@ class TaskScheduler:
 class PyTaskScheduler(TaskScheduler):
     """The base for user task schedulers (decorate subclasses with `derived_object`):
     override next_task_id, and optionally tune / join_running_task."""
+
+
+@contextlib.contextmanager
+def _pool_messages_to(logger):
+    """Warnings of the Ray actor pools (actors that could not start) go to the run's log too."""
+    pools = logging.getLogger("raytune_ms.actors")
+    handlers = [h for h in getattr(logger, "handlers", []) if h not in pools.handlers]
+    for handler in handlers:
+        pools.addHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            pools.removeHandler(handler)
 
 
 def _is_done(future) -> bool:

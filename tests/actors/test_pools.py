@@ -62,7 +62,7 @@ def test_a_runner_actor_survives_a_segfault(ray_local, gmm):
     (bad,) = builder.build([BuilderInput(sch.mod, "llvm")])
     (good,) = builder.build([BuilderInput(IRModule({"main": gmm.func}), "llvm")])
     args = ArgInfo.from_prim_func(gmm.func)
-    pid = ray.get(runner._start().actors[0].pid.remote())
+    pid = ray.get(runner._start().wait_started().actors[0].pid.remote())
     crashed, fine = [f.result() for f in runner.run([RunnerInput(None, "cpu", args, artifact=bad.artifact),
                                                      RunnerInput(None, "cpu", args, artifact=good.artifact)])]
     assert "SIGSEGV" in crashed.error_msg and fine.error_msg is None

@@ -46,7 +46,7 @@ def test_builds_return_artifact_bytes(built):
 
 def test_faults_become_error_results(gmm, built):
     reference, normal, segv, hang, wrong = built
-    runner = LocalRunner(timeout_sec=3, evaluator_config=FAST)
+    runner = LocalRunner(timeout_sec=3, evaluator_config=FAST, slow_factor=None)  # the hard timeout
     args = ArgInfo.from_prim_func(gmm.func)
     futures = runner.run([RunnerInput(None, "cpu", args, artifact=r.artifact, reference=reference.artifact)
                           for r in (normal, segv, hang, wrong, normal)])

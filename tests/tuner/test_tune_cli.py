@@ -16,7 +16,7 @@ def test_tune_cli_prints_the_summary(tmp_path, capsys):
     assert summary["workload"] == "GEMV" and summary["trials"] == 4
     assert summary["correct"] is True and summary["best_ms"] > 0 and summary["gflops"] > 0
     assert summary["database"] == str(work_dir / "database")
-    assert "Total trials: 4" in err and "best_gflops" in err
+    assert "Total trials: 4" in err and "raytune_ms: 4/4 trials (100%), best" in err
     assert (work_dir / "logs" / "tune.log").exists()
 
 
