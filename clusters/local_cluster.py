@@ -27,9 +27,8 @@ What makes several nodes on one machine work (ray 2.60, Linux):
   only (each tears its node down), then SIGKILLs what is left of their process groups. It never
   calls `ray stop`, which would kill every Ray process on the machine, other users' included.
 - Logical CPUs may exceed the real cores (defaults: head 2, workers 1 each, on a 2-core machine).
-  The tuner's default Ray pools put a runner on every node and take the CPUs left for builders,
-  so a cluster needs at least one CPU more than it has nodes; a job sized with
-  `raytune-ms tune --num-builders B --num-runners R` needs B + R free CPUs.
+  The tuner's Ray pools size themselves from the free CPUs when a job starts; a job sized with
+  `raytune-ms tune --num-builders B --num-runners R` asks for B + R CPUs.
 """
 
 from __future__ import annotations
