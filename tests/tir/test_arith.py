@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 from raytune_ms import tir
 from raytune_ms.tir import IntImm, Range, Var
+from int_exprs import evaluate, int_exprs
 from raytune_ms.tir.arith import bound, can_prove, simplify
 
 VARS = [Var("a"), Var("b"), Var("c")]
@@ -13,40 +14,7 @@ EXTENTS = [4, 8, 3]
 RANGES = {v: Range(0, e) for v, e in zip(VARS, EXTENTS)}
 
 
-def evaluate(e, env):
-    if isinstance(e, Var):
-        return env[e]
-    if isinstance(e, IntImm):
-        return e.value
-    ops = {
-        tir.Add: lambda x, y: x + y, tir.Sub: lambda x, y: x - y, tir.Mul: lambda x, y: x * y,
-        tir.FloorDiv: lambda x, y: x // y, tir.FloorMod: lambda x, y: x % y,
-        tir.Min: min, tir.Max: max,
-        tir.LT: lambda x, y: int(x < y), tir.LE: lambda x, y: int(x <= y),
-        tir.GT: lambda x, y: int(x > y), tir.GE: lambda x, y: int(x >= y),
-        tir.EQ: lambda x, y: int(x == y), tir.NE: lambda x, y: int(x != y),
-        tir.And: lambda x, y: int(x and y), tir.Or: lambda x, y: int(x or y),
-    }
-    return ops[type(e)](evaluate(e.a, env), evaluate(e.b, env))
-
-
-leaf = st.one_of(st.sampled_from(VARS), st.integers(-5, 20).map(IntImm))
-
-
-def extend(inner):
-    pos = st.integers(1, 16).map(IntImm)
-    return st.one_of(
-        st.tuples(inner, inner).map(lambda t: t[0] + t[1]),
-        st.tuples(inner, inner).map(lambda t: t[0] - t[1]),
-        st.tuples(inner, st.integers(-4, 16)).map(lambda t: t[0] * t[1]),
-        st.tuples(inner, pos).map(lambda t: tir.FloorDiv(t[0], t[1])),
-        st.tuples(inner, pos).map(lambda t: tir.FloorMod(t[0], t[1])),
-        st.tuples(inner, inner).map(lambda t: tir.Min(t[0], t[1])),
-        st.tuples(inner, inner).map(lambda t: tir.Max(t[0], t[1])),
-    )
-
-
-exprs = st.recursive(leaf, extend, max_leaves=8)
+exprs = int_exprs(VARS, consts=(-5, 20), max_divisor=16, max_leaves=8)
 
 
 def all_envs():
