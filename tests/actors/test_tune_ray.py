@@ -2,7 +2,6 @@
 schedule faster than the unscheduled program, resume, planted segfault/hang/wrong-result
 candidates recorded as errors, and a runner actor killed mid-run losing no candidate."""
 
-import pytest
 
 import raytune_ms as ms
 from raytune_ms import spaces

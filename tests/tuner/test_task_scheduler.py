@@ -5,7 +5,6 @@ logic runs at full speed; the real pipeline is exercised in test_tune_local and 
 
 import json
 import math
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
