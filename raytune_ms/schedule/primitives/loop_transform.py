@@ -101,18 +101,12 @@ def fuse(func, loop_vars, preserve_unit_iters=True):
             )
         chain.append(body)
     extents = [_const_extent(lp, "fuse") for lp in chain]
-    outer_vars = []
-    for lp in chain:
-        for e in (lp.min, lp.extent):
-            if isinstance(e, IntImm):
-                continue
-            for ov in outer_vars:
-                if uses_var(e, ov):
-                    raise ScheduleError(
-                        f"cannot fuse loop {lp.loop_var.name!r}: its range depends on loop "
-                        f"{ov.name!r}"
-                    )
-        outer_vars.append(lp.loop_var)
+    for i, lp in enumerate(chain):
+        ov = _range_dependency(lp, [outer.loop_var for outer in chain[:i]])
+        if ov is not None:
+            raise ScheduleError(
+                f"cannot fuse loop {lp.loop_var.name!r}: its range depends on loop {ov.name!r}"
+            )
     dtype = _wider([v.dtype for v in loop_vars])
     total = 1
     for e in extents:
@@ -175,16 +169,12 @@ def reorder(func, loop_vars):
     by_var = {lp.loop_var: lp for lp in chain}
     new_chain = [by_var[slots[i]] if i in slots else chain[i] for i in range(len(chain))]
     for i, lp in enumerate(new_chain):
-        below = [lp2.loop_var for lp2 in new_chain[i + 1:]]
-        for e in (lp.min, lp.extent):
-            if isinstance(e, IntImm):
-                continue
-            for bv in below:
-                if uses_var(e, bv):
-                    raise ScheduleError(
-                        f"cannot reorder: the range of loop {lp.loop_var.name!r} depends on loop "
-                        f"{bv.name!r}, which would move inside it"
-                    )
+        bv = _range_dependency(lp, [inner.loop_var for inner in new_chain[i + 1:]])
+        if bv is not None:
+            raise ScheduleError(
+                f"cannot reorder: the range of loop {lp.loop_var.name!r} depends on loop "
+                f"{bv.name!r}, which would move inside it"
+            )
     body = chain[-1].body
     for lp in reversed(new_chain):
         body = lp.replace(body=body)
@@ -196,3 +186,14 @@ def add_unit_loop(func, target):
     path = block_path(func, target) if isinstance(target, str) else loop_path(func, target)
     u = Var("u")
     return replace_in_func(func, path, For(u, 0, 1, "serial", path[-1])), u
+
+
+def _range_dependency(loop, loop_vars):
+    """The first of `loop_vars` that `loop`'s min or extent uses, or None."""
+    for e in (loop.min, loop.extent):
+        if isinstance(e, IntImm):
+            continue
+        for v in loop_vars:
+            if uses_var(e, v):
+                return v
+    return None
