@@ -7,7 +7,7 @@ avoids paying a Python start-up per candidate.
 
 Protocol: length-prefixed pickles over the child's stdin/stdout; the child moves its own fd 1
 onto stderr first, so a kernel that prints cannot corrupt the channel. Functions travel with
-Ray's cloudpickle (by reference for importable code, by value for closures and notebook code).
+cloudpickle (by reference for importable code, by value for closures and notebook code).
 The child exits when its stdin closes, i.e. when the parent dies.
 """
 
@@ -23,6 +23,8 @@ import sys
 import threading
 import time
 import traceback
+
+import cloudpickle
 
 _HEADER = struct.Struct("<Q")
 
@@ -49,10 +51,6 @@ class RemoteError(WorkerError):
 
 
 def _dumps(obj) -> bytes:
-    try:
-        from ray import cloudpickle
-    except ImportError:  # pragma: no cover - ray is a dependency
-        return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     return cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 

@@ -6,6 +6,7 @@ import os
 import pytest
 
 import raytune_ms as ms
+from actors import RemoteArtifact
 from raytune_ms import spaces
 from raytune_ms.arg_info import ArgInfo
 from raytune_ms.builder import Builder, BuilderInput
@@ -27,11 +28,11 @@ def test_build_and_run_through_actors(ray_local, gmm):
     sch = ms.Schedule(gmm.func, seed=0)
     spaces.matmul_space(sch)
     ref, cand = builder.build([BuilderInput(IRModule({"main": gmm.func}), "llvm"), BuilderInput(sch.mod, "llvm")])
-    assert isinstance(cand.artifact, ray.ObjectRef) and cand.artifact_path is None
-    assert isinstance(ray.get(cand.artifact), bytes)
+    assert isinstance(cand.artifact, RemoteArtifact) and cand.artifact_path is None
+    assert isinstance(cand.artifact.ref, ray.ObjectRef) and isinstance(cand.artifact.fetch(), bytes)
     args = ArgInfo.from_prim_func(gmm.func)
     (result,) = [f.result() for f in runner.run([RunnerInput(None, "cpu", args, artifact=cand.artifact,
-                                                             reference=ref.artifact)])]
+                                                             baseline=ref.artifact)])]
     assert result.error_msg is None and result.run_secs[0] > 0
     assert result.node == ray.util.get_node_ip_address()
     assert runner.parallelism == 1  # one runner per node

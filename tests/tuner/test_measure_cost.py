@@ -1,7 +1,7 @@
 """What keeps measurement cheap without weakening it: a candidate far slower than the task's
 best is reported with its one checked run, or stopped when that run goes on and on; a suite
-workload is checked against its numpy reference (and wrong kernels are still caught);
-reference outputs outlive a crashed child."""
+workload is checked against its numpy baseline (and wrong kernels are still caught);
+baseline outputs outlive a crashed child."""
 
 import raytune_ms as ms
 from raytune_ms import te
@@ -9,8 +9,7 @@ from raytune_ms.arg_info import ArgInfo
 from raytune_ms.codegen import build_artifact
 from raytune_ms.runner import EvaluatorConfig
 from raytune_ms.runner.measurer import Measurer
-from raytune_ms.runner.reference import SuiteReference, suite_reference
-from raytune_ms.tir import IRModule
+from raytune_ms.workloads import SuiteBaseline
 
 import planted
 
@@ -70,22 +69,20 @@ def test_a_first_run_far_past_the_best_is_stopped():
 
 def test_suite_workloads_are_checked_against_numpy():
     wl = ms.workloads.get("GMM", "standard")
-    assert repr(suite_reference(IRModule({"main": wl.func}))) == "SuiteReference('GMM', 'standard')"
-    assert suite_reference(_add_like(8)) is None
     args = ArgInfo.from_prim_func(wl.func)
-    reference = SuiteReference("GMM", "standard")
+    baseline = SuiteBaseline("GMM", "standard")
     measurer = Measurer(evaluator_config=THREE)
     try:
-        good = measurer.measure(build_artifact(wl.func, "llvm"), args, reference)
-        wrong = measurer.measure(build_artifact(_add_like(128), "llvm"), args, reference)
+        good = measurer.measure(build_artifact(wl.func, "llvm"), args, baseline)
+        wrong = measurer.measure(build_artifact(_add_like(128), "llvm"), args, baseline)
     finally:
         measurer.close()
     assert good.error_msg is None
-    assert wrong.error_msg.startswith("wrong result: argument 2 differs from the reference"), wrong.error_msg
+    assert wrong.error_msg.startswith("wrong result: argument 2 differs from the baseline"), wrong.error_msg
 
 
-class CountingReference(SuiteReference):
-    """A suite reference that notes in a file each time its outputs are computed."""
+class CountingBaseline(SuiteBaseline):
+    """A suite baseline that notes in a file each time its outputs are computed."""
 
     __slots__ = ("log",)
 
@@ -94,7 +91,7 @@ class CountingReference(SuiteReference):
         self.log = log
 
     def __reduce__(self):
-        return (CountingReference, (self.name, self.size, self.log))
+        return (CountingBaseline, (self.name, self.size, self.log))
 
     def expected(self, arrays):
         with open(self.log, "a") as f:
@@ -102,7 +99,7 @@ class CountingReference(SuiteReference):
         return super().expected(arrays)
 
 
-def test_reference_outputs_outlive_a_crashed_child(tmp_path):
+def test_baseline_outputs_outlive_a_crashed_child(tmp_path):
     wl = ms.workloads.get("GMM", "small")
     args = ArgInfo.from_prim_func(wl.func)
     sch = ms.Schedule(wl.func, seed=0)
@@ -112,19 +109,19 @@ def test_reference_outputs_outlive_a_crashed_child(tmp_path):
     planted.make_planted_space([0, 0, 0, 1])(sch)
     wrong = planted.planted_build(sch.mod, "llvm")
     log = str(tmp_path / "computed.txt")
-    reference = CountingReference("GMM", "small", log)
+    baseline = CountingBaseline("GMM", "small", log)
     measurer = Measurer(evaluator_config=THREE)
     try:
-        assert measurer.measure(build_artifact(wl.func, "llvm"), args, reference).error_msg is None
-        assert measurer.measure(crashing, args, reference).error_msg.startswith("crash")
-        after = measurer.measure(wrong, args, reference)  # a fresh child, still checking
+        assert measurer.measure(build_artifact(wl.func, "llvm"), args, baseline).error_msg is None
+        assert measurer.measure(crashing, args, baseline).error_msg.startswith("crash")
+        after = measurer.measure(wrong, args, baseline)  # a fresh child, still checking
         assert after.error_msg.startswith("wrong result"), after.error_msg
     finally:
         measurer.close()
     assert open(log).read().count("computed") == 1
 
 
-def test_every_suite_reference_agrees_with_its_unscheduled_program_on_the_checkers_inputs():
+def test_every_suite_baseline_agrees_with_its_unscheduled_program_on_the_checkers_inputs():
     from raytune_ms.runner.config import CorrectnessConfig
     from raytune_ms.runner.evaluate import arg_specs, compare, load, run_once, seeded_inputs
 
@@ -133,5 +130,5 @@ def test_every_suite_reference_agrees_with_its_unscheduled_program_on_the_checke
         wl = ms.workloads.get(name, "small")
         specs = arg_specs(ArgInfo.from_prim_func(wl.func))
         program = run_once(load(build_artifact(wl.func, "llvm"), specs), specs, check.seed)
-        numpy = SuiteReference(name, "small").expected([a.copy() for a in seeded_inputs(specs, check.seed)])
+        numpy = SuiteBaseline(name, "small").expected([a.copy() for a in seeded_inputs(specs, check.seed)])
         compare(program, numpy, check.rtol, check.atol)

@@ -48,7 +48,7 @@ def test_faults_become_error_results(gmm, built):
     reference, normal, segv, hang, wrong = built
     runner = LocalRunner(timeout_sec=3, evaluator_config=FAST, slow_factor=None)  # the hard timeout
     args = ArgInfo.from_prim_func(gmm.func)
-    futures = runner.run([RunnerInput(None, "cpu", args, artifact=r.artifact, reference=reference.artifact)
+    futures = runner.run([RunnerInput(None, "cpu", args, artifact=r.artifact, baseline=reference.artifact)
                           for r in (normal, segv, hang, wrong, normal)])
     results = [f.result() for f in futures]
     runner.shutdown()
@@ -63,7 +63,7 @@ def test_check_can_be_disabled(gmm, built):
     reference, _, _, _, wrong = built
     runner = LocalRunner(evaluator_config=FAST, check_correctness=False)
     args = ArgInfo.from_prim_func(gmm.func)
-    result = runner.run([RunnerInput(None, "cpu", args, artifact=wrong.artifact, reference=reference.artifact)])[0].result()
+    result = runner.run([RunnerInput(None, "cpu", args, artifact=wrong.artifact, baseline=reference.artifact)])[0].result()
     runner.shutdown()
     assert result.error_msg is None
 

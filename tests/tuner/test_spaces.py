@@ -4,6 +4,7 @@ import pytest
 
 import raytune_ms as ms
 from raytune_ms import spaces, workloads
+from raytune_ms.tune_cli import WORKLOAD_SPACES
 from raytune_ms.codegen import build
 
 CASES = [("GMM", 2), ("GEMV", 1), ("TBG", 1), ("C1D", 1), ("C2D", 2), ("DEP", 1), ("GRP", 1), ("CBR", 1),
@@ -13,7 +14,7 @@ CASES = [("GMM", 2), ("GEMV", 1), ("TBG", 1), ("C1D", 1), ("C2D", 2), ("DEP", 1)
 @pytest.mark.parametrize("name,seeds", CASES)
 def test_sampled_schedules_match_numpy(name, seeds):
     wl = workloads.get(name, "small")
-    space = spaces.get(spaces.for_workload(name))
+    space = spaces.get(WORKLOAD_SPACES[name])
     for seed in range(seeds):
         for sch in space(ms.Schedule(wl.func, seed=seed)):  # parallel and serial
             arrays = wl.make_inputs(seed=seed)
