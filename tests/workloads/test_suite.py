@@ -173,3 +173,11 @@ def test_compare():
 def test_fresh_function_each_get():
     a, b = workloads.get("C2D", "small").func, workloads.get("C2D", "small").func
     assert a is not b and tir.structural_equal(a, b)
+
+
+@pytest.mark.parametrize("name", workloads.names())
+def test_reference_output_shapes_match_the_function(name):
+    wl = workloads.get(name, "small")
+    outs = wl.reference(*wl.make_inputs())
+    assert [o.shape for o in outs] == [p.shape for p in wl.func.params[wl.num_inputs:]]
+    assert all(np.isfinite(o).all() for o in outs)
