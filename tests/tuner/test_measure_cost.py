@@ -10,9 +10,8 @@ from raytune_ms.codegen import build_artifact
 from raytune_ms.runner import EvaluatorConfig
 from raytune_ms.runner.measurer import Measurer
 from raytune_ms.runner.reference import SuiteReference, suite_reference
+from raytune_ms.testing import planted
 from raytune_ms.tir import IRModule
-
-import planted
 
 THREE = EvaluatorConfig(number=1, repeat=3, min_repeat_ms=1)  # no cut below 1 ms (cold runs)
 

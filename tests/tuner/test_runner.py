@@ -8,9 +8,8 @@ import raytune_ms as ms
 from raytune_ms.arg_info import ArgInfo
 from raytune_ms.builder import BuilderInput, LocalBuilder
 from raytune_ms.runner import EvaluatorConfig, LocalRunner, RunnerInput
+from raytune_ms.testing import planted
 from raytune_ms.tir import IRModule
-
-import planted
 
 FAST = EvaluatorConfig(number=1, repeat=2, min_repeat_ms=1)
 

@@ -4,13 +4,10 @@ import numpy as np
 import pytest
 
 from raytune_ms import te, tir, workloads
+from raytune_ms.testing import block_names
 
 EXPECTED_NAMES = ["C1D", "C2D", "C3D", "CAP", "DEP", "DIL", "GMM", "GMM-1024", "GRP", "T2D", "CBR",
                   "TBG", "NRM", "SFM", "GEMV", "LN", "BMM"]
-
-
-def block_names(func):
-    return [b.name for b in tir.collect(func.body, tir.Block) if b.name != "root"]
 
 
 def test_names():
