@@ -1,5 +1,5 @@
-"""Small te programs the tests schedule: matmuls with and without an epilogue, element-wise
-chains, a stencil and row reductions."""
+"""Small te programs the tests schedule and measure: matmuls with and without an epilogue,
+element-wise programs and chains, a stencil and row reductions."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ def matmul(n=16, m=12, k=8, epilogue="add"):
 def bare_matmul(n=16, m=12, k=8, relu=False):
     """The matmul alone, or with a ReLU epilogue (the block-primitive tests' default)."""
     return matmul(n, m, k, epilogue="relu" if relu else None)
+
+
+def batch_add(n):
+    """C = A + B over (1, n, n): the parameters of a (1, n, n) batch matmul, far less work."""
+    a = te.placeholder((1, n, n), name="A")
+    b = te.placeholder((1, n, n), name="B")
+    c = te.compute((1, n, n), lambda z, i, j: a[z, i, j] + b[z, i, j], name="C")
+    return te.create_prim_func([a, b, c])
 
 
 def elementwise_chain(n=16, m=8, stages=3):
