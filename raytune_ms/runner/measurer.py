@@ -13,11 +13,11 @@ import socket
 import threading
 import time
 
+from ..process.measure_slot import MeasureSlot
+from ..process.subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 from .config import CorrectnessConfig, EvaluatorConfig
 from .evaluate import arg_specs, first_run, install_reference, prepare_reference, time_loaded
-from .measure_slot import MeasureSlot
 from .runner import RunnerResult
-from .subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 
 #: The untransformed program may be slow (it is unscheduled): it gets this many timeouts.
 BASELINE_TIMEOUT_FACTOR = 10

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 
 from raytune_ms import te, tir
+from raytune_ms.testing import evaluate, int_exprs
 from raytune_ms.tir import IntImm, Range, Var
-from int_exprs import evaluate, int_exprs
 from raytune_ms.tir.analysis import (
     RegionError, aligned_strides, is_reduction_block, is_spatial_block, match_reducer,
     relax_range, same_expr, split_conjuncts, union_boxes, union_side, used_vars, var_plus_const,

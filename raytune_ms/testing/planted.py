@@ -26,6 +26,20 @@ def make_planted_space(probs):
     return planted_space
 
 
+def planted_modules(func, modes, seed=1) -> list:
+    """One scheduled module of `func` per mode in `modes`, each with that fault planted."""
+    from raytune_ms.schedule import Schedule
+
+    mods = []
+    for mode in modes:
+        probs = [0.0] * 4
+        probs[mode] = 1.0
+        sch = Schedule(func, seed=seed)
+        make_planted_space(probs)(sch)
+        mods.append(sch.mod)
+    return mods
+
+
 def plant_of(func) -> int:
     modes = [dict(b.annotations).get("plant", NORMAL) for b in tir.collect(func.body, tir.Block)]
     return max(modes, default=NORMAL)

@@ -1,4 +1,4 @@
-"""Normalisation workloads as te programs: norm, softmax, layer norm (several blocks each).
+"""Normalisation operators as te programs: norm, softmax, layer norm (several blocks each).
 
 Each function returns the PrimFunc's tensors: inputs first, the output last.
 """

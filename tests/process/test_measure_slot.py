@@ -4,7 +4,7 @@ measurement is not starved by a stream of builds."""
 import threading
 import time
 
-from raytune_ms.runner.measure_slot import MeasureSlot
+from raytune_ms.process import MeasureSlot
 
 
 def _hold(cm, events, name, hold_s, started=None):

@@ -12,9 +12,8 @@ from raytune_ms.builder import BuilderInput, LocalBuilder
 from raytune_ms.codegen import build
 from raytune_ms.runner import EvaluatorConfig, LocalRunner, RunnerInput
 from raytune_ms.search_strategy import trace_key
+from raytune_ms.testing import planted
 from raytune_ms.tir import IRModule
-
-import planted
 
 FAST = EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5)
 

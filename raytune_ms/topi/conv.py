@@ -1,4 +1,4 @@
-"""The convolution workloads as te programs (channel-last layouts, batch first).
+"""The convolution operators as te programs (channel-last layouts, batch first).
 
 Padding is its own block ("pad_temp", an if_then_else over the border) as TVM's topi writes it,
 so the tuner decides whether to inline it. Every function returns the PrimFunc's tensors:

@@ -1,10 +1,9 @@
 """Random integer IR expressions (hypothesis) and a direct evaluator, the independent oracle
-for the arith and analysis tests."""
+for the arith and analysis tests. hypothesis is a test dependency only: it is imported when a
+strategy is built."""
 
-from hypothesis import strategies as st
-
-from raytune_ms import tir
-from raytune_ms.tir import IntImm, Var
+from .. import tir
+from ..tir import IntImm, Var
 
 _OPS = {
     tir.Add: lambda x, y: x + y, tir.Sub: lambda x, y: x - y, tir.Mul: lambda x, y: x * y,
@@ -28,6 +27,8 @@ def evaluate(e, env):
 
 def int_exprs(variables, consts=(-3, 12), max_divisor=8, max_leaves=7):
     """Expressions over `variables` built from + - * // % min max and constants."""
+    from hypothesis import strategies as st
+
     leaf = st.one_of(st.sampled_from(list(variables)), st.integers(*consts).map(IntImm))
 
     def extend(inner):

@@ -1,4 +1,5 @@
-"""numpy references for the workloads, computed in float64.
+"""numpy references for the operators, computed in float64; each takes the input arrays and
+the te builder's parameters as keywords.
 
 Written independently of the te definitions (convolutions loop over kernel taps with strided
 slices; the transposed convolution scatters), so a bug in one is not repeated in the other;

@@ -88,7 +88,7 @@ class SubprocessWorker:
         paths = [p for p in sys.path if p and os.path.isdir(p)]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths + env.get("PYTHONPATH", "").split(os.pathsep)))
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", "from raytune_ms.runner.subprocess_worker import _child_main; _child_main()"],
+            [sys.executable, "-c", "from raytune_ms.process.subprocess_worker import _child_main; _child_main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from raytune_ms.runner.subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerTimeout
+from raytune_ms.process import RemoteError, SubprocessWorker, WorkerCrashed, WorkerTimeout
 
 
 @pytest.fixture

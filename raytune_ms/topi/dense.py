@@ -1,4 +1,4 @@
-"""Matrix-multiplication workloads as te programs: batch matmul, GEMV, transpose + batch matmul.
+"""Matrix-multiplication operators as te programs: batch matmul, GEMV, transpose + batch matmul.
 
 Each function returns the PrimFunc's tensors: inputs first, the output last.
 """

@@ -1,6 +1,6 @@
-"""Every `create(kind)` registry: each registered kind imports (a kind whose module is missing
-fails here, not in a user's run), instances pass through `create`, and users can register
-kinds of their own."""
+"""The `create(kind)` registries: they build every kind, name the known ones for an unknown kind,
+pass instances through, take user kinds, and every registered kind imports (a kind whose module
+is missing fails here, not in a user's run)."""
 
 import importlib
 import pkgutil
@@ -9,8 +9,35 @@ import pytest
 
 import raytune_ms
 from raytune_ms import _registry
-from raytune_ms.cost_model import CostModel, PyCostModel
-from raytune_ms.runner import Runner
+
+from raytune_ms.builder import Builder
+from raytune_ms.cost_model import CostModel, PyCostModel, RandomModel
+from raytune_ms.measure_callback import AddToDatabase, MeasureCallback, RemoveBuildArtifact, UpdateCostModel
+from raytune_ms.runner import LocalRunner, Runner
+from raytune_ms.search_strategy import ReplayFunc, ReplayTrace, SearchStrategy
+from raytune_ms.space_generator import ScheduleFn, SpaceGenerator, SpaceGeneratorUnion
+from raytune_ms.task_scheduler import GradientBased, RoundRobin, TaskScheduler
+
+
+def test_create_kinds():
+    assert isinstance(Builder.create("local"), Builder)
+    assert isinstance(Runner.create("local"), LocalRunner)
+    assert isinstance(CostModel.create("random", seed=1), RandomModel)
+    assert isinstance(SearchStrategy.create("replay-trace"), ReplayTrace)
+    assert isinstance(SearchStrategy.create("replay-func"), ReplayFunc)
+    assert isinstance(SpaceGenerator.create(lambda sch: None), ScheduleFn)
+    assert isinstance(SpaceGenerator.create([lambda sch: None, lambda sch: None]), SpaceGeneratorUnion)
+    assert isinstance(TaskScheduler.create("round-robin"), RoundRobin)
+    assert isinstance(TaskScheduler.create(), GradientBased)
+    kinds = [type(cb) for cb in MeasureCallback.create("default")]
+    assert kinds == [AddToDatabase, RemoveBuildArtifact, UpdateCostModel]
+
+
+def test_unknown_kind_names_the_known_ones():
+    with pytest.raises(ValueError, match="known kinds: gradient, round-robin"):
+        TaskScheduler.create("fifo")
+    with pytest.raises(ValueError, match="unknown builder kind 'remote'"):
+        Builder.create("remote")
 
 
 def _registries() -> list[type]:
