@@ -119,7 +119,8 @@ def test_small_helpers():
 
 
 def test_affine_form_and_injectivity():
-    from raytune_ms.tir.analysis import affine_form, injective_over
+    from raytune_ms.tir.affine import affine_form
+    from raytune_ms.tir.analysis import injective_over
 
     i, j, o = Var("i"), Var("j"), Var("o")
     terms, c = affine_form(i * 8 + j - 3)
