@@ -24,8 +24,8 @@ from ..tir import (
     collect, substitute,
 )
 from ..tir.arith import simplify
-from ..tir.dtype import bytes_of, c_type
-from .c_expr import CodegenError, ExprPrinter
+from ..tir.dtype import bytes_of
+from .c_expr import CodegenError, ExprPrinter, c_type
 from .compact import compact_buffers
 from .lower import IMPLICIT_UNROLL, Allocate, lower_blocks
 from .names import NameTable, comment, sanitize, is_reserved
