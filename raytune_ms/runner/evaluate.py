@@ -85,10 +85,6 @@ def install_reference(key: str, outputs: list) -> None:
     _REFERENCE_OUTPUTS[key] = outputs
 
 
-def has_reference(key: str) -> bool:
-    return key in _REFERENCE_OUTPUTS
-
-
 def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol: float) -> None:
     for i, (g, e) in enumerate(zip(got, expected)):
         if np.array_equal(g, e):  # the common case for inputs, and cheap
