@@ -26,8 +26,8 @@ from ..tir import (
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
 from .c_expr import CodegenError, ExprPrinter, c_type
-from .compact import compact_buffers
-from .lower import IMPLICIT_UNROLL, Allocate, lower_blocks
+from .lower import IMPLICIT_UNROLL, lower
+from .lowered import Allocate
 from .names import NameTable, comment, sanitize, is_reserved
 from .prelude import PRELUDE, harness
 from .vector import emit_vectorized, typedefs, vec_lanes, vtype
@@ -287,13 +287,6 @@ class CEmitter:
         self.stmt(lowered.body)
         head = [f"int32_t {self.symbol}(void** {self.args_name}) {{"]
         return "\n".join(head + params + self.lines + ["  return 0;", "}"])
-
-
-def lower(func: PrimFunc):
-    """The lowered loop program of `func` (blocks gone, buffers placed and compacted)."""
-    lowered = lower_blocks(func)
-    lowered.body = compact_buffers(lowered.body)
-    return lowered
 
 
 def codegen_c(func: PrimFunc, target=None, symbol: str | None = None) -> str:

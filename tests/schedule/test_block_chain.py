@@ -10,8 +10,8 @@ import pytest
 from sched_helpers import assert_same_result, bare_matmul as matmul
 
 from raytune_ms import build, tir, workloads
-from raytune_ms.codegen.c import lower
-from raytune_ms.codegen.lower import Allocate
+from raytune_ms.codegen.lower import lower
+from raytune_ms.codegen.lowered import Allocate
 from raytune_ms.schedule import Schedule, Trace
 
 
