@@ -127,12 +127,17 @@ class CEmitter:
             return IntImm(0)
         return simplify(flat, self.ranges if ranges is None else ranges)
 
-    def scalar_load(self, load: BufferLoad) -> str:
-        info = self.bufs.get(id(load.buffer))
+    def allocated(self, buffer, verb: str) -> BufInfo:
+        """The BufInfo of an allocated (or parameter) buffer; a CodegenError when `buffer` is
+        `verb` ("read"/"written") where it does not exist."""
+        info = self.bufs.get(id(buffer))
         if info is None:
             raise CodegenError(
-                f"function {self.func.name!r}: buffer {load.buffer.name!r} is read outside its "
-                "allocation")
+                f"function {self.func.name!r}: buffer {buffer.name!r} is {verb} outside its allocation")
+        return info
+
+    def scalar_load(self, load: BufferLoad) -> str:
+        info = self.allocated(load.buffer, "read")
         text = f"{self.ref(info, load.indices)}"
         return f"((float){text})" if info.dtype == "float16" else text
 
@@ -175,11 +180,7 @@ class CEmitter:
         self.depth -= 1
 
     def store(self, s: BufferStore) -> None:
-        info = self.bufs.get(id(s.buffer))
-        if info is None:
-            raise CodegenError(
-                f"function {self.func.name!r}: buffer {s.buffer.name!r} is written outside its "
-                "allocation")
+        info = self.allocated(s.buffer, "written")
         self.line(f"{self.ref(info, s.indices)} = {self.expr(s.value)};")
 
     def allocate(self, a: Allocate) -> None:

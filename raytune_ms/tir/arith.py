@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 
+from .affine import Linear, accumulate, linear, one_atom, structural_key
 from .dtype import is_int
 from .expr import (
     EQ, GE, GT, LE, LT, NE, Add, And, Cast, CmpOp, FloorDiv, FloorMod, IntImm, Max, Min, Mul,
-    Not, Or, PrimExpr, Range, Select, Sub, Var, cast, const, logical_and, logical_not, logical_or,
+    Not, Or, PrimExpr, Select, Sub, Var, cast, const, logical_and, logical_not, logical_or,
     max_expr, min_expr, select,
 )
-from .affine import Linear, accumulate, linear, one_atom, structural_key
 from .functor import used_vars
 
 # ---------------------------------------------------------------------------- bounds
@@ -272,16 +272,10 @@ class _Simplifier:
             if not found:
                 return terms, extra
             mk, dk, m, mc = found
-            merged = {k: [a, c] for k, a, c in terms if k is not mk and k is not dk}
-            inner = linear(m.a)
-            for k, (a, c) in inner.terms.items():
-                cur = merged.get(k)
-                if cur is None:
-                    merged[k] = [a, c * mc]
-                else:
-                    cur[1] += c * mc
-            extra += inner.const * mc
-            terms = [(k, a, c) for k, (a, c) in merged.items() if c != 0]
+            merged = Linear({k: [a, c] for k, a, c in terms if k is not mk and k is not dk}, extra)
+            merged.add(linear(m.a), mc)
+            extra = merged.const
+            terms = merged.live()
 
     def int_expr(self, e) -> PrimExpr:
         return self.build(self.lin(e), e.dtype)
