@@ -2,9 +2,10 @@
 imports Ray or actors/.
 
 Every .py file is parsed with `ast`; each import (also inside functions, relative ones resolved)
-is an edge to the module it names, and `from pkg import x` is an edge to `pkg.x` when that is a
-module. Cycles are strongly connected components of more than one file. Edges into a package's
-`__init__.py` (re-exports) are left out of the cycle search: a package importing its own
+is an edge to the module it names, `from pkg import x` is an edge to `pkg.x` when that is a
+module, and a name a package re-exports (`from ..tir import Var`) is an edge to the file its
+`__init__.py` takes it from. Cycles are strongly connected components of more than one file.
+Edges into an `__init__.py` itself are left out of the cycle search: a package importing its
 submodules to re-export them would otherwise close a cycle with every submodule that imports a
 sibling through the package, and such a cycle is only an artefact of re-exporting.
 """
@@ -32,7 +33,32 @@ def _modules() -> dict:
     return out
 
 
-def _imports(name: str, path: Path, modules: dict) -> set:
+def _resolve(name: str, is_pkg: bool, node: ast.ImportFrom) -> str:
+    """The absolute module name of a `from ... import` statement in module `name`."""
+    if not node.level:
+        return node.module
+    base = name.split(".") if is_pkg else name.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _reexports(modules: dict) -> dict:
+    """package -> {name: submodule it is imported from} for every package's `__init__.py`."""
+    out = {}
+    for m, path in modules.items():
+        if path.name != "__init__.py":
+            continue
+        names = {}
+        for node in ast.parse(path.read_text(), str(path)).body:
+            if isinstance(node, ast.ImportFrom):
+                source = _resolve(m, True, node)
+                if source in modules:
+                    names.update((a.asname or a.name, source) for a in node.names)
+        out[m] = names
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict, reexports: dict) -> set:
     """Names of the modules (among `modules`, or top-level names otherwise) `name` imports."""
     is_pkg = path.name == "__init__.py"
     tree = ast.parse(path.read_text(), str(path))
@@ -41,23 +67,21 @@ def _imports(name: str, path: Path, modules: dict) -> set:
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = name.split(".") if is_pkg else name.split(".")[:-1]
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module
+            target = _resolve(name, is_pkg, node)
             out.add(target)
             for a in node.names:
                 sub = f"{target}.{a.name}"
                 if sub in modules:
                     out.add(sub)
+                elif a.name in reexports.get(target, {}):
+                    out.add(reexports[target][a.name])
     return out
 
 
 def _graph() -> tuple:
     modules = _modules()
-    return modules, {m: _imports(m, p, modules) for m, p in modules.items()}
+    reexports = _reexports(modules)
+    return modules, {m: _imports(m, p, modules, reexports) for m, p in modules.items()}
 
 
 def _cycles(modules: dict, edges: dict) -> list:
