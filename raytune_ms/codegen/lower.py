@@ -21,8 +21,9 @@ from ..tir import (
     Block, BlockRealize, Buffer, BufferLoad, BufferStore, Evaluate, For, IfThenElse, PrimFunc,
     SeqStmt, Stmt, all_of, collect, eq, seq, substitute,
 )
-from ..tir.analysis import is_true, used_vars
+from ..tir.analysis import is_true
 from ..tir.expr import IntImm
+from ..tir.functor import used_vars
 from .compact import compact_buffers
 from .lowered import Allocate, LoweredFunc
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 from ... import tir
 from ...tir import BlockRealize, For, Range, Var
 from ...tir.analysis import (
-    RegionError, const_int, is_spatial_block, loop_ranges, relax_range, union_side, used_vars,
-    var_plus_const,
+    RegionError, const_int, is_spatial_block, loop_ranges, relax_range, union_side, var_plus_const,
 )
 from ...tir.arith import bound, can_prove, simplify
+from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import block_path, blocks_in, enclosing_block, find_path, loop_path, loops_above
 from .block_common import (
