@@ -59,11 +59,11 @@ def inject(source: str, symbol: str, mode: int, out_index: int) -> str:
 
 
 def planted_build(mod, target, params=None) -> bytes:
-    from raytune_ms.builder.default_build import entry_func
     from raytune_ms.codegen import codegen_c, entry_symbol
     from raytune_ms.runtime import compile_c
+    from raytune_ms.tir import IRModule
 
-    func = entry_func(mod)
+    func = IRModule.from_any(mod).entry_func()
     symbol = entry_symbol(func.name)
     source = inject(codegen_c(func, target), symbol, plant_of(func), len(func.params) - 1)
     return compile_c(source, target, symbol)

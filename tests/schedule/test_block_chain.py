@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from raytune_ms import build, tir, workloads
-from raytune_ms.codegen.c import lower
-from raytune_ms.codegen.lower import Allocate
+from raytune_ms.codegen.lower import lower
+from raytune_ms.codegen.lowered import Allocate
 from raytune_ms.schedule import Schedule, Trace
 from raytune_ms.testing import assert_same_result, bare_matmul as matmul
 

@@ -3,7 +3,7 @@
 import pytest
 
 from raytune_ms import workloads
-from raytune_ms.task_scheduler.flop_estimate import estimate_flops
+from raytune_ms.tir import estimate_flops
 
 
 @pytest.mark.parametrize("name", ["GMM", "BMM", "GEMV", "C1D", "C2D", "DEP"])

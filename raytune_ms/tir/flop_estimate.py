@@ -7,8 +7,10 @@ times the extents of the loops around them, so a matrix multiply of N x M x K co
 
 from __future__ import annotations
 
-from ..tir import BinaryOp, Block, BlockRealize, BufferStore, Call, For, IfThenElse, IntImm, SeqStmt
-from ..tir import IRModule, PrimFunc, post_order_visit
+from .expr import BinaryOp, Call, IntImm
+from .function import IRModule, PrimFunc
+from .functor import post_order_visit
+from .stmt import Block, BlockRealize, BufferStore, For, IfThenElse, SeqStmt
 
 _COUNTED = (BinaryOp, Call)
 
