@@ -55,7 +55,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal: b
         if attn_mask.dtype == "bool":
             scores = masked_fill(scores, attn_mask, name=f"{name}_mask")
         else:
-            shape = broadcast_shapes([scores.shape, attn_mask.shape], "scaled_dot_product_attention mask")
+            shape = broadcast_shapes(
+                [scores.shape, attn_mask.shape], f"scaled_dot_product_attention: mask {attn_mask.name!r} and scores"
+            )
             if shape != scores.shape:
                 raise ValueError(
                     f"scaled_dot_product_attention: mask {attn_mask.name!r} {attn_mask.shape} does not "
