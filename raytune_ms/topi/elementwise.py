@@ -37,36 +37,23 @@ def silu(data, name: str = "T_silu"):
     return _unary(data, lambda x: x * te.sigmoid(x), name, "silu")
 
 
-def sigmoid(data, name: str = "T_sigmoid"):
-    return _unary(data, te.sigmoid, name, "sigmoid")
+def _math(intrinsic, op: str):
+    def f(data, name: str = f"T_{op}"):
+        return _unary(data, intrinsic, name, op)
+
+    f.__name__ = op
+    f.__doc__ = f"The element-wise {op} of a float tensor."
+    return f
 
 
-def tanh(data, name: str = "T_tanh"):
-    return _unary(data, te.tanh, name, "tanh")
-
-
-def exp(data, name: str = "T_exp"):
-    return _unary(data, te.exp, name, "exp")
-
-
-def log(data, name: str = "T_log"):
-    return _unary(data, te.log, name, "log")
-
-
-def sqrt(data, name: str = "T_sqrt"):
-    return _unary(data, te.sqrt, name, "sqrt")
-
-
-def rsqrt(data, name: str = "T_rsqrt"):
-    return _unary(data, te.rsqrt, name, "rsqrt")
-
-
-def erf(data, name: str = "T_erf"):
-    return _unary(data, te.erf, name, "erf")
-
-
-def abs(data, name: str = "T_abs"):
-    return _unary(data, te.fabs, name, "abs", float_only=True)
+sigmoid = _math(te.sigmoid, "sigmoid")
+tanh = _math(te.tanh, "tanh")
+exp = _math(te.exp, "exp")
+log = _math(te.log, "log")
+sqrt = _math(te.sqrt, "sqrt")
+rsqrt = _math(te.rsqrt, "rsqrt")
+erf = _math(te.erf, "erf")
+abs = _math(te.fabs, "abs")
 
 
 def neg(data, name: str = "T_neg"):

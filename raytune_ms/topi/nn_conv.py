@@ -28,10 +28,12 @@ def _padding(padding, kernel, dilation, stride, op):
     return p, p
 
 
-def _check_conv(data, weight, groups, nsp, op, transposed):
+def _check_conv(data, weight, groups, stride, dilation, transposed):
+    """(op name, kernel, stride, dilation) of a valid convolution."""
+    nsp = data.ndim - 2
+    op = f"conv_transpose{nsp}d" if transposed else f"conv{nsp}d"
     if not 1 <= nsp <= 3:
         raise ValueError(f"{op}: data {data.name!r} {data.shape} must have 3 to 5 dimensions (N, C, spatial...)")
-    check_ndim(data, nsp + 2, op, "data")
     check_ndim(weight, nsp + 2, op, "weight")
     check_dtypes(op, data, weight)
     if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
@@ -53,6 +55,15 @@ def _check_conv(data, weight, groups, nsp, op, transposed):
             )
         if weight.shape[0] % groups:
             raise ValueError(f"{op}: {weight.shape[0]} output channels are not divisible by groups {groups}")
+    stride = per_dim(stride, nsp, "stride", op, minimum=1)
+    dilation = per_dim(dilation, nsp, "dilation", op, minimum=1)
+    return op, weight.shape[2:], stride, dilation
+
+
+def _reduce_axes(ci_per_group, kernel):
+    """The input-channel reduce axis and one per kernel dimension (rd, rh, rw as trailing)."""
+    names = "dhw"[3 - len(kernel) :]
+    return te.reduce_axis(ci_per_group, "rc"), [te.reduce_axis(k, f"r{n}") for n, k in zip(names, kernel)]
 
 
 def _add_bias(out, bias, op, name):
@@ -66,12 +77,8 @@ def _add_bias(out, bias, op, name):
 
 def conv(data, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 1, name: str = "conv"):
     """Convolution over the trailing len(data.shape) - 2 dimensions (1, 2 or 3), torch's conv{n}d."""
-    nsp = data.ndim - 2
-    op = f"conv{nsp}d"
-    _check_conv(data, weight, groups, nsp, op, transposed=False)
-    kernel = weight.shape[2:]
-    stride = per_dim(stride, nsp, "stride", op, minimum=1)
-    dilation = per_dim(dilation, nsp, "dilation", op, minimum=1)
+    op, kernel, stride, dilation = _check_conv(data, weight, groups, stride, dilation, transposed=False)
+    nsp = len(kernel)
     before, after = _padding(padding, kernel, dilation, stride, op)
     spatial = data.shape[2:]
     out_sp = tuple(
@@ -85,8 +92,7 @@ def conv(data, weight, bias=None, stride=1, padding=0, dilation=1, groups: int =
         )
     padded = data if not any(before + after) else pad(data, (0, 0) + before, (0, 0) + after, name="pad_temp")
     ci_g, co_g = weight.shape[1], weight.shape[0] // groups
-    rc = te.reduce_axis(ci_g, "rc")
-    rk = [te.reduce_axis(k, f"r{'dhw'[3 - nsp + d]}") for d, k in enumerate(kernel)]
+    rc, rk = _reduce_axes(ci_g, kernel)
 
     def element(n, co, *sp):
         ci = rc if groups == 1 else co // co_g * ci_g + rc
@@ -114,12 +120,8 @@ def conv_transpose(data, weight, bias=None, stride=1, padding=0, output_padding=
     A gather: the input spread on a stride grid with zeros between and around it (its own block),
     convolved with the flipped kernel at stride 1.
     """
-    nsp = data.ndim - 2
-    op = f"conv_transpose{nsp}d"
-    _check_conv(data, weight, groups, nsp, op, transposed=True)
-    kernel = weight.shape[2:]
-    stride = per_dim(stride, nsp, "stride", op, minimum=1)
-    dilation = per_dim(dilation, nsp, "dilation", op, minimum=1)
+    op, kernel, stride, dilation = _check_conv(data, weight, groups, stride, dilation, transposed=True)
+    nsp = len(kernel)
     pads = per_dim(padding, nsp, "padding", op)
     out_pad = per_dim(output_padding, nsp, "output_padding", op)
     for op_, st, d in zip(out_pad, stride, dilation):
@@ -147,8 +149,7 @@ def conv_transpose(data, weight, bias=None, stride=1, padding=0, output_padding=
 
     grid = te.compute((data.shape[0], data.shape[1]) + grid_sp, spread, name="dilate_pad")
     ci_g, co_g = data.shape[1] // groups, weight.shape[1]
-    rc = te.reduce_axis(ci_g, "rc")
-    rk = [te.reduce_axis(k, f"r{'dhw'[3 - nsp + d]}") for d, k in enumerate(kernel)]
+    rc, rk = _reduce_axes(ci_g, kernel)
 
     def element(n, co, *sp):
         ci = rc if groups == 1 else co // co_g * ci_g + rc
