@@ -32,6 +32,11 @@ def _all_axes(dim):
     return None if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0) else dim
 
 
+def _unflatten_shape(x, dim, sizes):
+    dim = dim % x.ndim
+    return x.shape[:dim] + tuple(sizes) + x.shape[dim + 1 :]
+
+
 # --- matrix products
 register("aten.linear.default")(lambda x, w, b=None: topi.linear(x, w, b))
 register("aten.mm.default")(lambda a, b: topi.mm(a, b))
@@ -138,6 +143,7 @@ register("aten.amin.default")(lambda x, dim=(), keepdim=False: topi.amin(x, _all
 register("aten.view.default", "aten.reshape.default", "aten._unsafe_view.default")(
     lambda x, shape: topi.reshape(x, shape)
 )
+register("aten.unflatten.int")(lambda x, dim, sizes: topi.reshape(x, _unflatten_shape(x, dim, sizes)))
 register("aten.flatten.using_ints")(lambda x, start_dim=0, end_dim=-1: topi.flatten(x, start_dim, end_dim))
 register("aten.permute.default")(lambda x, dims: topi.permute(x, dims))
 register("aten.transpose.int")(lambda x, dim0, dim1: topi.transpose(x, dim0, dim1))

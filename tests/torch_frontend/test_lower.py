@@ -118,3 +118,14 @@ def test_wrong_input_shape_at_run_time():
     lowered = lower_module(model, (x,))
     with pytest.raises(ValueError, match=r"input 'input' is \(2, 8\) float32, the model was captured at \(3, 8\)"):
         run_lowered(lowered, torch.randn(2, 8))
+
+
+@pytest.mark.slow  # ~45 kernels to compile per case
+@pytest.mark.parametrize("decompose", [False, True])
+def test_transformer_encoder_layer_matches_eager(decompose):
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True).eval()
+    x = torch.randn(2, 5, 16)
+    lowered = lower_module(layer, (x,), decompose=decompose)
+    (out,) = run_lowered(lowered, x)
+    np.testing.assert_allclose(out, layer(x).detach().numpy(), rtol=1e-4, atol=1e-4)
