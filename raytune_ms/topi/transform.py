@@ -47,7 +47,8 @@ def _ravel(idx, shape):
 
 def reshape(data, shape, name: str = "T_reshape"):
     """The elements of `data` in row-major order, in a new shape (one entry may be -1)."""
-    shape = per_dim(shape, len(shape), "shape", "reshape", minimum=-1) if len(shape) else ()
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    shape = per_dim(shape, len(shape), "shape", f"reshape {data.name!r}", minimum=-1) if shape else ()
     size = math.prod(data.shape)
     if shape.count(-1) > 1:
         raise ValueError(f"reshape {data.name!r}: at most one -1 in the new shape, got {shape}")

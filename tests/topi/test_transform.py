@@ -20,6 +20,7 @@ def test_reshape(shape):
 def test_view_flatten_squeeze_unsqueeze():
     x = rand(2, 1, 3, 4)
     check(topi.view, ref.view, lambda x: x.view(6, 4), x, shape=(6, 4))
+    check(topi.reshape, ref.reshape, lambda x: x.reshape(24), x, shape=24)
     check(topi.flatten, ref.flatten, lambda x: torch.flatten(x, 1), x, start_dim=1)
     check(topi.flatten, ref.flatten, lambda x: torch.flatten(x, 1, 2), x, start_dim=1, end_dim=2)
     check(topi.squeeze, ref.squeeze, torch.squeeze, x)
