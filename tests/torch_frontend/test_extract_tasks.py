@@ -32,3 +32,31 @@ def test_repeated_layers_become_weighted_tasks():
 def test_unknown_module_equality():
     with pytest.raises(ValueError, match="module_equality 'anchor-block' is not supported"):
         extract_tasks(nn.ReLU(), (torch.randn(3),), "llvm", module_equality="anchor-block")
+
+
+class BasicBlock(nn.Module):
+    """ResNet's basic block: conv-bn-relu, conv-bn, + identity, relu."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.c1, self.b1 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+        self.c2, self.b2 = nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return torch.relu(self.b2(self.c2(torch.relu(self.b1(self.c1(x))))) + x)
+
+
+def test_residual_blocks_share_tasks_and_lower_exactly():
+    from raytune_ms.torch_frontend import lower_module, run_lowered
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, stride=2, padding=1), BasicBlock(4), BasicBlock(4),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)).eval()
+    x = torch.randn(1, 3, 8, 8)
+    tasks = extract_tasks(model, (x,), "llvm")
+    weights = {t.task_name: t.weight for t in tasks}
+    # the stem conv has its own shape; the four block convs, batch norms and relus are one task each
+    assert weights == {"conv2d": 1, "conv2d_1": 4, "batch_norm": 4, "relu": 4, "add": 2,
+                       "adaptive_avg_pool2d": 1, "flatten": 1, "linear": 1}
+    (out,) = run_lowered(lower_module(model, (x,)), x)
+    np.testing.assert_allclose(out, model(x).detach().numpy(), rtol=1e-4, atol=1e-5)
