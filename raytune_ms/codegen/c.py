@@ -26,6 +26,7 @@ from ..tir import (
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
 from .c_expr import CodegenError, ExprPrinter, c_type
+from .libc_names import LIBC_FUNCTIONS
 from .lower import IMPLICIT_UNROLL, lower
 from .lowered import Allocate
 from .names import NameTable, comment, sanitize, is_reserved
@@ -54,7 +55,7 @@ class BufInfo:
 def entry_symbol(name: str) -> str:
     """The exported C symbol for a function named `name`."""
     ident = sanitize(name)
-    return "fn_" + ident if is_reserved(ident) else ident
+    return "fn_" + ident if is_reserved(ident) or ident in LIBC_FUNCTIONS else ident
 
 
 def code_size(s) -> int:
