@@ -21,7 +21,7 @@ def main(argv):
 @pytest.fixture
 def store(tmp_path, scale, matmul, make_record):
     path = str(tmp_path / "db")
-    db = ParquetDatabase(path)
+    db = ParquetDatabase(path, log_rows=1)  # a part per record, as many short runs leave
     wl, wm = db.commit_workload(scale), db.commit_workload(matmul)
     for s in (3e-3, 1e-3, 2e-3):
         db.commit_tuning_record(make_record(wl, s, task_name="scale", node="n1"))
