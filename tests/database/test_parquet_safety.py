@@ -15,6 +15,7 @@ from raytune_ms import build, tir_integration
 from raytune_ms.database import TuningRecord
 from raytune_ms.database.parquet_database import ParquetDatabase
 from raytune_ms.schedule import Schedule
+from raytune_ms.search_strategy.measured_traces import MeasuredTraces
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -170,6 +171,9 @@ def test_poisoned_trace_is_skipped_and_the_workload_still_compiles(tmp_path, mak
         sch = tir_integration.compile_tir(reader, func, "llvm")
         assert sch.trace.as_json() == good.trace.as_json()
         build(sch.mod, target="llvm")
+    caplog.clear()
+    assert len(MeasuredTraces(ParquetDatabase(path), func, "llvm")) == 1
+    assert "skipping record poisoned" in caplog.text  # a resumed run reads past it
 
 
 def test_log_with_a_torn_last_line_and_a_bad_line(tmp_path, make_func, caplog):
