@@ -710,8 +710,8 @@ class ParquetDatabase(Database):
         """Merge all part files (and the logs of writers that are gone) into one per table.
         Safe while others write: only files whose rows were written out are deleted, after the
         merged file is committed; an unreadable part stays where it is and is reported.
-        Returns, per table, the number of files merged, the rows kept and (if any) the
-        unreadable parts."""
+        Returns, per table, the number of files merged, the rows kept and, if any, the
+        unreadable parts left in place and the logs of running writers left to them."""
         stats = {}
         self.close()
         with self._lock:
@@ -754,7 +754,7 @@ class ParquetDatabase(Database):
         return out
 
     def _compact_records(self) -> dict:
-        tables, parts, logs, bad, covers = [], [], [], [], set()
+        tables, parts, logs, bad, covers, live = [], [], [], [], set(), 0
         infos = sorted(self._list("records"), key=lambda i: record_log.is_log(i.base_name))  # parts first
         for info in infos:
             name = info.base_name
@@ -774,7 +774,8 @@ class ParquetDatabase(Database):
             elif record_log.is_log(name) and name not in covers:  # (a covered log is being deleted)
                 lock = self._abandoned_log(info)
                 if lock is False:
-                    continue  # its writer is alive and still appending
+                    live += 1  # its writer is alive and still appending
+                    continue
                 try:
                     with self._fs.open_input_file(info.path) as f:
                         rows, _ = record_log.decode(f.read(), f"{self.uri}/records/{name}", 1)
@@ -797,6 +798,8 @@ class ParquetDatabase(Database):
             record_log.unlock(lock)
         if bad:
             out["unreadable"] = bad
+        if live:
+            out["live_logs"] = live
         return out
 
     def _abandoned_log(self, info):
