@@ -70,8 +70,16 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from . import exit_flush, record_log
-from .database import Database, TuningRecord, Workload, WorkloadTable, _as_module, _json_text, \
-    check_module_equality, target_key
+from .database import (
+    Database,
+    TuningRecord,
+    Workload,
+    WorkloadTable,
+    _as_module,
+    _json_text,
+    check_module_equality,
+    target_key,
+)
 from .record_index import SUMMARY_COLUMNS, RecordIndex, Source, mean_run_secs
 
 logger = logging.getLogger(__name__)
@@ -160,6 +168,10 @@ def _covers_of(name: str, schema: pa.Schema) -> tuple[frozenset, bool]:
     if COVERS_KEY in meta:
         return frozenset(json.loads(meta[COVERS_KEY])), True
     return frozenset([name]), False
+
+
+def _is_part(name: str) -> bool:
+    return name.startswith("part-") and name.endswith(".parquet")
 
 
 def _level(rows: int, fanout: int) -> int:
@@ -548,11 +560,11 @@ class ParquetDatabase(Database):
             records = self._list("records")
             for info in self._list("workloads"):
                 name = info.base_name
-                if name.startswith("part-") and name.endswith(".parquet") and name not in self._seen["workloads"]:
+                if _is_part(name) and name not in self._seen["workloads"]:
                     gone |= self._try("workloads", name, self._read_workloads, force) == "gone"
             for info in records:
                 name = info.base_name
-                if name.startswith("part-") and name.endswith(".parquet") and name not in self._seen["records"]:
+                if _is_part(name) and name not in self._seen["records"]:
                     src = self._try("records", name, self._read_summary, force)
                     gone |= src == "gone"
                     if isinstance(src, Source):
@@ -722,21 +734,29 @@ class ParquetDatabase(Database):
             self._refresh(force=True)
         return stats
 
+    def _read_for_compaction(self, sub: str, name: str, bad: list, read):
+        """`read(name)`; None if the part vanished, or if it cannot be read: then it stays in
+        place and is listed in `bad`."""
+        try:
+            return read(name)
+        except FileNotFoundError:
+            return None
+        except (OSError, pa.ArrowException) as e:
+            logger.warning("parquet database %s: compaction leaves unreadable part %s/%s: %s", self.uri, sub, name, e)
+            bad.append(name)
+            return None
+
     def _compact_workloads(self) -> dict:
         tables, read, bad = [], [], []
         for info in self._list("workloads"):
             name = info.base_name
-            if not (name.startswith("part-") and name.endswith(".parquet")):
+            if not _is_part(name):
                 continue
-            try:
-                tables.append(pq.read_table(info.path, filesystem=self._fs, schema=WORKLOAD_SCHEMA))
+            table = self._read_for_compaction("workloads", name, bad, lambda n: pq.read_table(
+                f"{self._dir('workloads')}/{n}", filesystem=self._fs, schema=WORKLOAD_SCHEMA))
+            if table is not None:
+                tables.append(table)
                 read.append(name)
-            except FileNotFoundError:
-                continue
-            except (OSError, pa.ArrowException) as e:
-                logger.warning("parquet database %s: compaction leaves unreadable part workloads/%s: %s",
-                               self.uri, name, e)
-                bad.append(name)
         table = pa.concat_tables(tables) if tables else WORKLOAD_SCHEMA.empty_table()
         seen, keep = set(), []
         for i, key in enumerate(zip(table.column("shash").to_pylist(), table.column("ir_json").to_pylist())):
@@ -758,16 +778,11 @@ class ParquetDatabase(Database):
         infos = sorted(self._list("records"), key=lambda i: record_log.is_log(i.base_name))  # parts first
         for info in infos:
             name = info.base_name
-            if name.startswith("part-") and name.endswith(".parquet"):
-                try:
-                    table, units = self._read_full_part(name)
-                except FileNotFoundError:
+            if _is_part(name):
+                got = self._read_for_compaction("records", name, bad, self._read_full_part)
+                if got is None:
                     continue
-                except (OSError, pa.ArrowException) as e:
-                    logger.warning("parquet database %s: compaction leaves unreadable part records/%s: %s",
-                                   self.uri, name, e)
-                    bad.append(name)
-                    continue
+                table, units = got
                 tables.append(table)
                 parts.append(name)
                 covers |= units
