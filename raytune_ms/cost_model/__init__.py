@@ -1,4 +1,4 @@
-"""Cost models: "random" here; "xgb" and "mlp" register in the same table."""
+"""Cost models: "random"."""
 
 from .cost_model import CostModel, PyCostModel, create
 from .random_model import RandomModel

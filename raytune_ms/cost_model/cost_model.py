@@ -8,14 +8,13 @@ import numpy as np
 from .. import _registry
 
 
-class CostModel:
+class CostModel(_registry.Registry):
     """Scores candidates. Scores are comparable within one task; higher means predicted faster."""
 
     KINDS = {
         "random": "raytune_ms.cost_model.random_model:RandomModel",
-        "xgb": "raytune_ms.cost_model.xgb_model:XGBModel",
-        "mlp": "raytune_ms.cost_model.mlp_model:MLPModel",
     }
+    KIND_NOUN = "cost model"
 
     def load(self, path: str) -> None:
         raise NotImplementedError
@@ -33,8 +32,8 @@ class CostModel:
 
     @staticmethod
     def create(kind: str, *args, **kwargs) -> "CostModel":
-        """A cost model: "random", "xgb" or "mlp"."""
-        return _registry.create(CostModel.KINDS, kind, "cost model", *args, **kwargs)
+        """A cost model of a registered kind ("random"), or `kind` itself if it is one."""
+        return CostModel._create_kind(kind, *args, **kwargs)
 
 
 class PyCostModel(CostModel):

@@ -181,18 +181,24 @@ def _level(rows: int, fanout: int) -> int:
 class ParquetDatabase(Database):
     """A shared, append-only store of record logs and Parquet parts (see the module docstring).
 
-    path: a directory or pyarrow.fs URI (created if missing). flush_every: buffered records
-    per write. flush_interval_s: also flush this long after the first buffered record (None:
-    only by count). reload_interval_s: reads list the store for new files at most this often
-    (0: on every read; raise it on object stores where listing is slow). log_rows: records per
-    log before it becomes a part. merge_fanout: this many parts of one size are merged into
-    one in the background (0: never; `compact()` still merges).
+    path: a directory or pyarrow.fs URI (created if missing); default `work_dir/database`.
+    flush_every: buffered records per write. flush_interval_s: also flush this long after the
+    first buffered record (None: only by count). reload_interval_s: reads list the store for new
+    files at most this often (0: on every read; raise it on object stores where listing is
+    slow). log_rows: records per log before it becomes a part. merge_fanout: this many parts of
+    one size are merged into one in the background (0: never; `compact()` still merges).
     """
 
-    def __init__(self, path, *, flush_every: int = 1, flush_interval_s: float | None = None,
-                 reload_interval_s: float = 0.0, filesystem: pafs.FileSystem | None = None,
-                 module_equality: str = "structural", log_rows: int = 4096, merge_fanout: int = 8):
+    shared_store = True
+
+    def __init__(self, path=None, *, work_dir: str | None = None, flush_every: int = 1,
+                 flush_interval_s: float | None = None, reload_interval_s: float = 0.0,
+                 filesystem: pafs.FileSystem | None = None, module_equality: str = "structural", log_rows: int = 4096, merge_fanout: int = 8):
         self.module_equality = check_module_equality(module_equality)
+        if path is None:
+            if work_dir is None:
+                raise ValueError("ParquetDatabase needs a path or a work_dir")
+            path = os.path.join(work_dir, "database")
         if int(flush_every) < 1:
             raise ValueError(f"flush_every must be >= 1, got {flush_every}")
         if flush_interval_s is not None and flush_interval_s <= 0:
