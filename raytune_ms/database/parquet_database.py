@@ -416,8 +416,11 @@ class ParquetDatabase(Database):
         with self._lock:
             self.flush()
             self._seal()
-            merging = self._merging
-        if merging is not None:
+        while True:  # a merge may start the next one; let the last finish (never half a file at exit)
+            with self._lock:
+                merging = self._merging
+            if merging is None or not merging.is_alive():
+                return
             merging.join()
 
     def __exit__(self, *exc):

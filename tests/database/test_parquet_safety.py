@@ -194,8 +194,8 @@ def test_log_with_a_torn_last_line_and_a_bad_line(tmp_path, make_func, caplog):
     assert len(reader) == 3 and f"{log}:5:" in caplog.text
 
 
-def _child(path, flush_every, body):
-    code = textwrap.dedent(f"""
+def _child(path, flush_every, body, before=""):
+    code = textwrap.dedent(before) + textwrap.dedent(f"""
         import sys, time
         from raytune_ms import te
         from raytune_ms.database import ParquetDatabase, TuningRecord
@@ -247,3 +247,43 @@ def test_warnings_name_the_store(tmp_path, make_func, caplog):
         f.write(b"not parquet")
     assert len(ParquetDatabase(path)) == 4
     assert f"{path}: skipping unreadable part records/part-bad.parquet" in caplog.text
+
+
+class NoAppends(FailOnce):
+    """A filesystem that cannot append (as object stores): each flush writes a part."""
+
+    def __init__(self):
+        super().__init__("never")
+
+    def open_append_stream(self, path, metadata):
+        raise NotImplementedError("no appends here")
+
+
+def test_store_without_appends_writes_parts_and_merges_them(tmp_path, make_func):
+    path = str(tmp_path / "db")
+    db = ParquetDatabase(path, filesystem=pafs.PyFileSystem(NoAppends()), merge_fanout=4)
+    wl = db.commit_workload(make_func())
+    for i in range(40):
+        db.commit_tuning_record(TuningRecord([[], []], wl, [1.0 + i], None, node=str(i)))
+    db.close()
+    names = os.listdir(os.path.join(path, "records"))
+    assert not [n for n in names if n.startswith("_log-")] and len(names) < 40  # merged as it went
+    back = ParquetDatabase(path)
+    assert sorted(int(r.node) for r in back.get_all_tuning_records()) == list(range(40))
+    assert back.query_tuning_record(make_func(), None).run_secs == [1.0]
+
+
+def test_sigterm_chains_to_the_previous_handler(tmp_path):
+    path = str(tmp_path / "db")
+    proc = _child(path, 64, """
+        db.commit_tuning_record(TuningRecord([[], []], wl, [1.0]))
+        print("committed", flush=True)
+        time.sleep(60)
+    """, before="""
+        import signal, sys
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(7))  # e.g. a framework's clean stop
+    """)
+    assert proc.stdout.readline().strip() == "committed"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 7
+    assert len(ParquetDatabase(path)) == 1
