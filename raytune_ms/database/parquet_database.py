@@ -193,7 +193,8 @@ class ParquetDatabase(Database):
 
     def __init__(self, path=None, *, work_dir: str | None = None, flush_every: int = 1,
                  flush_interval_s: float | None = None, reload_interval_s: float = 0.0,
-                 filesystem: pafs.FileSystem | None = None, module_equality: str = "structural", log_rows: int = 4096, merge_fanout: int = 8):
+                 filesystem: pafs.FileSystem | None = None, module_equality: str = "structural",
+                 log_rows: int = 4096, merge_fanout: int = 8):
         self.module_equality = check_module_equality(module_equality)
         if path is None:
             if work_dir is None:
@@ -221,7 +222,6 @@ class ParquetDatabase(Database):
             self._fs.create_dir(self._dir(sub), recursive=True)
         self._atomic_put = self._fs.type_name in ATOMIC_PUT_FILESYSTEMS
         self._local = isinstance(self._fs, pafs.LocalFileSystem)
-        self._lock = threading.RLock()
         self._start_writer()
         self._start_reader()
         exit_flush.register(self)
@@ -402,13 +402,13 @@ class ParquetDatabase(Database):
         self._index.add(self._part_source(name, frozenset([log.name]), table))
         self._log = None
         if self._log_file is not None:
+            self._delete("records", log.name)  # still locked: no compactor takes it meanwhile
             if isinstance(self._log_file, tuple):
                 os.close(self._log_file[0])
                 record_log.unlock(self._log_file[1])
             else:
                 self._log_file.close()
             self._log_file = None
-            self._delete("records", log.name)
         self._maybe_merge()
 
     def close(self) -> None:
@@ -795,7 +795,12 @@ class ParquetDatabase(Database):
                 tables.append(table)
                 parts.append(name)
                 covers |= units
-            elif record_log.is_log(name) and name not in covers:  # (a covered log is being deleted)
+            elif record_log.is_log(name) and name in covers:  # folded into a part already
+                lock = self._abandoned_log(info)
+                if lock is not False:  # its writer died before deleting it
+                    self._delete("records", name)
+                    record_log.unlock(lock)
+            elif record_log.is_log(name):
                 lock = self._abandoned_log(info)
                 if lock is False:
                     live += 1  # its writer is alive and still appending
