@@ -1,6 +1,8 @@
 """RewriteReductionBlock: move every reduction's init out of the update (decompose_reduction
 at the block's outermost loop that carries a reduction), so the update loop nest runs without
-a "first iteration?" test. A block whose loops are all data-parallel keeps its init."""
+a "first iteration?" test. A block whose loops are all data-parallel keeps its init. The init's
+copies of the spatial loops get the kinds (vectorized, unrolled) of the loops they copy, so a
+vectorised register tile is also initialised with vector stores."""
 
 from __future__ import annotations
 
@@ -19,6 +21,15 @@ def _first_reduction_loop(func, name):
     return None
 
 
+def _copied_kinds(func, name, pos) -> list:
+    """Kinds of the loops from `pos` inward that decompose_reduction copies for the init (those
+    a spatial iterator is bound to), in order."""
+    path = block_path(func, name)
+    realize = path[-1]
+    spatial = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "spatial"]
+    return [f.kind for f in loops_above(path)[pos:] if any(uses_var(v, f.loop_var) for v in spatial)]
+
+
 class RewriteReductionBlock(Postproc):
     def apply(self, sch) -> bool:
         for fname in sch.mod.get_global_vars():
@@ -34,6 +45,13 @@ class RewriteReductionBlock(Postproc):
                             break
                 if todo is None:
                     break
-                block = sch.get_block(todo[0], fname)
-                sch.decompose_reduction(block, sch.get_loops(block)[todo[1]])
+                name, pos = todo
+                kinds = _copied_kinds(func, name, pos)
+                block = sch.get_block(name, fname)
+                init = sch.decompose_reduction(block, sch.get_loops(block)[pos])
+                for loop, kind in zip(sch.get_loops(init)[pos:], kinds):
+                    if kind == "vectorized":
+                        sch.vectorize(loop)
+                    elif kind == "unrolled":
+                        sch.unroll(loop)
         return True
