@@ -19,6 +19,9 @@ BLAS micro-kernel sized by the target's vector width and register file:
 - read reuse (`reuse_read`, CPU "panel" packing): the input indexed by that output axis and a
   reduction axis (B of a matmul) is copied by cache_read under the last loop of level L-1, so
   the kernel streams a contiguous [K][width] panel instead of rows a large power of two apart.
+  With "may", a panel reused by fewer than 16 output rows is never packed (copying costs more
+  than it saves: GEMV), and a panel input larger than 1 MiB always is (unpacked it thrashes
+  the caches: GMM-1024 unpacked is 3-5x slower).
 
 The candidate factor lists come from the program and the target, never from a decision, so
 the trace's structure does not depend on what was sampled; replaying it with fresh decisions
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 from ..schedule import ScheduleError
 from ..schedule.tree import block_path
-from ..tir import Var, collect
+from ..tir import Var, bytes_of, collect
 from .block_analysis import TILING_KEY, BlockInfo, injective_ordered, needs_multi_level_tiling
 from .schedule_rule import ScheduleRule
 
@@ -37,6 +40,9 @@ WRITE_CACHE_LEVEL_KEY = "s_tir.meta_schedule.write_cache_level"
 _REQS = ("no", "may", "must")
 # Register-tile widths, in vectors; rows are sized so that the widest one fits.
 _COL_VECTORS = (1, 2)
+# Panel packing: reused by at least this many rows to pay, always packed above this size.
+_PACK_MIN_ROWS = 16
+_UNPACKED_MAX_BYTES = 1 << 20
 
 
 def reuse_config(cfg, what) -> dict:
@@ -218,11 +224,13 @@ class MultiLevelTiling(ScheduleRule):
             return states
         out = []
         for state in states:
-            index = _panel_input(BlockInfo(state.sch, block))
-            if index < 0:
+            info = BlockInfo(state.sch, block)
+            index = _panel_input(info)
+            req = cfg["req"] if index < 0 else _packing_req(info, index, cfg["req"])
+            if req == "no":
                 out.append(state)
                 continue
-            if cfg["req"] == "may":
+            if req == "may":
                 out.append(state)
             for level in cfg["levels"]:
                 new = state.copy()
@@ -249,6 +257,25 @@ def _fusible_consumer(info):
         return None
     injective, ordered = injective_ordered(node)
     return consumers[0] if injective and ordered else None
+
+
+def _packing_req(info, index, req) -> str:
+    """"may" narrowed by what packing the panel `index` costs and saves (module docstring)."""
+    if req != "may":
+        return req
+    region = info.block.reads[index]
+    used = {id(v) for r in region.region for v in collect(r.min, Var)}
+    rows = 1
+    for iv in info.block.iter_vars:
+        if iv.kind == "spatial" and id(iv.var) not in used:
+            rows *= getattr(iv.dom.extent, "value", _PACK_MIN_ROWS)
+    if rows < _PACK_MIN_ROWS:
+        return "no"
+    buf = region.buffer
+    size = bytes_of(buf.dtype)
+    for dim in buf.shape:
+        size *= int(getattr(dim, "value", dim))
+    return "must" if size > _UNPACKED_MAX_BYTES else "may"
 
 
 def _panel_input(info) -> int:

@@ -194,3 +194,14 @@ def test_rules_read_the_target():
     mlt = MultiLevelTiling()
     mlt._initialize_with_tune_context(TuneContext(target="llvm -vector-bytes=32 -vector-registers=32"))
     assert (mlt.lanes, mlt.registers) == (8, 32)
+
+
+def test_panel_packing_only_where_it_pays():
+    from raytune_ms import workloads
+
+    def n_spaces(name, size="standard"):
+        return len(context(workloads.get(name, size).func).generate_design_space())
+
+    assert n_spaces("GMM-1024") == 3  # a 4 MiB B: always packed
+    assert n_spaces("GEMV") == 3  # one row: never packed
+    assert n_spaces("GMM") == 6  # a 64 KiB B reused by 128 rows: either
