@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from .. import _registry
+from ..space_generator.schedule_fn import schedules_of
 from .block_analysis import CUSTOM_RULE_KEY, BlockInfo
 from .schedule_rule import ScheduleRule
 
@@ -69,21 +70,8 @@ class ApplyCustomRule(ScheduleRule):
             entry = CUSTOM_RULES.get((key, name))
             if entry is None:
                 continue
-            return _as_list(_registry.load(entry)(sch, block), sch, name)
+            return schedules_of(_registry.load(entry)(sch, block), sch, f"custom schedule rule {name!r}")
         _log.warning("block %r: no custom schedule rule %r for target keys %s; removing the annotation",
                      info.name, name, list(self.keys))
         sch.unannotate(block, CUSTOM_RULE_KEY)
         return [sch]
-
-
-def _as_list(result, sch, name) -> list:
-    from ..schedule import Schedule
-
-    if result is None:
-        return [sch]
-    if isinstance(result, Schedule):
-        return [result]
-    if isinstance(result, (list, tuple)) and all(isinstance(s, Schedule) for s in result):
-        return list(result)
-    raise TypeError(f"custom schedule rule {name!r} must return None, a Schedule or a list of "
-                    f"Schedules, got {type(result).__name__}")

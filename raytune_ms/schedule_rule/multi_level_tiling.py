@@ -176,6 +176,21 @@ class MultiLevelTiling(ScheduleRule):
             return None
         return state.tiles[level - 1][-1]
 
+    def _at_levels(self, state, levels, stage) -> list:
+        """A copy of `state` for each level at whose loop `stage(sch, loop)` succeeds."""
+        out = []
+        for level in levels:
+            new = state.copy()
+            loop = self._level_loop(new, level)
+            if loop is None:
+                continue
+            try:
+                stage(new.sch, loop)
+            except ScheduleError:
+                continue
+            out.append(new)
+        return out
+
     def _write_reuse(self, states, block) -> list:
         cfg = self.reuse_write
         info = BlockInfo(states[0].sch, block)
@@ -192,30 +207,13 @@ class MultiLevelTiling(ScheduleRule):
         for state in states:
             if consumer is not None:  # an element-wise consumer is the write stage itself
                 out.append(state)
-                for level in levels:
-                    new = state.copy()
-                    loop = self._level_loop(new, level)
-                    if loop is None:
-                        continue
-                    try:
-                        new.sch.reverse_compute_at(new.sch.get_block(consumer), loop, preserve_unit_loops=True)
-                    except ScheduleError:
-                        continue
-                    out.append(new)
+                out += self._at_levels(state, levels, lambda sch, loop: sch.reverse_compute_at(
+                    sch.get_block(consumer), loop, preserve_unit_loops=True))
                 continue
             if req == "may":
                 out.append(state)
-            for level in levels:
-                new = state.copy()
-                loop = self._level_loop(new, level)
-                if loop is None:
-                    continue
-                try:
-                    cache = new.sch.cache_write(block, 0, cfg["scope"])
-                    new.sch.reverse_compute_at(cache, loop, preserve_unit_loops=True)
-                except ScheduleError:
-                    continue
-                out.append(new)
+            out += self._at_levels(state, levels, lambda sch, loop: sch.reverse_compute_at(
+                sch.cache_write(block, 0, cfg["scope"]), loop, preserve_unit_loops=True))
         return out or states
 
     def _read_reuse(self, states, block) -> list:
@@ -232,17 +230,8 @@ class MultiLevelTiling(ScheduleRule):
                 continue
             if req == "may":
                 out.append(state)
-            for level in cfg["levels"]:
-                new = state.copy()
-                loop = self._level_loop(new, level)
-                if loop is None:
-                    continue
-                try:
-                    packed = new.sch.cache_read(block, index, cfg["scope"])
-                    new.sch.compute_at(packed, loop, preserve_unit_loops=True)
-                except ScheduleError:
-                    continue
-                out.append(new)
+            out += self._at_levels(state, cfg["levels"], lambda sch, loop, index=index: sch.compute_at(
+                sch.cache_read(block, index, cfg["scope"]), loop, preserve_unit_loops=True))
         return out or states
 
 
