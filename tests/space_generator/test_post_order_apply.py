@@ -156,3 +156,18 @@ def test_tune_tir_with_defaults_more_user_programs(make, tmp_path):
 def test_tune_tir_with_defaults_suite(name, tmp_path):
     w = workloads.get(name, "small")
     _tune_and_check(w.func, tmp_path, lambda *xs: w.reference(*xs)[0])
+
+
+def test_postprocessed_traces_round_trip_through_json():
+    import json
+
+    from raytune_ms import tir
+    from raytune_ms.schedule import Schedule, Trace
+
+    for name in ("GMM", "NRM", "CBR"):
+        w = workloads.get(name, "small")
+        for sch in replays(context(w.func), 3, seed=2)[0]:
+            trace = Trace.from_json(json.loads(json.dumps(sch.trace.as_json())))
+            again = Schedule(w.func)
+            trace.apply_to_schedule(again)
+            assert tir.structural_equal(again.mod, sch.mod), name
