@@ -8,6 +8,7 @@ from sched_helpers import block_names, elementwise_chain, matmul, row_sum
 from space_helpers import AVX2, AVX512, check_numpy, context, decisions_of, replays
 
 from raytune_ms import te
+from raytune_ms.codegen import build
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule_rule import (
     AddRFactor,
@@ -161,6 +162,21 @@ def test_random_compute_location_moves_producers_correctly():
     assert any("compute_at" in str(s.trace) for s in accepted)
     for sch in accepted:
         check_numpy(func, sch)
+
+
+def test_custom_conv_rule_by_annotation():
+    from raytune_ms import workloads
+
+    w = workloads.get("C2D", "small")
+    sch = Schedule(w.func)
+    sch.annotate(sch.get_block("conv2d_nhwc"), "schedule_rule", "conv")
+    accepted, rejected = replays(context(sch.mod), 2)
+    assert accepted and not rejected
+    for s in accepted:
+        assert "'local'" in str(s.trace)
+        arrays = w.make_inputs(seed=1)
+        build(s.mod, "llvm")(*arrays)
+        assert w.compare(arrays)[0]
 
 
 def test_custom_rule_by_annotation_only():
