@@ -171,3 +171,48 @@ def test_postprocessed_traces_round_trip_through_json():
             again = Schedule(w.func)
             trace.apply_to_schedule(again)
             assert tir.structural_equal(again.mod, sch.mod), name
+
+
+def _int_matmul():
+    A = te.placeholder((8, 12), "int32", name="A")
+    B = te.placeholder((12, 16), "int32", name="B")
+    r = te.reduce_axis((0, 12), name="r")
+    C = te.compute((8, 16), lambda i, j: te.sum(A[i, r] * B[r, j], axis=r), name="C")
+    return te.create_prim_func([A, B, C]), lambda a, b: a @ b
+
+
+def _total_sum():
+    A = te.placeholder((16, 8), name="A")
+    r1, r2 = te.reduce_axis((0, 16), name="r1"), te.reduce_axis((0, 8), name="r2")
+    S = te.compute((1,), lambda i: te.sum(A[r1, r2], axis=[r1, r2]), name="S")
+    return te.create_prim_func([A, S]), lambda a: a.sum().reshape(1)
+
+
+def _transpose_add():
+    A = te.placeholder((8, 16), name="A")
+    B = te.placeholder((16, 8), name="B")
+    T = te.compute((16, 8), lambda i, j: A[j, i], name="T")
+    C = te.compute((16, 8), lambda i, j: T[i, j] + B[i, j], name="C")
+    return te.create_prim_func([A, B, C]), lambda a, b: a.T + b
+
+
+def _avg_pool():
+    A = te.placeholder((8, 8, 16), name="A")
+    ry, rx = te.reduce_axis((0, 2), name="ry"), te.reduce_axis((0, 2), name="rx")
+    S = te.compute((4, 4, 16), lambda i, j, c: te.sum(A[i * 2 + ry, j * 2 + rx, c], axis=[ry, rx]), name="S")
+    P = te.compute((4, 4, 16), lambda i, j, c: S[i, j, c] * 0.25, name="P")
+    return te.create_prim_func([A, P]), lambda a: a.reshape(4, 2, 4, 2, 16).mean(axis=(1, 3))
+
+
+@pytest.mark.parametrize("make", [_int_matmul, _total_sum, _transpose_add, _avg_pool, _max_pool,
+                                  _middle_axis_sum, _fused_matmul_bias_relu])
+def test_user_program_spaces_are_sound(make):
+    func, reference = make()
+    accepted, rejected = replays(context(func, target="llvm"), 4)
+    assert accepted and not rejected
+    rng = np.random.default_rng(0)
+    for sch in accepted:
+        arrays = [(rng.integers(-4, 5, [int(d) for d in p.shape]) if p.dtype == "int32"
+                   else rng.uniform(-1, 1, [int(d) for d in p.shape])).astype(p.dtype) for p in func.params]
+        build(sch.mod, "llvm")(*arrays)
+        np.testing.assert_allclose(arrays[-1], reference(*arrays[:-1]), rtol=1e-4, atol=1e-4)
