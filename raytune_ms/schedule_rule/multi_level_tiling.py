@@ -16,6 +16,9 @@ BLAS micro-kernel sized by the target's vector width and register file:
   number of rows whose accumulators fit the register file next to the loads and broadcasts
   ((registers - 3) // 2 rows of two vectors), taller more likely; the other spatial axes keep
   an innermost factor of 1, so the register tile is rows x vectors;
+- the spatial factors of the level above the innermost (level 3 of SSRSRS) are 1, so the
+  write cache at level 2 is exactly that register tile, accumulated across the whole inner
+  reduction loop (a random spread of the factors over four levels almost never gives it);
 - read reuse (`reuse_read`, CPU "panel" packing): the input indexed by that output axis and a
   reduction axis (B of a matmul) is copied by cache_read under the last loop of level L-1, so
   the kernel streams a contiguous [K][width] panel instead of rows a large power of two apart.
@@ -131,14 +134,20 @@ class MultiLevelTiling(ScheduleRule):
         widest = _COL_VECTORS[-1]
         return max((self.registers - widest - 1) // widest, 1)
 
-    def _split_innermost(self, sch, loop, n, candidates, weights):
-        """Split `loop` into n pieces whose innermost is sampled from `candidates`."""
-        inner = sch.sample_categorical(candidates, weights)
+    def _split(self, sch, loop, n, fixed=(), limit=None):
+        """Split `loop` into n pieces: sampled ones, then the constant factors `fixed`."""
+        sampled = n - len(fixed)
+        limit = self.max_innermost_factor if limit is None else limit
+        return sch.split(loop, sch.sample_perfect_tile(loop, sampled, limit) + list(fixed))
+
+    def _split_innermost(self, sch, loop, n, candidates):
+        """Split `loop` into n pieces: the innermost sampled from `candidates` (larger more
+        likely), the one above it 1 when there are 3 or more, the rest sampled."""
+        inner = sch.sample_categorical(candidates, [float(c) for c in candidates])
         outer, last = sch.split(loop, [None, inner])
         if n == 1:
             return [sch.fuse(outer, last)]
-        factors = sch.sample_perfect_tile(outer, n - 1, self.max_innermost_factor)
-        return sch.split(outer, factors) + [last]
+        return self._split(sch, outer, n - 1, (1,) if n >= 3 else ()) + [last]
 
     def _tile(self, sch, block, info) -> _State:
         kinds = info.kinds()
@@ -155,13 +164,13 @@ class MultiLevelTiling(ScheduleRule):
             n = len(levels)
             if k == vec:
                 cands = [self.lanes * v for v in _COL_VECTORS if ext[k] % (self.lanes * v) == 0]
-                pieces = self._split_innermost(sch, loop, n, cands, [float(c) for c in cands])
+                pieces = self._split_innermost(sch, loop, n, cands)
             elif k == row:
-                cands = _divisors(ext[k], self._rows_max())
-                pieces = self._split_innermost(sch, loop, n, cands, [float(c) for c in cands])
+                pieces = self._split_innermost(sch, loop, n, _divisors(ext[k], self._rows_max()))
+            elif vec is not None and kind == "spatial":  # outside the register tile
+                pieces = self._split(sch, loop, n, (1, 1) if n >= 3 else (1,))
             else:
-                limit = 1 if vec is not None and kind == "spatial" else self.max_innermost_factor
-                pieces = sch.split(loop, sch.sample_perfect_tile(loop, n, limit))
+                pieces = self._split(sch, loop, n)
             for level, piece in zip(levels, pieces):
                 tiles[level].append(piece)
         sch.reorder(*[lp for level in tiles for lp in level])
