@@ -10,17 +10,20 @@ Beyond the reference, on a CPU target (`vector_tiling`) the innermost tile has t
 BLAS micro-kernel sized by the target's vector width and register file:
 
 - the fastest-varying output axis (the last index of the write) gets an innermost factor that
-  is a whole number of vectors (1 or 2 vectors, by sample_categorical, wider more likely), if
+  is a whole number of vectors (by sample_categorical, wider more likely), if
   its extent is a multiple of the vector width;
 - one other spatial axis (the last non-unit one: the rows) gets an innermost factor up to the
   number of rows whose accumulators fit the register file next to the loads and broadcasts
-  ((registers - 3) // 2 rows of two vectors), taller more likely; the other spatial axes keep
+  (with the widest tile: AVX-512 up to 4 vectors and 6 rows, AVX2 up to 2 vectors and 6 rows),
+  taller more likely; the other spatial axes keep
   an innermost factor of 1, so the register tile is rows x vectors;
 - the spatial factors of the level above the innermost (level 3 of SSRSRS) are 1, so the
   write cache at level 2 is exactly that register tile, accumulated across the whole inner
   reduction loop (a random spread of the factors over four levels almost never gives it);
-- read reuse (`reuse_read`, CPU "panel" packing): the input indexed by that output axis and a
-  reduction axis (B of a matmul) is copied by cache_read under the last loop of level L-1, so
+- that axis' outer tile loop comes first in level 0, and read reuse (`reuse_read`, CPU "panel"
+  packing) copies the input indexed by that output axis and a reduction axis (B of a matmul)
+  by cache_read under that loop (for level 1; else under the last loop of level L-1), so every
+  row tile reuses the packed panel and
   the kernel streams a contiguous [K][width] panel instead of rows a large power of two apart.
   With "may", a panel reused by fewer than 16 output rows is never packed (copying costs more
   than it saves: GEMV), and a panel input larger than 1 MiB always is (unpacked it thrashes
@@ -41,8 +44,9 @@ from .schedule_rule import ScheduleRule
 
 WRITE_CACHE_LEVEL_KEY = "s_tir.meta_schedule.write_cache_level"
 _REQS = ("no", "may", "must")
-# Register-tile widths, in vectors; rows are sized so that the widest one fits.
-_COL_VECTORS = (1, 2)
+# Register-tile widths, in vectors: the widest of these that leaves room for 4 rows.
+_COL_VECTORS = (1, 2, 4)
+_MIN_ROWS = 4
 # Panel packing: reused by at least this many rows to pay, always packed above this size.
 _PACK_MIN_ROWS = 16
 _UNPACKED_MAX_BYTES = 1 << 20
@@ -66,14 +70,18 @@ def _divisors(n: int, limit: int) -> list:
 
 
 class _State:
-    __slots__ = ("sch", "tiles")
+    """A schedule being tiled: its loops per tile level, and the outermost loop of the output's
+    column panel (where a packed panel is computed), if any."""
 
-    def __init__(self, sch, tiles):
+    __slots__ = ("sch", "tiles", "panel")
+
+    def __init__(self, sch, tiles, panel=None):
         self.sch = sch
         self.tiles = tiles
+        self.panel = panel
 
     def copy(self):
-        return _State(self.sch.copy(), self.tiles)
+        return _State(self.sch.copy(), self.tiles, self.panel)
 
 
 class MultiLevelTiling(ScheduleRule):
@@ -130,8 +138,14 @@ class MultiLevelTiling(ScheduleRule):
                 and id(iv.var) in written and ext[k] is not None and ext[k] > 1]
         return pos, (rows[-1] if rows else None)
 
+    def _col_vectors(self) -> list:
+        """Register-tile widths in vectors: up to the widest leaving room for _MIN_ROWS rows of
+        accumulators next to its loads and a broadcast (AVX-512: 4, AVX2: 2)."""
+        fit = [v for v in _COL_VECTORS if (self.registers - v - 1) // v >= _MIN_ROWS]
+        return fit or [1]
+
     def _rows_max(self) -> int:
-        widest = _COL_VECTORS[-1]
+        widest = self._col_vectors()[-1]
         return max((self.registers - widest - 1) // widest, 1)
 
     def _split(self, sch, loop, n, fixed=(), limit=None):
@@ -163,7 +177,7 @@ class MultiLevelTiling(ScheduleRule):
                 continue
             n = len(levels)
             if k == vec:
-                cands = [self.lanes * v for v in _COL_VECTORS if ext[k] % (self.lanes * v) == 0]
+                cands = [self.lanes * v for v in self._col_vectors() if ext[k] % (self.lanes * v) == 0]
                 pieces = self._split_innermost(sch, loop, n, cands)
             elif k == row:
                 pieces = self._split_innermost(sch, loop, n, _divisors(ext[k], self._rows_max()))
@@ -173,24 +187,32 @@ class MultiLevelTiling(ScheduleRule):
                 pieces = self._split(sch, loop, n)
             for level, piece in zip(levels, pieces):
                 tiles[level].append(piece)
+            if k == vec:
+                panel = pieces[0]
+        if vec is not None:  # the output's column panels outermost: a packed panel serves every row
+            tiles[0].remove(panel)
+            tiles[0].insert(0, panel)
         sch.reorder(*[lp for level in tiles for lp in level])
-        return _State(sch, tiles)
+        return _State(sch, tiles, panel if vec is not None else None)
 
     # ------------------------------------------------------------------ reuse
 
     @staticmethod
-    def _level_loop(state, level):
-        """The last loop of tile level `level - 1` (what "level L" means), or None."""
+    def _level_loop(state, level, panel=False):
+        """The last loop of tile level `level - 1` (what "level L" means), or None; for a
+        panel at level 1, the column panel's loop."""
         if not 1 <= level <= len(state.tiles) or not state.tiles[level - 1]:
             return None
+        if panel and level == 1 and state.panel is not None:
+            return state.panel
         return state.tiles[level - 1][-1]
 
-    def _at_levels(self, state, levels, stage) -> list:
+    def _at_levels(self, state, levels, stage, panel=False) -> list:
         """A copy of `state` for each level at whose loop `stage(sch, loop)` succeeds."""
         out = []
         for level in levels:
             new = state.copy()
-            loop = self._level_loop(new, level)
+            loop = self._level_loop(new, level, panel)
             if loop is None:
                 continue
             try:
@@ -240,7 +262,7 @@ class MultiLevelTiling(ScheduleRule):
             if req == "may":
                 out.append(state)
             out += self._at_levels(state, cfg["levels"], lambda sch, loop, index=index: sch.compute_at(
-                sch.cache_read(block, index, cfg["scope"]), loop, preserve_unit_loops=True))
+                sch.cache_read(block, index, cfg["scope"]), loop, preserve_unit_loops=True), panel=True)
         return out or states
 
 
