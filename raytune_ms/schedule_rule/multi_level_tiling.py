@@ -10,21 +10,21 @@ Beyond the reference, on a CPU target (`vector_tiling`) the innermost tile has t
 BLAS micro-kernel sized by the target's vector width and register file:
 
 - the fastest-varying output axis (the last index of the write) gets an innermost factor that
-  is a whole number of vectors (by sample_categorical, wider more likely), if
-  its extent is a multiple of the vector width;
+  is a whole number of vectors (by sample_categorical, wider more likely), if its extent is a
+  multiple of the vector width;
 - one other spatial axis (the last non-unit one: the rows) gets an innermost factor up to the
-  number of rows whose accumulators fit the register file next to the loads and broadcasts
-  (with the widest tile: AVX-512 up to 4 vectors and 6 rows, AVX2 up to 2 vectors and 6 rows),
-  taller more likely; the other spatial axes keep
-  an innermost factor of 1, so the register tile is rows x vectors;
+  number of rows whose accumulators fit the register file next to the loads and a broadcast
+  with the widest tile (AVX-512: up to 4 vectors and 6 rows; AVX2: 2 vectors and 6 rows),
+  taller more likely; the other spatial axes keep an innermost factor of 1, so the register
+  tile is rows x vectors;
 - the spatial factors of the level above the innermost (level 3 of SSRSRS) are 1, so the
   write cache at level 2 is exactly that register tile, accumulated across the whole inner
   reduction loop (a random spread of the factors over four levels almost never gives it);
 - that axis' outer tile loop comes first in level 0, and read reuse (`reuse_read`, CPU "panel"
   packing) copies the input indexed by that output axis and a reduction axis (B of a matmul)
-  by cache_read under that loop (for level 1; else under the last loop of level L-1), so every
-  row tile reuses the packed panel and
-  the kernel streams a contiguous [K][width] panel instead of rows a large power of two apart.
+  by cache_read under that loop (for level 1; else under the last loop of level L-1): every
+  row tile reuses the packed panel, and the kernel streams a contiguous [K][width] panel
+  instead of rows a large power of two apart.
   With "may", a panel reused by fewer than 16 output rows is never packed (copying costs more
   than it saves: GEMV), and a panel input larger than 1 MiB always is (unpacked it thrashes
   the caches: GMM-1024 unpacked is 3-5x slower).
