@@ -107,6 +107,10 @@ class Mutator:
     def clone(self) -> "Mutator":
         return copy.copy(self)
 
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if not k.startswith("_"))
+        return f"{type(self).__name__}({params})"
+
     @staticmethod
     def create(kind="llvm") -> dict:
         """The default mutators of a target kind with their probabilities ("llvm": the

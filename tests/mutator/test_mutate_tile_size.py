@@ -1,0 +1,101 @@
+"""MutateTileSize: a factor moves between two tiles of one decision (the product is kept, the
+innermost limit respected), categorical split factors change to another candidate, and every
+output replays to a program that computes the matmul."""
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mutation_checks import attach, changed_decisions, check_programs, mutate_many
+from sched_helpers import bare_matmul, tile_matmul
+
+from raytune_ms.mutator import MutateTileSize
+from raytune_ms.mutator.mutate_tile_size import move_tile
+from raytune_ms.schedule import Schedule
+from raytune_ms.schedule.sampling import RandState
+
+
+def _tiled(n=16, m=12, k=8, seed=0):
+    """The SSRSRS tiling of sched_helpers (perfect tiles of i, j, k; a D epilogue)."""
+    from sched_helpers import matmul
+
+    func = matmul(n, m, k, epilogue="add")
+    return func, tile_matmul(Schedule(func, seed=seed), cache=True).trace
+
+
+def test_every_output_keeps_products_and_computes_the_matmul():
+    func, trace = _tiled(n=16, m=24, k=8)
+    mutator = attach(MutateTileSize(), func)
+    outs = mutate_many(mutator, trace, range(300))
+    assert len(outs) == 300  # every decision here has a move and the structure never changes
+    for out in outs:
+        (change,) = changed_decisions(trace, out)
+        inst, old, new = change
+        assert inst.kind.name == "SamplePerfectTile"
+        assert math.prod(old) == math.prod(new) and len(old) == len(new) and old != new
+        assert new[-1] <= inst.attrs[1]
+    distinct = check_programs(func, outs, lambda a, b: a @ b + 1.0)
+    assert distinct > 15  # the one-move neighbourhood of the trace
+
+
+def test_categorical_split_factors_are_mutated():
+    func = bare_matmul(16, 16, 8)
+    sch = Schedule(func, seed=0)
+    i, j, k = sch.get_loops(sch.get_block("C"))
+    v = sch.sample_categorical([2, 4, 8], [1.0, 0.0, 3.0])  # 4 never drawn
+    j0, j1 = sch.split(j, [None, v])
+    sch.vectorize(j1)
+    mutator = attach(MutateTileSize(), func)
+    outs = mutate_many(mutator, sch.trace, range(60))
+    news = set()
+    for out in outs:
+        (change,) = changed_decisions(sch.trace, out)
+        news.add(change[2])
+    (sample,) = [i for i in sch.trace.insts if i.kind.name == "SampleCategorical"]
+    assert news == {2 - sch.trace.decisions[sample]}  # 2 <-> 8, never the weightless 4
+    check_programs(func, outs, lambda a, b: a @ b)
+
+
+def test_nothing_to_mutate_and_determinism():
+    func = bare_matmul(16, 12, 8)
+    sch = Schedule(func, seed=0)
+    i, _, _ = sch.get_loops(sch.get_block("C"))
+    sch.split(i, sch.sample_perfect_tile(i, 2, 16, decision=[1, 16]))  # n = 2: 16 cannot grow
+    sch.sample_categorical([4], [1.0])  # one candidate
+    mutator = attach(MutateTileSize(), func)
+    assert MutateTileSize().apply(Schedule(func).trace, 0) is None
+    # the only move takes a factor of 16 out to the outer tile
+    outs = mutate_many(mutator, sch.trace, range(20))
+    assert outs and all(changed_decisions(sch.trace, o)[0][2][0] > 1 for o in outs)
+    _, trace = _tiled()
+    first = MutateTileSize().apply(trace, 5).as_json()
+    assert all(MutateTileSize().apply(trace, 5).as_json() == first for _ in range(3))
+    assert len({str(MutateTileSize().apply(trace, s).as_json()) for s in range(20)}) > 5
+
+
+def test_postprocessing_is_dropped():
+    func, trace = _tiled()
+    sch = Schedule(func, seed=0)
+    trace.apply_to_schedule(sch)
+    sch.enter_postproc()
+    sch.parallel(sch.get_loops(sch.get_block("D"))[0])
+    out = attach(MutateTileSize(), func).apply(sch.trace, 1)
+    assert not any(inst.kind.is_postproc for inst in out.insts)
+    assert len(out.insts) == len(trace.insts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([1, 1, 2, 2, 3, 4, 5, 8]), min_size=2, max_size=5),
+       st.sampled_from([0, 4, 8, 16, 64]), st.integers(0, 2**31))
+def test_move_keeps_product_and_limit(tiles, limit, seed):
+    out = move_tile(tiles, limit, RandState(seed))
+    n = len(tiles)
+    possible = [(x, y, d) for x in range(n) for y in range(n) for d in range(2, tiles[x] + 1)
+                if x != y and tiles[x] % d == 0 and (y < n - 1 or limit <= 0 or d * tiles[y] <= limit)]
+    if out is None:
+        assert not possible
+        return
+    assert math.prod(out) == math.prod(tiles) and min(out) >= 1
+    moved = [(x, y, tiles[x] // out[x]) for x in range(n) for y in range(n)
+             if x != y and out[x] < tiles[x] and out[y] > tiles[y]]
+    assert len(moved) == 1 and moved[0] in possible and sum(a != b for a, b in zip(out, tiles)) == 2
