@@ -21,12 +21,13 @@ class MutateComputeLocation(Mutator):
 
         def collect(sch, inst, inputs, decision):
             if inst.kind.name != "SampleComputeLocation" or decision is None or not sch.func_working_on:
-                return
+                return decision
             func = sch.mod[sch.func_working_on]
             n = len(compute_location_candidates(func, sch.get(inputs[0]).name))
             others = [d for d in range(-1, n) if d != decision]
             if others:
                 options[inst] = others
+            return decision
 
         replay(trace, self._need_mod(), collect)
         if not options:

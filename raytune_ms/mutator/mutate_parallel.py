@@ -1,14 +1,14 @@
 """MutateParallel: change the parallel extent limit that ParallelizeVectorizeUnroll writes as the
-`meta_schedule.parallel` annotation of a root block (RewriteParallelVectorizeUnroll then fuses
-and parallelises the outer loops of each child block until their product reaches the limit).
+`meta_schedule.parallel` annotation of a root block.
 
-Only limits that change what gets parallelised are worth a trial. The trace is replayed
-(without postprocessing); for each child block of the annotated block, the outermost run of
-loops that could be fused (serial, unannotated, constant extent, used by no non-spatial
-iterator of the block) gives prefix products of extents, cut at the first one reaching
-cores x max_jobs_per_core. A limit selects, per block, the loops whose prefix products are <= it
-plus the next one (unless the limit equals a product): a plan. Every prefix product up to the
-maximum is tried as a limit; one plan other than the current one is picked uniformly, and the
+RewriteParallelVectorizeUnroll reads the limit per child block of that root: from the
+outermost loop inward it takes serial, unannotated, constant-extent loops that bind no
+reduction iterator of any block below them, stopping after the loop whose running product of
+extents first exceeds the limit or whose body holds several statements (a product of 1:
+nothing). Only limits that change what gets parallelised are worth a trial, so the trace is
+replayed (without postprocessing), each block's fusible loops are found, and the prefix
+products of their extents (up to cores x max_jobs_per_core), and 1, are tried as limits; a plan
+(the number of loops per block) other than the current limit's is picked uniformly, and the
 smallest limit giving it is written into the annotation.
 """
 
@@ -17,53 +17,63 @@ from __future__ import annotations
 from .. import tir
 from ..schedule import Trace
 from ..schedule.instruction import Instruction
+from ..schedule.primitives.bindings import uses_var
 from ..schedule.random_variable import BlockRV
-from ..schedule.tree import block_path, child_blocks, loops_above
+from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
 from .mutator import Mutator, replay
 
 PARALLEL_KEY = "meta_schedule.parallel"
 
 
-def _fusible_products(func, name, max_extent) -> list:
-    """Prefix products of the outermost fusible loops of child block `name` (see the module
-    docstring)."""
-    path = block_path(func, name)
-    realize = path[-1]
-    reduce_vars = set()
-    for iv, value in zip(realize.block.iter_vars, realize.iter_values):
-        if iv.kind != "spatial":
-            reduce_vars.update(id(v) for v in tir.collect(value, tir.Var))
-    run = []
-    for loop in reversed(loops_above(path)):
-        ok = (loop.kind == "serial" and not loop.annotations and isinstance(loop.extent, tir.IntImm)
-              and id(loop.loop_var) not in reduce_vars)
-        run = [loop.extent.value, *run] if ok else []
-    products, p = [], 1
-    for extent in run:
-        p *= extent
-        products.append(p)
-        if p >= max_extent:
+def _binds_reduction(loop) -> bool:
+    return any(iv.kind != "spatial" and uses_var(value, loop.loop_var)
+               for realize in blocks_in(loop.body)
+               for iv, value in zip(realize.block.iter_vars, realize.iter_values))
+
+
+def fusible_extents(loops) -> list:
+    """Extents of the outer loops (outermost first) that may be fused and parallelised; the
+    run ends after a loop whose body holds several statements."""
+    out = []
+    for loop in loops:
+        if (loop.kind != "serial" or loop.annotations or not isinstance(loop.extent, tir.IntImm)
+                or _binds_reduction(loop)):
             break
-    return products
+        out.append(loop.extent.value)
+        if isinstance(loop.body, tir.SeqStmt):
+            break
+    return out
 
 
-def _plan(products_per_block, limit) -> tuple:
-    plan = []
-    for products in products_per_block:
-        n = sum(1 for p in products if p <= limit)
-        if n < len(products) and (n == 0 or products[n - 1] != limit):
+def plan(extents_per_block, limit) -> tuple:
+    """How many outer loops of each block a parallel limit parallelises."""
+    out = []
+    for extents in extents_per_block:
+        n, prod = 0, 1
+        for extent in extents:
             n += 1
-        plan.append(n)
-    return tuple(plan)
+            prod *= extent
+            if prod > limit:
+                break
+        out.append(n if prod > 1 else 0)
+    return tuple(out)
 
 
-def other_limit(products_per_block, current, max_extent, rng):
-    """A limit whose plan differs from that of `current`, or None."""
-    limits = sorted({p for products in products_per_block for p in products if p <= max_extent})
+def other_limit(extents_per_block, current, max_extent, rng):
+    """The smallest limit of a plan other than `current`'s, picked uniformly among those plans
+    (None if there is none)."""
+    limits = {1}
+    for extents in extents_per_block:
+        prod = 1
+        for extent in extents:
+            prod *= extent
+            if prod > max_extent:
+                break
+            limits.add(prod)
     plans = {}
-    for limit in limits:
-        plans.setdefault(_plan(products_per_block, limit), limit)
-    plans.pop(_plan(products_per_block, current), None)
+    for limit in sorted(limits):
+        plans.setdefault(plan(extents_per_block, limit), limit)
+    plans.pop(plan(extents_per_block, current), None)
     if not plans:
         return None
     choices = list(plans.values())
@@ -96,6 +106,7 @@ class MutateParallel(Mutator):
         def collect(sch, inst, inputs, decision):
             if inst in annotates:
                 blocks[inst] = sch.get(inputs[0]).name
+            return decision
 
         sch = replay(trace, self._need_mod(), collect)
         if not sch.func_working_on:
@@ -104,12 +115,12 @@ class MutateParallel(Mutator):
         max_extent = self._max_extent()
         choices = []
         for inst in annotates:
-            root = block_path(func, blocks[inst])[-1]
-            products = [_fusible_products(func, r.block.name, max_extent) for r in child_blocks(root)]
-            choices.append((inst, products))
+            children = child_blocks(block_path(func, blocks[inst])[-1])
+            extents = [fusible_extents(loops_above(block_path(func, r.block.name))) for r in children]
+            choices.append((inst, extents))
         while choices:
-            inst, products = choices.pop(rng.randint(len(choices)))
-            limit = other_limit(products, inst.inputs[1], max_extent, rng)
+            inst, extents = choices.pop(rng.randint(len(choices)))
+            limit = other_limit(extents, inst.inputs[1], max_extent, rng)
             if limit is not None:
                 new = Instruction(inst.kind, [inst.inputs[0], limit], inst.attrs, inst.outputs)
                 kept = set(insts)

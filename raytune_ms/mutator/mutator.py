@@ -29,16 +29,16 @@ def as_rand_state(rand_state) -> RandState:
     return rand_state if isinstance(rand_state, RandState) else RandState(rand_state)
 
 
-def replay(trace, mod, on_inst=None) -> Schedule:
+def replay(trace, mod, decision_provider=None) -> Schedule:
     """`trace` without postprocessing replayed on a fresh schedule of `mod` (ScheduleError if a
-    step fails). `on_inst(sch, inst, inputs, decision)`, called before each instruction runs,
-    sees the schedule as it is at that point (inputs: the instruction's inputs in `sch`)."""
+    step fails). `decision_provider(sch, inst, inputs, decision) -> decision` is called before
+    each instruction runs: it sees the schedule as it is at that point (inputs: the
+    instruction's inputs in `sch`) and returns the decision to use."""
     sch = Schedule(mod, seed=0)
     provider = None
-    if on_inst is not None:
+    if decision_provider is not None:
         def provider(inst, inputs, attrs, decision):
-            on_inst(sch, inst, inputs, decision)
-            return decision
+            return decision_provider(sch, inst, inputs, decision)
     trace.apply_to_schedule(sch, remove_postproc=True, decision_provider=provider)
     return sch
 

@@ -1,14 +1,16 @@
 """MutateParallel: the `meta_schedule.parallel` limit changes to one that parallelises a
-different set of loops, never above cores x max_jobs_per_core."""
+different set of loops (as RewriteParallelVectorizeUnroll reads it), never above
+cores x max_jobs_per_core."""
 
 import pytest
 from mutation_checks import attach, check_programs, mutate_many
 from sched_helpers import matmul
 
 from raytune_ms.mutator import MutateParallel
-from raytune_ms.mutator.mutate_parallel import PARALLEL_KEY, other_limit
+from raytune_ms.mutator.mutate_parallel import PARALLEL_KEY, fusible_extents, other_limit, plan
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.sampling import RandState
+from raytune_ms.schedule.tree import block_path, loops_above
 
 
 def _annotated(limit=32):
@@ -30,10 +32,12 @@ def _limit(trace):
     return inst.inputs[1]
 
 
+# C's fusible extents 4, 3, 4, 4 (products 4, 12, 48, 192), D's 16, 12 (16, 192). A limit takes
+# loops up to the first product above it: 32 parallelises 3 loops of C and 2 of D, as 16 does.
 @pytest.mark.parametrize("target,expected", [
-    ("llvm -num-cores=2", {4, 12, 16}),   # max 32: C's products 4, 12, 48; D's 16, 192
-    ("llvm -num-cores=1", {4, 12}),       # max 16: limit 16 parallelises what 32 does
-    ("llvm -num-cores=8", {4, 12, 16}),   # 48 and 128 give the plan of 32
+    ("llvm -num-cores=2", {1, 4, 12}),      # limits up to 32
+    ("llvm -num-cores=1", {1, 4, 12}),      # up to 16
+    ("llvm -num-cores=8", {1, 4, 12, 48}),  # up to 128: 48 takes all four loops of C
 ])
 def test_limits_change_the_plan(target, expected):
     func, trace = _annotated(32)
@@ -43,11 +47,24 @@ def test_limits_change_the_plan(target, expected):
 
 
 def test_plans():
-    # one block, products 4, 12, 48 (limit 32 fuses all three loops)
-    limits = {other_limit([[4, 12, 48]], 32, 32, RandState(s)) for s in range(30)}
-    assert limits == {4, 12}
+    assert plan([[4, 3, 4, 4], [16, 12]], 32) == plan([[4, 3, 4, 4], [16, 12]], 16) == (3, 2)
+    assert plan([[4, 3]], 1) == (1,) and plan([[1, 1]], 64) == (0,) and plan([[]], 8) == (0,)
+    limits = {other_limit([[4, 3, 4]], 32, 32, RandState(s)) for s in range(30)}
+    assert limits == {1, 4}  # 12 and 32 both take the three loops
     assert other_limit([[4]], 4, 32, RandState(0)) is None
     assert other_limit([[]], 32, 32, RandState(0)) is None
+
+
+def test_fusible_loops_stop_at_reductions_and_statement_lists():
+    func, trace = _annotated(32)
+    sch = Schedule(func)
+    trace.apply_to_schedule(sch)
+    body = sch.mod["main"]
+    loops = loops_above(block_path(body, "C"))
+    assert fusible_extents(loops) == [4, 3, 4, 4]  # k binds the reduction
+    c = sch.get_block("C")
+    sch.decompose_reduction(c, sch.get_loops(c)[2])  # init and update under i1: a statement list
+    assert fusible_extents(loops_above(block_path(sch.mod["main"], "C"))) == [4, 3]
 
 
 def test_nothing_to_mutate():
