@@ -6,13 +6,21 @@ A perfect-tile move, as the reference's: draw a position x whose tile is > 1, an
 y, and a divisor d > 1 of tiles[x]; then tiles[x] /= d and tiles[y] *= d. A move into the
 innermost position must keep it within the instruction's max_innermost_factor (<= 0: no limit,
 as for sample_perfect_tile). Draws that allow no move are redrawn (a bounded number of times).
-A categorical move draws another candidate in proportion to its probability.
+A categorical move draws another candidate in proportion to its probability. When the factor
+is the innermost of a split whose outer loop is then tiled by sample_perfect_tile (the CPU
+MultiLevelTiling samples vector-multiple innermost factors so), that loop's extent changes:
+the trace is replayed and each perfect-tile decision whose product no longer matches its
+loop is fitted to the new extent (prime factors taken out of, or put into, random tiles, the
+innermost limit kept), so the move stays a valid program near the old one.
 """
 
 from __future__ import annotations
 
-from ..schedule.sampling import divisors
-from .mutator import Mutator, has_other, weighted_other
+import math
+
+from ..schedule.sampling import divisors, prime_factors
+from ..tir import IntImm
+from .mutator import Mutator, has_other, replay, weighted_other
 
 _MAX_DRAWS = 64
 
@@ -53,6 +61,20 @@ def move_tile(tiles, limit, rng):
     return None
 
 
+def fit_tiles(tiles, extent, limit, rng) -> list:
+    """`tiles` changed as little as prime factors allow so that their product is `extent`."""
+    tiles = list(tiles)
+    n = len(tiles)
+    g = math.gcd(math.prod(tiles), extent)
+    for p in prime_factors(math.prod(tiles) // g):
+        holders = [i for i, t in enumerate(tiles) if t % p == 0]
+        tiles[holders[rng.randint(len(holders))]] //= p
+    for p in prime_factors(extent // g):
+        spots = [i for i in range(n) if i < n - 1 or n == 1 or limit <= 0 or tiles[i] * p <= limit]
+        tiles[spots[rng.randint(len(spots))]] *= p
+    return tiles
+
+
 def split_factor_categoricals(trace) -> list:
     """The SampleCategorical instructions of `trace` whose value is a split factor."""
     factors = set()
@@ -87,8 +109,21 @@ class MutateTileSize(Mutator):
         decision = trace.decisions[inst]
         if inst.kind.name == "SamplePerfectTile":
             new = move_tile([int(t) for t in decision], int(inst.attrs[1]), rng)
-        else:
-            new = weighted_other(rng, inst.attrs[1], decision)
-        if new is None:
-            return None
-        return trace.with_decision(inst, new, remove_postproc=True)
+            return None if new is None else trace.with_decision(inst, new, remove_postproc=True)
+        out = trace.with_decision(inst, weighted_other(rng, inst.attrs[1], decision), remove_postproc=True)
+        return out if self._mod is None else self._fit_dependent_tiles(out, rng)
+
+    def _fit_dependent_tiles(self, trace, rng):
+        fitted = {}
+
+        def fit(sch, inst, inputs, decision):
+            if inst.kind.name != "SamplePerfectTile" or decision is None:
+                return decision
+            extent = sch.get(inputs[0]).extent
+            if isinstance(extent, IntImm) and math.prod(decision) != extent.value:
+                decision = fitted[inst] = fit_tiles([int(t) for t in decision], extent.value, int(inst.attrs[1]), rng)
+            return decision
+
+        replay(trace, self._mod, fit)
+        trace.decisions.update(fitted)
+        return trace

@@ -10,7 +10,7 @@ from mutation_checks import attach, changed_decisions, check_programs, mutate_ma
 from sched_helpers import bare_matmul, tile_matmul
 
 from raytune_ms.mutator import MutateTileSize
-from raytune_ms.mutator.mutate_tile_size import move_tile
+from raytune_ms.mutator.mutate_tile_size import fit_tiles, move_tile
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.sampling import RandState
 
@@ -53,6 +53,30 @@ def test_categorical_split_factors_are_mutated():
         news.add(change[2])
     (sample,) = [i for i in sch.trace.insts if i.kind.name == "SampleCategorical"]
     assert news == {2 - sch.trace.decisions[sample]}  # 2 <-> 8, never the weightless 4
+    check_programs(func, outs, lambda a, b: a @ b)
+
+
+def test_a_categorical_innermost_factor_refits_the_outer_tiles():
+    """As the CPU MultiLevelTiling tiles its vector axis: innermost by sample_categorical, the
+    outer loop (whose extent depends on it) by sample_perfect_tile."""
+    func = bare_matmul(16, 48, 8)
+    sch = Schedule(func, seed=1)
+    i, j, k = sch.get_loops(sch.get_block("C"))
+    v = sch.sample_categorical([4, 8, 16], [1.0, 1.0, 1.0], decision=0)
+    j_outer, j_inner = sch.split(j, [None, v])
+    j0, j1 = sch.split(j_outer, sch.sample_perfect_tile(j_outer, 2, 4, decision=[3, 4]))
+    sch.reorder(i, j0, k, j1, j_inner)
+    sch.vectorize(j_inner)
+    (sample,) = [x for x in sch.trace.insts if x.kind.name == "SampleCategorical"]
+    (tile,) = [x for x in sch.trace.insts if x.kind.name == "SamplePerfectTile"]
+    outs = mutate_many(attach(MutateTileSize(), func), sch.trace, range(80))
+    assert len(outs) == 80
+    refitted = 0
+    for out in outs:
+        factor = sample.attrs[0][out.decisions[sample]]
+        assert math.prod(out.decisions[tile]) * factor == 48 and out.decisions[tile][-1] <= 4
+        refitted += out.decisions[sample] != 0
+    assert refitted > 10
     check_programs(func, outs, lambda a, b: a @ b)
 
 
@@ -99,3 +123,16 @@ def test_move_keeps_product_and_limit(tiles, limit, seed):
     moved = [(x, y, tiles[x] // out[x]) for x in range(n) for y in range(n)
              if x != y and out[x] < tiles[x] and out[y] > tiles[y]]
     assert len(moved) == 1 and moved[0] in possible and sum(a != b for a, b in zip(out, tiles)) == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([1, 2, 3, 4, 6, 8]), min_size=1, max_size=4),
+       st.sampled_from([1, 2, 3, 4]), st.sampled_from([1, 2, 3, 4]), st.integers(0, 2**31))
+def test_fit_keeps_the_innermost_limit_and_reaches_the_extent(tiles, num, den, seed):
+    total = math.prod(tiles) * num
+    if total % den:
+        return
+    limit = max(tiles[-1], 4)
+    out = fit_tiles(tiles, total // den, limit, RandState(seed))
+    assert math.prod(out) == total // den and len(out) == len(tiles) and min(out) >= 1
+    assert len(out) == 1 or out[-1] <= limit
