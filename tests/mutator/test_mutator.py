@@ -31,6 +31,7 @@ def test_a_tune_context_resolves_the_defaults():
     ctx = ms.TuneContext(bare_matmul(), target="llvm", space_generator=lambda sch: None)
     assert sorted(type(m).__name__ for m in ctx.space_generator.mutator_probs) == [
         "MutateComputeLocation", "MutateParallel", "MutateTileSize", "MutateUnroll"]
+    assert all(m._mod is ctx.mod and m._target is ctx.target for m in ctx.space_generator.mutator_probs)
 
 
 def test_clone_and_py_mutator():
