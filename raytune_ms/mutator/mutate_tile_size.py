@@ -6,12 +6,15 @@ A perfect-tile move, as the reference's: draw a position x whose tile is > 1, an
 y, and a divisor d > 1 of tiles[x]; then tiles[x] /= d and tiles[y] *= d. A move into the
 innermost position must keep it within the instruction's max_innermost_factor (<= 0: no limit,
 as for sample_perfect_tile). Draws that allow no move are redrawn (a bounded number of times).
-A categorical move draws another candidate in proportion to its probability. When the factor
-is the innermost of a split whose outer loop is then tiled by sample_perfect_tile (the CPU
-MultiLevelTiling samples vector-multiple innermost factors so), that loop's extent changes:
-the trace is replayed and each perfect-tile decision whose product no longer matches its
-loop is fitted to the new extent (prime factors taken out of, or put into, random tiles, the
-innermost limit kept), so the move stays a valid program near the old one.
+A categorical move draws another candidate in proportion to its probability.
+
+A move can change the extent of a loop that a later sample_perfect_tile tiles: the CPU
+MultiLevelTiling samples a vector-multiple innermost factor by sample_categorical and tiles
+the outer loop it splits off with sample_perfect_tile (and a tiled piece may be tiled again).
+So, with the task's module known, the output is replayed and each perfect-tile decision whose
+product no longer matches its loop is fitted to the new extent (prime factors taken out of, or
+put into, random tiles, the innermost limit kept): the move stays a valid program near the
+old one. That replay is also the output's validity check.
 """
 
 from __future__ import annotations
@@ -88,6 +91,8 @@ def split_factor_categoricals(trace) -> list:
 class MutateTileSize(Mutator):
     """Mutates a tile-size decision (sample_perfect_tile, or a categorical split factor)."""
 
+    _replays_output = True
+
     def _mutate(self, trace, rng):
         insts = trace._kept(remove_postproc=True)
         kept = set(insts)
@@ -109,11 +114,16 @@ class MutateTileSize(Mutator):
         decision = trace.decisions[inst]
         if inst.kind.name == "SamplePerfectTile":
             new = move_tile([int(t) for t in decision], int(inst.attrs[1]), rng)
-            return None if new is None else trace.with_decision(inst, new, remove_postproc=True)
-        out = trace.with_decision(inst, weighted_other(rng, inst.attrs[1], decision), remove_postproc=True)
+        else:
+            new = weighted_other(rng, inst.attrs[1], decision)
+        if new is None:
+            return None
+        out = trace.with_decision(inst, new, remove_postproc=True)
         return out if self._mod is None else self._fit_dependent_tiles(out, rng)
 
     def _fit_dependent_tiles(self, trace, rng):
+        """Replay `trace`, fitting perfect tiles to their loops' extents (this replay is also the
+        check that the output replays)."""
         fitted = {}
 
         def fit(sch, inst, inputs, decision):

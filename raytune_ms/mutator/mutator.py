@@ -78,6 +78,7 @@ class Mutator:
 
     _mod = None
     _target = None
+    _replays_output = False  # True: _mutate's own replay already checks its output
 
     def _initialize_with_tune_context(self, context) -> None:
         """Remember the task's module (for replays) and target (for its core count)."""
@@ -89,7 +90,7 @@ class Mutator:
         a RandState; the same seed gives the same mutation."""
         try:
             out = self._mutate(trace, as_rand_state(rand_state))
-            if out is not None and self._mod is not None:
+            if out is not None and self._mod is not None and not self._replays_output:
                 replay(out, self._mod)
         except ScheduleError:  # the trace (or its mutation) does not replay on this module
             return None
