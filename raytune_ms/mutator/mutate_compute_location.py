@@ -9,7 +9,7 @@ them. One instruction with another option is picked uniformly, then a new locati
 
 from __future__ import annotations
 
-from ..schedule.primitives.dependency import compute_location_candidates
+from ..schedule.primitives.block_compute_at import compute_location_candidates
 from .mutator import Mutator, replay
 
 

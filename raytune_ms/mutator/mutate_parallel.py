@@ -17,16 +17,16 @@ from __future__ import annotations
 from .. import tir
 from ..schedule import Trace
 from ..schedule.instruction import Instruction
-from ..schedule.primitives.bindings import uses_var
 from ..schedule.random_variable import BlockRV
 from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
+from ..tir.functor import used_vars
 from .mutator import Mutator, replay
 
 PARALLEL_KEY = "meta_schedule.parallel"
 
 
 def _binds_reduction(loop) -> bool:
-    return any(iv.kind != "spatial" and uses_var(value, loop.loop_var)
+    return any(iv.kind != "spatial" and id(loop.loop_var) in used_vars(value)
                for realize in blocks_in(loop.body)
                for iv, value in zip(realize.block.iter_vars, realize.iter_values))
 

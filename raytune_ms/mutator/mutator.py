@@ -65,7 +65,7 @@ def weighted_other(rng, probs, current):
     return last
 
 
-class Mutator:
+class Mutator(_registry.Registry):
     """Mutates a trace. Subclasses implement `_mutate(trace, rng) -> Trace | None` (rng: a
     RandState); `apply` adds the replay check."""
 
@@ -75,6 +75,7 @@ class Mutator:
         "mutate-unroll": "raytune_ms.mutator.mutate_unroll:MutateUnroll",
         "mutate-parallel": "raytune_ms.mutator.mutate_parallel:MutateParallel",
     }
+    KIND_NOUN = "mutator"
 
     _mod = None
     _target = None
@@ -116,16 +117,16 @@ class Mutator:
     def create(kind="llvm") -> dict:
         """The default mutators of a target kind with their probabilities ("llvm": the
         reference's TileSize 0.90, ComputeLocation 0.05, Unroll 0.03, Parallel(16) 0.02), or
-        {mutator: 1.0} for one mutator kind ("mutate-tile-size", ...)."""
-        if kind in _DEFAULTS:
-            return {_registry.create(Mutator.KINDS, name, "mutator", **kw): p for name, kw, p in _DEFAULTS[kind]}
+        {mutator: 1.0} for one mutator kind ("mutate-tile-size", ...) or a mutator object."""
+        if isinstance(kind, str) and kind in _DEFAULTS:
+            return {Mutator._create_kind(name, **kw): p for name, kw, p in _DEFAULTS[kind]}
         if kind == "cuda":
             raise ValueError("mutator kind 'cuda' is not available: its default set needs MutateThreadBinding, "
                              "which does not exist until the CUDA schedule rules do")
-        if kind not in Mutator.KINDS:
+        if isinstance(kind, str) and kind not in Mutator.KINDS:
             known = sorted([*_DEFAULTS, *Mutator.KINDS])
             raise ValueError(f"unknown mutator kind {kind!r}; known kinds: {', '.join(known)}")
-        return {_registry.create(Mutator.KINDS, kind, "mutator"): 1.0}
+        return {Mutator._create_kind(kind): 1.0}
 
 
 class PyMutator(Mutator):

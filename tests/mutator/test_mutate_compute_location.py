@@ -2,12 +2,11 @@
 the schedule; the output replays and computes what the chain computes."""
 
 import pytest
-from mutation_checks import attach, changed_decisions, check_programs, mutate_many, replayed
-from sched_helpers import elementwise_chain
 
 from raytune_ms.mutator import MutateComputeLocation
 from raytune_ms.schedule import Schedule
-from raytune_ms.schedule.primitives.dependency import compute_location_candidates
+from raytune_ms.schedule.primitives.block_compute_at import compute_location_candidates
+from raytune_ms.testing import changed_decisions, check_programs, elementwise_chain, init_mutator, mutate_many, replayed
 
 
 def _chain_trace(seed):
@@ -33,7 +32,7 @@ def test_outputs_are_valid_locations_and_compute_the_chain():
     checked = 0
     for seed in range(4):
         func, trace = _chain_trace(seed)
-        mutator = attach(MutateComputeLocation(), func)
+        mutator = init_mutator(MutateComputeLocation(), func)
         outs = mutate_many(mutator, trace, range(40))
         assert len(outs) >= 20
         for out in outs:
@@ -62,10 +61,10 @@ def test_needs_a_context_and_none_without_locations():
         MutateComputeLocation().apply(trace, 0)
     sch = Schedule(func)
     sch.get_block("D")
-    assert attach(MutateComputeLocation(), func).apply(sch.trace, 0) is None
+    assert init_mutator(MutateComputeLocation(), func).apply(sch.trace, 0) is None
 
 
 def test_deterministic():
     func, trace = _chain_trace(1)
-    mutator = attach(MutateComputeLocation(), func)
+    mutator = init_mutator(MutateComputeLocation(), func)
     assert mutator.apply(trace, 3).as_json() == mutator.apply(trace, 3).as_json()

@@ -3,14 +3,13 @@ different set of loops (as RewriteParallelVectorizeUnroll reads it), never above
 cores x max_jobs_per_core."""
 
 import pytest
-from mutation_checks import attach, check_programs, mutate_many
-from sched_helpers import matmul
 
 from raytune_ms.mutator import MutateParallel
 from raytune_ms.mutator.mutate_parallel import PARALLEL_KEY, fusible_extents, other_limit, plan
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.sampling import RandState
 from raytune_ms.schedule.tree import block_path, loops_above
+from raytune_ms.testing import check_programs, init_mutator, matmul, mutate_many
 
 
 def _annotated(limit=32):
@@ -41,7 +40,7 @@ def _limit(trace):
 ])
 def test_limits_change_the_plan(target, expected):
     func, trace = _annotated(32)
-    outs = mutate_many(attach(MutateParallel(max_jobs_per_core=16), func, target), trace, range(60))
+    outs = mutate_many(init_mutator(MutateParallel(max_jobs_per_core=16), func, target), trace, range(60))
     assert {_limit(o) for o in outs} == expected
     check_programs(func, outs, lambda a, b: a @ b + 1.0)
 
@@ -69,7 +68,7 @@ def test_fusible_loops_stop_at_reductions_and_statement_lists():
 
 def test_nothing_to_mutate():
     func, _ = _annotated()
-    mutator = attach(MutateParallel(16), func)
+    mutator = init_mutator(MutateParallel(16), func)
     assert mutator.apply(Schedule(func).trace, 0) is None
     sch = Schedule(func)
     sch.annotate(sch.get_block("root"), PARALLEL_KEY, sch.sample_categorical([8, 16], [1, 1]))

@@ -3,12 +3,13 @@ that MutateTileSize returns replays, changes one tile decision, and builds to a 
 matches numpy; the mutators with nothing to act on in these spaces return None."""
 
 import pytest
-from mutation_checks import attach, changed_decisions, replayed
 
 import raytune_ms as ms
 from raytune_ms import spaces, tir, workloads
 from raytune_ms.codegen import build
 from raytune_ms.mutator import MutateComputeLocation, MutateParallel, MutateTileSize, MutateUnroll
+from raytune_ms.testing import changed_decisions, init_mutator, replayed
+from raytune_ms.tune_cli import WORKLOAD_SPACES
 
 SEEDS = 40
 BUILDS = 4  # distinct mutated programs compiled per workload
@@ -17,8 +18,8 @@ BUILDS = 4  # distinct mutated programs compiled per workload
 @pytest.mark.parametrize("name", ["GMM", "GEMV", "BMM", "C2D", "DEP"])
 def test_tile_size_mutations_of_a_space(name):
     wl = workloads.get(name, "small")
-    space = spaces.get(spaces.for_workload(name))
-    mutator = attach(MutateTileSize(), wl.func)
+    space = spaces.get(WORKLOAD_SPACES[name])
+    mutator = init_mutator(MutateTileSize(), wl.func)
     returned = 0
     programs = {}
     for sch in space(ms.Schedule(wl.func, seed=0)):
@@ -42,4 +43,4 @@ def test_other_mutators_find_nothing_in_the_matmul_space():
     wl = workloads.get("GMM", "small")
     (sch, *_) = spaces.matmul_space(ms.Schedule(wl.func, seed=0))
     for mutator in (MutateComputeLocation(), MutateUnroll(), MutateParallel(16)):
-        assert attach(mutator, wl.func).apply(sch.trace, 0) is None
+        assert init_mutator(mutator, wl.func).apply(sch.trace, 0) is None

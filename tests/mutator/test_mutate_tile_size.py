@@ -6,26 +6,31 @@ import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mutation_checks import attach, changed_decisions, check_programs, mutate_many
-from sched_helpers import bare_matmul, tile_matmul
 
 from raytune_ms.mutator import MutateTileSize
 from raytune_ms.mutator.mutate_tile_size import fit_tiles, move_tile
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.sampling import RandState
+from raytune_ms.testing import (
+    bare_matmul,
+    changed_decisions,
+    check_programs,
+    init_mutator,
+    matmul,
+    mutate_many,
+    tile_matmul,
+)
 
 
 def _tiled(n=16, m=12, k=8, seed=0):
-    """The SSRSRS tiling of sched_helpers (perfect tiles of i, j, k; a D epilogue)."""
-    from sched_helpers import matmul
-
+    """The SSRSRS tiling of raytune_ms.testing (perfect tiles of i, j, k; a D epilogue)."""
     func = matmul(n, m, k, epilogue="add")
     return func, tile_matmul(Schedule(func, seed=seed), cache=True).trace
 
 
 def test_every_output_keeps_products_and_computes_the_matmul():
     func, trace = _tiled(n=16, m=24, k=8)
-    mutator = attach(MutateTileSize(), func)
+    mutator = init_mutator(MutateTileSize(), func)
     outs = mutate_many(mutator, trace, range(300))
     assert len(outs) == 300  # every decision here has a move and the structure never changes
     for out in outs:
@@ -45,7 +50,7 @@ def test_categorical_split_factors_are_mutated():
     v = sch.sample_categorical([2, 4, 8], [1.0, 0.0, 3.0])  # 4 never drawn
     j0, j1 = sch.split(j, [None, v])
     sch.vectorize(j1)
-    mutator = attach(MutateTileSize(), func)
+    mutator = init_mutator(MutateTileSize(), func)
     outs = mutate_many(mutator, sch.trace, range(60))
     news = set()
     for out in outs:
@@ -69,7 +74,7 @@ def test_a_categorical_innermost_factor_refits_the_outer_tiles():
     sch.vectorize(j_inner)
     (sample,) = [x for x in sch.trace.insts if x.kind.name == "SampleCategorical"]
     (tile,) = [x for x in sch.trace.insts if x.kind.name == "SamplePerfectTile"]
-    outs = mutate_many(attach(MutateTileSize(), func), sch.trace, range(80))
+    outs = mutate_many(init_mutator(MutateTileSize(), func), sch.trace, range(80))
     assert len(outs) == 80
     refitted = 0
     for out in outs:
@@ -86,7 +91,7 @@ def test_nothing_to_mutate_and_determinism():
     i, _, _ = sch.get_loops(sch.get_block("C"))
     sch.split(i, sch.sample_perfect_tile(i, 2, 16, decision=[1, 16]))  # n = 2: 16 cannot grow
     sch.sample_categorical([4], [1.0])  # one candidate
-    mutator = attach(MutateTileSize(), func)
+    mutator = init_mutator(MutateTileSize(), func)
     assert MutateTileSize().apply(Schedule(func).trace, 0) is None
     # the only move takes a factor of 16 out to the outer tile
     outs = mutate_many(mutator, sch.trace, range(20))
@@ -103,7 +108,7 @@ def test_postprocessing_is_dropped():
     trace.apply_to_schedule(sch)
     sch.enter_postproc()
     sch.parallel(sch.get_loops(sch.get_block("D"))[0])
-    out = attach(MutateTileSize(), func).apply(sch.trace, 1)
+    out = init_mutator(MutateTileSize(), func).apply(sch.trace, 1)
     assert not any(inst.kind.is_postproc for inst in out.insts)
     assert len(out.insts) == len(trace.insts)
 

@@ -1,11 +1,9 @@
 """MutateUnroll: the sampled unroll step that an unroll annotation carries changes to another
 candidate (by weight); nothing else changes."""
 
-from mutation_checks import attach, changed_decisions, check_programs, mutate_many
-from sched_helpers import matmul, tile_matmul
-
 from raytune_ms.mutator import MutateUnroll
 from raytune_ms.schedule import Schedule
+from raytune_ms.testing import changed_decisions, check_programs, init_mutator, matmul, mutate_many, tile_matmul
 
 
 def _root_annotated(key, probs):
@@ -21,7 +19,7 @@ def _root_annotated(key, probs):
 def test_each_output_changes_one_unroll_step():
     for key in ("meta_schedule.unroll_explicit", "meta_schedule.unroll_implicit"):
         func, trace = _root_annotated(key, [0.25] * 4)
-        outs = mutate_many(attach(MutateUnroll(), func), trace, range(80))
+        outs = mutate_many(init_mutator(MutateUnroll(), func), trace, range(80))
         assert len(outs) == 80
         steps = set()
         for out in outs:

@@ -2,12 +2,11 @@
 clear errors; PyMutator extensions."""
 
 import pytest
-from mutation_checks import attach
-from sched_helpers import bare_matmul
 
 import raytune_ms as ms
 from raytune_ms.mutator import MutateComputeLocation, MutateParallel, MutateTileSize, MutateUnroll, Mutator, PyMutator
 from raytune_ms.schedule import Schedule
+from raytune_ms.testing import bare_matmul, init_mutator
 
 
 def test_llvm_defaults():
@@ -36,7 +35,7 @@ def test_a_tune_context_resolves_the_defaults():
 
 def test_clone_and_py_mutator():
     func = bare_matmul()
-    original = attach(MutateParallel(8), func)
+    original = init_mutator(MutateParallel(8), func)
     copy = original.clone()
     assert copy is not original and copy.max_jobs_per_core == 8 and copy._mod is original._mod
 

@@ -1,18 +1,19 @@
-"""Checks shared by the mutator tests: apply a mutator with many seeds and verify that every
-output replays on a fresh schedule, changes what the mutator is meant to change, and computes
-what the original program computes."""
+"""Checks for mutators: apply one with many seeds and verify that every output replays on a
+fresh schedule, changes what the mutator is meant to change, and computes what the original
+program computes (through the IR interpreter)."""
 
 from __future__ import annotations
 
 import numpy as np
-from sched_helpers import interpret, random_inputs
 
-from raytune_ms import tir
-from raytune_ms.schedule import Schedule
-from raytune_ms.tune_context import TuneContext
+from .. import tir
+from ..schedule import Schedule
+from ..tune_context import TuneContext
+from .checks import random_inputs
+from .interpreter import interpret
 
 
-def attach(mutator, func, target="llvm"):
+def init_mutator(mutator, func, target="llvm"):
     """`mutator`, initialised with a tune context of `func`."""
     mutator._initialize_with_tune_context(TuneContext(func, target=target))
     return mutator
