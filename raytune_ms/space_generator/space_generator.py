@@ -70,6 +70,8 @@ class SpaceGenerator(_registry.Registry):
         self.sch_rules = resolve_default("sch_rules", self.sch_rules, target)
         self.postprocs = resolve_default("postprocs", self.postprocs, target)
         self.mutator_probs = resolve_default("mutator_probs", self.mutator_probs, target)
+        for mutator in self.mutator_probs:  # they replay traces on the task's module
+            mutator._initialize_with_tune_context(context)
         seed = context.rand_state
         self._rng = random.Random(None if seed is None or seed == -1 else seed)
 
