@@ -9,13 +9,6 @@ import copy
 
 from .. import _registry
 
-KINDS = {
-    "disallow-dynamic-loop": "raytune_ms.postproc.disallow_dynamic_loop:DisallowDynamicLoop",
-    "rewrite-parallel-vectorize-unroll":
-        "raytune_ms.postproc.rewrite_parallel_vectorize_unroll:RewriteParallelVectorizeUnroll",
-    "rewrite-reduction-block": "raytune_ms.postproc.rewrite_reduction_block:RewriteReductionBlock",
-    "rewrite-layout": "raytune_ms.postproc.rewrite_layout:RewriteLayout",
-}
 
 #: target family -> postprocessor names, in order
 FAMILIES = {
@@ -24,7 +17,18 @@ FAMILIES = {
 }
 
 
-class Postproc:
+class Postproc(_registry.Registry):
+    """A postprocessor; see the module docstring."""
+
+    KINDS = {
+        "disallow-dynamic-loop": "raytune_ms.postproc.disallow_dynamic_loop:DisallowDynamicLoop",
+        "rewrite-parallel-vectorize-unroll":
+            "raytune_ms.postproc.rewrite_parallel_vectorize_unroll:RewriteParallelVectorizeUnroll",
+        "rewrite-reduction-block": "raytune_ms.postproc.rewrite_reduction_block:RewriteReductionBlock",
+        "rewrite-layout": "raytune_ms.postproc.rewrite_layout:RewriteLayout",
+    }
+    KIND_NOUN = "postprocessor"
+
     def _initialize_with_tune_context(self, context) -> None:
         """Read what the postprocessor needs from the task."""
 
@@ -36,10 +40,14 @@ class Postproc:
 
     @staticmethod
     def create(kind) -> list:
+        """The default postprocessors of a target family ("llvm"; "c" is the same), or
+        [one postprocessor] of a registered kind, fresh objects."""
+        if kind in Postproc.KINDS:
+            return [Postproc._create_kind(kind)]
         family = "llvm" if kind == "c" else kind
         if family not in FAMILIES:
             raise ValueError(f"no default postprocessors for {kind!r}; known: {', '.join(sorted(FAMILIES))}")
-        return [_registry.create(KINDS, name, "postprocessor") for name in FAMILIES[family]]
+        return [Postproc._create_kind(name) for name in FAMILIES[family]]
 
 
 class PyPostproc(Postproc):

@@ -16,11 +16,10 @@ loop kinds, block by block (each block directly under the root that has loops):
 
 from __future__ import annotations
 
-from ..schedule.primitives.bindings import uses_var
 from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
 from ..tir import IntImm, SeqStmt
-from ..tir.analysis import affine_form
-from ..tir.functor import substitute
+from ..tir.affine import affine_form
+from ..tir.functor import substitute, used_vars
 from .postproc import Postproc
 
 PARALLEL_KEY = "meta_schedule.parallel"
@@ -34,7 +33,7 @@ def _is_spatial_loop(loop) -> bool:
     """No block under the loop binds a reduction iterator to it."""
     for realize in blocks_in(loop.body):
         for iv, value in zip(realize.block.iter_vars, realize.iter_values):
-            if iv.kind != "spatial" and uses_var(value, loop.loop_var):
+            if iv.kind != "spatial" and id(loop.loop_var) in used_vars(value):
                 return False
     return True
 
@@ -49,10 +48,10 @@ def _stride(index, shape, var):
     for idx, dim in zip(reversed(index), reversed(shape)):
         form = affine_form(idx)
         if form is None:
-            if uses_var(idx, var):
+            if id(var) in used_vars(idx):
                 return None
         else:
-            total += inner * sum(c for v, c in form[0] if v is var)
+            total += inner * form[0].get(var, 0)
         inner *= int(getattr(dim, "value", dim))
     return total
 

@@ -6,9 +6,9 @@ vectorised register tile is also initialised with vector stores."""
 
 from __future__ import annotations
 
-from ..schedule.primitives.bindings import uses_var
 from ..schedule.tree import block_path, loops_above
 from ..tir import Block, collect
+from ..tir.functor import used_vars
 from .postproc import Postproc
 
 
@@ -16,7 +16,7 @@ def _first_reduction_loop(func, name):
     realize = block_path(func, name)[-1]
     reduce_values = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "reduce"]
     for pos, f in enumerate(loops_above(block_path(func, name))):
-        if any(uses_var(v, f.loop_var) for v in reduce_values):
+        if any(id(f.loop_var) in used_vars(v) for v in reduce_values):
             return pos
     return None
 
@@ -27,7 +27,7 @@ def _copied_kinds(func, name, pos) -> list:
     path = block_path(func, name)
     realize = path[-1]
     spatial = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "spatial"]
-    return [f.kind for f in loops_above(path)[pos:] if any(uses_var(v, f.loop_var) for v in spatial)]
+    return [f.kind for f in loops_above(path)[pos:] if any(id(f.loop_var) in used_vars(v) for v in spatial)]
 
 
 class RewriteReductionBlock(Postproc):

@@ -7,8 +7,8 @@ from .inline_constant_scalars import InlineConstantScalars
 from .multi_level_tiling import MultiLevelTiling
 from .parallel_vectorize_unroll import ParallelizeVectorizeUnroll
 from .random_compute_location import RandomComputeLocation
-from .schedule_rule import KINDS, PyScheduleRule, ScheduleRule, create
+from .schedule_rule import PyScheduleRule, ScheduleRule, create
 
-__all__ = ["CUSTOM_RULES", "KINDS", "AddRFactor", "ApplyCustomRule", "AutoInline", "InlineConstantScalars",
+__all__ = ["CUSTOM_RULES", "AddRFactor", "ApplyCustomRule", "AutoInline", "InlineConstantScalars",
            "MultiLevelTiling", "ParallelizeVectorizeUnroll", "PyScheduleRule", "RandomComputeLocation",
            "ScheduleRule", "create", "register_custom_rule"]

@@ -11,16 +11,6 @@ import copy
 
 from .. import _registry
 
-#: rule name -> "module:class"
-KINDS = {
-    "apply-custom-rule": "raytune_ms.schedule_rule.apply_custom_rule:ApplyCustomRule",
-    "inline-constant-scalars": "raytune_ms.schedule_rule.inline_constant_scalars:InlineConstantScalars",
-    "auto-inline": "raytune_ms.schedule_rule.auto_inline:AutoInline",
-    "add-rfactor": "raytune_ms.schedule_rule.add_rfactor:AddRFactor",
-    "multi-level-tiling": "raytune_ms.schedule_rule.multi_level_tiling:MultiLevelTiling",
-    "parallel-vectorize-unroll": "raytune_ms.schedule_rule.parallel_vectorize_unroll:ParallelizeVectorizeUnroll",
-    "random-compute-location": "raytune_ms.schedule_rule.random_compute_location:RandomComputeLocation",
-}
 
 #: target family -> [(rule name, keyword arguments)], the reference's CPU defaults; beyond it,
 #: MultiLevelTiling's read reuse packs the streamed panel (see multi_level_tiling.py)
@@ -42,8 +32,20 @@ FAMILIES = {
 }
 
 
-class ScheduleRule:
+class ScheduleRule(_registry.Registry):
     """A rule for one block; see the module docstring."""
+
+    KINDS = {
+        "apply-custom-rule": "raytune_ms.schedule_rule.apply_custom_rule:ApplyCustomRule",
+        "inline-constant-scalars": "raytune_ms.schedule_rule.inline_constant_scalars:InlineConstantScalars",
+        "auto-inline": "raytune_ms.schedule_rule.auto_inline:AutoInline",
+        "add-rfactor": "raytune_ms.schedule_rule.add_rfactor:AddRFactor",
+        "multi-level-tiling": "raytune_ms.schedule_rule.multi_level_tiling:MultiLevelTiling",
+        "parallel-vectorize-unroll": "raytune_ms.schedule_rule.parallel_vectorize_unroll:ParallelizeVectorizeUnroll",
+        "random-compute-location": "raytune_ms.schedule_rule.random_compute_location:RandomComputeLocation",
+    }
+    KIND_NOUN = "schedule rule"
+
 
     def _initialize_with_tune_context(self, context) -> None:
         """Read what the rule needs from the task (its target)."""
@@ -56,11 +58,14 @@ class ScheduleRule:
 
     @staticmethod
     def create(kind) -> list:
-        """The default rules of a target family ("llvm"; "c" is the same), fresh objects."""
+        """The default rules of a target family ("llvm"; "c" is the same), or [one rule] of a
+        registered kind, fresh objects."""
+        if kind in ScheduleRule.KINDS:
+            return [ScheduleRule._create_kind(kind)]
         family = "llvm" if kind == "c" else kind
         if family not in FAMILIES:
             raise ValueError(f"no default schedule rules for {kind!r}; known: {', '.join(sorted(FAMILIES))}")
-        return [_registry.create(KINDS, name, "schedule rule", **dict(kw)) for name, kw in FAMILIES[family]]
+        return [ScheduleRule._create_kind(name, **dict(kw)) for name, kw in FAMILIES[family]]
 
 
 class PyScheduleRule(ScheduleRule):

@@ -2,8 +2,8 @@
 their instructions recorded after EnterPostproc so that a replayed trace reproduces them."""
 
 import pytest
-from sched_helpers import elementwise_chain, matmul, row_sum, tile_matmul
-from space_helpers import check_numpy
+from raytune_ms.testing import elementwise_chain, matmul, row_sum, tile_matmul
+from raytune_ms.testing.design_spaces import check_numpy
 
 from raytune_ms import tir
 from raytune_ms.postproc import (

@@ -4,8 +4,8 @@ makes (replayed with fresh decisions, postprocessed) computes what numpy compute
 import logging
 
 import pytest
-from sched_helpers import block_names, elementwise_chain, matmul, row_sum
-from space_helpers import AVX2, AVX512, check_numpy, context, decisions_of, replays
+from raytune_ms.testing import block_names, elementwise_chain, matmul, row_sum
+from raytune_ms.testing.design_spaces import AVX2, AVX512, check_numpy, context, decisions_of, replays
 
 from raytune_ms import te
 from raytune_ms.codegen import build
@@ -58,7 +58,7 @@ def test_inline_constant_scalars():
     ctx = context(func, sch_rules=only(InlineConstantScalars()), postprocs=[])
     (sch,) = ctx.generate_design_space()
     assert block_names(sch.mod["main"]) == ["B"]
-    from sched_helpers import random_inputs
+    from raytune_ms.testing import random_inputs
 
     check_numpy(func, sch, expected=random_inputs(func, seed=3)[0] * 2.0, interpreter=False)
 

@@ -5,8 +5,8 @@ import importlib.util
 
 import numpy as np
 import pytest
-from sched_helpers import elementwise_chain, matmul
-from space_helpers import check_numpy, context, replays
+from raytune_ms.testing import elementwise_chain, matmul
+from raytune_ms.testing.design_spaces import check_numpy, context, replays
 
 import raytune_ms as ms
 from raytune_ms import te, workloads

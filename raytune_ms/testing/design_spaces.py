@@ -7,7 +7,8 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from sched_helpers import interpret, random_inputs
+from .checks import random_inputs
+from .interpreter import interpret
 
 from raytune_ms.codegen import build
 from raytune_ms.schedule import Schedule, Trace
