@@ -32,8 +32,10 @@ class CostModel:
         raise NotImplementedError
 
     @staticmethod
-    def create(kind: str, *args, **kwargs) -> "CostModel":
-        """A cost model: "random", "xgb" or "mlp"."""
+    def create(kind, *args, **kwargs) -> "CostModel":
+        """A cost model: "random", "xgb" or "mlp" (a CostModel instance is returned as it is)."""
+        if isinstance(kind, CostModel):
+            return kind
         return _registry.create(CostModel.KINDS, kind, "cost model", *args, **kwargs)
 
 
