@@ -103,10 +103,11 @@ class XGBModel(CostModel):
             raise TypeError(f"XGBModel.extractor must be a FeatureExtractor or its kind, got {extractor!r}")
         if not isinstance(config, XGBConfig):
             raise TypeError(f"XGBModel.config must be an XGBConfig, got {type(config).__name__}")
-        for name, value in (("num_warmup_samples", num_warmup_samples), ("early_stopping_rounds", early_stopping_rounds),
-                            ("average_peak_n", average_peak_n)):
-            if int(value) != value or value < (0 if name == "num_warmup_samples" else 1):
-                raise ValueError(f"XGBModel.{name} must be a positive integer, got {value!r}")
+        for name, value, low in (("num_warmup_samples", num_warmup_samples, 0),
+                                 ("early_stopping_rounds", early_stopping_rounds, 1),
+                                 ("average_peak_n", average_peak_n, 1)):
+            if int(value) != value or value < low:
+                raise ValueError(f"XGBModel.{name} must be an integer >= {low}, got {value!r}")
         self.extractor = extractor
         self.config = config
         self.num_warmup_samples = int(num_warmup_samples)
