@@ -123,7 +123,8 @@ class MLPModel(CostModel):
                 "weight_decay": self.weight_decay, "num_epochs": self.num_epochs,
                 "num_warmup_samples": self.num_warmup_samples, "adaptive_training": self.adaptive_training,
                 "seed": self.seed, "num_threads": self.num_threads, "num_features": self.num_features,
-                "data_size": self.data_size, "last_train_size": self.last_train_size, "rng": self.rng.bit_generator.state}
+                "data_size": self.data_size, "last_train_size": self.last_train_size,
+                "rng": self.rng.bit_generator.state}
 
     # ------------------------------------------------------------------------------ learning
     def update(self, context, candidates, results) -> None:
