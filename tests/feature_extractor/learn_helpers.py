@@ -4,10 +4,12 @@ freshly sampled tilings, wrapped as measure candidates, and their real measured 
 import numpy as np
 
 import raytune_ms as ms
+from raytune_ms import workloads
 from raytune_ms.arg_info import ArgInfo
 from raytune_ms.measure_candidate import MeasureCandidate
 from raytune_ms.runner import RunnerResult
 from raytune_ms.spaces.tiling import main_block, multi_level_tile
+from raytune_ms.tune_context import TuneContext
 
 
 def tiled(func, seed: int, parallel: bool = False):
@@ -38,3 +40,11 @@ def measure(wl, cands) -> list:
         secs = mod.time(*arrays, number=3, repeat=3, min_repeat_ms=5)
         results.append(RunnerResult([float(np.median(secs))]))
     return results
+
+
+def measured_set(n_seeds: int):
+    """(context, candidates, results) of GMM (128^3) for the distinct tilings among `n_seeds`
+    samples, measured here."""
+    wl = workloads.get("GMM", "standard")
+    cands = candidates(wl.func, range(n_seeds))
+    return TuneContext(wl.func, target="llvm"), cands, measure(wl, cands)
