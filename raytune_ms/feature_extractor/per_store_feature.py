@@ -77,6 +77,13 @@ class PerStoreFeature(FeatureExtractor):
         self._context_values = (False, np.zeros(0))
         self._context_refs = None
 
+    def __getstate__(self):
+        """Pickled (e.g. shipped to a Ray actor with its cost model) without the caches."""
+        state = dict(self.__dict__)
+        state["_cache"] = OrderedDict()
+        state["_context_key"] = state["_context_refs"] = None
+        return state
+
     @property
     def feature_vector_length(self) -> int:
         return len(self.feature_names())

@@ -171,3 +171,13 @@ def test_create_and_errors():
     with pytest.raises(NotImplementedError):
         PyFeatureExtractor().extract_from(None, [])
     assert tiled(workloads.get("GMM", "small").func, 0) is not None
+
+
+def test_pickles_without_its_cache():
+    import pickle
+
+    ex = PerStoreFeature(cache_line_bytes=128)
+    ex.extract_func(add4())
+    copy = pickle.loads(pickle.dumps(ex))
+    assert len(ex._cache) == 1 and len(copy._cache) == 0 and copy.cache_line_bytes == 128
+    assert np.array_equal(copy.extract_func(add4()), ex.extract_func(add4()))
