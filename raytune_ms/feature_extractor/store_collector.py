@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ..codegen.lower import Allocate
 from ..tir import (
     EQ, GE, GT, LE, LT, NE, Add, And, BufferLoad, BufferStore, Call, Cast, Div, FloatImm, FloorDiv,
     FloorMod, For, IfThenElse, IntImm, Max, Min, Mul, Not, Or, Select, SeqStmt, Sub, Var,
@@ -38,12 +39,13 @@ UNROLL_STEP_KEY = "pragma_auto_unroll_max_step"
 
 
 class Loop:
-    """One loop of the stack: its variable, constant min and extent (1 when not constant),
-    kind, thread tag and auto-unroll step."""
+    """One loop of the stack: its key (the For node's identity), variable, constant min and
+    extent (1 when not constant), kind, thread tag and auto-unroll step."""
 
-    __slots__ = ("var", "min", "extent", "kind", "tag", "unroll_step")
+    __slots__ = ("key", "var", "min", "extent", "kind", "tag", "unroll_step")
 
     def __init__(self, f: For):
+        self.key = id(f)
         self.var = f.loop_var
         self.min = f.min.value if isinstance(f.min, IntImm) else 0
         self.extent = f.extent.value if isinstance(f.extent, IntImm) else 1
@@ -60,8 +62,9 @@ class StoreRow:
     __slots__ = ("buffer", "group1", "buffers", "curve", "group4", "group5")
 
 
-def count_ops(e, counts: list) -> None:
-    """Add the arithmetic of `e` (loads' index arithmetic included) to the 16 ARITH counters."""
+def scan_value(e, counts: list, loads: list) -> None:
+    """Add the arithmetic of `e` (loads' index arithmetic included) to the 16 ARITH counters
+    and append its BufferLoads to `loads`, in one walk."""
     stack = [e]
     while stack:
         n = stack.pop()
@@ -76,39 +79,19 @@ def count_ops(e, counts: list) -> None:
         elif t is Select:
             counts[15] += 1
         if t is BufferLoad:
-            stack.extend(n.indices)
+            loads.append(n)
+            stack.extend(reversed(n.indices))
         elif t is Select:
-            stack.extend((n.condition, n.true_value, n.false_value))
+            stack.extend((n.false_value, n.true_value, n.condition))
         elif t is Not:
             stack.append(n.a)
         elif t is Cast:
             stack.append(n.value)
         elif t is Call:
-            stack.extend(n.args)
+            stack.extend(reversed(n.args))
         elif hasattr(n, "b"):
-            stack.append(n.a)
             stack.append(n.b)
-
-
-def _loads(e, out: list) -> None:
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        t = type(n)
-        if t is BufferLoad:
-            out.append(n)
-            stack.extend(n.indices)
-        elif t is Select:
-            stack.extend((n.condition, n.true_value, n.false_value))
-        elif t is Not:
             stack.append(n.a)
-        elif t is Cast:
-            stack.append(n.value)
-        elif t is Call:
-            stack.extend(n.args)
-        elif hasattr(n, "b"):
-            stack.append(n.a)
-            stack.append(n.b)
 
 
 # ----------------------------------------------------------------------------- non-affine rows
@@ -208,8 +191,8 @@ class StoreCollector:
         self.is_gpu = is_gpu
         self.stack: list[Loop] = []
         self.allocs: dict = {}  # id(buffer) -> loop product at its allocation
-        self.touched: dict = {}  # id(loop var) -> bytes touched under the loop, all stores so far
-        self.lists: dict = {}  # (id(loop var), id(buffer)) -> footprints (elements), one per store
+        self.touched: dict = {}  # loop key -> bytes touched under the loop, all stores so far
+        self.lists: dict = {}  # (loop key, id(buffer)) -> footprints (elements), one per store
         self.rows: dict = {}  # id(buffer) -> StoreRow
         self.params: dict = {}
 
@@ -238,7 +221,7 @@ class StoreCollector:
         elif t is BufferStore:
             if type(s.value) not in (IntImm, FloatImm):
                 self._store(s)
-        elif hasattr(s, "buffer") and hasattr(s, "body"):  # Allocate
+        elif t is Allocate:
             self.allocs[id(s.buffer)] = math.prod(lp.extent for lp in self.stack)
             self._visit(s.body)
 
@@ -249,9 +232,8 @@ class StoreCollector:
         ext = np.array([lp.extent for lp in loops], dtype=np.float64)
         prod = float(math.prod(lp.extent for lp in loops))
         counts = [0] * len(ARITH)
-        count_ops(store.value, counts)
         loads: list = []
-        _loads(store.value, loads)
+        scan_value(store.value, counts, loads)
 
         # buffers: the stored one first, then loads in order; a loaded stored buffer is ReadWrite
         wid = id(store.buffer)
@@ -273,7 +255,7 @@ class StoreCollector:
         nbytes = np.array([bytes_of(bufs[b].dtype) for b in order], dtype=np.float64)
         touched_now = (numel * nbytes[:, None]).sum(axis=0) if n else np.zeros(0)
         for i, lp in enumerate(loops):
-            key = id(lp.var)
+            key = lp.key
             self.touched[key] = self.touched.get(key, 0.0) + float(touched_now[i])
             for j, b in enumerate(order):
                 self.lists.setdefault((key, b), []).append(float(numel[j, i]))
@@ -404,12 +386,12 @@ class StoreCollector:
         if n:
             var_used = used.any(axis=(0, 1))
             for p in range(n - 1, -1, -1):
-                key = id(loops[p].var)
+                key = loops[p].key
                 if not var_used[p]:
                     reuse = (1.0, 0.0, 0.0)
                     ct = float(ext[p])
                     dis_iter = float(np.prod(ext[p + 1:]))
-                    dis_bytes = self.touched[id(loops[p + 1].var)] if p + 1 < n else store_bytes
+                    dis_bytes = self.touched[loops[p + 1].key] if p + 1 < n else store_bytes
                     break
                 entries = self.lists[(key, id(buf))]
                 if len(entries) >= 2:
@@ -432,7 +414,7 @@ class StoreCollector:
         if n == 0 or flops == 0.0:
             return [0.0] * self.curve_samples
         compute = flops * np.cumprod(ext[::-1])
-        mem = np.array([self.touched[id(loops[n - 1 - k].var)] for k in range(n)])
+        mem = np.array([self.touched[loops[n - 1 - k].key] for k in range(n)])
         ratio = compute / np.maximum(mem, 1.0)
         target = (np.arange(1, self.curve_samples + 1) / self.curve_samples) * compute[-1]
         k = np.minimum(np.searchsorted(compute, target - 1e-4, side="left"), n - 1)
