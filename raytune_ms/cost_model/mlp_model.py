@@ -19,9 +19,8 @@ import json
 
 import numpy as np
 
-from ..tir import structural_hash
-from .cost_model import CostModel
-from .training_data import TrainingData, cost_of, pack
+from .feature_model import FeatureCostModel, resolve_extractor
+from .training_data import TrainingData
 
 try:
     import torch
@@ -82,7 +81,7 @@ def _threads(n: int):
         torch.set_num_threads(before)
 
 
-class MLPModel(CostModel):
+class MLPModel(FeatureCostModel):
     """See the module docstring. extractor: a FeatureExtractor or its kind; num_threads:
     torch threads while training and predicting."""
 
@@ -90,16 +89,10 @@ class MLPModel(CostModel):
                  batch_size: int = 128, learning_rate: float = 7e-4, weight_decay: float = 1e-6,
                  num_epochs: int = 50, num_warmup_samples: int = 100, adaptive_training: bool = True,
                  seed: int = 43, num_threads: int = 1):
-        from ..feature_extractor import FeatureExtractor
-
-        if isinstance(extractor, str):
-            extractor = FeatureExtractor.create(extractor)
-        if not isinstance(extractor, FeatureExtractor):
-            raise TypeError(f"MLPModel.extractor must be a FeatureExtractor or its kind, got {extractor!r}")
         for name, value in (("hidden", hidden), ("batch_size", batch_size), ("num_epochs", num_epochs)):
             if int(value) != value or value < 1:
                 raise ValueError(f"MLPModel.{name} must be a positive integer, got {value!r}")
-        self.extractor = extractor
+        self.extractor = resolve_extractor(extractor, "MLPModel")
         self.hidden = int(hidden)
         self.num_residual = int(num_residual)
         self.batch_size = int(batch_size)
@@ -110,9 +103,7 @@ class MLPModel(CostModel):
         self.adaptive_training = bool(adaptive_training)
         self.seed = int(seed)
         self.num_threads = int(num_threads)
-        self.data = TrainingData()
-        self.data_size = 0
-        self.last_train_size = 0
+        self._reset_data()
         self.network: SegmentSumMLP | None = None
         self.num_features = None
         self.rng = np.random.default_rng(seed)
@@ -126,24 +117,15 @@ class MLPModel(CostModel):
                 "data_size": self.data_size, "last_train_size": self.last_train_size,
                 "rng": self.rng.bit_generator.state}
 
-    # ------------------------------------------------------------------------------ learning
-    def update(self, context, candidates, results) -> None:
-        if len(candidates) != len(results):
-            raise ValueError(f"MLPModel.update: {len(candidates)} candidates but {len(results)} results")
-        if not candidates:
-            return
-        features = self.extractor.extract_from(context, candidates)
-        before = len(self.data)
-        self.data.add(structural_hash(context.mod), features, [cost_of(r) for r in results])
-        self.data_size += len(self.data) - before
-        if (self.adaptive_training and self.network is not None
-                and self.data_size - self.last_train_size < self.last_train_size / 5):
-            return
-        self.last_train_size = self.data_size
-        with _threads(self.num_threads):
-            self._train()
+    @property
+    def trained(self) -> bool:
+        return self.network is not None
 
     def _train(self) -> None:
+        with _threads(self.num_threads):
+            self._fit()
+
+    def _fit(self) -> None:
         feats, labels, gids = self.data.all()
         if not feats:
             return
@@ -173,23 +155,12 @@ class MLPModel(CostModel):
         net.eval()
         self.network = net
 
-    # ------------------------------------------------------------------------------ scoring
-    def predict(self, context, candidates) -> np.ndarray:
-        """A ranking score per candidate (higher is faster); uniform random before the warm-up."""
-        if self.network is None or self.data_size < self.num_warmup_samples:
-            return self.rng.uniform(0.0, 1.0, size=len(candidates))
-        return self.predict_features(self.extractor.extract_from(context, candidates))
-
-    def predict_features(self, features: list[np.ndarray]) -> np.ndarray:
-        out = np.zeros(len(features))
-        keep = [i for i, f in enumerate(features) if f.shape[0] > 0]
-        if not keep or self.network is None:
-            return out
-        rows, segment = pack([features[i] for i in keep])
+    def _score_packed(self, rows, segment, num_candidates) -> np.ndarray:
+        """Ranking scores (higher is faster), not on the label's scale."""
         with torch.no_grad(), _threads(self.num_threads):
-            scores = self.network(torch.from_numpy(np.ascontiguousarray(rows)), torch.from_numpy(segment), len(keep))
-        out[keep] = scores.double().numpy()
-        return out
+            scores = self.network(torch.from_numpy(np.ascontiguousarray(rows)), torch.from_numpy(segment),
+                                  num_candidates)
+        return scores.double().numpy()
 
     # ------------------------------------------------------------------------------ files
     def save(self, path: str) -> None:

@@ -23,9 +23,8 @@ from typing import NamedTuple
 import numpy as np
 import xgboost as xgb
 
-from ..tir import structural_hash
-from .cost_model import CostModel
-from .training_data import TrainingData, cost_of, pack
+from .feature_model import FeatureCostModel, resolve_extractor
+from .training_data import TrainingData, pack
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ class _LogEvery(xgb.callback.TrainingCallback):
         return False
 
 
-class XGBModel(CostModel):
+class XGBModel(FeatureCostModel):
     """See the module docstring. extractor: a FeatureExtractor or its kind.
 
     Threads: config.nthread, else num_tuning_cores, else 1 (the reference takes every
@@ -101,12 +100,6 @@ class XGBModel(CostModel):
     def __init__(self, *, extractor="per-store-feature", config: XGBConfig = XGBConfig(),
                  num_warmup_samples: int = 100, early_stopping_rounds: int = 50, verbose_eval: int = 25,
                  average_peak_n: int = 32, adaptive_training: bool = True, num_tuning_cores: int | None = None):
-        from ..feature_extractor import FeatureExtractor
-
-        if isinstance(extractor, str):
-            extractor = FeatureExtractor.create(extractor)
-        if not isinstance(extractor, FeatureExtractor):
-            raise TypeError(f"XGBModel.extractor must be a FeatureExtractor or its kind, got {extractor!r}")
         if not isinstance(config, XGBConfig):
             raise TypeError(f"XGBModel.config must be an XGBConfig, got {type(config).__name__}")
         for name, value, low in (("num_warmup_samples", num_warmup_samples, 0),
@@ -114,7 +107,7 @@ class XGBModel(CostModel):
                                  ("average_peak_n", average_peak_n, 1)):
             if int(value) != value or value < low:
                 raise ValueError(f"XGBModel.{name} must be an integer >= {low}, got {value!r}")
-        self.extractor = extractor
+        self.extractor = resolve_extractor(extractor, "XGBModel")
         self.config = config
         self.num_warmup_samples = int(num_warmup_samples)
         self.early_stopping_rounds = int(early_stopping_rounds)
@@ -122,28 +115,13 @@ class XGBModel(CostModel):
         self.average_peak_n = int(average_peak_n)
         self.adaptive_training = bool(adaptive_training)
         self.num_tuning_cores = num_tuning_cores
-        self.data = TrainingData()
-        self.data_size = 0
-        self.last_train_size = 0
+        self._reset_data()
         self.booster = None
         self.rng = np.random.default_rng(config.seed)
 
-    # ------------------------------------------------------------------------------ learning
-    def update(self, context, candidates, results) -> None:
-        if len(candidates) != len(results):
-            raise ValueError(f"XGBModel.update: {len(candidates)} candidates but {len(results)} results")
-        if not candidates:
-            return
-        features = self.extractor.extract_from(context, candidates)
-        costs = [cost_of(r) for r in results]
-        before = len(self.data)
-        self.data.add(structural_hash(context.mod), features, costs)
-        self.data_size += len(self.data) - before
-        if (self.adaptive_training and self.booster is not None
-                and self.data_size - self.last_train_size < self.last_train_size / 5):
-            return
-        self.last_train_size = self.data_size
-        self._train()
+    @property
+    def trained(self) -> bool:
+        return self.booster is not None
 
     def _params(self) -> dict:
         from ..tune_context import resolve_num_threads
@@ -169,25 +147,10 @@ class XGBModel(CostModel):
         logger.debug("XGB trained on %d candidates (%d rows), %d rounds", len(feats), rows.shape[0],
                      self.booster.num_boosted_rounds())
 
-    # ------------------------------------------------------------------------------ scoring
-    def predict(self, context, candidates) -> np.ndarray:
-        """Predicted label per candidate (1.0 is the group's best so far); uniform random
-        in [0, 1) before the warm-up."""
-        n = len(candidates)
-        if self.booster is None or self.data_size < self.num_warmup_samples:
-            return self.rng.uniform(0.0, 1.0, size=n)
-        return self.predict_features(self.extractor.extract_from(context, candidates))
-
-    def predict_features(self, features: list[np.ndarray]) -> np.ndarray:
-        """Summed row predictions of each candidate's feature matrix (the trained booster)."""
-        out = np.zeros(len(features))
-        keep = [i for i, f in enumerate(features) if f.shape[0] > 0]
-        if not keep or self.booster is None:
-            return out
-        rows, segment = pack([features[i] for i in keep])
+    def _score_packed(self, rows, segment, num_candidates) -> np.ndarray:
+        """Summed row predictions per candidate (label scale: 1.0 is the group's best so far)."""
         preds = self.booster.inplace_predict(rows, predict_type="margin")
-        out[keep] = np.bincount(segment, weights=preds, minlength=len(keep))
-        return out
+        return np.bincount(segment, weights=preds, minlength=num_candidates)
 
     # ------------------------------------------------------------------------------ files
     def _state(self) -> dict:
