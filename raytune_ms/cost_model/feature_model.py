@@ -48,6 +48,9 @@ class FeatureCostModel(CostModel):
             raise ValueError(f"{type(self).__name__}.update: {len(candidates)} candidates but {len(results)} results")
         if not candidates:
             return
+        if getattr(context, "mod", None) is None:
+            raise ValueError(f"{type(self).__name__}.update needs the TuneContext of the candidates' task "
+                             f"(its module keys the training data), got {context!r}")
         features = self.extractor.extract_from(context, candidates)
         before = len(self.data)
         self.data.add(structural_hash(context.mod), features, [cost_of(r) for r in results])

@@ -105,6 +105,14 @@ def test_save_load_identical_predictions(measured, tmp_path):
     assert np.array_equal(other.predict(ctx, cands), fresh.predict(ctx, cands))
 
 
+def test_update_needs_the_task_context(measured):
+    _, cands, results = measured
+    with pytest.raises(ValueError, match="XGBModel.update needs the TuneContext"):
+        XGBModel().update(None, cands[:1], results[:1])
+    with pytest.raises(ValueError, match="1 candidates but 2 results"):
+        XGBModel().update(None, cands[:1], results[:2])
+
+
 def test_load_rejects_other_files(tmp_path):
     path = str(tmp_path / "other.npz")
     np.savez(path, x=np.zeros(3))
