@@ -45,8 +45,7 @@ class XGBConfig(NamedTuple):
     tree_method: str = "auto"
 
     def to_dict(self) -> dict:
-        return {"max_depth": self.max_depth, "gamma": self.gamma, "min_child_weight": self.min_child_weight,
-                "eta": self.eta, "seed": self.seed, "nthread": self.nthread, "tree_method": self.tree_method}
+        return dict(self._asdict())
 
 
 class _PackSum:

@@ -18,7 +18,7 @@ import numpy as np
 from ..codegen import lower
 from ..tir import Block, IRModule, PrimFunc, collect
 from .feature_extractor import FeatureExtractor
-from .store_collector import ARITH, THREAD_TAGS, StoreCollector
+from .store_collector import ARITH, GPU_EXTENT_TAGS, StoreCollector
 
 _POS = ("kPosNone", "kPosInnerSpatial", "kPosMiddleSpatial", "kPosOuterSpatial", "kPosInnerReduce",
         "kPosMiddleReduce", "kPosOuterReduce", "kPosMixed")
@@ -92,7 +92,7 @@ class PerStoreFeature(FeatureExtractor):
         names = list(ARITH)
         for kind in ("vec", "unroll", "parallel"):
             names += [f"{kind}_num", f"{kind}_prod", f"{kind}_len"] + [f"{kind}_type.{p}" for p in _POS]
-        names += ["is_gpu"] + [f"{t.replace('.', '_')}_len" for t in THREAD_TAGS]
+        names += ["is_gpu"] + [f"{t.replace('.', '_')}_len" for t in GPU_EXTENT_TAGS]
         for i in range(self.buffers_per_store):
             names += [f"B{i}.{f}" for f in _BUFFER]
         names += [f"arith_intensity_curve_{i}" for i in range(self.arith_intensity_curve_num_samples)]

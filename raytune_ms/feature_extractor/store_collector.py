@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ..codegen.lower import Allocate
+from ..codegen.lower import UNROLL_STEP_KEY, Allocate
 from ..tir import (
     EQ, GE, GT, LE, LT, NE, Add, And, BufferLoad, BufferStore, Call, Cast, Div, FloatImm, FloorDiv,
     FloorMod, For, IfThenElse, IntImm, Max, Min, Mul, Not, Or, Select, SeqStmt, Sub, Var,
@@ -33,9 +33,9 @@ NUM_FLOAT_ARITH = 7
 _OP_SLOT = {Add: 1, Sub: 1, Mul: 2, Div: 3, FloorDiv: 3, FloorMod: 3, Max: 4, Min: 4, Call: 5}
 _INT_CMP = (EQ, NE, LT, LE, GT, GE)
 _BOOL_OPS = (And, Or, Not)
-THREAD_TAGS = ("blockIdx.x", "blockIdx.y", "blockIdx.z", "threadIdx.x", "threadIdx.y", "threadIdx.z",
-               "vthread")
-UNROLL_STEP_KEY = "pragma_auto_unroll_max_step"
+# the GPU extent features: a loop bound to the tag (for "vthread": to any vthread.* tag)
+GPU_EXTENT_TAGS = ("blockIdx.x", "blockIdx.y", "blockIdx.z", "threadIdx.x", "threadIdx.y", "threadIdx.z",
+                   "vthread")
 
 
 class Loop:
@@ -341,8 +341,9 @@ class StoreCollector:
             onehot[7 if exts else 0] = 1.0  # kPosMixed whenever there is such a loop
             out += onehot
         out.append(1.0 if self.is_gpu else 0.0)
-        for tag in THREAD_TAGS:
-            bound = [lp.extent for lp in self.stack if lp.kind == "thread_binding" and lp.tag == tag]
+        for tag in GPU_EXTENT_TAGS:
+            bound = [lp.extent for lp in self.stack
+                     if lp.kind == "thread_binding" and (lp.tag == tag or lp.tag.startswith(tag + "."))]
             out.append(float(bound[0]) if self.is_gpu and bound else 1.0)
         return out
 

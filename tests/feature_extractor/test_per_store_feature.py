@@ -181,3 +181,22 @@ def test_pickles_without_its_cache():
     copy = pickle.loads(pickle.dumps(ex))
     assert len(ex._cache) == 1 and len(copy._cache) == 0 and copy.cache_line_bytes == 128
     assert np.array_equal(copy.extract_func(add4()), ex.extract_func(add4()))
+
+
+def test_gpu_thread_extents():
+    sch = ms.Schedule(add4(), seed=0)
+    i, j = sch.get_loops(sch.get_block("C"))
+    sch.bind(i, "blockIdx.x")
+    sch.bind(j, "threadIdx.x")
+    ex = PerStoreFeature()
+    gpu = named(ex.extract_from(TuneContext(sch.mod, target="cuda"), candidates_of(sch))[0])
+    assert (gpu["is_gpu"], gpu["blockIdx_x_len"], gpu["threadIdx_x_len"], gpu["threadIdx_y_len"]) == (1, 4, 4, 1)
+    cpu = named(ex.extract_from(TuneContext(sch.mod, target="llvm"), candidates_of(sch))[0])
+    assert (cpu["is_gpu"], cpu["blockIdx_x_len"], cpu["threadIdx_x_len"]) == (0, 1, 1)
+
+
+def candidates_of(sch):
+    from raytune_ms.arg_info import ArgInfo
+    from raytune_ms.measure_candidate import MeasureCandidate
+
+    return [MeasureCandidate(sch, ArgInfo.from_entry_func(sch.mod))]
