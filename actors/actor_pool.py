@@ -26,6 +26,7 @@ import ray
 
 from .ray_init import is_actor_failure
 
+# under the library's logger namespace, so a tuning run's log receives these messages
 logger = logging.getLogger("raytune_ms.actors")
 
 #: Seconds without any started actor before a fallback actor (no CPU reserved) is added.

@@ -14,11 +14,12 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from raytune_ms.builder import Builder, BuilderFuture, BuilderResult
 from raytune_ms.builder.local_builder import build_in_worker
-from raytune_ms.runner.measure_slot import MeasureSlot
-from raytune_ms.runner.subprocess_worker import SubprocessWorker
+from raytune_ms.process.measure_slot import MeasureSlot
+from raytune_ms.process.subprocess_worker import SubprocessWorker
 
 from .actor_pool import ActorCall, ActorPool, fitting, lost_reason
 from .ray_init import actor_options, init_ray, nodes_with
+from .remote import RemoteArtifact, wait_refs
 
 
 @ray.remote(max_restarts=0, max_concurrency=1)
@@ -54,6 +55,8 @@ class RayBuilder(Builder):
     "builder": 1} to keep builders on chosen nodes). timeout_sec, f_build, f_export,
     initializer: as LocalBuilder. max_retries: re-sends of a build whose actor died.
     """
+
+    scheduler_host = "actors.task_scheduler_actor:tune_in_actor"
 
     def __init__(self, num_builders: int | None = None, *, timeout_sec: float = 30.0, f_build=None,
                  f_export=None, initializer=None, resources: dict | None = None, slot: bool = True,
@@ -118,7 +121,7 @@ class RayBuilder(Builder):
                 on_lost=lambda err, n: BuilderResult(error_msg=f"build lost: {lost_reason(err, n)}"),
                 max_retries=self.max_retries,
             )
-            out.append(BuilderFuture(call.done, call.result, call.wait_handle))
+            out.append(BuilderFuture(call.done, call.result, call.wait_handle, waiter=wait_refs))
         return out
 
     def build(self, build_inputs) -> list[BuilderResult]:
@@ -131,7 +134,8 @@ class RayBuilder(Builder):
 
 
 def _with_artifact(meta: BuilderResult, refs) -> BuilderResult:
-    """The driver-side result: the actor's small result plus the artifact's ObjectRef."""
+    """The driver-side result: the actor's small result plus the artifact, left in the object
+    store."""
     if meta.error_msg is None:
-        meta.artifact = refs[1]
+        meta.artifact = RemoteArtifact(refs[1])
     return meta

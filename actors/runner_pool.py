@@ -19,6 +19,7 @@ from raytune_ms.runner.measurer import Measurer
 
 from .actor_pool import ActorCall, ActorPool, fitting, lost_reason
 from .ray_init import actor_options, current_node_id, init_ray, nodes_with
+from .remote import object_ref, wait_refs
 
 
 @ray.remote(max_restarts=0, max_concurrency=16)
@@ -31,8 +32,8 @@ class RunnerActor:
         node = ray.util.get_node_ip_address()
         self.measurer = Measurer(**options, node=node)
 
-    def run(self, artifact, args_info, reference, device_type):
-        return self.measurer.measure(artifact, args_info, reference, device_type)
+    def run(self, artifact, args_info, baseline, device_type):
+        return self.measurer.measure(artifact, args_info, baseline, device_type)
 
     def stats(self) -> dict:
         """Candidates measured, seconds measuring (holding the slot), seconds waiting for it."""
@@ -58,6 +59,8 @@ class RayRunner(Runner):
     evaluator_config, cooldown_sec, check_correctness, num_threads, slot, initializer,
     slow_factor: as LocalRunner. max_retries: re-sends of a candidate whose runner actor died.
     """
+
+    scheduler_host = "actors.task_scheduler_actor:tune_in_actor"
 
     def __init__(self, num_runners: int | None = None, *, timeout_sec: float = 30.0,
                  evaluator_config=None, cooldown_sec: float = 0.0, check_correctness=True,
@@ -131,9 +134,9 @@ class RayRunner(Runner):
 
     def _object(self, data, reuse: bool = False):
         """An ObjectRef for `data`; with reuse, the same bytes object is put only once (a
-        task's reference program rides with each of its candidates)."""
-        if data is None or isinstance(data, ray.ObjectRef):
-            return data
+        task's baseline program rides with each of its candidates)."""
+        if data is None or object_ref(data) is not None:
+            return object_ref(data)
         if not reuse:
             return ray.put(data)
         key = id(data)
@@ -153,9 +156,9 @@ class RayRunner(Runner):
                     artifact = ray.put(f.read())
             else:
                 artifact = self._object(inp.artifact)
-            reference = self._object(inp.reference, reuse=True)
+            baseline = self._object(inp.baseline, reuse=True)
             args = (artifact, [a.as_json() if hasattr(a, "as_json") else a for a in inp.args_info],
-                    reference, inp.device_type)
+                    baseline, inp.device_type)
             call = ActorCall(
                 pool,
                 lambda actor, args=args: (actor.run.remote(*args),),
@@ -164,7 +167,7 @@ class RayRunner(Runner):
                 on_lost=lambda err, n: RunnerResult(error_msg=f"run lost: {lost_reason(err, n)}"),
                 max_retries=self.max_retries,
             )
-            out.append(RunnerFuture(call.done, call.result, call.wait_handle))
+            out.append(RunnerFuture(call.done, call.result, call.wait_handle, waiter=wait_refs))
         return out
 
     def shutdown(self) -> None:

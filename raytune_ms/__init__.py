@@ -8,6 +8,7 @@ import importlib
 _EXPORTS = {
     "tir": "raytune_ms.tir",
     "te": "raytune_ms.te",
+    "topi": "raytune_ms.topi",
     "workloads": "raytune_ms.workloads",
     "schedule": "raytune_ms.schedule",
     "Schedule": "raytune_ms.schedule:Schedule",

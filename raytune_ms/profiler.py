@@ -56,6 +56,15 @@ class Profiler:
         return "\n".join(lines)
 
     @staticmethod
+    def add_to_active(seconds: dict) -> None:
+        """Add phases timed elsewhere (e.g. by a task scheduler in a Ray actor) to every active
+        profiler of this thread; their "Total" is left to each profiler's own clock."""
+        for prof in _stack():
+            for name, secs in seconds.items():
+                if name != "Total":
+                    prof._add(name, secs)
+
+    @staticmethod
     def current() -> "Profiler | None":
         """The innermost active profiler of this thread."""
         stack = _stack()

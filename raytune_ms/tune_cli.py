@@ -17,6 +17,13 @@ import time
 
 SPACE_CHOICES = ("auto", "post-order-apply", "matmul", "conv")
 
+#: the hand-written space that suits a suite workload ("auto")
+WORKLOAD_SPACES = {
+    "GMM": "matmul", "GMM-1024": "matmul", "BMM": "matmul", "GEMV": "matmul", "TBG": "matmul",
+    "C1D": "conv", "C2D": "conv", "C3D": "conv", "DIL": "conv", "GRP": "conv", "DEP": "conv",
+    "CAP": "conv", "T2D": "conv", "CBR": "conv",
+}
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("tune", help="tune a workload of the suite", description=__doc__,
@@ -52,7 +59,7 @@ def resolve_space(space: str, workload: str):
     from . import spaces
 
     if space == "auto":
-        space = spaces.for_workload(workload) or "post-order-apply"
+        space = WORKLOAD_SPACES.get(workload, "post-order-apply")
     return space if space == "post-order-apply" else spaces.get(space)
 
 
@@ -94,22 +101,21 @@ def run(args) -> int:
     from . import workloads
     from .progress import ProgressBar
     from .target import Target
-    from .task_scheduler import TaskScheduler
-    from .tune import tune_tir
+    from .tune import run_tuning, tir_tasks
 
     workload = workloads.get(args.workload, args.size)
     target = Target(args.target)
-    space = resolve_space(args.space, args.workload)
-    scheduler = TaskScheduler.create(args.task_scheduler)
+    tasks = tir_tasks(workload.func, target, space=resolve_space(args.space, args.workload),
+                      strategy=args.strategy, seed=args.seed,
+                      baseline=workloads.SuiteBaseline(args.workload, args.size))
     bar = ProgressBar(args.trials, workload.flops, not args.no_progress)
     builder, runner = sized_pools(args)
     start = time.time()
     try:
-        database = tune_tir(
-            workload.func, target, args.work_dir, args.trials,
+        result = run_tuning(
+            tasks=tasks, task_weights=[1.0], work_dir=args.work_dir, max_trials_global=args.trials,
             num_trials_per_iter=args.num_trials_per_iter, builder=builder, runner=runner,
-            cost_model=args.cost_model, task_scheduler=scheduler, space=space,
-            strategy=args.strategy, seed=args.seed, progress_callback=bar,
+            cost_model=args.cost_model, task_scheduler=args.task_scheduler, progress_callback=bar,
         )
     finally:
         bar.close()
@@ -117,11 +123,12 @@ def run(args) -> int:
             if not isinstance(pool, str):
                 pool.shutdown()
     wall = time.time() - start
+    database = result.database
     best_ms, correct = check_best(database, workload, target)
-    print(scheduler.tuning_statistics(), file=sys.stderr)
+    print(result.tuning_statistics(), file=sys.stderr)
     summary = {
         "workload": args.workload,
-        "trials": scheduler.progress()["trials_done"],
+        "trials": result.trials,
         "best_ms": best_ms,
         "gflops": workload.flops / (best_ms * 1e-3) / 1e9 if best_ms else None,
         "correct": correct,

@@ -8,19 +8,11 @@ import logging
 import os
 import traceback
 
-from .tir import IRModule, PrimFunc
+from .tir import IRModule
 
 #: tracebacks logged per context before only counting further failures
 MAX_LOGGED_EXCEPTIONS = 5
 
-
-def normalize_mod(mod) -> IRModule:
-    """A PrimFunc becomes a one-function module named "main" (the workload key)."""
-    if isinstance(mod, PrimFunc):
-        return IRModule({"main": mod})
-    if isinstance(mod, IRModule):
-        return mod
-    raise TypeError(f"expected an IRModule or PrimFunc, got {type(mod).__name__}")
 
 
 def resolve_num_threads(num_threads) -> int:
@@ -47,14 +39,18 @@ class TuneContext:
     space_generator / search_strategy: objects, or anything their `create` accepts.
     rand_state: a seed in [1, 2^31-1], or -1 for a random one. num_threads: for the search's
     own parallel work. logger: where the task logs (files under work_dir when run by tune_*).
+    baseline: what candidates' outputs are checked against — None for the untransformed program
+    (built once per run), or an object with `expected(arrays)` and `digest()` that computes the
+    correct outputs faster (e.g. `workloads.SuiteBaseline`).
     """
 
     def __init__(self, mod=None, *, target=None, space_generator=None, search_strategy=None,
-                 task_name: str = "main", rand_state: int = -1, num_threads="physical", logger=None):
+                 task_name: str = "main", rand_state: int = -1, num_threads="physical", logger=None,
+                 baseline=None):
         from .search_strategy import SearchStrategy
         from .space_generator import SpaceGenerator
 
-        self.mod = None if mod is None else normalize_mod(mod)
+        self.mod = None if mod is None else IRModule.from_any(mod)
         if target is not None and not hasattr(target, "kind"):
             from .target import Target
 
@@ -69,6 +65,11 @@ class TuneContext:
         self.num_threads = resolve_num_threads(num_threads)
         self.logger = logger or logging.getLogger(f"raytune_ms.task.{task_name}")
         self.num_exceptions = 0
+        if baseline is not None and not (callable(getattr(baseline, "expected", None))
+                                         and callable(getattr(baseline, "digest", None))):
+            raise TypeError(f"TuneContext {task_name!r}: baseline must have expected(arrays) and "
+                            f"digest(), got {type(baseline).__name__}")
+        self.baseline = baseline
         if space_generator is not None and not isinstance(space_generator, SpaceGenerator):
             space_generator = SpaceGenerator.create(space_generator)
         if isinstance(search_strategy, str):
@@ -131,6 +132,7 @@ class TuneContext:
             rand_state=self.rand_state,
             num_threads=self.num_threads,
             logger=self.logger,
+            baseline=self.baseline,
         )
 
     def __repr__(self):

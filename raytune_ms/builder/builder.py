@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import _registry
+from ..future import ResultFuture
 
 
 class BuilderInput:
@@ -27,9 +28,9 @@ class BuilderInput:
 class BuilderResult:
     """The outcome of one build.
 
-    artifact: the shared object as bytes, or a Ray ObjectRef to them (what the built-in
-    builders produce: bytes move through the object store, never as a path only one node can
-    see). artifact_path: a file, for user builders that write one. error_msg: why the build
+    artifact: the shared object as bytes, or an object whose `fetch()` returns them (the Ray
+    builder's: bytes move through the object store, never as a path only one node can see).
+    artifact_path: a file, for user builders that write one. error_msg: why the build
     failed (None on success). build_secs: the wall time of the build.
     """
 
@@ -53,23 +54,8 @@ class BuilderResult:
         return f"BuilderResult(artifact={kind})"
 
 
-class BuilderFuture:
-    """A build that may still be running: done() polls, result() blocks; wait_handle()
-    returns a Ray ObjectRef or concurrent.futures.Future a waiter can block on (or None)."""
-
-    def __init__(self, f_done, f_result, f_wait_handle=None):
-        self._f_done = f_done
-        self._f_result = f_result
-        self._f_wait_handle = f_wait_handle
-
-    def done(self) -> bool:
-        return self._f_done()
-
-    def result(self) -> BuilderResult:
-        return self._f_result()
-
-    def wait_handle(self):
-        return None if self._f_wait_handle is None else self._f_wait_handle()
+#: a build that may still be running (the future class shared with the runner)
+BuilderFuture = ResultFuture
 
 
 _FALLBACK_POOL = None
@@ -84,7 +70,7 @@ def _fallback_pool() -> ThreadPoolExecutor:
         return _FALLBACK_POOL
 
 
-class Builder:
+class Builder(_registry.Registry):
     """Compiles scheduled modules into artifacts.
 
     `build` is the reference's blocking call. `submit` returns futures so the task scheduler
@@ -96,8 +82,14 @@ class Builder:
         "local": "raytune_ms.builder.local_builder:LocalBuilder",
         "ray": "actors.builder_pool:RayBuilder",
     }
+    KIND_NOUN = "builder"
 
     parallelism: int = 1
+    #: where a task scheduler may run next to this builder's workers: None (in the caller's
+    #: process), or a registry entry ("module:attr") of a function
+    #: `host(scheduler, tune_kwargs, work_dir, progress_callback) -> TuneResult` (the Ray layer's
+    #: task-scheduler actor)
+    scheduler_host = None
 
     def build(self, build_inputs: list[BuilderInput]) -> list[BuilderResult]:
         raise NotImplementedError
@@ -116,7 +108,7 @@ class Builder:
     @staticmethod
     def create(kind="local", *args, **kwargs) -> "Builder":
         """A builder of the given kind: "local" (child processes here) or "ray" (actors)."""
-        return _registry.create(Builder.KINDS, kind, "builder", *args, **kwargs)
+        return Builder._create_kind(kind, *args, **kwargs)
 
 
 class PyBuilder(Builder):

@@ -24,10 +24,10 @@ from ..tir import (
     collect, substitute,
 )
 from ..tir.arith import simplify
-from ..tir.dtype import bytes_of, c_type
-from .c_expr import CodegenError, ExprPrinter
-from .compact import compact_buffers
-from .lower import IMPLICIT_UNROLL, Allocate, lower_blocks
+from ..tir.dtype import bytes_of
+from .c_expr import CodegenError, ExprPrinter, c_type
+from .lower import IMPLICIT_UNROLL, lower
+from .lowered import Allocate
 from .names import NameTable, comment, sanitize, is_reserved
 from .prelude import PRELUDE, harness
 from .vector import emit_vectorized, typedefs, vec_lanes, vtype
@@ -127,12 +127,17 @@ class CEmitter:
             return IntImm(0)
         return simplify(flat, self.ranges if ranges is None else ranges)
 
-    def scalar_load(self, load: BufferLoad) -> str:
-        info = self.bufs.get(id(load.buffer))
+    def allocated(self, buffer, verb: str) -> BufInfo:
+        """The BufInfo of an allocated (or parameter) buffer; a CodegenError when `buffer` is
+        `verb` ("read"/"written") where it does not exist."""
+        info = self.bufs.get(id(buffer))
         if info is None:
             raise CodegenError(
-                f"function {self.func.name!r}: buffer {load.buffer.name!r} is read outside its "
-                "allocation")
+                f"function {self.func.name!r}: buffer {buffer.name!r} is {verb} outside its allocation")
+        return info
+
+    def scalar_load(self, load: BufferLoad) -> str:
+        info = self.allocated(load.buffer, "read")
         text = f"{self.ref(info, load.indices)}"
         return f"((float){text})" if info.dtype == "float16" else text
 
@@ -175,11 +180,7 @@ class CEmitter:
         self.depth -= 1
 
     def store(self, s: BufferStore) -> None:
-        info = self.bufs.get(id(s.buffer))
-        if info is None:
-            raise CodegenError(
-                f"function {self.func.name!r}: buffer {s.buffer.name!r} is written outside its "
-                "allocation")
+        info = self.allocated(s.buffer, "written")
         self.line(f"{self.ref(info, s.indices)} = {self.expr(s.value)};")
 
     def allocate(self, a: Allocate) -> None:
@@ -287,13 +288,6 @@ class CEmitter:
         self.stmt(lowered.body)
         head = [f"int32_t {self.symbol}(void** {self.args_name}) {{"]
         return "\n".join(head + params + self.lines + ["  return 0;", "}"])
-
-
-def lower(func: PrimFunc):
-    """The lowered loop program of `func` (blocks gone, buffers placed and compacted)."""
-    lowered = lower_blocks(func)
-    lowered.body = compact_buffers(lowered.body)
-    return lowered
 
 
 def codegen_c(func: PrimFunc, target=None, symbol: str | None = None) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _registry
 
 
-class CostModel:
+class CostModel(_registry.Registry):
     """Scores candidates. Scores are comparable within one task; higher means predicted faster."""
 
     KINDS = {
@@ -16,6 +16,7 @@ class CostModel:
         "xgb": "raytune_ms.cost_model.xgb_model:XGBModel",
         "mlp": "raytune_ms.cost_model.mlp_model:MLPModel",
     }
+    KIND_NOUN = "cost model"
 
     def load(self, path: str) -> None:
         raise NotImplementedError
@@ -32,11 +33,10 @@ class CostModel:
         raise NotImplementedError
 
     @staticmethod
-    def create(kind, *args, **kwargs) -> "CostModel":
-        """A cost model: "random", "xgb" or "mlp" (a CostModel instance is returned as it is)."""
-        if isinstance(kind, CostModel):
-            return kind
-        return _registry.create(CostModel.KINDS, kind, "cost model", *args, **kwargs)
+    def create(kind: str, *args, **kwargs) -> "CostModel":
+        """A cost model of a registered kind ("random", "xgb", "mlp"), or `kind` itself if it
+        is one."""
+        return CostModel._create_kind(kind, *args, **kwargs)
 
 
 class PyCostModel(CostModel):

@@ -15,11 +15,9 @@ def resolve_extractor(extractor, owner: str):
     """A FeatureExtractor from an instance or a kind name."""
     from ..feature_extractor import FeatureExtractor
 
-    if isinstance(extractor, str):
-        extractor = FeatureExtractor.create(extractor)
-    if not isinstance(extractor, FeatureExtractor):
+    if not isinstance(extractor, (str, FeatureExtractor)):
         raise TypeError(f"{owner}.extractor must be a FeatureExtractor or its kind, got {extractor!r}")
-    return extractor
+    return FeatureExtractor.create(extractor)
 
 
 class FeatureCostModel(CostModel):

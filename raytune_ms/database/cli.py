@@ -166,7 +166,7 @@ def _export(args) -> int:
 
 
 def _plot(args) -> int:
-    from ..task_scheduler.flop_estimate import estimate_flops
+    from ..tir.flop_estimate import estimate_flops
     from .plot import best_so_far, plot_curves
 
     db = open_database(args.dir)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import contextvars
 import functools
 import heapq
-import importlib
 import json
 import math
 
-from .. import tir
+from .. import _registry, tir
 from ..tir.structural import canonical_text
 
 #: A run time at or above this is the tuner's "failed" sentinel, never a winner.
@@ -363,20 +362,24 @@ def top_k_valid(records, top_k: int, target=None) -> list[TuningRecord]:
 
 _SCOPE: contextvars.ContextVar = contextvars.ContextVar("raytune_ms_database_scope", default=())
 
-#: kind name -> (module, class); modules are imported on first use so pyarrow stays optional.
-KINDS = {
-    "json": ("json_database", "JSONDatabase"),
-    "memory": ("memory_database", "MemoryDatabase"),
-    "union": ("union_database", "UnionDatabase"),
-    "ordered_union": ("ordered_union_database", "OrderedUnionDatabase"),
-    "schedule_fn": ("schedule_fn_database", "ScheduleFnDatabase"),
-    "parquet": ("parquet_database", "ParquetDatabase"),
-}
-
-
-class Database:
+class Database(_registry.Registry):
     """The abstract database. Stores implement the six storage methods; the queries, pruning
-    and scoping are built on them."""
+    and scoping are built on them. The kinds a tuning run can create by name ("parquet",
+    "json", "memory") take `work_dir=`: where the stored ones keep their files."""
+
+    # modules are imported on first use, so pyarrow loads only for the parquet store
+    KINDS = {
+        "json": "raytune_ms.database.json_database:JSONDatabase",
+        "memory": "raytune_ms.database.memory_database:MemoryDatabase",
+        "union": "raytune_ms.database.union_database:UnionDatabase",
+        "ordered_union": "raytune_ms.database.ordered_union_database:OrderedUnionDatabase",
+        "schedule_fn": "raytune_ms.database.schedule_fn_database:ScheduleFnDatabase",
+        "parquet": "raytune_ms.database.parquet_database:ParquetDatabase",
+    }
+    KIND_NOUN = "database"
+    #: whether a copy pickled into another process reads and writes the same store (so a task
+    #: scheduler in a Ray actor can commit to it)
+    shared_store = False
 
     # -- storage (implemented by each kind) --------------------------------------------------
     def has_workload(self, mod) -> bool:
@@ -399,6 +402,9 @@ class Database:
 
     def __len__(self) -> int:
         raise NotImplementedError
+
+    def flush(self) -> None:
+        """Make every committed record durable (stores that buffer writes override this)."""
 
     # -- queries -----------------------------------------------------------------------------
     def _find_workload(self, mod) -> Workload | None:
@@ -466,15 +472,14 @@ class Database:
 
     @staticmethod
     def create(kind="json", *args, **kwargs) -> "Database":
-        """A database of the given kind: "json", "memory", "union", "ordered_union",
-        "schedule_fn" (also "schedule-fn"), "parquet", or a schedule function."""
-        if callable(kind):
-            return Database.create("schedule_fn", kind, *args, **kwargs)
-        name = str(kind).replace("-", "_")
-        if name not in KINDS:
-            raise ValueError(f"unknown database kind {kind!r}; choose from {sorted(KINDS)}")
-        module, cls = KINDS[name]
-        return getattr(importlib.import_module(f"{__package__}.{module}"), cls)(*args, **kwargs)
+        """A database of a registered kind: "json", "memory", "union", "ordered_union",
+        "schedule_fn" (also "schedule-fn"), "parquet"; a schedule function (-> schedule_fn);
+        or `kind` itself if it is a Database."""
+        if callable(kind) and not isinstance(kind, Database):
+            return Database._create_kind("schedule_fn", kind, *args, **kwargs)
+        if isinstance(kind, str) and kind.replace("-", "_") in Database.KINDS:
+            kind = kind.replace("-", "_")
+        return Database._create_kind(kind, *args, **kwargs)
 
 
 class PyDatabase(Database):

@@ -8,9 +8,10 @@ from .database import (
 
 
 class MemoryDatabase(Database):
-    """Workloads in a hash table, records in commit order, grouped per workload."""
+    """Workloads in a hash table, records in commit order, grouped per workload. work_dir is
+    accepted for `Database.create(kind, work_dir=...)` and unused: nothing is stored."""
 
-    def __init__(self, module_equality: str = "structural"):
+    def __init__(self, module_equality: str = "structural", *, work_dir: str | None = None):
         self.module_equality = check_module_equality(module_equality)
         self._workloads = WorkloadTable()
         self._records: list[TuningRecord] = []

@@ -153,16 +153,23 @@ if hasattr(os, "register_at_fork"):
 class ParquetDatabase(MemoryDatabase):
     """A shared, append-only store of Parquet part files (see the module docstring).
 
-    path: a directory or pyarrow.fs URI (created if missing). flush_every: buffered records
+    path: a directory or pyarrow.fs URI (created if missing); default `work_dir/database`.
+    flush_every: buffered records
     per part file. flush_interval_s: also flush this long after the first buffered record
     (None: only by count). reload_interval_s: reads list the store for new parts at most this
     often (0: on every read; raise it on object stores where listing is slow).
     """
 
-    def __init__(self, path, *, flush_every: int = 1, flush_interval_s: float | None = None,
+    shared_store = True
+
+    def __init__(self, path=None, *, work_dir: str | None = None, flush_every: int = 1, flush_interval_s: float | None = None,
                  reload_interval_s: float = 0.0, filesystem: pafs.FileSystem | None = None,
                  module_equality: str = "structural"):
         super().__init__(module_equality)
+        if path is None:
+            if work_dir is None:
+                raise ValueError("ParquetDatabase needs a path or a work_dir")
+            path = os.path.join(work_dir, "database")
         if int(flush_every) < 1:
             raise ValueError(f"flush_every must be >= 1, got {flush_every}")
         if flush_interval_s is not None and flush_interval_s <= 0:

@@ -8,21 +8,23 @@ import numpy as np
 from .. import _registry
 
 
-class FeatureExtractor:
+class FeatureExtractor(_registry.Registry):
     """Extracts features from measure candidates."""
 
     KINDS = {
         "per-store-feature": "raytune_ms.feature_extractor.per_store_feature:PerStoreFeature",
     }
+    KIND_NOUN = "feature extractor"
 
     def extract_from(self, context, candidates: list) -> list[np.ndarray]:
         """One float32 array [rows, features] per candidate (rows may be 0)."""
         raise NotImplementedError
 
     @staticmethod
-    def create(kind: str = "per-store-feature", *args, **kwargs) -> "FeatureExtractor":
-        """A feature extractor: "per-store-feature"."""
-        return _registry.create(FeatureExtractor.KINDS, kind, "feature extractor", *args, **kwargs)
+    def create(kind="per-store-feature", *args, **kwargs) -> "FeatureExtractor":
+        """A feature extractor of a registered kind ("per-store-feature"), or `kind` itself if
+        it is one."""
+        return FeatureExtractor._create_kind(kind, *args, **kwargs)
 
 
 class PyFeatureExtractor(FeatureExtractor):

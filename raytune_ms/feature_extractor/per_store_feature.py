@@ -42,15 +42,8 @@ def slog(x: np.ndarray) -> np.ndarray:
 
 
 def entry_func(mod) -> PrimFunc:
-    """The one PrimFunc of a candidate's module."""
-    if isinstance(mod, PrimFunc):
-        return mod
-    if isinstance(mod, IRModule):
-        names = mod.get_global_vars()
-        if len(names) == 1:
-            return mod[names[0]]
-        raise ValueError(f"feature extraction needs a module with one function, got {names}")
-    raise TypeError(f"expected an IRModule or PrimFunc, got {type(mod).__name__}")
+    """The program a candidate's module stands for (a PrimFunc is its own)."""
+    return mod if isinstance(mod, PrimFunc) else IRModule.from_any(mod).entry_func()
 
 
 class PerStoreFeature(FeatureExtractor):

@@ -17,12 +17,13 @@ import math
 
 import numpy as np
 
-from ..codegen.lower import UNROLL_STEP_KEY, Allocate
+from ..codegen.lower import UNROLL_STEP_KEY
+from ..codegen.lowered import Allocate
 from ..tir import (
     EQ, GE, GT, LE, LT, NE, Add, And, BufferLoad, BufferStore, Call, Cast, Div, FloatImm, FloorDiv,
     FloorMod, For, IfThenElse, IntImm, Max, Min, Mul, Not, Or, Select, SeqStmt, Sub, Var,
 )
-from ..tir.analysis import affine_form
+from ..tir.affine import affine_form
 from ..tir.dtype import bytes_of, is_float
 
 # group 1 arithmetic counters, in feature order (the float ones first)
@@ -306,7 +307,7 @@ class StoreCollector:
                             C[pi, d, p] = c
                         continue
                     const[pi, d] = form[1]
-                    for v, c in form[0]:
+                    for v, c in form[0].items():
                         p = pos.get(id(v))
                         if p is not None:
                             C[pi, d, p] += c

@@ -61,8 +61,6 @@ class AddToDatabase(MeasureCallback):
         self._flush_if_due(database, len(runner_results), getattr(task_scheduler, "num_trials_per_iter", 64))
 
     def _flush_if_due(self, database, added: int, batch: int) -> None:
-        if not hasattr(database, "flush"):
-            return
         now = time.monotonic()
         if self._pending_since is None:
             self._pending_since = now

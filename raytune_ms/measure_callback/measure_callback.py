@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import _registry
 
 
-class MeasureCallback:
+class MeasureCallback(_registry.Registry):
     """apply(task_scheduler, task_id, measure_candidates, builder_results, runner_results).
 
     The scheduler exposes `tasks` (TaskRecords with `.ctx`), `database` and `cost_model`."""
@@ -16,6 +16,7 @@ class MeasureCallback:
         "update-cost-model": "raytune_ms.measure_callback.update_cost_model:UpdateCostModel",
         "remove-build-artifact": "raytune_ms.measure_callback.remove_build_artifact:RemoveBuildArtifact",
     }
+    KIND_NOUN = "measure callback"
 
     def apply(self, task_scheduler, task_id: int, measure_candidates: list, builder_results: list,
               runner_results: list) -> None:
@@ -23,13 +24,14 @@ class MeasureCallback:
 
     @staticmethod
     def create(kind="default") -> list["MeasureCallback"]:
-        """"default": [AddToDatabase, RemoveBuildArtifact, UpdateCostModel]; or one named kind."""
+        """"default": [AddToDatabase, RemoveBuildArtifact, UpdateCostModel]; or one named kind
+        (or a callback object) as a one-element list."""
         if kind == "default":
             return [
                 MeasureCallback.create(k)[0]
                 for k in ("add-to-database", "remove-build-artifact", "update-cost-model")
             ]
-        return [_registry.create(MeasureCallback.KINDS, kind, "measure callback")]
+        return [MeasureCallback._create_kind(kind)]
 
 
 class PyMeasureCallback(MeasureCallback):

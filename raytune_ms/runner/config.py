@@ -50,7 +50,7 @@ class CorrectnessConfig:
     """Checking each candidate against the untransformed program.
 
     Every parameter (outputs included, so a kernel that forgets to initialise is caught) is
-    filled with values drawn from `seed`; the reference build and the candidate each run once
+    filled with values drawn from `seed`; the baseline build and the candidate each run once
     on copies, and every array must agree within `rtol`/`atol` (NaNs must match). A candidate
     that disagrees is recorded as an error, never as a winner.
     """

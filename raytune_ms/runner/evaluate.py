@@ -1,8 +1,8 @@
 """What runs inside the measurement child process: load an artifact, run it once (checking its
-output against the reference's, when asked), then time it with the artifact's own C harness.
+output against the baseline's, when asked), then time it with the artifact's own C harness.
 
-The child keeps the seeded inputs and the reference outputs between calls (keyed by argument
-shapes, seed and a digest of the reference), so the reference runs once per task per child, not
+The child keeps the seeded inputs and the baseline outputs between calls (keyed by argument
+shapes, seed and a digest of the baseline), so the baseline runs once per task per child, not
 once per candidate; the parent keeps a copy to reinstall in a respawned child.
 
 The parent makes two calls per candidate, first_run then (unless that run says enough)
@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 _INPUTS: dict = {}
-_REFERENCE_OUTPUTS: dict = {}
+_BASELINE_OUTPUTS: dict = {}
 
 
 class WrongResult(AssertionError):
@@ -68,25 +68,21 @@ def run_once(module, specs, seed: int) -> list[np.ndarray]:
     return arrays
 
 
-def prepare_reference(reference, key: str, specs, seed: int, device_type: str = "cpu") -> list:
-    """The reference's outputs on the seeded arguments (every parameter after a correct run),
-    kept under `key`. `reference` is the untransformed program's artifact (bytes) or an object
-    with `expected(arrays)` (a SuiteReference)."""
-    if key not in _REFERENCE_OUTPUTS:
-        if hasattr(reference, "expected"):
-            _REFERENCE_OUTPUTS[key] = reference.expected([a.copy() for a in seeded_inputs(specs, seed)])
+def prepare_baseline(baseline, key: str, specs, seed: int, device_type: str = "cpu") -> list:
+    """The baseline's outputs on the seeded arguments (every parameter after a correct run),
+    kept under `key`. `baseline` is the untransformed program's artifact (bytes) or an object
+    with `expected(arrays)` (a SuiteBaseline)."""
+    if key not in _BASELINE_OUTPUTS:
+        if hasattr(baseline, "expected"):
+            _BASELINE_OUTPUTS[key] = baseline.expected([a.copy() for a in seeded_inputs(specs, seed)])
         else:
-            _REFERENCE_OUTPUTS[key] = run_once(load(reference, specs, device_type), specs, seed)
-    return _REFERENCE_OUTPUTS[key]
+            _BASELINE_OUTPUTS[key] = run_once(load(baseline, specs, device_type), specs, seed)
+    return _BASELINE_OUTPUTS[key]
 
 
-def install_reference(key: str, outputs: list) -> None:
-    """Reference outputs computed by an earlier child (this one replaced it after a crash)."""
-    _REFERENCE_OUTPUTS[key] = outputs
-
-
-def has_reference(key: str) -> bool:
-    return key in _REFERENCE_OUTPUTS
+def install_baseline(key: str, outputs: list) -> None:
+    """Baseline outputs computed by an earlier child (this one replaced it after a crash)."""
+    _BASELINE_OUTPUTS[key] = outputs
 
 
 def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol: float) -> None:
@@ -103,7 +99,7 @@ def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol
         if count:
             where = tuple(int(x) for x in np.argwhere(bad)[0])
             raise WrongResult(
-                f"wrong result: argument {i} differs from the reference at "
+                f"wrong result: argument {i} differs from the baseline at "
                 f"{count}/{g.size} elements (first at index {where}: got {g[where]!r}, "
                 f"expected {e[where]!r}; rtol={rtol:g}, atol={atol:g})"
             )
@@ -112,13 +108,13 @@ def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol
 _LOADED: list = []  # [module, arrays] of the candidate between first_run and time_loaded
 
 
-def first_run(artifact: bytes, specs, check=None, reference_key: str | None = None,
+def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = None,
               device_type: str = "cpu") -> float:
     """Load the candidate, run it once (seconds returned) and check its output; it stays loaded
     for `time_loaded`. Raises WrongResult when the check fails.
 
-    `check` is a CorrectnessConfig (or None); the reference outputs must have been prepared
-    under `reference_key` in this process (see prepare_reference).
+    `check` is a CorrectnessConfig (or None); the baseline outputs must have been prepared
+    under `baseline_key` in this process (see prepare_baseline).
     """
     _LOADED.clear()
     module = load(artifact, specs, device_type)
@@ -126,8 +122,8 @@ def first_run(artifact: bytes, specs, check=None, reference_key: str | None = No
     start = time.perf_counter()
     module(*arrays)
     secs = time.perf_counter() - start
-    if check is not None and reference_key is not None:
-        compare(arrays, _REFERENCE_OUTPUTS[reference_key], check.rtol, check.atol)
+    if check is not None and baseline_key is not None:
+        compare(arrays, _BASELINE_OUTPUTS[baseline_key], check.rtol, check.atol)
     _LOADED.extend([module, arrays])
     return secs
 

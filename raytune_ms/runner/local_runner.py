@@ -13,21 +13,23 @@ QUEUE_PER_WORKER = 8
 
 
 def resolve_bytes(artifact, artifact_path=None):
-    """Artifact bytes from bytes, a Ray ObjectRef, or (for user builders) a file path."""
+    """Artifact bytes from bytes, an object whose fetch() returns them (a Ray builder's), or
+    (for user builders) a file path."""
     if artifact is None and artifact_path is not None:
         with open(artifact_path, "rb") as f:
             return f.read()
     if artifact is None or isinstance(artifact, (bytes, bytearray)) or hasattr(artifact, "expected"):
-        return artifact  # (a SuiteReference stands for itself)
-    import ray
-
-    return ray.get(artifact)
+        return artifact  # (a baseline with expected() stands for itself)
+    fetch = getattr(artifact, "fetch", None)
+    if not callable(fetch):
+        raise TypeError(f"an artifact must be bytes or have fetch(), got {type(artifact).__name__}")
+    return fetch()
 
 
 class LocalRunner(Runner):
     """Measure candidates in child processes of this process.
 
-    timeout_sec, evaluator_config, cooldown_sec and initializer follow the reference
+    timeout_sec, evaluator_config, cooldown_sec and initializer follow the baseline
     LocalRunner (its device hooks f_alloc_argument/f_run_evaluator/f_cleanup have no
     counterpart: allocation and timing live in the artifact's C harness). max_workers:
     concurrent measurements (default 1; the machine's measurement slot serialises them anyway
@@ -72,10 +74,10 @@ class LocalRunner(Runner):
     def _measure(self, runner_input: RunnerInput, measurer: Measurer) -> RunnerResult:
         try:
             artifact = resolve_bytes(runner_input.artifact, runner_input.artifact_path)
-            reference = resolve_bytes(runner_input.reference)
+            baseline = resolve_bytes(runner_input.baseline)
         except Exception as err:  # a lost object, an unreadable file
             return RunnerResult(error_msg=f"artifact unavailable: {type(err).__name__}: {err}")
-        return measurer.measure(artifact, runner_input.args_info, reference, runner_input.device_type)
+        return measurer.measure(artifact, runner_input.args_info, baseline, runner_input.device_type)
 
     def run(self, runner_inputs: list[RunnerInput]) -> list[RunnerFuture]:
         self._start()

@@ -13,16 +13,16 @@ import socket
 import threading
 import time
 
+from ..process.measure_slot import MeasureSlot
+from ..process.subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 from .config import CorrectnessConfig, EvaluatorConfig
-from .evaluate import arg_specs, first_run, install_reference, prepare_reference, time_loaded
-from .measure_slot import MeasureSlot
+from .evaluate import arg_specs, first_run, install_baseline, prepare_baseline, time_loaded
 from .runner import RunnerResult
-from .subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 
 #: The untransformed program may be slow (it is unscheduled): it gets this many timeouts.
-REFERENCE_TIMEOUT_FACTOR = 10
-#: Reference outputs the parent keeps for respawned children (the most recent tasks').
-KEPT_REFERENCES = 8
+BASELINE_TIMEOUT_FACTOR = 10
+#: Baseline outputs the parent keeps for respawned children (the most recent tasks').
+KEPT_BASELINES = 8
 #: A first run at least this long is precise enough on its own: the candidate is not timed again.
 ONE_RUN_S = 1.0
 #: A first run still going after this many times the task's best (and ONE_RUN_S) is stopped:
@@ -68,7 +68,7 @@ class Measurer:
         )
         self.node = node or socket.gethostname()
         self._prepared: set = set()
-        self._outputs: collections.OrderedDict = collections.OrderedDict()  # key -> reference outputs
+        self._outputs: collections.OrderedDict = collections.OrderedDict()  # key -> baseline outputs
         self._best: dict = {}  # task key -> best mean seconds measured here
         self.stats = {"measured": 0, "busy_s": 0.0, "slot_wait_s": 0.0}
         self._lock = threading.Lock()
@@ -82,11 +82,11 @@ class Measurer:
     def close(self) -> None:
         self.worker.close()
 
-    def _reference_key(self, reference, specs) -> str:
-        if hasattr(reference, "digest"):
-            digest = hashlib.sha1(reference.digest().encode())
+    def _reference_key(self, baseline, specs) -> str:
+        if hasattr(baseline, "digest"):
+            digest = hashlib.sha1(baseline.digest().encode())
         else:
-            digest = hashlib.sha1(reference)
+            digest = hashlib.sha1(baseline)
         digest.update(repr((specs, self.check.seed)).encode())
         return digest.hexdigest()
 
@@ -102,15 +102,15 @@ class Measurer:
         cutoff = max(min(self.slow_factor * best, ONE_RUN_S), floor)
         return cutoff, max(STOP_FACTOR * best, ONE_RUN_S, floor)
 
-    def measure(self, artifact: bytes, args_info, reference=None,
+    def measure(self, artifact: bytes, args_info, baseline=None,
                 device_type: str = "cpu") -> RunnerResult:
         """Run times of `artifact`, or an error result (crash, timeout, wrong output, ...)."""
         if not isinstance(artifact, (bytes, bytearray)):
             return RunnerResult(error_msg=f"runner got no artifact bytes (got {type(artifact).__name__})",
                                 node=self.node)
         specs = arg_specs(args_info)
-        check = self.check if reference is not None else None
-        key = self._reference_key(reference, specs) if check is not None else None
+        check = self.check if baseline is not None else None
+        key = self._reference_key(baseline, specs) if check is not None else None
         with self._count_lock:
             self._queued += 1
         with self._lock:
@@ -120,7 +120,7 @@ class Measurer:
                     self._slot_token = self.slot.acquire_measure()
                 started = time.perf_counter()
                 task_key = key or repr(specs)
-                result = self._measure_locked(artifact, specs, check, key, reference, device_type,
+                result = self._measure_locked(artifact, specs, check, key, baseline, device_type,
                                               self._limits(task_key))
                 if result.error_msg is None and result.run_secs:
                     mean = sum(result.run_secs) / len(result.run_secs)
@@ -139,23 +139,23 @@ class Measurer:
                 time.sleep(self.cooldown_sec)
         return result
 
-    def _measure_locked(self, artifact, specs, check, key, reference, device_type, limits) -> RunnerResult:
+    def _measure_locked(self, artifact, specs, check, key, baseline, device_type, limits) -> RunnerResult:
         if key is not None:
             generation = self.worker.ensure_started()
             if (generation, key) not in self._prepared:
                 try:
                     if key in self._outputs:  # computed by an earlier child
-                        self.worker.call(install_reference, key, self._outputs[key], timeout=self.timeout_sec)
+                        self.worker.call(install_baseline, key, self._outputs[key], timeout=self.timeout_sec)
                     else:
                         self._outputs[key] = self.worker.call(
-                            prepare_reference, reference, key, specs, check.seed, device_type,
-                            timeout=self.timeout_sec * REFERENCE_TIMEOUT_FACTOR,
+                            prepare_baseline, baseline, key, specs, check.seed, device_type,
+                            timeout=self.timeout_sec * BASELINE_TIMEOUT_FACTOR,
                         )
-                        while len(self._outputs) > KEPT_REFERENCES:
+                        while len(self._outputs) > KEPT_BASELINES:
                             self._outputs.popitem(last=False)
                 except WorkerError as err:
                     return RunnerResult(
-                        error_msg=f"correctness check unavailable: the reference failed: {err}",
+                        error_msg=f"correctness check unavailable: the baseline failed: {err}",
                         node=self.node,
                     )
                 self._outputs.move_to_end(key)

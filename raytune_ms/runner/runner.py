@@ -4,6 +4,7 @@ times or an error), RunnerFuture (a result that may still be running), Runner an
 from __future__ import annotations
 
 from .. import _registry
+from ..future import ResultFuture
 
 
 class RunnerInput:
@@ -11,19 +12,20 @@ class RunnerInput:
 
     artifact_path: a file path, for user runners that want one (the built-in builders never
     produce paths, which only one node could see). artifact: the built shared object as bytes,
-    or a Ray ObjectRef to them. device_type: "cpu" or "cuda". args_info: the kernel's
-    arguments. reference: what the correctness check compares with — the untransformed
-    program's artifact (bytes or ObjectRef) or a SuiteReference (numpy) — or None to skip it.
+    or an object whose `fetch()` returns them. device_type: "cpu" or "cuda". args_info: the kernel's
+    arguments. baseline: what the correctness check compares with — the untransformed
+    program's artifact (bytes, or an object whose fetch() returns them), an object with
+    `expected(arrays)` (e.g. a SuiteBaseline: numpy), or None to skip the check.
     """
 
-    __slots__ = ("artifact_path", "device_type", "args_info", "artifact", "reference")
+    __slots__ = ("artifact_path", "device_type", "args_info", "artifact", "baseline")
 
-    def __init__(self, artifact_path, device_type: str, args_info, *, artifact=None, reference=None):
+    def __init__(self, artifact_path, device_type: str, args_info, *, artifact=None, baseline=None):
         self.artifact_path = artifact_path
         self.device_type = device_type
         self.args_info = list(args_info)
         self.artifact = artifact
-        self.reference = reference
+        self.baseline = baseline
 
     def __repr__(self):
         return f"RunnerInput(device_type={self.device_type!r}, {len(self.args_info)} args)"
@@ -51,27 +53,8 @@ class RunnerResult:
         return f"RunnerResult(run_secs={self.run_secs})"
 
 
-class RunnerFuture:
-    """A result that may not be ready: done() polls, result() blocks.
-
-    f_wait_handle, when given, returns what a waiter can block on (a Ray ObjectRef or a
-    concurrent.futures.Future); the task scheduler uses it to wait for the first of many
-    futures without polling.
-    """
-
-    def __init__(self, f_done, f_result=None, f_wait_handle=None):
-        self._f_done = f_done
-        self._f_result = f_result
-        self._f_wait_handle = f_wait_handle
-
-    def done(self) -> bool:
-        return self._f_done()
-
-    def result(self) -> RunnerResult:
-        return self._f_result()
-
-    def wait_handle(self):
-        return None if self._f_wait_handle is None else self._f_wait_handle()
+#: a measurement that may still be running (the future class shared with the builder)
+RunnerFuture = ResultFuture
 
 
 class PyRunnerFuture(RunnerFuture):
@@ -90,7 +73,7 @@ class PyRunnerFuture(RunnerFuture):
         return None
 
 
-class Runner:
+class Runner(_registry.Registry):
     """Runs built artifacts and reports their run times.
 
     `run` returns at once with one future per input. `parallelism` tells the task scheduler how
@@ -101,8 +84,14 @@ class Runner:
         "local": "raytune_ms.runner.local_runner:LocalRunner",
         "ray": "actors.runner_pool:RayRunner",
     }
+    KIND_NOUN = "runner"
 
     parallelism: int = 1
+    #: where a task scheduler may run next to this runner's workers: None (in the caller's
+    #: process), or a registry entry ("module:attr") of a function
+    #: `host(scheduler, tune_kwargs, work_dir, progress_callback) -> TuneResult` (the Ray layer's
+    #: task-scheduler actor)
+    scheduler_host = None
 
     def run(self, runner_inputs: list[RunnerInput]) -> list[RunnerFuture]:
         raise NotImplementedError
@@ -114,7 +103,7 @@ class Runner:
     def create(kind="local", *args, **kwargs) -> "Runner":
         """A runner of the given kind: "local" (child processes on this machine) or "ray"
         (measurement actors pinned to the target's resources)."""
-        return _registry.create(Runner.KINDS, kind, "runner", *args, **kwargs)
+        return Runner._create_kind(kind, *args, **kwargs)
 
 
 class PyRunner(Runner):

@@ -1,5 +1,4 @@
-"""Search strategies: replay-trace and replay-func here; "evolutionary" registers in the same
-table."""
+"""Search strategies: replay-trace and replay-func."""
 
 from ..measure_candidate import MeasureCandidate
 from .measured_traces import MeasuredTraces, trace_key

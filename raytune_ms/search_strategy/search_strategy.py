@@ -9,21 +9,24 @@ from .. import _registry
 from ..measure_candidate import MeasureCandidate
 
 
-class SearchStrategy:
+class SearchStrategy(_registry.Registry):
     """Generates measure candidates.
 
     Lifecycle: `_initialize_with_tune_context(ctx)` once, `pre_tuning(...)` before a run,
     then `generate_measure_candidates()` (None when the strategy is done) interleaved with
     `notify_runner_results(...)`, and `post_tuning()`. The task scheduler streams: it may ask
     for the next batch before every result of the previous one has been notified, and it
-    notifies results as they arrive, in small groups.
+    notifies results as they arrive, in small groups. When it hands out None, it may say why
+    in `exhausted_reason` (the run's summary shows it).
     """
+
+    exhausted_reason: str | None = None
 
     KINDS = {
         "replay-trace": "raytune_ms.search_strategy.replay_trace:ReplayTrace",
         "replay-func": "raytune_ms.search_strategy.replay_func:ReplayFunc",
-        "evolutionary": "raytune_ms.search_strategy.evolutionary_search:EvolutionarySearch",
     }
+    KIND_NOUN = "search strategy"
 
     def _initialize_with_tune_context(self, context) -> None:
         """Remember the task's context (module, target, space generator, random state)."""
@@ -51,9 +54,10 @@ class SearchStrategy:
         return out
 
     @staticmethod
-    def create(kind="evolutionary", *args, **kwargs) -> "SearchStrategy":
-        """A search strategy: "evolutionary", "replay-trace" or "replay-func"."""
-        return _registry.create(SearchStrategy.KINDS, kind, "search strategy", *args, **kwargs)
+    def create(kind="replay-trace", *args, **kwargs) -> "SearchStrategy":
+        """A search strategy of a registered kind ("replay-trace", "replay-func"), or `kind`
+        itself if it is one."""
+        return SearchStrategy._create_kind(kind, *args, **kwargs)
 
 
 class PySearchStrategy(SearchStrategy):
@@ -61,7 +65,7 @@ class PySearchStrategy(SearchStrategy):
     pre_tuning, post_tuning, generate_measure_candidates and notify_runner_results."""
 
 
-def create(kind="evolutionary", *args, **kwargs) -> SearchStrategy:
+def create(kind="replay-trace", *args, **kwargs) -> SearchStrategy:
     """Same as `SearchStrategy.create`."""
     return SearchStrategy.create(kind, *args, **kwargs)
 

@@ -45,7 +45,7 @@ def resolve_default(field: str, value, target):
     return dict(value) if field == "mutator_probs" else list(value)
 
 
-class SpaceGenerator:
+class SpaceGenerator(_registry.Registry):
     """Generates design spaces for a module.
 
     sch_rules, postprocs, mutator_probs: lists (a dict mutator -> probability for the last),
@@ -54,10 +54,10 @@ class SpaceGenerator:
     """
 
     KINDS = {
-        "post-order-apply": "raytune_ms.space_generator.post_order_apply:PostOrderApply",
         "union": "raytune_ms.space_generator.space_generator_union:SpaceGeneratorUnion",
         "schedule-fn": "raytune_ms.space_generator.schedule_fn:ScheduleFn",
     }
+    KIND_NOUN = "space generator"
 
     def __init__(self, sch_rules=FROM_TARGET, postprocs=FROM_TARGET, mutator_probs=FROM_TARGET):
         self.sch_rules = sch_rules
@@ -89,14 +89,12 @@ class SpaceGenerator:
     def create(kind="post-order-apply", *args, **kwargs) -> "SpaceGenerator":
         """A space generator: "post-order-apply", "union", "schedule-fn", a schedule function
         (-> ScheduleFn) or a list of generators (-> SpaceGeneratorUnion)."""
-        if isinstance(kind, SpaceGenerator):
-            return kind
-        if callable(kind):
-            return _registry.create(SpaceGenerator.KINDS, "schedule-fn", "space generator", kind, *args, **kwargs)
+        if callable(kind) and not isinstance(kind, SpaceGenerator):
+            return SpaceGenerator._create_kind("schedule-fn", kind, *args, **kwargs)
         if isinstance(kind, (list, tuple)):
             gens = [SpaceGenerator.create(k) for k in kind]
-            return _registry.create(SpaceGenerator.KINDS, "union", "space generator", gens, *args, **kwargs)
-        return _registry.create(SpaceGenerator.KINDS, kind, "space generator", *args, **kwargs)
+            return SpaceGenerator._create_kind("union", gens, *args, **kwargs)
+        return SpaceGenerator._create_kind(kind, *args, **kwargs)
 
 
 class PySpaceGenerator(SpaceGenerator):

@@ -4,5 +4,7 @@ from .gradient_based import GradientBased
 from .round_robin import RoundRobin
 from .task_record import TaskRecord
 from .task_scheduler import PyTaskScheduler, TaskScheduler, create
+from .tune_result import TaskResult, TuneResult
 
-__all__ = ["GradientBased", "PyTaskScheduler", "RoundRobin", "TaskRecord", "TaskScheduler", "create"]
+__all__ = ["GradientBased", "PyTaskScheduler", "RoundRobin", "TaskRecord", "TaskResult", "TaskScheduler",
+           "TuneResult", "create"]

@@ -35,6 +35,7 @@ class TaskRecord:
         self.task_weight = float(task_weight)
         self.flop = int(flop)
         self.is_terminated = False
+        self.stop_reason: str | None = None
         self.num_submitted = 0
         self.in_flight = 0
         self.results: list = []
@@ -42,8 +43,8 @@ class TaskRecord:
         self.best_ms = math.inf
         self.best_history: list[float] = []
         self.last_batch_results: list = []
-        self.reference = None
-        self.reference_state = "none"  # none | building | ready | failed
+        self.baseline = None
+        self.baseline_state = "none"  # none | building | ready | failed
         self.parked: list = []
 
     @property
@@ -69,13 +70,3 @@ class TaskRecord:
         ms = 1e3 * sum(result.run_secs) / len(result.run_secs)
         self.best_ms = min(self.best_ms, ms)
         return ms
-
-    def summary(self) -> dict:
-        return {
-            "name": self.task_name,
-            "trials": self.num_trials,
-            "errors": self.num_errors,
-            "best_ms": self.best_ms if math.isfinite(self.best_ms) else None,
-            "gflops": self.gflops,
-            "done": self.is_terminated and self.in_flight == 0,
-        }

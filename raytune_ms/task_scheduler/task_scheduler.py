@@ -7,11 +7,11 @@ to the search strategy and the measure callbacks, and a new batch is drawn as so
 pipeline has room — nobody waits for a whole batch (the reference joins each batch before
 choosing the next task). Results that arrive together are delivered together.
 
-Correctness reference: before its first candidate, each task's untransformed program is built
+Correctness baseline: before its first candidate, each task's untransformed program is built
 once; its artifact rides along with every RunnerInput of the task so the runner can compare
-outputs (a candidate that would run before the reference build is done waits for it). A task
-that is a workload of the suite is checked against the suite's numpy reference instead, which
-is much faster than running the unscheduled program (see runner/reference.py).
+outputs (a candidate that would run before the baseline build is done waits for it). A task
+whose TuneContext carries a baseline of its own (an object with `expected(arrays)`, such as the
+suite's numpy references that the CLI passes) is checked against that instead.
 
 Budget: at most `max_trials_global` candidates are submitted, at most `max_trials_per_task`
 per task; while some task has not been measured at all, a first batch is capped at its share
@@ -30,14 +30,14 @@ from .. import _registry
 from ..builder import BuilderInput, BuilderResult
 from ..profiler import Profiler
 from ..runner import RunnerInput, RunnerResult
-from ..runner.reference import suite_reference
-from .flop_estimate import estimate_flops
+from ..tir import estimate_flops
 from .task_record import Batch, TaskRecord
+from .tune_result import TaskResult, TuneResult
 from .waiter import wait_any
 
 
 class _Item:
-    """One candidate (or a task's reference program) in the pipeline."""
+    """One candidate (or a task's baseline program) in the pipeline."""
 
     __slots__ = ("task_id", "batch", "cand", "stage", "future", "build_result")
 
@@ -45,7 +45,7 @@ class _Item:
         self.task_id = task_id
         self.batch = batch
         self.cand = cand
-        self.stage = stage  # reference | build | run
+        self.stage = stage  # baseline | build | run
         self.future = None
         self.build_result = None
 
@@ -59,7 +59,7 @@ def _first_line(text: str | None) -> str:
     return lines[0] if lines else ""
 
 
-class TaskScheduler:
+class TaskScheduler(_registry.Registry):
     """Schedules tuning across tasks. Subclasses choose the next task (`next_task_id`).
 
     max_in_flight: candidates kept in the pipeline (default: twice the builder's plus the
@@ -71,6 +71,7 @@ class TaskScheduler:
         "round-robin": "raytune_ms.task_scheduler.round_robin:RoundRobin",
         "gradient": "raytune_ms.task_scheduler.gradient_based:GradientBased",
     }
+    KIND_NOUN = "task scheduler"
 
     def __init__(self, *, max_in_flight: int | None = None, progress_callback=None):
         if max_in_flight is not None and int(max_in_flight) < 1:
@@ -89,19 +90,22 @@ class TaskScheduler:
         """Clear the subclass's selection state before a run."""
 
     # -- the reference's task calls ------------------------------------------------------
-    def terminate_task(self, task_id: int) -> None:
-        """No more candidates for this task (its in-flight ones still report)."""
+    def terminate_task(self, task_id: int, reason: str = "the run ended") -> None:
+        """No more candidates for this task (its in-flight ones still report); `reason` is kept
+        as the task's stop_reason."""
         task = self.tasks[task_id]
         if not task.is_terminated:
             task.is_terminated = True
-            self._log(f"Task #{task_id} {task.task_name!r} terminated after {task.num_submitted} trials")
+            task.stop_reason = reason
+            self._log(f"Task #{task_id} {task.task_name!r} terminated after {task.num_submitted} "
+                      f"trials: {reason}")
 
     def touch_task(self, task_id: int) -> None:
         """Deliver whatever has finished, and terminate the task if it used its budget."""
         self._step(timeout=0)
         task = self.tasks[task_id]
         if task.num_submitted >= self.max_trials_per_task:
-            self.terminate_task(task_id)
+            self.terminate_task(task_id, "max_trials_per_task reached")
 
     def join_running_task(self, task_id: int) -> list[RunnerResult]:
         """Wait until none of the task's candidates is in flight; the results of its last
@@ -113,8 +117,9 @@ class TaskScheduler:
 
     # -- tuning --------------------------------------------------------------------------
     def tune(self, tasks, task_weights, max_trials_global: int, max_trials_per_task: int,
-             num_trials_per_iter: int, builder, runner, measure_callbacks, database, cost_model) -> None:
-        """Tune `tasks` (TuneContexts) until the budgets are spent or every task is done."""
+             num_trials_per_iter: int, builder, runner, measure_callbacks, database, cost_model) -> TuneResult:
+        """Tune `tasks` (TuneContexts) until the budgets are spent or every task is done; the
+        run's TuneResult (its profile holds the seconds of this run's phases)."""
         if len(task_weights) != len(tasks):
             raise ValueError(f"{len(tasks)} tasks but {len(task_weights)} task weights")
         if max_trials_global < 1:
@@ -133,7 +138,7 @@ class TaskScheduler:
         self._num_submitted = 0
         self._start_time = time.time()
         self._reset()
-        with _pool_messages_to(self.logger):
+        with _library_messages_to(self.logger):
             builders = getattr(builder, "parallelism", 1)  # (sizes a Ray pool: before the runners')
             start = getattr(runner, "start", None)  # a pool that can start early (Ray actors)
             if callable(start) and self.tasks:
@@ -141,15 +146,17 @@ class TaskScheduler:
             runners = getattr(runner, "parallelism", 1)
             self._log(f"{builders} builder(s), {runners} runner(s)")
             self._capacity = int(self.max_in_flight or max(4, 2 * (builders + runners)))
-            try:
-                self._pre_tuning()
-                while True:
-                    self._fill()
-                    if not self._items:
-                        break
-                    self._step(timeout=1.0)
-            finally:
-                self._post_tuning()
+            with Profiler() as profiler:
+                try:
+                    self._pre_tuning()
+                    while True:
+                        self._fill()
+                        if not self._items:
+                            break
+                        self._step(timeout=1.0)
+                finally:
+                    self._post_tuning()
+        return self.result(profile=profiler.get())
 
     def _log(self, message: str) -> None:
         if self.logger is not None:
@@ -164,13 +171,13 @@ class TaskScheduler:
             with Profiler.timeit("SearchStrategy/PreTuning"):
                 ctx.pre_tuning(max_trials, self.num_trials_per_iter, spaces, self.database, self.cost_model)
             self._seed_best_from_database(task)
-            task.reference = suite_reference(ctx.mod)
-            if task.reference is not None:
-                task.reference_state = "ready"
+            task.baseline = ctx.baseline
+            if task.baseline is not None:
+                task.baseline_state = "ready"
             else:
-                item = _Item(task_id, None, None, "reference")
+                item = _Item(task_id, None, None, "baseline")
                 item.future = self.builder.submit([BuilderInput(ctx.mod, ctx.target)])[0]
-                task.reference_state = "building"
+                task.baseline_state = "building"
                 self._items.append(item)
             ctx.logger.info("Task #%d %r: %d design space(s), up to %d trials", task_id,
                             task.task_name, len(spaces), max_trials)
@@ -193,8 +200,9 @@ class TaskScheduler:
             except Exception as err:
                 task.ctx.log_exception("post_tuning failed", err)
         for task_id in range(len(self.tasks)):
-            self.terminate_task(task_id)
-        if hasattr(self.database, "flush"):  # the measure callbacks write once per batch
+            self.terminate_task(task_id, "the global trial budget was used"
+                                if self._budget_left() <= 0 else "the run ended")
+        if self.database is not None:  # the measure callbacks write once per batch
             try:
                 self.database.flush()
             except Exception as err:
@@ -243,16 +251,19 @@ class TaskScheduler:
         if task.is_terminated:
             return False
         if task.num_submitted >= self.max_trials_per_task:
-            self.terminate_task(task_id)
+            self.terminate_task(task_id, "max_trials_per_task reached")
             return False
+        reason = None
         try:
             with Profiler.timeit("SearchStrategy/GenerateMeasureCandidates"):
                 cands = task.ctx.generate_measure_candidates()
         except Exception as err:
             task.ctx.log_exception("generate_measure_candidates failed; the task stops", err)
-            cands = None
+            cands, reason = None, f"the search strategy failed: {type(err).__name__}: {err}"
         if not cands:
-            self.terminate_task(task_id)
+            strategy = task.ctx.search_strategy
+            self.terminate_task(task_id, reason or getattr(strategy, "exhausted_reason", None)
+                                or "the search strategy has no more candidates")
             return False
         limit = min(self.max_trials_per_task - task.num_submitted, self._fair_share(task))
         cands = list(cands)[:limit]
@@ -274,10 +285,10 @@ class TaskScheduler:
     def _submit_run(self, item: _Item) -> None:
         task = self.tasks[item.task_id]
         res = item.build_result
-        reference = task.reference if task.reference_state == "ready" else None
+        baseline = task.baseline if task.baseline_state == "ready" else None
         runner_input = RunnerInput(
             res.artifact_path, device_type_of(task.ctx.target), item.cand.args_info,
-            artifact=res.artifact, reference=reference,
+            artifact=res.artifact, baseline=baseline,
         )
         with Profiler.timeit("Runner/Submit"):
             item.future = self.runner.run([runner_input])[0]
@@ -295,7 +306,7 @@ class TaskScheduler:
         self._items = still
         finished = []
         for item in done:
-            if item.stage == "reference":
+            if item.stage == "baseline":
                 self._on_reference(item)
             elif item.stage == "build":
                 self._on_build(item, finished)
@@ -311,10 +322,10 @@ class TaskScheduler:
         except Exception as err:
             res = BuilderResult(error_msg=f"{type(err).__name__}: {err}")
         if res.error_msg is None and (res.artifact is not None or res.artifact_path is not None):
-            task.reference = res.artifact if res.artifact is not None else _read(res.artifact_path)
-            task.reference_state = "ready"
+            task.baseline = res.artifact if res.artifact is not None else _read(res.artifact_path)
+            task.baseline_state = "ready"
         else:
-            task.reference_state = "failed"
+            task.baseline_state = "failed"
             task.ctx.logger.warning(
                 "the untransformed program did not build, so candidates are not checked for "
                 "correctness: %s", res.error_msg,
@@ -333,7 +344,7 @@ class TaskScheduler:
             finished.append((item, RunnerResult(error_msg=res.error_msg or "build produced no artifact")))
             return
         task = self.tasks[item.task_id]
-        if task.reference_state == "building":
+        if task.baseline_state == "building":
             task.parked.append(item)
         else:
             self._submit_run(item)
@@ -388,46 +399,30 @@ class TaskScheduler:
                                  n, ms, gflops, task.best_ms, task.gflops)
 
     # -- reporting -----------------------------------------------------------------------
+    def result(self, profile: dict | None = None) -> TuneResult:
+        """The run so far (or, after `tune`, the whole run) as a TuneResult."""
+        tasks = tuple(
+            TaskResult(task_name=t.task_name, flop=t.flop, weight=t.task_weight, trials=t.num_trials,
+                       errors=t.num_errors, best_ms=t.best_ms if math.isfinite(t.best_ms) else None,
+                       done=t.is_terminated and t.in_flight == 0, stop_reason=t.stop_reason)
+            for t in self.tasks
+        )
+        start = getattr(self, "_start_time", None)
+        return TuneResult(
+            tasks=tasks, trials_submitted=getattr(self, "_num_submitted", 0),
+            max_trials_global=getattr(self, "max_trials_global", 0),
+            wall_s=0.0 if start is None else time.time() - start, profile=dict(profile or {}),
+            cost_model=getattr(self, "cost_model", None), database=getattr(self, "database", None),
+        )
+
     def progress(self) -> dict:
         """A snapshot: trials done/submitted, the global budget, errors, elapsed seconds, and
-        per task name, trials, errors, best_ms, gflops, done."""
-        tasks = [t.summary() for t in self.tasks]
-        return {
-            "trials_done": sum(t["trials"] for t in tasks),
-            "trials_submitted": getattr(self, "_num_submitted", 0),
-            "max_trials_global": getattr(self, "max_trials_global", 0),
-            "errors": sum(t["errors"] for t in tasks),
-            "elapsed_s": time.time() - getattr(self, "_start_time", time.time()),
-            "tasks": tasks,
-        }
+        per task name, trials, errors, best_ms, gflops, done, stop_reason."""
+        return self.result().progress()
 
     def tuning_statistics(self) -> str:
-        """The per-task table: ID, Name, FLOP, Weight, GFLOPS, Latency (us), Weighted Latency
-        (us), Trials, Done, followed by the totals."""
-        header = ["ID", "Name", "FLOP", "Weight", "GFLOPS", "Latency (us)", "Weighted Latency (us)",
-                  "Trials", "Done"]
-        rows = []
-        total_latency = 0.0
-        for i, t in enumerate(self.tasks):
-            finite = math.isfinite(t.best_ms)
-            lat = t.best_ms * 1e3 if finite else None
-            if lat is not None:
-                total_latency += lat * t.task_weight
-            rows.append([
-                str(i), t.task_name, str(t.flop), f"{t.task_weight:g}",
-                f"{t.gflops:.4f}" if finite else "N/A",
-                f"{lat:.4f}" if finite else "N/A",
-                f"{lat * t.task_weight:.4f}" if finite else "N/A",
-                str(t.num_trials), "Y" if t.is_terminated and t.in_flight == 0 else "",
-            ])
-        widths = [max(len(h), *(len(r[c]) for r in rows)) if rows else len(h) for c, h in enumerate(header)]
-        line = lambda cells: " | ".join(c.rjust(w) for c, w in zip(cells, widths))  # noqa: E731
-        out = [line(header), "-" * len(line(header))]
-        out += [line(r) for r in rows]
-        out.append("-" * len(line(header)))
-        out.append(f"Total trials: {sum(t.num_trials for t in self.tasks)}")
-        out.append(f"Total latency (us): {total_latency:.4f}")
-        return "\n".join(out)
+        """The per-task table of the run so far (see TuneResult.tuning_statistics)."""
+        return self.result().tuning_statistics()
 
     def print_tuning_statistics(self) -> None:
         """Print the per-task statistics table."""
@@ -436,9 +431,7 @@ class TaskScheduler:
     @staticmethod
     def create(kind="gradient", *args, **kwargs) -> "TaskScheduler":
         """A task scheduler: "gradient" or "round-robin"."""
-        if isinstance(kind, TaskScheduler):
-            return kind
-        return _registry.create(TaskScheduler.KINDS, kind, "task scheduler", *args, **kwargs)
+        return TaskScheduler._create_kind(kind, *args, **kwargs)
 
 
 class PyTaskScheduler(TaskScheduler):
@@ -447,17 +440,18 @@ class PyTaskScheduler(TaskScheduler):
 
 
 @contextlib.contextmanager
-def _pool_messages_to(logger):
-    """Warnings of the Ray actor pools (actors that could not start) go to the run's log too."""
-    pools = logging.getLogger("raytune_ms.actors")
-    handlers = [h for h in getattr(logger, "handlers", []) if h not in pools.handlers]
+def _library_messages_to(logger):
+    """What the library logs during the run under "raytune_ms.*" (a pool's actors that could
+    not start, a store's unreadable part) goes to the run's log too."""
+    library = logging.getLogger("raytune_ms")
+    handlers = [h for h in getattr(logger, "handlers", []) if h not in library.handlers]
     for handler in handlers:
-        pools.addHandler(handler)
+        library.addHandler(handler)
     try:
         yield
     finally:
         for handler in handlers:
-            pools.removeHandler(handler)
+            library.removeHandler(handler)
 
 
 def _is_done(future) -> bool:

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from .. import te
-from . import conv, dense, norm, reference
+from ..topi import conv, dense, norm, reference
 from .workload import Workload
 
 SIZES = ("standard", "small")

@@ -6,6 +6,7 @@ import os
 import pytest
 
 import raytune_ms as ms
+from actors import RemoteArtifact
 from raytune_ms import spaces
 from raytune_ms.arg_info import ArgInfo
 from raytune_ms.builder import Builder, BuilderInput
@@ -27,11 +28,11 @@ def test_build_and_run_through_actors(ray_local, gmm):
     sch = ms.Schedule(gmm.func, seed=0)
     spaces.matmul_space(sch)
     ref, cand = builder.build([BuilderInput(IRModule({"main": gmm.func}), "llvm"), BuilderInput(sch.mod, "llvm")])
-    assert isinstance(cand.artifact, ray.ObjectRef) and cand.artifact_path is None
-    assert isinstance(ray.get(cand.artifact), bytes)
+    assert isinstance(cand.artifact, RemoteArtifact) and cand.artifact_path is None
+    assert isinstance(cand.artifact.ref, ray.ObjectRef) and isinstance(cand.artifact.fetch(), bytes)
     args = ArgInfo.from_prim_func(gmm.func)
     (result,) = [f.result() for f in runner.run([RunnerInput(None, "cpu", args, artifact=cand.artifact,
-                                                             reference=ref.artifact)])]
+                                                             baseline=ref.artifact)])]
     assert result.error_msg is None and result.run_secs[0] > 0
     assert result.node == ray.util.get_node_ip_address()
     assert runner.parallelism == 1  # one runner per node
@@ -52,7 +53,7 @@ def test_a_killed_builder_is_replaced_and_its_builds_resent(ray_local, gmm):
 
 
 def test_a_runner_actor_survives_a_segfault(ray_local, gmm):
-    import planted
+    from raytune_ms.testing import planted
 
     ray = ray_local
     builder = Builder.create("ray", num_builders=1, f_build=planted.planted_build)

@@ -7,8 +7,7 @@ import raytune_ms as ms
 from raytune_ms import spaces
 from raytune_ms.runner import EvaluatorConfig
 from raytune_ms.search_strategy import trace_key
-
-import planted
+from raytune_ms.testing import planted
 
 FAST = EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5)
 
@@ -23,11 +22,22 @@ def _tune(wl, work_dir, trials, **kwargs):
 
 
 def test_ray_tuning_finds_a_correct_schedule_faster_than_unscheduled(ray_local, tmp_path):
+    from actors import RayBuilder, RayRunner
+    from raytune_ms.tune import run_tuning, tir_tasks
+
     wl = ms.workloads.get("GMM", "standard")
-    scheduler = ms.TaskScheduler.create("gradient")
-    db = _tune(wl, tmp_path, 8, task_scheduler=scheduler)
+    with ms.Profiler() as profiler:
+        result = run_tuning(
+            tasks=tir_tasks(wl.func, "llvm", space=spaces.matmul_space, seed=11), task_weights=[1.0],
+            work_dir=str(tmp_path), max_trials_global=8, num_trials_per_iter=4,
+            builder=RayBuilder(num_builders=2), runner=RayRunner(evaluator_config=FAST),
+        )
+    db = result.database
     assert len(db.get_all_tuning_records()) == 8
-    assert scheduler.tasks[0].num_trials == 8  # statistics came back from the scheduler actor
+    # the statistics and profile came back from the scheduler actor as its TuneResult
+    assert result.tasks[0].trials == 8 and result.trials == 8 and result.tasks[0].done
+    assert result.tasks[0].stop_reason and "Trials" in result.tuning_statistics()
+    assert profiler.get().get("SearchStrategy/GenerateMeasureCandidates", 0) > 0
     best = db.query_tuning_record(wl.func, "llvm")
     sch = ms.compile_tir(db, wl.func, "llvm")
     arrays = wl.make_inputs(seed=5)

@@ -5,9 +5,9 @@ import importlib.util
 
 import pytest
 import scipy.stats
-from learn_helpers import measured_set
 
 from raytune_ms.cost_model import CostModel
+from raytune_ms.testing.measured import measured_set
 
 
 @pytest.mark.slow

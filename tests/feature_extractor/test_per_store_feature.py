@@ -3,11 +3,12 @@ per stored buffer, determinism, sensitivity to the schedule, and every suite wor
 
 import numpy as np
 import pytest
-from learn_helpers import candidates, tiled
 
 import raytune_ms as ms
 from raytune_ms import spaces, te, workloads
 from raytune_ms.feature_extractor import FeatureExtractor, PerStoreFeature, PyFeatureExtractor
+from raytune_ms.testing.measured import candidates, tiled
+from raytune_ms.tune_cli import WORKLOAD_SPACES
 from raytune_ms.tune_context import TuneContext
 
 
@@ -142,7 +143,7 @@ def test_different_schedules_give_different_features():
 def test_every_suite_workload_extracts(name):
     wl = workloads.get(name, "small")
     progs = [wl.func]
-    space = spaces.for_workload(name)
+    space = WORKLOAD_SPACES.get(name)
     if space is not None:
         progs += [s.mod for s in spaces.get(space)(ms.Schedule(wl.func, seed=3))]
     ex = PerStoreFeature()
