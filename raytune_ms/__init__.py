@@ -34,6 +34,8 @@ _EXPORTS = {
     "tune_tir": "raytune_ms.tune:tune_tir",
     "tune_tasks": "raytune_ms.tune:tune_tasks",
     "compile_tir": "raytune_ms.tir_integration:compile_tir",
+    "ExtractedTask": "raytune_ms.extracted_task:ExtractedTask",
+    "extract_tasks": "raytune_ms.torch_integration:extract_tasks",
     "derived_object": "raytune_ms.utils:derived_object",
 }
 

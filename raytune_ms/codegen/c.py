@@ -26,6 +26,7 @@ from ..tir import (
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
 from .c_expr import CodegenError, ExprPrinter, c_type
+from .libc_names import LIBC_FUNCTIONS
 from .lower import IMPLICIT_UNROLL, lower
 from .lowered import Allocate
 from .names import NameTable, comment, sanitize, is_reserved
@@ -54,7 +55,7 @@ class BufInfo:
 def entry_symbol(name: str) -> str:
     """The exported C symbol for a function named `name`."""
     ident = sanitize(name)
-    return "fn_" + ident if is_reserved(ident) else ident
+    return "fn_" + ident if is_reserved(ident) or ident in LIBC_FUNCTIONS else ident
 
 
 def code_size(s) -> int:
@@ -220,6 +221,8 @@ class CEmitter:
     # ------------------------------------------------------------------ loops
 
     def loop(self, f: For) -> None:
+        if f.kind in ("serial", "unrolled") and _is_unit(f):
+            return self.unit_loop(f)
         if f.kind == "unrolled":
             return self.unrolled(f)
         if f.kind == "vectorized":
@@ -252,6 +255,17 @@ class CEmitter:
         self.loop_depth -= 1
         del self.ranges[f.loop_var]
         self.line("}")
+
+    def unit_loop(self, f: For) -> None:
+        """A loop of one iteration is its body with the variable fixed (the unit loops that
+        tiling leaves must not hide constant indices of a register tile from gcc)."""
+        self.values[f.loop_var] = f.min.value
+        self.ranges[f.loop_var] = Range(f.min, 1)
+        self.line("{")
+        self.block(f.body)
+        self.line("}")
+        del self.values[f.loop_var]
+        del self.ranges[f.loop_var]
 
     def unrolled(self, f: For) -> None:
         lo, ext = f.min, f.extent
@@ -308,3 +322,7 @@ def codegen_c(func: PrimFunc, target=None, symbol: str | None = None) -> str:
     parts = [header, PRELUDE, typedefs(em), body, harness(symbol),
              f'const char rtms_entry[] = "{symbol}";', ""]
     return "\n".join(parts)
+
+
+def _is_unit(f: For) -> bool:
+    return isinstance(f.min, IntImm) and isinstance(f.extent, IntImm) and f.extent.value == 1

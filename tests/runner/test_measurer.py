@@ -16,7 +16,7 @@ THREE = EvaluatorConfig(number=1, repeat=3, min_repeat_ms=1)  # no cut below 1 m
 
 def test_a_candidate_far_slower_than_the_best_is_run_once():
     # unscheduled: some 16 M multiply-adds, ~1000x the add
-    slow_func = te.create_prim_func(topi.batch_matmul_nkkm(1, 256, 256, 256))
+    slow_func = te.create_prim_func(topi.dense.batch_matmul_nkkm(1, 256, 256, 256))
     args = ArgInfo.from_prim_func(slow_func)
     fast, slow = build_artifact(batch_add(256), "llvm"), build_artifact(slow_func, "llvm")
     measurer = Measurer(evaluator_config=THREE, check_correctness=False)

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from raytune_ms import te
-from raytune_ms.topi import conv, reference
+from raytune_ms.topi import conv_nhwc as conv
+from raytune_ms.topi import reference
 
 
 @pytest.mark.parametrize("K, stride, padding", [(4, 2, 1), (3, 1, 0), (3, 2, 1), (5, 3, 2), (4, 2, 0), (3, 3, 0), (2, 2, 1)])
