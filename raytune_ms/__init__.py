@@ -23,6 +23,7 @@ _EXPORTS = {
     "Builder": "raytune_ms.builder:Builder",
     "Runner": "raytune_ms.runner:Runner",
     "CostModel": "raytune_ms.cost_model:CostModel",
+    "FeatureExtractor": "raytune_ms.feature_extractor:FeatureExtractor",
     "SearchStrategy": "raytune_ms.search_strategy:SearchStrategy",
     "SpaceGenerator": "raytune_ms.space_generator:SpaceGenerator",
     "TaskScheduler": "raytune_ms.task_scheduler:TaskScheduler",

@@ -13,6 +13,8 @@ class CostModel(_registry.Registry):
 
     KINDS = {
         "random": "raytune_ms.cost_model.random_model:RandomModel",
+        "xgb": "raytune_ms.cost_model.xgb_model:XGBModel",
+        "mlp": "raytune_ms.cost_model.mlp_model:MLPModel",
     }
     KIND_NOUN = "cost model"
 
@@ -32,7 +34,8 @@ class CostModel(_registry.Registry):
 
     @staticmethod
     def create(kind: str, *args, **kwargs) -> "CostModel":
-        """A cost model of a registered kind ("random"), or `kind` itself if it is one."""
+        """A cost model of a registered kind ("random", "xgb", "mlp"), or `kind` itself if it
+        is one."""
         return CostModel._create_kind(kind, *args, **kwargs)
 
 

@@ -1,4 +1,4 @@
-"""`raytune-ms db ...`: summarise, rank, compact and export tuning stores.
+"""`raytune-ms db ...`: summarise, rank, compact, export and plot tuning stores.
 
 DIR is a parquet store (a directory or a pyarrow.fs URI) or a JSON database directory (one that
 holds database_workload.json).
@@ -169,6 +169,30 @@ def _export(args) -> int:
     return 0
 
 
+def _plot(args) -> int:
+    from ..tir.flop_estimate import estimate_flops
+    from .plot import best_so_far, plot_curves
+
+    db = open_database(args.dir)
+    workloads = match_workloads(db, args.workload) if args.workload else db.workloads()
+    if not workloads:
+        print(f"no workload matches {args.workload!r}", file=sys.stderr)
+        return 1
+    task_names = _task_names(db)
+    wanted = {wl.shash: wl for wl in workloads}
+    records = collections.defaultdict(list)
+    for rec in db.get_all_tuning_records():
+        if rec.workload.shash in wanted and (args.target is None or rec.target_key == args.target):
+            records[rec.workload.shash].append(rec)
+    curves = {f"{_display_name(wanted[h], task_names)} ({h[:8]})": (best_so_far(recs), estimate_flops(wanted[h].mod))
+              for h, recs in records.items()}
+    if not curves:
+        print("no tuning records to plot", file=sys.stderr)
+        return 1
+    print(plot_curves(curves, args.out, args.metric))
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("db", help="inspect and maintain tuning databases",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -195,3 +219,11 @@ def register(subparsers) -> None:
     p.add_argument("dir")
     p.add_argument("--json", required=True, dest="out", metavar="OUT", help="JSON database directory")
     p.set_defaults(func=_export)
+
+    p = sub.add_parser("plot", help="best-so-far GFLOP/s (or ms) against trials, per workload, as a PNG")
+    p.add_argument("dir")
+    p.add_argument("--out", default="curve.png", help="PNG file to write (default curve.png)")
+    p.add_argument("--workload", default=None, help="only this workload (task name, function name or hash prefix)")
+    p.add_argument("--metric", choices=("gflops", "ms"), default="gflops", help="what to draw (default gflops)")
+    p.add_argument("--target", default=None, help="only records measured on this target")
+    p.set_defaults(func=_plot)
