@@ -7,9 +7,9 @@ class names (`scheduler_host`) -> a TuneResult back. `run_tuning` returns that r
 
 Defaults differ from the reference where this project's design asks: builder and runner are
 "ray" (actor pools; Ray starts locally when no cluster is attached), the database is the
-Parquet store under work_dir, and — until the evolutionary search and learned models land —
-the cost model is "random" and the strategy "replay-trace". A run resumes from the records in
-its database: traces measured before are not measured again.
+Parquet store under work_dir. As in the reference, the strategy is "evolutionary" and the cost
+model "xgb". A run resumes from the records in its database: programs measured before are not
+measured again, and the evolutionary search trains its model on them before its first batch.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def _scheduler_host(builder, runner):
 
 def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_global: int,
                max_trials_per_task: int | None = None, num_trials_per_iter: int = 64,
-               builder="ray", runner="ray", database="parquet", cost_model="random",
+               builder="ray", runner="ray", database="parquet", cost_model="xgb",
                measure_callbacks="default", task_scheduler="gradient",
                module_equality: str = "structural", post_optimization: bool | None = False,
                progress_callback=None, scheduler_in_actor: bool | None = None) -> TuneResult:
@@ -114,7 +114,7 @@ def tune_tasks(**kwargs) -> Database:
     return run_tuning(**kwargs).database
 
 
-def tir_tasks(mod, target, *, space="post-order-apply", strategy="replay-trace",
+def tir_tasks(mod, target, *, space="post-order-apply", strategy="evolutionary",
               num_tuning_cores="physical", seed: int | None = None,
               special_space: dict | None = None, baseline=None) -> list[TuneContext]:
     """One TuneContext per PrimFunc of `mod` (a PrimFunc or IRModule), named after it.
@@ -148,9 +148,9 @@ def tir_tasks(mod, target, *, space="post-order-apply", strategy="replay-trace",
 
 def tune_tir(mod, target, work_dir: str, max_trials_global: int, *,
              max_trials_per_task: int | None = None, num_trials_per_iter: int = 64,
-             builder="ray", runner="ray", database="parquet", cost_model="random",
+             builder="ray", runner="ray", database="parquet", cost_model="xgb",
              measure_callbacks="default", task_scheduler="gradient", space="post-order-apply",
-             strategy="replay-trace", num_tuning_cores="physical", seed: int | None = None,
+             strategy="evolutionary", num_tuning_cores="physical", seed: int | None = None,
              module_equality: str = "structural", special_space: dict | None = None,
              post_optimization: bool | None = False, baseline=None, progress_callback=None,
              scheduler_in_actor: bool | None = None) -> Database:

@@ -37,9 +37,9 @@ def register(subparsers) -> None:
                    help="design space: post-order-apply (the automatic one, default), a hand-written "
                         "one (matmul, conv), or auto (the hand-written space that suits the workload, "
                         "else post-order-apply)")
-    p.add_argument("--strategy", default="replay-trace",
-                   help="search strategy: replay-trace, replay-func or evolutionary")
-    p.add_argument("--cost-model", default="random")
+    p.add_argument("--strategy", default="evolutionary",
+                   help="search strategy: evolutionary (default), replay-trace or replay-func")
+    p.add_argument("--cost-model", default="xgb", help="cost model: xgb (default), mlp or random")
     p.add_argument("--num-trials-per-iter", type=int, default=64)
     p.add_argument("--task-scheduler", default="gradient", choices=("gradient", "round-robin"))
     p.add_argument("--builder", default="ray", choices=("ray", "local"))

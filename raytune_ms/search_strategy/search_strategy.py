@@ -25,6 +25,7 @@ class SearchStrategy(_registry.Registry):
     KINDS = {
         "replay-trace": "raytune_ms.search_strategy.replay_trace:ReplayTrace",
         "replay-func": "raytune_ms.search_strategy.replay_func:ReplayFunc",
+        "evolutionary": "raytune_ms.search_strategy.evolutionary_search:EvolutionarySearch",
     }
     KIND_NOUN = "search strategy"
 
@@ -54,9 +55,9 @@ class SearchStrategy(_registry.Registry):
         return out
 
     @staticmethod
-    def create(kind="replay-trace", *args, **kwargs) -> "SearchStrategy":
-        """A search strategy of a registered kind ("replay-trace", "replay-func"), or `kind`
-        itself if it is one."""
+    def create(kind="evolutionary", *args, **kwargs) -> "SearchStrategy":
+        """A search strategy of a registered kind ("evolutionary", "replay-trace",
+        "replay-func"), or `kind` itself if it is one."""
         return SearchStrategy._create_kind(kind, *args, **kwargs)
 
 
@@ -65,7 +66,7 @@ class PySearchStrategy(SearchStrategy):
     pre_tuning, post_tuning, generate_measure_candidates and notify_runner_results."""
 
 
-def create(kind="replay-trace", *args, **kwargs) -> SearchStrategy:
+def create(kind="evolutionary", *args, **kwargs) -> SearchStrategy:
     """Same as `SearchStrategy.create`."""
     return SearchStrategy.create(kind, *args, **kwargs)
 

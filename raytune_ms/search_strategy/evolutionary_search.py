@@ -1,0 +1,360 @@
+"""EvolutionarySearch: the learning search. Each batch starts from a population of the
+database's best measured schedules and random replays of the design spaces, evolves it for a
+few rounds (the cost model scores every member, parents are drawn in proportion to their score
+and mutated by the space generator's mutators), and hands out the best-scored programs not
+measured before, plus a few random ones (eps-greedy) so a wrong model cannot starve the search.
+
+Programs are told apart by the structural hash of the postprocessed module, so two traces that
+give the same program are measured once. A run over an existing database keeps its knowledge:
+pre_tuning trains the cost model on the records of this workload and target already there,
+and seeds the population with them; records of the same workload on another target seed the
+population too (replayed and postprocessed for this target, so only those still valid here).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+
+from .. import tir
+from ..database.database import target_key
+from ..profiler import Profiler
+from ..schedule import Schedule, Trace
+from .replay_trace import new_rng
+from .search_strategy import SearchStrategy, candidate_from_schedule
+
+#: the error a database record without run times stands for, when it names none
+_NO_RUN_TIMES = "no run times recorded"
+
+
+class _Member:
+    """A population member: its candidate and the structural hash of its program."""
+
+    __slots__ = ("cand", "shash", "mutated")
+
+    def __init__(self, cand, shash: str):
+        self.cand = cand
+        self.shash = shash
+        self.mutated = False  # produced by a mutator (rather than a replay of a space or record)
+
+
+class _RunState:
+    def __init__(self, traces, max_trials, per_iter, rng, workload):
+        self.traces = traces  # the design spaces, without postprocs and decisions
+        self.max_trials = max_trials
+        self.per_iter = per_iter
+        self.rng = rng
+        self.workload = workload  # the database's Workload (None without a database)
+        self.st = 0
+        self.measured: set[str] = set()  # structural hashes measured (this run and the database)
+        self.seeds: list[_Member] = []  # re-validated records of this workload on other targets
+        self.db_members: dict[str, _Member | None] = {}  # trace text -> re-validated record
+        self.empty_batches = 0
+        self.num_mutated = 0  # mutated members produced (all batches)
+        self.num_handed_out_mutated = 0  # ... of which handed out
+        self.num_trained_records = 0
+
+
+class EvolutionarySearch(SearchStrategy):
+    """The reference's parameters: population_size members per generation, of which up to
+    init_measured_ratio come from the database's best; at least init_min_unmeasured random
+    replays must succeed (max_fail_count rounds without one end the search; also the number of
+    empty batches in a row after which the space counts as exhausted); genetic_num_iters rounds
+    of mutation, each member mutated with genetic_mutate_prob, up to genetic_max_fail_count
+    retries per slot; eps_greedy of each batch is random unmeasured replays."""
+
+    def __init__(self, population_size: int = 512, init_measured_ratio: float = 0.2,
+                 init_min_unmeasured: int = 50, max_fail_count: int = 5, genetic_num_iters: int = 4,
+                 genetic_mutate_prob: float = 0.85, genetic_max_fail_count: int = 10,
+                 eps_greedy: float = 0.05):
+        checks = {
+            "population_size": population_size >= 1, "init_measured_ratio": 0 <= init_measured_ratio <= 1,
+            "init_min_unmeasured": init_min_unmeasured >= 1, "max_fail_count": max_fail_count >= 1,
+            "genetic_num_iters": genetic_num_iters >= 0, "genetic_mutate_prob": 0 <= genetic_mutate_prob <= 1,
+            "genetic_max_fail_count": genetic_max_fail_count >= 0, "eps_greedy": 0 <= eps_greedy <= 1,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"EvolutionarySearch.{name} is out of range: {locals()[name]!r}")
+        self.population_size = int(population_size)
+        self.init_measured_ratio = float(init_measured_ratio)
+        self.init_min_unmeasured = int(init_min_unmeasured)
+        self.max_fail_count = int(max_fail_count)
+        self.genetic_num_iters = int(genetic_num_iters)
+        self.genetic_mutate_prob = float(genetic_mutate_prob)
+        self.genetic_max_fail_count = int(genetic_max_fail_count)
+        self.eps_greedy = float(eps_greedy)
+        self.exhausted_reason = None
+        self._run = None
+        self._run_database = None
+        self._run_cost_model = None
+
+    def clone(self) -> "EvolutionarySearch":
+        out = super().clone()
+        out.exhausted_reason = None
+        return out
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def pre_tuning(self, max_trials, num_trials_per_iter, design_spaces, database=None, cost_model=None):
+        if not design_spaces:
+            raise ValueError("EvolutionarySearch needs at least one design space")
+        if cost_model is None:
+            raise ValueError("EvolutionarySearch needs a cost model (e.g. CostModel.create('xgb'))")
+        ctx = self.context
+        traces = [Trace(sch.trace.simplified(remove_postproc=True).insts, {}) for sch in design_spaces]
+        workload = None if database is None else database.commit_workload(ctx.mod)
+        self._run = state = _RunState(traces, int(max_trials), int(num_trials_per_iter), new_rng(ctx), workload)
+        self._run_database, self._run_cost_model = database, cost_model
+        self.exhausted_reason = None
+        if database is not None:
+            with Profiler.timeit("EvolutionarySearch/Resume"):
+                self._resume(state, database, cost_model)
+
+    def post_tuning(self):
+        self._run = self._run_database = self._run_cost_model = None
+
+    def notify_runner_results(self, measure_candidates, results):
+        """The model learns through the UpdateCostModel callback; nothing to do here."""
+
+    # -- replay ------------------------------------------------------------------------------
+    def _replay(self, trace: Trace, state) -> _Member | None:
+        """`trace` (its postprocs dropped) replayed on the task's module, then postprocessed;
+        None if a step fails or a postprocessor rejects it."""
+        try:
+            sch = Schedule(self.context.mod, seed=state.rng.getrandbits(62))
+            trace.apply_to_schedule(sch, remove_postproc=True)
+            cand = candidate_from_schedule(sch, self.context.postprocs)
+        except Exception:  # noqa: BLE001 - any failure of a replay only drops that sample
+            return None
+        if cand is None:
+            return None
+        return _Member(cand, tir.structural_hash(cand.sch.mod))
+
+    def _record_member(self, state, record) -> _Member | None:
+        """A database record re-validated on this task (cached by its trace text)."""
+        text = record.trace_text()
+        if text not in state.db_members:
+            try:
+                trace = record.trace
+            except Exception:  # noqa: BLE001 - a record that does not parse is skipped
+                state.db_members[text] = None
+            else:
+                state.db_members[text] = self._replay(trace, state)
+        return state.db_members[text]
+
+    # -- resume ------------------------------------------------------------------------------
+    def _resume(self, state, database, cost_model) -> None:
+        """Mark the database's programs of this workload and target measured, train the cost
+        model on them, and keep the valid records of other targets as seeds."""
+        from ..runner import RunnerResult
+
+        ctx = self.context
+        mine = target_key(ctx.target)
+        cands, results, others = [], [], []
+        for rec in database.get_all_tuning_records():
+            if rec.workload.shash != state.workload.shash or not rec.workload.same_as(state.workload):
+                continue
+            if rec.target_key != mine:
+                if rec.is_valid():
+                    others.append(rec)
+                continue
+            member = self._record_member(state, rec)
+            if member is None:
+                continue
+            state.measured.add(member.shash)
+            cands.append(member.cand)
+            results.append(RunnerResult(rec.run_secs) if rec.is_valid()
+                           else RunnerResult(None, rec.error or _NO_RUN_TIMES))
+        if cands:
+            with Profiler.timeit("EvolutionarySearch/TrainOnDatabase"):
+                cost_model.update(ctx, cands, results)
+            state.num_trained_records = len(cands)
+            ctx.logger.info("EvolutionarySearch: cost model trained on %d records from the database", len(cands))
+        limit = int(self.population_size * self.init_measured_ratio)
+        seen = set(state.measured)
+        for rec in sorted(others, key=lambda r: r.mean_run_secs):
+            if len(state.seeds) >= limit:
+                break
+            member = self._record_member(state, rec)
+            if member is not None and member.shash not in seen:
+                seen.add(member.shash)
+                state.seeds.append(member)
+        if others:
+            ctx.logger.info("EvolutionarySearch: %d of %d records of other targets seed the population",
+                            len(state.seeds), len(others))
+
+    # -- one batch ---------------------------------------------------------------------------
+    def generate_measure_candidates(self):
+        state = self._run
+        if state is None:
+            raise RuntimeError("EvolutionarySearch: call pre_tuning before generate_measure_candidates")
+        if state.st >= state.max_trials or self.exhausted_reason is not None:
+            return None
+        n = min(state.per_iter, state.max_trials - state.st)
+        with Profiler.timeit("EvolutionarySearch/InitPopulation"):
+            measured = self._measured_members(state)
+            randoms = self._random_members(state, self.population_size - len(measured))
+        if randoms is None:
+            return None
+        with Profiler.timeit("EvolutionarySearch/Evolve"):
+            bests = self._evolve(state, measured + randoms, n)
+        out = self._pick(state, bests, randoms, n)
+        if not out:
+            state.empty_batches += 1
+            if state.empty_batches >= self.max_fail_count:
+                self._stop(f"design space exhausted: {state.empty_batches} batches in a row found no program "
+                           f"not measured before ({len(state.measured)} measured); stopping at {state.st} of "
+                           f"{state.max_trials} trials")
+                return None
+            return []
+        state.empty_batches = 0
+        state.st += len(out)
+        return out
+
+    def _stop(self, reason: str) -> None:
+        self.exhausted_reason = reason
+        self.context.logger.warning("EvolutionarySearch: %s", reason)
+
+    def _measured_members(self, state) -> list[_Member]:
+        """The database's best valid records of this workload and target, then the other
+        targets' seeds, up to init_measured_ratio of the population (all re-validated)."""
+        limit = int(self.population_size * self.init_measured_ratio)
+        out: list[_Member] = []
+        if self._run_database is not None and limit > 0:
+            for rec in self._run_database.get_top_k(state.workload, limit, target=self.context.target):
+                member = self._record_member(state, rec)
+                if member is not None:
+                    out.append(member)
+        return out + state.seeds[:max(0, limit - len(out))]
+
+    def _random_members(self, state, num: int) -> list[_Member] | None:
+        """Random replays of the design spaces: rounds of `num` draws until at least
+        init_min_unmeasured succeeded; None (and the search stops) after max_fail_count rounds
+        without a success."""
+        out: list[_Member] = []
+        fails = 0
+        num = max(num, self.init_min_unmeasured)
+        while len(out) < self.init_min_unmeasured:
+            got = 0
+            for _ in range(num):
+                member = self._replay(state.traces[state.rng.randrange(len(state.traces))], state)
+                if member is not None:
+                    out.append(member)
+                    got += 1
+            if got == 0:
+                fails += 1
+                if fails >= self.max_fail_count:
+                    self._stop(f"{fails} rounds of {num} random replays of the design spaces all failed or "
+                               f"were rejected by a postprocessor; stopping at {state.st} of {state.max_trials} "
+                               f"trials")
+                    return None
+        return out
+
+    def _evolve(self, state, population: list[_Member], k: int) -> list[_Member]:
+        """The best `k` programs not measured before, by model score, over genetic_num_iters
+        rounds of mutation (best first)."""
+        ctx, model = self.context, self._run_cost_model
+        exists = set(state.measured)
+        heap: list = []  # (score, tie, member): the k best seen, smallest on top
+        scores_of: dict[str, float] = {}  # the model does not change within a batch
+        tie = 0
+        mutators = [(m, p) for m, p in (ctx.space_generator.mutator_probs or {}).items() if p > 0]
+        total = sum(p for _, p in mutators)
+        for it in range(self.genetic_num_iters + 1):
+            new = [m for m in population if m.shash not in scores_of]
+            if new:
+                with Profiler.timeit("EvolutionarySearch/Predict"):
+                    unique = list({m.shash: m for m in new}.values())
+                    for m, s in zip(unique, model.predict(ctx, [m.cand for m in unique])):
+                        scores_of[m.shash] = max(0.0, float(s)) if math.isfinite(s) else 0.0
+            scores = np.array([scores_of[m.shash] for m in population])
+            for m, s in zip(population, scores):
+                if m.shash in exists:
+                    continue
+                exists.add(m.shash)
+                tie += 1
+                item = (s, -tie, m)
+                if len(heap) < k:
+                    heapq.heappush(heap, item)
+                elif s > heap[0][0]:
+                    heapq.heapreplace(heap, item)
+            if it == self.genetic_num_iters or not population:
+                break
+            with Profiler.timeit("EvolutionarySearch/Mutate"):
+                population = self._next_generation(state, population, scores, mutators, total)
+        return [m for _, _, m in sorted(heap, key=lambda x: (x[0], x[1]), reverse=True)]
+
+    def _next_generation(self, state, population, scores, mutators, total) -> list[_Member]:
+        rng = state.rng
+        size = len(population)
+        weights = scores / scores.sum() if scores.sum() > 0 else None
+        parents = np.random.default_rng(rng.getrandbits(62)).choice(
+            size, size=self.population_size * (self.genetic_max_fail_count + 1), p=weights) \
+            if weights is not None else np.zeros(self.population_size * (self.genetic_max_fail_count + 1), int)
+        draws = iter(parents.tolist())
+        copied = [False] * size
+        out: list[_Member] = []
+        for _ in range(self.population_size):
+            member = None
+            for _attempt in range(self.genetic_max_fail_count + 1):
+                parent = next(draws) % size
+                if mutators and rng.random() < self.genetic_mutate_prob:
+                    mutator = _draw(rng, mutators, total)
+                    trace = mutator.apply(population[parent].cand.sch.trace, rng.getrandbits(62))
+                    if trace is not None:
+                        member = self._replay(trace, state)
+                        if member is not None:
+                            member.mutated = True
+                            state.num_mutated += 1
+                            break
+                elif not copied[parent]:
+                    copied[parent] = True
+                    member = population[parent]
+                    break
+            out.append(member if member is not None else population[parent])
+        return out
+
+    def _pick(self, state, bests: list[_Member], randoms: list[_Member], n: int) -> list:
+        """n_best from the heap and the rest (eps_greedy) from the random samples, each list
+        falling back on the other; a program measured before is dropped."""
+        n_rand = int(n * self.eps_greedy)
+        n_best = n - n_rand
+        rands = list(randoms)
+        state.rng.shuffle(rands)
+        b = r = 0
+        out = []
+        for i in range(n):
+            first, second = (bests, rands) if i < n_best else (rands, bests)
+            if i < n_best:
+                member, b, r = _take(first, b, second, r)
+            else:
+                member, r, b = _take(first, r, second, b)
+            if member is None:
+                break
+            if member.shash in state.measured:
+                continue
+            state.measured.add(member.shash)
+            if member.mutated:
+                state.num_handed_out_mutated += 1
+            out.append(member.cand)
+        return out
+
+
+def _take(first, i, second, j):
+    """The next of `first` (else of `second`), with both advanced positions."""
+    if i < len(first):
+        return first[i], i + 1, j
+    if j < len(second):
+        return second[j], i, j + 1
+    return None, i, j
+
+
+def _draw(rng, mutators, total):
+    r = rng.random() * total
+    for mutator, p in mutators:
+        r -= p
+        if r < 0:
+            return mutator
+    return mutators[-1][0]
