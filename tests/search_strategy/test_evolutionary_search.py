@@ -1,0 +1,142 @@
+"""EvolutionarySearch on the automatic space: every candidate is a program not measured before
+(by structural hash), mutation feeds the population, replays are correct against numpy, a run
+over an existing database trains its model on it, records of another target seed the
+population, and tune_tir's defaults (evolutionary + xgb) tune correctly."""
+
+import logging
+
+import pytest
+
+import raytune_ms as ms
+from raytune_ms import tir
+from raytune_ms.cost_model import RandomModel, XGBModel
+from raytune_ms.database import MemoryDatabase, TuningRecord
+from raytune_ms.runner import EvaluatorConfig, LocalRunner
+from raytune_ms.search_strategy import EvolutionarySearch, SearchStrategy
+from raytune_ms.testing import run
+from raytune_ms.tune_context import TuneContext
+
+OTHER_TARGET = "llvm -mcpu=znver3"
+
+
+def small_search(**kw):
+    return EvolutionarySearch(**{"population_size": 24, "init_min_unmeasured": 8, "genetic_num_iters": 2, **kw})
+
+
+def context(wl, strategy, logger=None, seed=5, target="llvm"):
+    return TuneContext(wl.func, target=target, space_generator="post-order-apply", search_strategy=strategy,
+                       rand_state=seed, logger=logger)
+
+
+def drain(ctx):
+    out = []
+    while (batch := ctx.generate_measure_candidates()) is not None:
+        out.extend(batch)
+    return out
+
+
+def fast_runner():
+    return LocalRunner(evaluator_config=EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5))
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory):
+    """GMM small tuned for 8 trials (local builder and runner, Parquet database)."""
+    wl = ms.workloads.get("GMM", "small")
+    work_dir = str(tmp_path_factory.mktemp("evo"))
+    db = ms.tune_tir(wl.func, "llvm", work_dir, 8, num_trials_per_iter=4, builder="local", runner=fast_runner(),
+                     strategy=small_search(), seed=7)
+    return wl, db
+
+
+def test_it_is_the_default_kind():
+    assert isinstance(SearchStrategy.create(), EvolutionarySearch)
+    assert isinstance(SearchStrategy.create("evolutionary", population_size=8), EvolutionarySearch)
+    with pytest.raises(ValueError, match="population_size"):
+        EvolutionarySearch(population_size=0)
+
+
+def test_it_needs_a_cost_model():
+    ctx = context(ms.workloads.get("GMM", "small"), small_search())
+    with pytest.raises(ValueError, match="cost model"):
+        ctx.pre_tuning(max_trials=8, num_trials_per_iter=4, database=MemoryDatabase())
+
+
+@pytest.mark.parametrize("name", ["GMM", "NRM"])
+def test_candidates_are_new_mutated_and_correct(name):
+    wl = ms.workloads.get(name, "small")
+    strategy = small_search()
+    ctx = context(wl, strategy)
+    ctx.pre_tuning(max_trials=24, num_trials_per_iter=8, database=MemoryDatabase(), cost_model=RandomModel(seed=1))
+    cands = drain(ctx)
+    hashes = [tir.structural_hash(c.sch.mod) for c in cands]
+    assert len(cands) == 24 and len(set(hashes)) == 24
+    state = strategy._run
+    assert state.num_mutated > 0 and state.num_handed_out_mutated > 0
+    for cand in cands[:: max(1, len(cands) // 3)]:
+        arrays = run(cand.sch.mod["main"], *wl.make_inputs(seed=2))
+        assert wl.compare(arrays)[0], cand.sch.trace
+
+
+def test_a_tiny_space_is_exhausted_with_a_reason():
+    wl = ms.workloads.get("GEMV", "small")
+
+    def two_programs(sch):
+        loop = sch.get_loops(sch.get_block("y"))[1]
+        sch.split(loop, [None, sch.sample_categorical([4, 8], [1.0, 1.0])])
+
+    strategy = small_search(max_fail_count=2)
+    ctx = TuneContext(wl.func, target="llvm", space_generator=two_programs, search_strategy=strategy, rand_state=3)
+    ctx.pre_tuning(max_trials=30, num_trials_per_iter=8, database=MemoryDatabase(), cost_model=RandomModel(seed=1))
+    cands = drain(ctx)
+    assert len({tir.structural_hash(c.sch.mod) for c in cands}) == len(cands) == 2
+    assert "exhausted" in strategy.exhausted_reason and "stopping at 2 of 30" in strategy.exhausted_reason
+
+
+def test_resume_trains_the_model_and_skips_what_was_measured(tuned, caplog):
+    wl, db = tuned
+    records = db.get_all_tuning_records()
+    assert len(records) == 8
+    measured = {tir.structural_hash(r.as_measure_candidate().sch.mod) for r in records}
+    model = XGBModel(num_warmup_samples=0)
+    strategy = small_search()
+    ctx = context(wl, strategy, logger=logging.getLogger("test.evo.resume"), seed=9)
+    with caplog.at_level(logging.INFO, logger="test.evo.resume"):
+        ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=db, cost_model=model)
+    assert "cost model trained on 8 records from the database" in caplog.text
+    assert model.data_size == 8 and model.trained and strategy._run.num_trained_records == 8
+    assert len(strategy._measured_members(strategy._run)) > 0  # the database's best seed the population
+    cands = ctx.generate_measure_candidates()
+    assert cands and not measured & {tir.structural_hash(c.sch.mod) for c in cands}
+
+
+def test_records_of_another_target_seed_the_population(tuned, caplog):
+    wl, db = tuned
+    other = MemoryDatabase()
+    workload = other.commit_workload(wl.func)
+    for rec in db.get_all_tuning_records():
+        other.commit_tuning_record(TuningRecord(rec.trace, workload, rec.run_secs, OTHER_TARGET, rec.args_info))
+    model = XGBModel(num_warmup_samples=0)
+    strategy = small_search()
+    ctx = context(wl, strategy, logger=logging.getLogger("test.evo.cross"), seed=11)
+    with caplog.at_level(logging.INFO, logger="test.evo.cross"):
+        ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=other, cost_model=model)
+    state = strategy._run
+    assert state.num_trained_records == 0 and model.data_size == 0  # other machines' times do not train
+    valid = sum(r.is_valid() for r in other.get_all_tuning_records())
+    assert 0 < len(state.seeds) <= valid and "records of other targets seed the population" in caplog.text
+    assert strategy._measured_members(strategy._run)[: len(state.seeds)] == state.seeds
+    cands = ctx.generate_measure_candidates()  # not measured on this target: they may be handed out
+    assert len(cands) == 8
+
+
+@pytest.mark.slow
+def test_tune_tir_defaults_tune_gmm_small(tmp_path):
+    wl = ms.workloads.get("GMM", "small")
+    db = ms.tune_tir(wl.func, "llvm", str(tmp_path), 6, num_trials_per_iter=3, builder="local", runner="local",
+                     database="memory", seed=4)
+    records = db.get_all_tuning_records()
+    assert len(records) == 6 and all(r.is_valid() for r in records)
+    best = db.query_tuning_record(wl.func, "llvm")
+    arrays = run(best.as_measure_candidate().sch.mod["main"], *wl.make_inputs(seed=3))
+    assert wl.compare(arrays)[0]
