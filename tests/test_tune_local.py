@@ -20,7 +20,8 @@ FAST = EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5)
 
 def _tune(wl, work_dir, trials, **kwargs):
     options = dict(num_trials_per_iter=4, builder=LocalBuilder(max_workers=2),
-                   runner=LocalRunner(evaluator_config=FAST), space=spaces.matmul_space, seed=7)
+                   runner=LocalRunner(evaluator_config=FAST), space=spaces.matmul_space, seed=7,
+                   strategy="replay-trace", cost_model="random")
     options.update(kwargs)
     return ms.tune_tir(wl.func, "llvm", str(work_dir), trials, **options)
 
@@ -86,8 +87,8 @@ def test_every_function_of_a_module_is_a_task(tmp_path):
                     "gemv": gemv.func.with_attr("global_symbol", "gemv")})
     scheduler = ms.TaskScheduler.create("gradient")
     db = ms.tune_tir(mod, "llvm", str(tmp_path), 6, num_trials_per_iter=2, builder=LocalBuilder(max_workers=2),
-                     runner=LocalRunner(evaluator_config=FAST), space=spaces.matmul_space,
-                     task_scheduler=scheduler, database="memory", seed=2)
+                     runner=LocalRunner(evaluator_config=FAST), space=spaces.matmul_space, strategy="replay-trace",
+                     cost_model="random", task_scheduler=scheduler, database="memory", seed=2)
     assert sorted(t.task_name for t in scheduler.tasks) == ["gemv", "gmm"]
     assert all(t.num_trials >= 1 for t in scheduler.tasks) and sum(t.num_trials for t in scheduler.tasks) == 6
     for name in ("gmm", "gemv"):

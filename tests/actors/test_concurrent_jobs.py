@@ -50,7 +50,8 @@ def cluster_env(request):
 
 def _tune(env, work_dir, workload):
     args = ["raytune-ms", "tune", "--workload", workload, "--size", "small", "--trials", 8,
-            "--num-trials-per-iter", 4, "--work-dir", work_dir, "--json", "--no-progress"]
+            "--num-trials-per-iter", 4, "--work-dir", work_dir, "--json", "--no-progress",
+            "--strategy", "replay-trace", "--cost-model", "random"]
     return subprocess.Popen([str(a) for a in args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

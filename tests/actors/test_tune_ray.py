@@ -16,7 +16,8 @@ def _tune(wl, work_dir, trials, **kwargs):
     from actors import RayBuilder, RayRunner
 
     options = dict(num_trials_per_iter=4, builder=RayBuilder(num_builders=2),
-                   runner=RayRunner(evaluator_config=FAST), space=spaces.matmul_space, seed=11)
+                   runner=RayRunner(evaluator_config=FAST), space=spaces.matmul_space, seed=11,
+                   strategy="replay-trace", cost_model="random")
     options.update(kwargs)
     return ms.tune_tir(wl.func, "llvm", str(work_dir), trials, **options)
 
@@ -28,7 +29,8 @@ def test_ray_tuning_finds_a_correct_schedule_faster_than_unscheduled(ray_local, 
     wl = ms.workloads.get("GMM", "standard")
     with ms.Profiler() as profiler:
         result = run_tuning(
-            tasks=tir_tasks(wl.func, "llvm", space=spaces.matmul_space, seed=11), task_weights=[1.0],
+            tasks=tir_tasks(wl.func, "llvm", space=spaces.matmul_space, strategy="replay-trace", seed=11),
+            task_weights=[1.0], cost_model="random",
             work_dir=str(tmp_path), max_trials_global=8, num_trials_per_iter=4,
             builder=RayBuilder(num_builders=2), runner=RayRunner(evaluator_config=FAST),
         )

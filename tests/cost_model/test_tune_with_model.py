@@ -14,7 +14,7 @@ def test_tune_tir_updates_the_xgb_model(tmp_path):
     model = XGBModel(num_warmup_samples=0)
     db = ms.tune_tir(wl.func, "llvm", str(tmp_path), 8, num_trials_per_iter=4, builder=LocalBuilder(max_workers=2),
                      runner=LocalRunner(evaluator_config=EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5)),
-                     space=spaces.matmul_space, seed=3, cost_model=model)
+                     space=spaces.matmul_space, seed=3, cost_model=model, strategy="replay-trace")
     records = db.get_all_tuning_records()
     assert model.data_size == len(records) == 8 and model.booster is not None
     (group,) = model.data.groups.values()

@@ -33,7 +33,8 @@ def test_a_run_writes_a_part_per_batch_and_every_record(tmp_path):
 
     ms.tune_tir(wl.func, "llvm", str(tmp_path / "run"), 12, num_trials_per_iter=4, database=db,
                 builder=LocalBuilder(max_workers=2), runner=LocalRunner(evaluator_config=FAST),
-                space=spaces.matmul_space, seed=5, progress_callback=on_progress)
+                space=spaces.matmul_space, seed=5, progress_callback=on_progress, strategy="replay-trace",
+                cost_model="random")
     assert db.flush_every == 1  # the caller's setting is left as it was
     assert 1 <= len(_files(store)) <= 12 // 4 + 1
     fresh = Database.create("parquet", store)
