@@ -134,6 +134,6 @@ class MutateTileSize(Mutator):
                 decision = fitted[inst] = fit_tiles([int(t) for t in decision], extent.value, int(inst.attrs[1]), rng)
             return decision
 
-        replay(trace, self._mod, fit)
+        self._replayed = replay(trace, self._mod, fit)
         trace.decisions.update(fitted)
         return trace

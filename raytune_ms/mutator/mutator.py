@@ -80,6 +80,7 @@ class Mutator(_registry.Registry):
     _mod = None
     _target = None
     _replays_output = False  # True: _mutate's own replay already checks its output
+    _replayed = None  # the schedule of the last output's check replay (for apply_with_schedule)
 
     def _initialize_with_tune_context(self, context) -> None:
         """Remember the task's module (for replays) and target (for its core count)."""
@@ -92,10 +93,18 @@ class Mutator(_registry.Registry):
         try:
             out = self._mutate(trace, as_rand_state(rand_state))
             if out is not None and self._mod is not None and not self._replays_output:
-                replay(out, self._mod)
+                self._replayed = replay(out, self._mod)
         except ScheduleError:  # the trace (or its mutation) does not replay on this module
             return None
         return out
+
+    def apply_with_schedule(self, trace, rand_state=None):
+        """`apply`, with the schedule its check replay produced (None where there was none,
+        e.g. a user mutator), so the search can postprocess it rather than replay it again."""
+        self._replayed = None
+        out = self.apply(trace, rand_state)
+        sch, self._replayed = self._replayed, None
+        return out, (sch if out is not None else None)
 
     def _mutate(self, trace, rng):
         raise NotImplementedError

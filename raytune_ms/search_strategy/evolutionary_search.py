@@ -22,6 +22,7 @@ from .. import tir
 from ..database.database import target_key
 from ..profiler import Profiler
 from ..schedule import Schedule, Trace
+from .measured_traces import trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
 
@@ -55,6 +56,7 @@ class _RunState:
         self.num_mutated = 0  # mutated members produced (all batches)
         self.num_handed_out_mutated = 0  # ... of which handed out
         self.num_trained_records = 0
+        self.mutations: dict = {}  # this batch's mutated traces (by trace key) -> their members
 
 
 class EvolutionarySearch(SearchStrategy):
@@ -119,12 +121,13 @@ class EvolutionarySearch(SearchStrategy):
         """The model learns through the UpdateCostModel callback; nothing to do here."""
 
     # -- replay ------------------------------------------------------------------------------
-    def _replay(self, trace: Trace, state) -> _Member | None:
-        """`trace` (its postprocs dropped) replayed on the task's module, then postprocessed;
-        None if a step fails or a postprocessor rejects it."""
+    def _replay(self, trace: Trace, state, sch=None) -> _Member | None:
+        """`trace` (its postprocs dropped) replayed on the task's module (unless `sch` is that
+        replay already), then postprocessed; None if a step fails or a postprocessor rejects it."""
         try:
-            sch = Schedule(self.context.mod, seed=state.rng.getrandbits(62))
-            trace.apply_to_schedule(sch, remove_postproc=True)
+            if sch is None:
+                sch = Schedule(self.context.mod, seed=state.rng.getrandbits(62))
+                trace.apply_to_schedule(sch, remove_postproc=True)
             cand = candidate_from_schedule(sch, self.context.postprocs)
         except Exception:  # noqa: BLE001 - any failure of a replay only drops that sample
             return None
@@ -198,8 +201,10 @@ class EvolutionarySearch(SearchStrategy):
             randoms = self._random_members(state, self.population_size - len(measured))
         if randoms is None:
             return None
+        state.mutations = {}
         with Profiler.timeit("EvolutionarySearch/Evolve"):
             bests = self._evolve(state, measured + randoms, n)
+        state.mutations = {}
         out = self._pick(state, bests, randoms, n)
         if not out:
             state.empty_batches += 1
@@ -296,15 +301,19 @@ class EvolutionarySearch(SearchStrategy):
         draws = iter(parents.tolist())
         copied = [False] * size
         out: list[_Member] = []
+        made = state.mutations  # trace key -> member: the same mutation is replayed once per batch
         for _ in range(self.population_size):
             member = None
             for _attempt in range(self.genetic_max_fail_count + 1):
                 parent = next(draws) % size
                 if mutators and rng.random() < self.genetic_mutate_prob:
                     mutator = _draw(rng, mutators, total)
-                    trace = mutator.apply(population[parent].cand.sch.trace, rng.getrandbits(62))
+                    trace, sch = mutator.apply_with_schedule(population[parent].cand.sch.trace, rng.getrandbits(62))
                     if trace is not None:
-                        member = self._replay(trace, state)
+                        key = trace_key(trace)
+                        if key not in made:
+                            made[key] = self._replay(trace, state, sch)
+                        member = made[key]
                         if member is not None:
                             member.mutated = True
                             state.num_mutated += 1
