@@ -52,10 +52,10 @@ class _RunState:
         self.measured: set[str] = set()  # structural hashes measured (this run and the database)
         self.seeds: list[_Member] = []  # re-validated records of this workload on other targets
         self.db_members: dict[str, _Member | None] = {}  # trace text -> re-validated record
-        self.empty_batches = 0
         self.num_mutated = 0  # mutated members produced (all batches)
         self.num_handed_out_mutated = 0  # ... of which handed out
         self.num_trained_records = 0
+        self.num_replays = 0  # replays and postprocessing runs (all batches)
         self.mutations: dict = {}  # this batch's mutated traces (by trace key) -> their members
 
 
@@ -124,6 +124,11 @@ class EvolutionarySearch(SearchStrategy):
     def _replay(self, trace: Trace, state, sch=None) -> _Member | None:
         """`trace` (its postprocs dropped) replayed on the task's module (unless `sch` is that
         replay already), then postprocessed; None if a step fails or a postprocessor rejects it."""
+        state.num_replays += 1
+        with Profiler.timeit("EvolutionarySearch/Replay"):
+            return self._replay_timed(trace, state, sch)
+
+    def _replay_timed(self, trace, state, sch):
         try:
             if sch is None:
                 sch = Schedule(self.context.mod, seed=state.rng.getrandbits(62))
@@ -196,27 +201,23 @@ class EvolutionarySearch(SearchStrategy):
         if state.st >= state.max_trials or self.exhausted_reason is not None:
             return None
         n = min(state.per_iter, state.max_trials - state.st)
-        with Profiler.timeit("EvolutionarySearch/InitPopulation"):
-            measured = self._measured_members(state)
-            randoms = self._random_members(state, self.population_size - len(measured))
-        if randoms is None:
-            return None
-        state.mutations = {}
-        with Profiler.timeit("EvolutionarySearch/Evolve"):
-            bests = self._evolve(state, measured + randoms, n)
-        state.mutations = {}
-        out = self._pick(state, bests, randoms, n)
-        if not out:
-            state.empty_batches += 1
-            if state.empty_batches >= self.max_fail_count:
-                self._stop(f"design space exhausted: {state.empty_batches} batches in a row found no program "
-                           f"not measured before ({len(state.measured)} measured); stopping at {state.st} of "
-                           f"{state.max_trials} trials")
+        for empty in range(1, self.max_fail_count + 1):  # (an empty batch would end the task)
+            with Profiler.timeit("EvolutionarySearch/InitPopulation"):
+                measured = self._measured_members(state)
+                randoms = self._random_members(state, self.population_size - len(measured))
+            if randoms is None:
                 return None
-            return []
-        state.empty_batches = 0
-        state.st += len(out)
-        return out
+            state.mutations = {}
+            with Profiler.timeit("EvolutionarySearch/Evolve"):
+                bests = self._evolve(state, measured + randoms, n)
+            state.mutations = {}
+            out = self._pick(state, bests, randoms, n)
+            if out:
+                state.st += len(out)
+                return out
+        self._stop(f"design space exhausted: {empty} populations in a row held no program not measured before "
+                   f"({len(state.measured)} measured); stopping at {state.st} of {state.max_trials} trials")
+        return None
 
     def _stop(self, reason: str) -> None:
         self.exhausted_reason = reason

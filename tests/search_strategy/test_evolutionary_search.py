@@ -91,6 +91,7 @@ def test_a_tiny_space_is_exhausted_with_a_reason():
     cands = drain(ctx)
     assert len({tir.structural_hash(c.sch.mod) for c in cands}) == len(cands) == 2
     assert "exhausted" in strategy.exhausted_reason and "stopping at 2 of 30" in strategy.exhausted_reason
+    assert ctx.generate_measure_candidates() is None
 
 
 def test_resume_trains_the_model_and_skips_what_was_measured(tuned, caplog):

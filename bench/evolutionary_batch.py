@@ -1,0 +1,59 @@
+"""Benchmark: the time EvolutionarySearch takes to choose one batch (no building or running).
+
+GMM-1024 (or another suite workload) on the automatic space; the XGB model is first trained on
+16 random candidates with made-up run times, so that scoring extracts features as it does in a
+real run. CPU seconds are reported next to wall seconds (a shared machine inflates wall time).
+
+Prints one JSON line: {"bench": "evolutionary_batch", "cpu_s": ..., "wall_s": ..., phases ...}.
+Usage: python bench/evolutionary_batch.py [--workload GMM-1024] [--population 512] [--batch 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+
+import raytune_ms as ms
+from raytune_ms.cost_model import XGBModel
+from raytune_ms.database import MemoryDatabase
+from raytune_ms.profiler import Profiler
+from raytune_ms.runner import RunnerResult
+from raytune_ms.search_strategy import EvolutionarySearch
+from raytune_ms.tune_context import TuneContext
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workload", default="GMM-1024")
+    ap.add_argument("--size", default="standard")
+    ap.add_argument("--population", type=int, default=512)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args()
+    wl = ms.workloads.get(args.workload, args.size)
+    strategy = EvolutionarySearch(population_size=args.population,
+                                  init_min_unmeasured=min(50, max(1, args.population // 2)))
+    ctx = TuneContext(wl.func, target="llvm", space_generator="post-order-apply", search_strategy=strategy,
+                      rand_state=args.seed)
+    model = XGBModel(num_warmup_samples=0)
+    ctx.pre_tuning(max_trials=10 * args.batch, num_trials_per_iter=args.batch, database=MemoryDatabase(),
+                   cost_model=model)
+    warm = strategy._random_members(strategy._run, 16)
+    rng = random.Random(0)
+    model.update(ctx, [m.cand for m in warm], [RunnerResult([rng.uniform(1e-3, 1e-2)]) for _ in warm])
+    replays_before = strategy._run.num_replays
+    with Profiler() as profiler:
+        wall, cpu = time.perf_counter(), time.process_time()
+        batch = ctx.generate_measure_candidates()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    phases = {k: round(v, 3) for k, v in profiler.get().items()}
+    replays = strategy._run.num_replays - replays_before
+    print(json.dumps({"bench": "evolutionary_batch", "workload": args.workload, "population": args.population,
+                      "candidates": len(batch or []), "cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
+                      "replays": replays, "mutated": strategy._run.num_mutated, "phases": phases}))
+
+
+if __name__ == "__main__":
+    main()
