@@ -43,13 +43,13 @@ def main():
     warm = strategy._random_members(strategy._run, 16)
     rng = random.Random(0)
     model.update(ctx, [m.cand for m in warm], [RunnerResult([rng.uniform(1e-3, 1e-2)]) for _ in warm])
-    replays_before = strategy._run.num_replays
+    replays_before = getattr(strategy._run, "num_replays", 0)
     with Profiler() as profiler:
         wall, cpu = time.perf_counter(), time.process_time()
         batch = ctx.generate_measure_candidates()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     phases = {k: round(v, 3) for k, v in profiler.get().items()}
-    replays = strategy._run.num_replays - replays_before
+    replays = getattr(strategy._run, "num_replays", 0) - replays_before
     print(json.dumps({"bench": "evolutionary_batch", "workload": args.workload, "population": args.population,
                       "candidates": len(batch or []), "cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
                       "replays": replays, "mutated": strategy._run.num_mutated, "phases": phases}))
