@@ -180,6 +180,10 @@ class EvolutionarySearch(SearchStrategy):
                 cost_model.update(ctx, cands, results)
             state.num_trained_records = len(cands)
             ctx.logger.info("EvolutionarySearch: cost model trained on %d records from the database", len(cands))
+            warmup, size = getattr(cost_model, "num_warmup_samples", 0), getattr(cost_model, "data_size", None)
+            if size is not None and size < warmup:
+                ctx.logger.info("EvolutionarySearch: the model scores at random until it holds %d samples (%d now)",
+                                warmup, size)
         limit = int(self.population_size * self.init_measured_ratio)
         seen = set(state.measured)
         for rec in sorted(others, key=lambda r: r.mean_run_secs):
