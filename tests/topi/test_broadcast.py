@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from topi_helpers import check, rand
+from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
 from raytune_ms.topi import testing as ref

@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from topi_helpers import check, rand
+from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import topi
 from raytune_ms.topi import testing as ref
@@ -40,7 +40,7 @@ def test_positive_domain(name, torch_fn):
 
 def test_relu_on_integers_and_cast():
     import numpy as np
-    from topi_helpers import placeholders
+    from raytune_ms.testing.operators import placeholders
 
     from raytune_ms.topi.testing import run_te
 

@@ -4,7 +4,7 @@ against the numpy references and torch.nn.functional."""
 
 import pytest
 import torch.nn.functional as F
-from topi_helpers import check, rand
+from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
 from raytune_ms.topi import testing as ref

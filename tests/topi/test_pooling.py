@@ -3,7 +3,7 @@ and adaptive average pooling (even and uneven windows), against numpy and torch.
 
 import pytest
 import torch.nn.functional as F
-from topi_helpers import check, rand
+from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
 from raytune_ms.topi import testing as ref

@@ -3,7 +3,7 @@ against numpy and torch (rtol 1e-4: reductions)."""
 
 import pytest
 import torch
-from topi_helpers import check, rand
+from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
 from raytune_ms.topi import testing as ref

@@ -1,4 +1,4 @@
-"""Shared by the operator tests: random inputs, placeholders for them, and a check that runs an
+"""Shared by the operator tests (torch must be installed): random inputs, placeholders for them, and a check that runs an
 operator through the C code generator and compares it with its numpy reference and with torch."""
 
 import numpy as np
