@@ -44,7 +44,9 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, so a closed pipe is reported below and not at exit
+        return code
     except CommandError as err:
         print(f"{parser.prog} {args.command}: error: {err}", file=sys.stderr)
         return 2

@@ -133,6 +133,6 @@ class ProgressBar:
 
 def _ended_early(snapshot: dict) -> str | None:
     """Why a finished run stopped before its budget (None while it runs, or if it did not)."""
-    if not snapshot.get("tasks") or not all(t["done"] for t in snapshot["tasks"]):
+    if not snapshot.get("tasks") or not all(t.get("done") for t in snapshot["tasks"]):
         return None
     return snapshot.get("stop_reason")

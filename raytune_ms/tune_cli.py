@@ -61,10 +61,16 @@ def _target(text: str) -> str:
 
 
 def _work_dir(text: str) -> str:
-    """A local directory, made if missing, that this process can write (its logs go there)."""
+    """A local directory, made if missing, that this process can write; or a URI of a
+    filesystem pyarrow knows (s3://, gs://, file://: the store of jobs on several machines)."""
     if "://" in text:
-        raise argparse.ArgumentTypeError(f"{text!r}: the work dir is a local directory (its logs are "
-                                         "written there), not a URI")
+        from pyarrow import fs as pafs
+
+        try:
+            pafs.FileSystem.from_uri(text)
+        except Exception as err:  # pyarrow's errors for unknown schemes and malformed URIs
+            raise argparse.ArgumentTypeError(f"{text!r}: {str(err).splitlines()[0]}") from None
+        return text
     if os.path.exists(text) and not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
     try:
@@ -190,6 +196,14 @@ def run(args) -> int:
     from .target import Target
     from .tune import run_tuning, tir_tasks
 
+    address = os.environ.get("RAY_ADDRESS")
+    if address and "ray" in (args.builder, args.runner):  # a stopped cluster: fail now, not in minutes
+        from actors.ray_init import check_address
+
+        try:
+            check_address(address)
+        except ConnectionError as err:
+            raise CommandError(str(err)) from None
     name = args.workload  # the task name: `raytune-ms db top DIR --workload NAME` finds it
     workload = workloads.get(args.workload, args.size)
     target = Target(args.target)
