@@ -167,19 +167,15 @@ def check_best(database, workload, target) -> dict:
 
 def sized_pools(args) -> tuple:
     """--builder/--runner as tune_tir takes them: the kind name, or a Ray pool of the size asked
-    for (the default pools size themselves to the cluster's free resources)."""
+    for (the default pools size themselves to the cluster's free resources; `run` checked that
+    a size comes with the ray kind)."""
     from .builder import Builder
     from .runner import Runner
 
     pools = []
     for kind, size, base, key in ((args.builder, args.num_builders, Builder, "num_builders"),
                                   (args.runner, args.num_runners, Runner, "num_runners")):
-        if size is None:
-            pools.append(kind)
-        elif kind != "ray":
-            raise CommandError(f"--{key.replace('_', '-')} needs --{base.__name__.lower()} ray")
-        else:
-            pools.append(base.create("ray", **{key: size}))
+        pools.append(kind if size is None else base.create("ray", **{key: size}))
     return tuple(pools)
 
 
@@ -196,6 +192,9 @@ def run(args) -> int:
     from .target import Target
     from .tune import run_tuning, tir_tasks
 
+    for kind, size, flag in ((args.builder, args.num_builders, "builder"), (args.runner, args.num_runners, "runner")):
+        if size is not None and kind != "ray":
+            raise CommandError(f"--num-{flag}s needs --{flag} ray")
     address = os.environ.get("RAY_ADDRESS")
     if address and "ray" in (args.builder, args.runner):  # a stopped cluster: fail now, not in minutes
         from actors.ray_init import check_address

@@ -44,6 +44,7 @@ class ReplayTrace(SearchStrategy):
         traces = [Trace(sch.trace.simplified(remove_postproc=True).insts, {}) for sch in design_spaces]
         measured = MeasuredTraces(database, ctx.mod, ctx.target)
         self._run = _RunState(traces, int(max_trials), int(num_trials_per_iter), measured, new_rng(ctx))
+        self.exhausted_reason = None
 
     def post_tuning(self):
         self._run = None
@@ -62,6 +63,7 @@ class ReplayTrace(SearchStrategy):
             return None
         n = min(state.per_iter, state.max_trials - state.st)
         state.st += n
+        seen = (state.num_duplicates, state.num_failures)
         out = []
         for _ in range(n):
             for _attempt in range(self.max_fail_count):
@@ -81,7 +83,17 @@ class ReplayTrace(SearchStrategy):
                 state.measured.add(key)
                 out.append(cand)
                 break
+        if not out:
+            self.exhausted_reason = self._why_empty(state, state.num_duplicates - seen[0],
+                                                    state.num_failures - seen[1])
         return out or None
+
+    def _why_empty(self, state, duplicates: int, failures: int) -> str:
+        draws = duplicates + failures
+        if duplicates >= failures:
+            return (f"the design space looks exhausted: {duplicates} of the last {draws} draws repeated "
+                    f"one of the {len(state.measured)} traces already measured")
+        return f"{failures} of the last {draws} draws failed to replay (see the task's log)"
 
     def notify_runner_results(self, measure_candidates, results):
         """Replaying is not guided by results."""
