@@ -66,3 +66,24 @@ def test_tune_tir_progress_and_summary(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "raytune_ms: 2/2 trials (100%), best" in err
     assert err.strip().splitlines()[-1].startswith("tuned 1 task(s): 2 trials, 0 errors, best ")
+
+
+def test_an_exhausted_space_says_so():
+    """GEMV small's matmul space holds a dozen distinct schedules: ReplayTrace runs dry and
+    says why (what the CLI's summary and progress line show as stop_reason)."""
+    from raytune_ms.task_scheduler import TaskResult, TuneResult
+    from raytune_ms.tune import tir_tasks
+
+    (ctx,) = tir_tasks(workloads.get("GEMV", "small").func, "llvm", space=matmul_space, seed=1)
+    ctx.pre_tuning(500, 16, ctx.generate_design_space())
+    drawn = 0
+    while (cands := ctx.generate_measure_candidates()) is not None:
+        drawn += len(cands)
+    reason = ctx.search_strategy.exhausted_reason
+    assert 0 < drawn < 500 and reason.startswith("the design space looks exhausted")
+    task = TaskResult("GEMV", 1, 1.0, drawn, 0, 1.0, True, reason)
+    result = TuneResult((task,), trials_submitted=drawn, max_trials_global=500, wall_s=1.0)
+    assert result.stop_reason == reason and result.summary_line().endswith(f"ended early: {reason}")
+    used = TuneResult((TaskResult("GEMV", 1, 1.0, 5, 0, 1.0, True, "the global trial budget was used"),),
+                      trials_submitted=5, max_trials_global=5, wall_s=1.0)
+    assert used.stop_reason is None
