@@ -19,8 +19,9 @@ of the remaining budget, so a small budget still reaches every task.
 
 Stopping: `stop()` (from a signal handler, another thread, or the task-scheduler actor's stop
 method) makes the loop submit nothing more; measurements in flight get `drain_s` seconds to
-finish and are delivered, builds in flight are dropped, and the run ends as usual (its results
-written, its TuneResult marked interrupted). A KeyboardInterrupt inside the loop does the same.
+finish and are delivered (a failed one is dropped: the signal may be what failed it), builds in
+flight are dropped, and the run ends as usual (its results written, its TuneResult marked
+interrupted). A KeyboardInterrupt inside the loop does the same.
 """
 
 from __future__ import annotations
@@ -413,6 +414,11 @@ class TaskScheduler(_registry.Registry):
             result = item.future.result()
         except Exception as err:  # the runner itself failed for this candidate
             result = RunnerResult(error_msg=f"runner failed: {type(err).__name__}: {err}")
+        if self._stop is not None and result.error_msg is not None:
+            # the stop's signal may have killed it (a local runner's worker shares the
+            # terminal's process group): not recorded, so a resumed run measures it again
+            self.tasks[item.task_id].in_flight -= 1
+            return
         finished.append((item, result))
 
     def _deliver(self, finished: list) -> None:
