@@ -104,8 +104,8 @@ def register(subparsers) -> None:
     p.add_argument("--size", choices=SIZES, default="standard", help="shape set of the suite")
     p.add_argument("--target", default="llvm", type=_target, help='target string, e.g. "llvm -num-cores=2"')
     p.add_argument("--trials", type=_positive, default=64,
-                   help="trials of the workload in the database when the run ends: records already "
-                        "there (an earlier or interrupted run) count, so a rerun resumes")
+                   help="trials to run (max_trials_global); a rerun over the same work dir resumes: "
+                        "traces already in its database are not measured again")
     p.add_argument("--work-dir", required=True, type=_work_dir, help="logs and the Parquet database go here")
     p.add_argument("--space", choices=SPACE_CHOICES, default="auto",
                    help="design space: a hand-written one (matmul, conv), post-order-apply, or "
@@ -216,21 +216,20 @@ def run(args) -> int:
     with stop:  # Ctrl-C from here on ends with the one-line summary, exit 130
         database = Database.create("parquet", work_dir=args.work_dir)
         found = len(MeasuredTraces(database, workload.func, target))
-        todo = args.trials - found
         if found:
-            _say(f"resuming: {found} record(s) of {name} found in {database.uri}; "
-                 + (f"{todo} more trial(s) to run" if todo > 0 else f"--trials {args.trials} already reached"))
+            _say(f"resuming: {found} record(s) of {name} found in {database.uri} (not measured again); "
+                 f"{args.trials} more trial(s) to run")
         result = None
         start = time.time()
-        if todo > 0 and not stop.requested:
+        if not stop.requested:
             tasks = tir_tasks(workload.func, target, space=resolve_space(args.space, args.workload),
                               strategy=args.strategy, seed=args.seed, task_name=name,
                               baseline=workloads.SuiteBaseline(args.workload, args.size))
-            bar = ProgressBar(todo, workload.flops, not args.no_progress)
+            bar = ProgressBar(args.trials, workload.flops, not args.no_progress)
             builder, runner = sized_pools(args)
             try:
                 result = run_tuning(
-                    tasks=tasks, task_weights=[1.0], work_dir=args.work_dir, max_trials_global=todo,
+                    tasks=tasks, task_weights=[1.0], work_dir=args.work_dir, max_trials_global=args.trials,
                     num_trials_per_iter=args.num_trials_per_iter, builder=builder, runner=runner,
                     database=database, cost_model=args.cost_model, task_scheduler=args.task_scheduler,
                     progress_callback=bar, stop=stop,
