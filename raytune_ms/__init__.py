@@ -31,6 +31,7 @@ _EXPORTS = {
     "Profiler": "raytune_ms.profiler:Profiler",
     "tune_tir": "raytune_ms.tune:tune_tir",
     "tune_tasks": "raytune_ms.tune:tune_tasks",
+    "TuningInterrupted": "raytune_ms.stop_signal:TuningInterrupted",
     "compile_tir": "raytune_ms.tir_integration:compile_tir",
     "derived_object": "raytune_ms.utils:derived_object",
 }

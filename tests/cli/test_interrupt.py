@@ -66,6 +66,7 @@ def test_sigint_saves_every_measured_result_and_a_rerun_resumes(tmp_path):
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["trials"] == more and summary["records"] == len(records) + more
     after = _records(work_dir)
+    print(f"results logged before SIGINT {before}, records saved {len(records)}, after the rerun {len(after)}")
     assert len(after) == len(records) + more
     assert len({trace_key(r.trace_text()) for r in after}) == len(after)  # nothing measured twice
     assert len({r.record_id for r in after}) == len(after)
