@@ -14,8 +14,8 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from raytune_ms.builder import Builder, BuilderFuture, BuilderResult
 from raytune_ms.builder.local_builder import build_in_worker
-from raytune_ms.runner.measure_slot import MeasureSlot
-from raytune_ms.runner.subprocess_worker import SubprocessWorker
+from raytune_ms.process.measure_slot import MeasureSlot
+from raytune_ms.process.subprocess_worker import SubprocessWorker
 
 from .actor_pool import ActorCall, ActorPool, fitting, lost_reason
 from .ray_init import actor_options, init_ray, nodes_with

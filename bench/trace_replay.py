@@ -18,38 +18,10 @@ import json
 import statistics
 import time
 
-from raytune_ms import te, tir
+from raytune_ms import tir
 from raytune_ms.schedule import Schedule, Trace
 from raytune_ms.schedule.sampling import RandState, sample_perfect_tile
-
-
-def workload(n=128):
-    A = te.placeholder((n, n), name="A")
-    B = te.placeholder((n, n), name="B")
-    k = te.reduce_axis(n, "k")
-    C = te.compute((n, n), lambda i, j: te.sum(A[i, k] * B[k, j], axis=[k]), name="C")
-    D = te.compute((n, n), lambda i, j: C[i, j] + 1.0, name="D")
-    return te.create_prim_func([A, B, D])
-
-
-def tiled(sch):
-    c = sch.get_block("C")
-    d = sch.get_block("D")
-    sch.annotate(c, "meta_schedule.tiling_structure", "SSRSRS")
-    i, j, k = sch.get_loops(c)
-    i0, i1, i2, i3 = sch.split(i, sch.sample_perfect_tile(i, 4, 64))
-    j0, j1, j2, j3 = sch.split(j, sch.sample_perfect_tile(j, 4, 64))
-    k0, k1 = sch.split(k, sch.sample_perfect_tile(k, 2, 64))
-    sch.reorder(i0, j0, i1, j1, k0, i2, j2, k1, i3, j3)
-    cw = sch.cache_write(c, 0, "global")
-    sch.reverse_compute_at(cw, j1)
-    sch.reverse_compute_inline(d)
-    f = sch.fuse(i0, j0)
-    sch.parallel(f)
-    sch.vectorize(j3)
-    v = sch.sample_categorical([0, 16, 64, 512], [0.25, 0.25, 0.25, 0.25])
-    sch.annotate(c, "meta_schedule.unroll_explicit", v)
-    return sch
+from raytune_ms.testing import matmul, tile_matmul
 
 
 def main():
@@ -57,8 +29,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
-    func = workload()
-    trace_json = json.dumps(tiled(Schedule(func, seed=0)).trace.as_json())
+    func = matmul(128, 128, 128)
+    tiled = tile_matmul(Schedule(func, seed=0), cache=True, max_innermost_factor=64, inline_epilogue=True)
+    trace_json = json.dumps(tiled.trace.as_json())
     rng = RandState(1)
 
     def new_tiles(inst, inputs, attrs, decision):

@@ -8,6 +8,7 @@ import importlib
 _EXPORTS = {
     "tir": "raytune_ms.tir",
     "te": "raytune_ms.te",
+    "topi": "raytune_ms.topi",
     "workloads": "raytune_ms.workloads",
     "schedule": "raytune_ms.schedule",
     "Schedule": "raytune_ms.schedule:Schedule",
@@ -33,6 +34,8 @@ _EXPORTS = {
     "tune_tasks": "raytune_ms.tune:tune_tasks",
     "TuningInterrupted": "raytune_ms.stop_signal:TuningInterrupted",
     "compile_tir": "raytune_ms.tir_integration:compile_tir",
+    "ExtractedTask": "raytune_ms.extracted_task:ExtractedTask",
+    "extract_tasks": "raytune_ms.torch_integration:extract_tasks",
     "derived_object": "raytune_ms.utils:derived_object",
 }
 

@@ -20,6 +20,18 @@ def load(entry):
     return getattr(importlib.import_module(module), attr)
 
 
+def create(kinds: dict, kind, what: str, *args, **kwargs):
+    """An instance of the class registered under `kind` in `kinds`, with errors that name the
+    known kinds (an unknown kind) or the missing module (an unavailable one)."""
+    if not isinstance(kind, str) or kind not in kinds:
+        raise ValueError(f"unknown {what} kind {kind!r}; known kinds: {', '.join(sorted(kinds))}")
+    try:
+        factory = load(kinds[kind])
+    except ImportError as err:
+        raise ImportError(f"{what} kind {kind!r} is not available: {err}") from err
+    return factory(*args, **kwargs)
+
+
 class Registry:
     """Mixin of the extension points' base classes: `KINDS`, `register`, `kinds` and the
     lookup behind their `create`."""
@@ -60,11 +72,4 @@ class Registry:
             if args or kwargs:
                 raise TypeError(f"{owner.__name__}.create got an instance and arguments for it")
             return kind
-        if not isinstance(kind, str) or kind not in owner.KINDS:
-            raise ValueError(f"unknown {owner.KIND_NOUN} kind {kind!r}; "
-                             f"known kinds: {', '.join(sorted(owner.KINDS))}")
-        try:
-            factory = load(owner.KINDS[kind])
-        except ImportError as err:
-            raise ImportError(f"{owner.KIND_NOUN} kind {kind!r} is not available: {err}") from err
-        return factory(*args, **kwargs)
+        return create(owner.KINDS, kind, owner.KIND_NOUN, *args, **kwargs)

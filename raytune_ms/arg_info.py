@@ -40,16 +40,8 @@ class ArgInfo:
 
     @staticmethod
     def from_entry_func(mod) -> list["ArgInfo"]:
-        """The argument information of a module's entry function: its only function, or the
-        one named "main"."""
-        if isinstance(mod, tir.PrimFunc):
-            return ArgInfo.from_prim_func(mod)
-        names = mod.get_global_vars()
-        if len(names) == 1:
-            return ArgInfo.from_prim_func(mod[names[0]])
-        if "main" in mod:
-            return ArgInfo.from_prim_func(mod["main"])
-        raise ValueError(f"cannot choose an entry function: the module has {names} and no 'main'")
+        """The argument information of a module's entry function (IRModule.entry_func)."""
+        return ArgInfo.from_prim_func(tir.IRModule.from_any(mod).entry_func())
 
 
 @dataclass(frozen=True)

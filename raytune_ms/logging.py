@@ -60,8 +60,3 @@ def get_loggers_from_work_dir(work_dir: str, task_names: list[str], level: int =
         for i, name in enumerate(task_names)
     ]
     return run_logger, task_loggers
-
-
-def get_logger(name: str) -> logging.Logger:
-    """A library logger under "raytune_ms" (silent unless the application configures it)."""
-    return logging.getLogger(name if name.startswith("raytune_ms") else f"raytune_ms.{name}")

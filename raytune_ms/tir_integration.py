@@ -3,8 +3,8 @@ record of a database to a program."""
 
 from __future__ import annotations
 
+from .tir import IRModule
 from .tune import tune_tir
-from .tune_context import normalize_mod
 
 __all__ = ["compile_tir", "tune_tir"]
 
@@ -16,4 +16,4 @@ def compile_tir(database, mod, target):
         from .target import Target
 
         target = Target(target)
-    return database.query_schedule(normalize_mod(mod), target, workload_name="main")
+    return database.query_schedule(IRModule.from_any(mod), target, workload_name="main")

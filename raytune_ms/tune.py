@@ -35,7 +35,7 @@ from .stop_signal import StopOnSignal, TuningInterrupted, interrupted_line
 from .task_scheduler import TaskScheduler, TuneResult
 from .task_scheduler.task_scheduler import DRAIN_S
 from .tir import IRModule, PrimFunc
-from .tune_context import TuneContext, normalize_mod
+from .tune_context import TuneContext
 
 
 def resolve_database(database, work_dir: str, module_equality: str = "structural") -> Database:
@@ -162,7 +162,7 @@ def tir_tasks(mod, target, *, space="post-order-apply", strategy="replay-trace",
     baselines = baseline if isinstance(baseline, dict) else {name: baseline for name, _ in funcs}
     return [
         TuneContext(
-            normalize_mod(func),
+            IRModule.from_any(func),
             target=target,
             space_generator=_fresh(special_space.get(name, space), len(funcs)),
             search_strategy=_fresh(strategy, len(funcs)),

@@ -107,9 +107,10 @@ def register(subparsers) -> None:
                    help="trials to run (max_trials_global); a rerun over the same work dir resumes: "
                         "traces already in its database are not measured again")
     p.add_argument("--work-dir", required=True, type=_work_dir, help="logs and the Parquet database go here")
-    p.add_argument("--space", choices=SPACE_CHOICES, default="auto",
-                   help="design space: a hand-written one (matmul, conv), post-order-apply, or "
-                        "auto (the hand-written space that suits the workload, else post-order-apply)")
+    p.add_argument("--space", choices=SPACE_CHOICES, default="post-order-apply",
+                   help="design space: post-order-apply (the automatic one), a hand-written one (matmul, "
+                        "conv), or auto (the hand-written space that suits the workload, else "
+                        "post-order-apply)")
     p.add_argument("--strategy", default="replay-trace", choices=strategies, help="search strategy")
     p.add_argument("--cost-model", default="random", choices=cost_models,
                    help="cost model that ranks candidates before they are measured")

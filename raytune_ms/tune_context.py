@@ -8,19 +8,11 @@ import logging
 import os
 import traceback
 
-from .tir import IRModule, PrimFunc
+from .tir import IRModule
 
 #: tracebacks logged per context before only counting further failures
 MAX_LOGGED_EXCEPTIONS = 5
 
-
-def normalize_mod(mod) -> IRModule:
-    """A PrimFunc becomes a one-function module named "main" (the workload key)."""
-    if isinstance(mod, PrimFunc):
-        return IRModule({"main": mod})
-    if isinstance(mod, IRModule):
-        return mod
-    raise TypeError(f"expected an IRModule or PrimFunc, got {type(mod).__name__}")
 
 
 def resolve_num_threads(num_threads) -> int:
@@ -58,7 +50,7 @@ class TuneContext:
         from .search_strategy import SearchStrategy
         from .space_generator import SpaceGenerator
 
-        self.mod = None if mod is None else normalize_mod(mod)
+        self.mod = None if mod is None else IRModule.from_any(mod)
         if target is not None and not hasattr(target, "kind"):
             from .target import Target
 

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from .. import _registry
+from ..future import ResultFuture
 
 
 class BuilderInput:
@@ -53,24 +54,8 @@ class BuilderResult:
         return f"BuilderResult(artifact={kind})"
 
 
-class BuilderFuture:
-    """A build that may still be running: done() polls, result() blocks; wait_handle()
-    returns what `waiter` can block on (or None: the future is polled). See RunnerFuture."""
-
-    def __init__(self, f_done, f_result, f_wait_handle=None, waiter=None):
-        self._f_done = f_done
-        self._f_result = f_result
-        self._f_wait_handle = f_wait_handle
-        self.waiter = waiter
-
-    def done(self) -> bool:
-        return self._f_done()
-
-    def result(self) -> BuilderResult:
-        return self._f_result()
-
-    def wait_handle(self):
-        return None if self._f_wait_handle is None else self._f_wait_handle()
+#: a build that may still be running (the future class shared with the runner)
+BuilderFuture = ResultFuture
 
 
 _FALLBACK_POOL = None

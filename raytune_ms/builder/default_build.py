@@ -1,29 +1,18 @@
-"""The default build: generate C for the module's one PrimFunc and compile it to a shared
+"""The default build: generate C for the module's entry PrimFunc and compile it to a shared
 object. What the builder returns is the artifact's bytes, so it can travel to any node."""
 
 from __future__ import annotations
 
 import time
 
-from ..tir import IRModule, PrimFunc
-
-
-def entry_func(mod) -> PrimFunc:
-    if isinstance(mod, PrimFunc):
-        return mod
-    if not isinstance(mod, IRModule):
-        raise TypeError(f"expected an IRModule or PrimFunc to build, got {type(mod).__name__}")
-    names = mod.get_global_vars()
-    if len(names) != 1:
-        raise ValueError(f"a candidate module must hold exactly one PrimFunc, got {names}")
-    return mod[names[0]]
+from ..tir import IRModule
 
 
 def default_build(mod, target, params=None) -> bytes:
     """The artifact (shared-object bytes) of `mod` for `target`."""
     from ..codegen import build_artifact
 
-    return build_artifact(entry_func(mod), target)
+    return build_artifact(IRModule.from_any(mod).entry_func(), target)
 
 
 def default_export(artifact: bytes) -> bytes:

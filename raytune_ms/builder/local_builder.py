@@ -8,8 +8,8 @@ import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from ..runner.measure_slot import MeasureSlot
-from ..runner.subprocess_worker import RemoteError, SubprocessWorker, WorkerError
+from ..process.measure_slot import MeasureSlot
+from ..process.subprocess_worker import RemoteError, SubprocessWorker, WorkerError
 from .builder import Builder, BuilderFuture, BuilderInput, BuilderResult
 from .default_build import run_build
 

@@ -1,47 +1,21 @@
-"""Affine views of index expressions: `sum(coef * atom) + const`, for vectorization.
+"""Affine views of index expressions (tir.affine's linear view), for vectorization.
 
-An atom is a Var or any non-affine subexpression (kept whole). The vectorizer asks how an
-element offset moves with the lane variable (stride 0 broadcast, 1 contiguous, else scalar)
-and whether the rest of the offset is a multiple of the vector width (aligned access to an
-array of vectors).
+The vectorizer asks how an element offset moves with the lane variable (stride 0 broadcast,
+1 contiguous, else scalar) and whether the rest of the offset is a multiple of the vector
+width (aligned access to an array of vectors).
 """
 
 from __future__ import annotations
 
-from ..tir import Add, Cast, IntImm, Mul, Sub, Var, const
-from ..tir.analysis import used_vars
+from ..tir import Var, const
+from ..tir.affine import linear
+from ..tir.functor import used_vars
 
 
 def affine_terms(e):
-    """(list of [atom, coef], const) with atoms by identity; non-affine parts become atoms."""
-    terms: list = []
-    c = _walk(e, 1, terms)
-    merged: dict = {}
-    for atom, k in terms:
-        cur = merged.get(id(atom))
-        if cur is None:
-            merged[id(atom)] = [atom, k]
-        else:
-            cur[1] += k
-    return [t for t in merged.values() if t[1] != 0], c
-
-
-def _walk(e, scale, terms) -> int:
-    if isinstance(e, IntImm):
-        return e.value * scale
-    if isinstance(e, Add):
-        return _walk(e.a, scale, terms) + _walk(e.b, scale, terms)
-    if isinstance(e, Sub):
-        return _walk(e.a, scale, terms) + _walk(e.b, -scale, terms)
-    if isinstance(e, Mul):
-        if isinstance(e.b, IntImm):
-            return _walk(e.a, scale * e.b.value, terms)
-        if isinstance(e.a, IntImm):
-            return _walk(e.b, scale * e.a.value, terms)
-    if isinstance(e, Cast) and e.dtype in ("int32", "int64") and e.value.dtype in ("int32", "int64"):
-        return _walk(e.value, scale, terms)
-    terms.append((e, scale))
-    return 0
+    """(list of (atom, coef), const): the linear view with int32/int64 casts looked through."""
+    lin = linear(e, open_casts=True)
+    return [(a, c) for _, a, c in lin.live()], lin.const
 
 
 def build(terms, c, dtype="int64"):

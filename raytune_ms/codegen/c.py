@@ -24,10 +24,11 @@ from ..tir import (
     collect, substitute,
 )
 from ..tir.arith import simplify
-from ..tir.dtype import bytes_of, c_type
-from .c_expr import CodegenError, ExprPrinter
-from .compact import compact_buffers
-from .lower import IMPLICIT_UNROLL, Allocate, lower_blocks
+from ..tir.dtype import bytes_of
+from .c_expr import CodegenError, ExprPrinter, c_type
+from .libc_names import LIBC_FUNCTIONS
+from .lower import IMPLICIT_UNROLL, lower
+from .lowered import Allocate
 from .names import NameTable, comment, sanitize, is_reserved
 from .prelude import PRELUDE, harness
 from .vector import emit_vectorized, typedefs, vec_lanes, vtype
@@ -54,7 +55,7 @@ class BufInfo:
 def entry_symbol(name: str) -> str:
     """The exported C symbol for a function named `name`."""
     ident = sanitize(name)
-    return "fn_" + ident if is_reserved(ident) else ident
+    return "fn_" + ident if is_reserved(ident) or ident in LIBC_FUNCTIONS else ident
 
 
 def code_size(s) -> int:
@@ -127,12 +128,17 @@ class CEmitter:
             return IntImm(0)
         return simplify(flat, self.ranges if ranges is None else ranges)
 
-    def scalar_load(self, load: BufferLoad) -> str:
-        info = self.bufs.get(id(load.buffer))
+    def allocated(self, buffer, verb: str) -> BufInfo:
+        """The BufInfo of an allocated (or parameter) buffer; a CodegenError when `buffer` is
+        `verb` ("read"/"written") where it does not exist."""
+        info = self.bufs.get(id(buffer))
         if info is None:
             raise CodegenError(
-                f"function {self.func.name!r}: buffer {load.buffer.name!r} is read outside its "
-                "allocation")
+                f"function {self.func.name!r}: buffer {buffer.name!r} is {verb} outside its allocation")
+        return info
+
+    def scalar_load(self, load: BufferLoad) -> str:
+        info = self.allocated(load.buffer, "read")
         text = f"{self.ref(info, load.indices)}"
         return f"((float){text})" if info.dtype == "float16" else text
 
@@ -175,11 +181,7 @@ class CEmitter:
         self.depth -= 1
 
     def store(self, s: BufferStore) -> None:
-        info = self.bufs.get(id(s.buffer))
-        if info is None:
-            raise CodegenError(
-                f"function {self.func.name!r}: buffer {s.buffer.name!r} is written outside its "
-                "allocation")
+        info = self.allocated(s.buffer, "written")
         self.line(f"{self.ref(info, s.indices)} = {self.expr(s.value)};")
 
     def allocate(self, a: Allocate) -> None:
@@ -219,6 +221,8 @@ class CEmitter:
     # ------------------------------------------------------------------ loops
 
     def loop(self, f: For) -> None:
+        if f.kind in ("serial", "unrolled") and _is_unit(f):
+            return self.unit_loop(f)
         if f.kind == "unrolled":
             return self.unrolled(f)
         if f.kind == "vectorized":
@@ -251,6 +255,17 @@ class CEmitter:
         self.loop_depth -= 1
         del self.ranges[f.loop_var]
         self.line("}")
+
+    def unit_loop(self, f: For) -> None:
+        """A loop of one iteration is its body with the variable fixed (the unit loops that
+        tiling leaves must not hide constant indices of a register tile from gcc)."""
+        self.values[f.loop_var] = f.min.value
+        self.ranges[f.loop_var] = Range(f.min, 1)
+        self.line("{")
+        self.block(f.body)
+        self.line("}")
+        del self.values[f.loop_var]
+        del self.ranges[f.loop_var]
 
     def unrolled(self, f: For) -> None:
         lo, ext = f.min, f.extent
@@ -289,13 +304,6 @@ class CEmitter:
         return "\n".join(head + params + self.lines + ["  return 0;", "}"])
 
 
-def lower(func: PrimFunc):
-    """The lowered loop program of `func` (blocks gone, buffers placed and compacted)."""
-    lowered = lower_blocks(func)
-    lowered.body = compact_buffers(lowered.body)
-    return lowered
-
-
 def codegen_c(func: PrimFunc, target=None, symbol: str | None = None) -> str:
     """C source of `func` for a CPU `target`: `int32_t <symbol>(void** args)` (args: one data
     pointer per parameter, in order), the timing harness `<symbol>_time`, and the string
@@ -314,3 +322,7 @@ def codegen_c(func: PrimFunc, target=None, symbol: str | None = None) -> str:
     parts = [header, PRELUDE, typedefs(em), body, harness(symbol),
              f'const char rtms_entry[] = "{symbol}";', ""]
     return "\n".join(parts)
+
+
+def _is_unit(f: For) -> bool:
+    return isinstance(f.min, IntImm) and isinstance(f.extent, IntImm) and f.extent.value == 1

@@ -16,7 +16,7 @@ from ..tir import (
     IntImm, Max, Min, Mul, Not, Or, Select, StringImm, Sub, Var,
 )
 from ..tir.arith import bound
-from ..tir.dtype import c_type, is_float
+from ..tir.dtype import check_dtype, is_float
 
 
 class CodegenError(ValueError):
@@ -33,6 +33,18 @@ _MATH = {
     "sin": "sinf", "cos": "cosf", "exp2": "exp2f", "log2": "log2f", "fmin": "fminf",
     "fmax": "fmaxf", "rsqrt": "rtms_rsqrtf", "sigmoid": "rtms_sigmoidf",
 }
+
+
+#: the C type each dtype is stored in
+C_TYPES = {
+    "bool": "uint8_t", "int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int32_t",
+    "int64": "int64_t", "float16": "_Float16", "float32": "float", "float64": "double",
+}
+
+
+def c_type(dtype: str) -> str:
+    """The C type `dtype` is stored in."""
+    return C_TYPES[check_dtype(dtype)]
 
 
 def compute_type(dtype: str) -> str:

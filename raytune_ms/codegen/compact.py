@@ -13,7 +13,7 @@ from ..tir import (
 )
 from ..tir.analysis import RegionError, relax_range, union_boxes
 from ..tir.arith import simplify
-from .lower import Allocate
+from .lowered import Allocate
 
 
 def _inner_ranges(body) -> dict:

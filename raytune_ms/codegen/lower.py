@@ -10,34 +10,22 @@
 - `pragma_auto_unroll_max_step` loop annotations (as the unroll postprocessor writes them) turn
   small serial loops below the annotated loop into unrolled loops.
 
-The result is a `LoweredFunc` whose body holds only For, SeqStmt, IfThenElse, BufferStore,
+`lower` adds buffer compaction (compact.py). The result is a `LoweredFunc` (lowered.py) whose
+body holds only For, SeqStmt, IfThenElse, BufferStore,
 Evaluate and `Allocate` statements.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..tir import (
     Block, BlockRealize, Buffer, BufferLoad, BufferStore, Evaluate, For, IfThenElse, PrimFunc,
     SeqStmt, Stmt, all_of, collect, eq, seq, substitute,
 )
-from ..tir.analysis import is_true, used_vars
+from ..tir.analysis import is_true
 from ..tir.expr import IntImm
-
-
-class Allocate(Stmt):
-    """`buffer` exists (uninitialised) while `body` runs."""
-
-    __slots__ = ("buffer", "body")
-    _fields = ("buffer", "body")
-
-    def __init__(self, buffer, body):
-        self.buffer = buffer
-        self.body = body
-
-    def __repr__(self):
-        return f"Allocate({self.buffer.name}, {self.buffer.shape}, {self.buffer.scope})"
+from ..tir.functor import used_vars
+from .compact import compact_buffers
+from .lowered import Allocate, LoweredFunc
 
 
 class _AllocScope(Stmt):
@@ -52,13 +40,6 @@ class _AllocScope(Stmt):
 
     def __repr__(self):
         return f"_AllocScope({[b.name for b in self.buffers]})"
-
-
-@dataclass
-class LoweredFunc:
-    name: str
-    params: tuple
-    body: Stmt
 
 
 class LoweringError(ValueError):
@@ -291,3 +272,11 @@ def _dense(shape):
         out.append(acc)
         acc *= s
     return tuple(reversed(out))
+
+
+def lower(func: PrimFunc) -> LoweredFunc:
+    """The lowered loop program of `func` (blocks gone, buffers placed and compacted): what
+    every back end prints and what program features are read from."""
+    lowered = lower_blocks(func)
+    lowered.body = compact_buffers(lowered.body)
+    return lowered

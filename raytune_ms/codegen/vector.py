@@ -20,10 +20,10 @@ from ..tir import (
     Add, BufferLoad, BufferStore, Cast, Div, Evaluate, For, IfThenElse, IntImm, Max,
     Min, Mul, Range, Select, SeqStmt, Sub, Var, collect, substitute,
 )
-from ..tir.analysis import used_vars
-from ..tir.dtype import bytes_of, c_type
+from ..tir.functor import used_vars
+from ..tir.dtype import bytes_of
 from .affine import build, divided, is_multiple, split_lane
-from .c_expr import compute_type, dtype_code
+from .c_expr import c_type, compute_type, dtype_code
 from .names import comment
 
 UNROLL_CHUNKS = 8  # up to this many chunks are written out, more run in a loop

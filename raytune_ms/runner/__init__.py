@@ -2,11 +2,10 @@
 
 from .config import CorrectnessConfig, EvaluatorConfig
 from .local_runner import LocalRunner
-from .measure_slot import MeasureSlot
 from .measurer import Measurer
 from .runner import PyRunner, PyRunnerFuture, Runner, RunnerFuture, RunnerInput, RunnerResult, create
 
 __all__ = [
-    "CorrectnessConfig", "EvaluatorConfig", "LocalRunner", "MeasureSlot", "Measurer", "PyRunner",
+    "CorrectnessConfig", "EvaluatorConfig", "LocalRunner", "Measurer", "PyRunner",
     "PyRunnerFuture", "Runner", "RunnerFuture", "RunnerInput", "RunnerResult", "create",
 ]

@@ -68,7 +68,7 @@ def run_once(module, specs, seed: int) -> list[np.ndarray]:
     return arrays
 
 
-def prepare_reference(baseline, key: str, specs, seed: int, device_type: str = "cpu") -> list:
+def prepare_baseline(baseline, key: str, specs, seed: int, device_type: str = "cpu") -> list:
     """The baseline's outputs on the seeded arguments (every parameter after a correct run),
     kept under `key`. `baseline` is the untransformed program's artifact (bytes) or an object
     with `expected(arrays)` (a SuiteBaseline)."""
@@ -80,13 +80,9 @@ def prepare_reference(baseline, key: str, specs, seed: int, device_type: str = "
     return _BASELINE_OUTPUTS[key]
 
 
-def install_reference(key: str, outputs: list) -> None:
+def install_baseline(key: str, outputs: list) -> None:
     """Baseline outputs computed by an earlier child (this one replaced it after a crash)."""
     _BASELINE_OUTPUTS[key] = outputs
-
-
-def has_reference(key: str) -> bool:
-    return key in _BASELINE_OUTPUTS
 
 
 def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol: float) -> None:
@@ -118,7 +114,7 @@ def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = Non
     for `time_loaded`. Raises WrongResult when the check fails.
 
     `check` is a CorrectnessConfig (or None); the baseline outputs must have been prepared
-    under `baseline_key` in this process (see prepare_reference).
+    under `baseline_key` in this process (see prepare_baseline).
     """
     _LOADED.clear()
     module = load(artifact, specs, device_type)

@@ -13,11 +13,11 @@ import socket
 import threading
 import time
 
+from ..process.measure_slot import MeasureSlot
+from ..process.subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 from .config import CorrectnessConfig, EvaluatorConfig
-from .evaluate import arg_specs, first_run, install_reference, prepare_reference, time_loaded
-from .measure_slot import MeasureSlot
+from .evaluate import arg_specs, first_run, install_baseline, prepare_baseline, time_loaded
 from .runner import RunnerResult
-from .subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 
 #: The untransformed program may be slow (it is unscheduled): it gets this many timeouts.
 BASELINE_TIMEOUT_FACTOR = 10
@@ -145,10 +145,10 @@ class Measurer:
             if (generation, key) not in self._prepared:
                 try:
                     if key in self._outputs:  # computed by an earlier child
-                        self.worker.call(install_reference, key, self._outputs[key], timeout=self.timeout_sec)
+                        self.worker.call(install_baseline, key, self._outputs[key], timeout=self.timeout_sec)
                     else:
                         self._outputs[key] = self.worker.call(
-                            prepare_reference, baseline, key, specs, check.seed, device_type,
+                            prepare_baseline, baseline, key, specs, check.seed, device_type,
                             timeout=self.timeout_sec * BASELINE_TIMEOUT_FACTOR,
                         )
                         while len(self._outputs) > KEPT_BASELINES:

@@ -13,7 +13,10 @@ from .random_variable import RV
 
 
 class InstructionKind:
-    """A named kind of instruction with its replay and Python-printing functions."""
+    """A named kind of instruction with its replay and Python-printing functions.
+
+    Kinds live in one registry, filled by `instruction_kinds` (imported by the schedule
+    package); the Schedule records its calls by kind name through `get`."""
 
     __slots__ = ("name", "is_pure", "is_postproc", "apply", "to_python")
 
@@ -27,9 +30,6 @@ class InstructionKind:
     @staticmethod
     def get(name: str) -> "InstructionKind":
         kind = _REGISTRY.get(name)
-        if kind is None:
-            _load_kinds()
-            kind = _REGISTRY.get(name)
         if kind is None:
             raise ValueError(f"unknown instruction kind {name!r}; known: {sorted(_REGISTRY)}")
         return kind
@@ -47,10 +47,6 @@ def register(name, apply, to_python, *, pure=False, postproc=False) -> Instructi
     kind = InstructionKind(name, pure, apply, to_python, postproc)
     _REGISTRY[name] = kind
     return kind
-
-
-def _load_kinds():
-    from . import instruction_kinds  # noqa: F401  (registers every kind)
 
 
 class Instruction:

@@ -24,15 +24,8 @@ from .random_variable import COMPUTE_INLINE, COMPUTE_ROOT, BlockRV, ExprRV, Loop
 from .trace import Trace
 from .tree import block_path, child_blocks, loop_path, loops_above
 
-_K = {name: InstructionKind.get(name) for name in (
-    "GetBlock", "GetLoops", "GetChildBlocks", "GetProducers", "GetConsumers", "Split", "Fuse",
-    "Reorder", "AddUnitLoop", "Parallel", "Vectorize", "Unroll", "Bind", "Annotate", "Unannotate",
-    "ComputeAt", "ReverseComputeAt", "ComputeInline", "ReverseComputeInline", "CacheRead",
-    "CacheWrite", "SetScope", "RFactor", "DecomposeReduction", "StorageAlign",
-    "SampleCategorical", "SamplePerfectTile", "SampleComputeLocation", "EnterPostproc",
-)}
-
 _ROOT, _INLINE = "root", "inline"  # loop marks of compute locations
+
 
 class Schedule:
     """A schedulable IRModule (or PrimFunc, scheduled as "main")."""
@@ -102,7 +95,7 @@ class Schedule:
     # ------------------------------------------------------------------ RV plumbing
 
     def _record(self, kind, inputs, attrs, outputs, decision=None):
-        self._trace.append(Instruction(_K[kind], inputs, attrs, outputs), decision)
+        self._trace.append(Instruction(InstructionKind.get(kind), inputs, attrs, outputs), decision)
 
     def _func(self, name=None) -> PrimFunc:
         return self._mod[name or self._working()]
@@ -412,7 +405,7 @@ class Schedule:
 
     def sample_compute_location(self, block: BlockRV, decision=None) -> LoopRV:
         fname, name = self._block(block)
-        loops = dependency.compute_location_candidates(self._func(fname), name)
+        loops = block_compute_at.compute_location_candidates(self._func(fname), name)
         d = sampling.sample_compute_location(self._rng, len(loops), decision, name)
         value = _ROOT if d == -1 else _INLINE if d == -2 else loops[d]
         out = self._new(LoopRV, (fname, value))

@@ -36,7 +36,7 @@ from .. import _registry
 from ..builder import BuilderInput, BuilderResult
 from ..profiler import Profiler
 from ..runner import RunnerInput, RunnerResult
-from .flop_estimate import estimate_flops
+from ..tir import estimate_flops
 from .task_record import Batch, TaskRecord
 from .tune_result import TaskResult, TuneResult
 from .waiter import wait_any

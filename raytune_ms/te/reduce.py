@@ -8,6 +8,7 @@ combining the running value with `expr`).
 from __future__ import annotations
 
 from .. import tir
+from ..tir.functor import used_vars
 from .axis import Axis
 
 
@@ -72,9 +73,9 @@ class CommReducer:
         condition = None if where is None else tir.convert(where)
         if condition is not None and condition.dtype != "bool":
             raise TypeError(f"te.{self.name}: `where` must be a boolean condition, got {condition.dtype}")
-        used = {id(v) for v in tir.collect(source, tir.Var)}
+        used = used_vars(source)
         if condition is not None:
-            used |= {id(v) for v in tir.collect(condition, tir.Var)}
+            used |= used_vars(condition)
         for a in axes:
             if id(a) not in used:
                 raise ValueError(

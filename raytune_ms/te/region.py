@@ -10,32 +10,8 @@ whole dimension.
 from __future__ import annotations
 
 from .. import tir
+from ..tir.affine import affine_form
 from ..tir.analysis import same_expr
-
-
-def _linear(e):
-    """`e` as ({var id: coefficient}, constant) if it is affine in variables, else None."""
-    if isinstance(e, tir.IntImm):
-        return {}, e.value
-    if isinstance(e, tir.Var):
-        return {id(e): 1}, 0
-    if isinstance(e, (tir.Add, tir.Sub)):
-        a, b = _linear(e.a), _linear(e.b)
-        if a is None or b is None:
-            return None
-        sign = 1 if isinstance(e, tir.Add) else -1
-        coeffs = dict(a[0])
-        for k, c in b[0].items():
-            coeffs[k] = coeffs.get(k, 0) + sign * c
-        return {k: c for k, c in coeffs.items() if c}, a[1] + sign * b[1]
-    if isinstance(e, tir.Mul):
-        for x, y in ((e.a, e.b), (e.b, e.a)):
-            if isinstance(y, tir.IntImm):
-                form = _linear(x)
-                if form is None:
-                    return None
-                return {k: c * y.value for k, c in form[0].items() if c * y.value}, form[1] * y.value
-    return None
 
 
 def _dim_range(indices, extent: int) -> tir.Range:
@@ -44,7 +20,7 @@ def _dim_range(indices, extent: int) -> tir.Range:
         if not tir.collect(first, tir.BufferLoad):
             return tir.Range(first, 1)
         return tir.Range(0, extent)
-    forms = [_linear(e) for e in indices]
+    forms = [affine_form(e) for e in indices]
     if all(f is not None and f[0] == forms[0][0] for f in forms):
         consts = [f[1] for f in forms]
         lowest = consts.index(min(consts))

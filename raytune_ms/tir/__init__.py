@@ -9,6 +9,7 @@ from .expr import (
     floormod, logical_and, logical_not, logical_or, max_expr, max_value, min_expr, min_value,
     mul, ne, select, sub,
 )
+from .flop_estimate import estimate_flops
 from .function import IRModule, PrimFunc
 from .functor import collect, post_order_visit, pre_order_visit, substitute, transform
 from .node import Node

@@ -16,9 +16,10 @@ from .expr import (
     Add, And, BufferLoad, Call, Cast, FloorDiv, FloorMod, IntImm, Max, Min, Mul, PrimExpr, Range,
     Select, Sub, Var, add, const, max_expr, max_value, min_expr, min_value, mul, select, sub,
 )
-from .functor import _kids, post_order_visit
+from .affine import affine_form
+from .functor import post_order_visit, used_vars
 from .node import Node
-from .stmt import Block, BufferStore
+from .stmt import Block, BufferStore, For
 
 
 class RegionError(ValueError):
@@ -26,19 +27,6 @@ class RegionError(ValueError):
 
 
 # ---------------------------------------------------------------------------- variables
-
-
-def used_vars(node) -> set:
-    """ids of the Vars occurring in `node`."""
-    out = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Var):
-            out.add(id(n))
-        elif not isinstance(n, (IntImm, Buffer)):
-            stack.extend(_kids(n))
-    return out
 
 
 def same_expr(a, b) -> bool:
@@ -59,30 +47,6 @@ def const_int(e):
     return e.value if isinstance(e, IntImm) and e.dtype != "bool" else None
 
 
-def affine_form(e):
-    """`e` as ([(Var, coef), ...], const) when it is affine in its variables, else None."""
-    if isinstance(e, IntImm):
-        return [], e.value
-    if isinstance(e, Var):
-        return [(e, 1)], 0
-    if isinstance(e, (Add, Sub)):
-        a, b = affine_form(e.a), affine_form(e.b)
-        if a is None or b is None:
-            return None
-        sign = 1 if isinstance(e, Add) else -1
-        coef = {}
-        for v, c in a[0] + [(v, sign * c) for v, c in b[0]]:
-            coef[v] = coef.get(v, 0) + c
-        return [(v, c) for v, c in coef.items() if c], a[1] + sign * b[1]
-    if isinstance(e, Mul):
-        for x, y in ((e.a, e.b), (e.b, e.a)):
-            k = const_int(y)
-            if k is not None:
-                f = affine_form(x)
-                return None if f is None else ([(v, c * k) for v, c in f[0] if c * k], f[1] * k)
-    return None
-
-
 def injective_over(e, extents: dict):
     """Whether `e` takes a different value at every point of the loops in `extents` (Var ->
     constant extent; other variables fixed): True, False, or None when `e` is not affine.
@@ -91,7 +55,7 @@ def injective_over(e, extents: dict):
     form = affine_form(e)
     if form is None:
         return None
-    terms = sorted((abs(c), extents[v]) for v, c in form[0] if v in extents and extents[v] > 1)
+    terms = sorted((abs(c), extents[v]) for v, c in form[0].items() if v in extents and extents[v] > 1)
     span = 0
     for c, ext in terms:
         if c <= span:
@@ -339,9 +303,10 @@ def union_boxes(boxes: list, ranges: dict) -> list:
     return out
 
 
-def loop_ranges(loops) -> dict:
-    """Var -> Range for a list of For statements."""
-    return {f.loop_var: Range(f.min, f.extent) for f in loops}
+def loop_ranges(stmts) -> dict:
+    """Var -> Range of every For among `stmts` (e.g. a tree path), what simplify/bound need
+    under that loop nest."""
+    return {f.loop_var: Range(f.min, f.extent) for f in stmts if isinstance(f, For)}
 
 
 def aligned_strides(shape, strides, axis: int, factor: int, offset: int) -> tuple:

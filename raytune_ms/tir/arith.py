@@ -13,107 +13,14 @@ from __future__ import annotations
 
 import math
 
-from .buffer import Buffer
+from .affine import Linear, accumulate, linear, one_atom, structural_key
 from .dtype import is_int
 from .expr import (
     EQ, GE, GT, LE, LT, NE, Add, And, Cast, CmpOp, FloorDiv, FloorMod, IntImm, Max, Min, Mul,
     Not, Or, PrimExpr, Range, Select, Sub, Var, cast, const, logical_and, logical_not, logical_or,
     max_expr, min_expr, select,
 )
-from .node import Node
-
-# ---------------------------------------------------------------------------- linear view
-
-
-def _key(e):
-    """A hashable structural key: equal keys mean structurally identical expressions
-    (variables and buffers by identity)."""
-    if isinstance(e, (Var, Buffer)):
-        return e
-    if isinstance(e, IntImm):
-        return (IntImm, e.value, e.dtype)
-    if isinstance(e, Node):
-        return (type(e),) + tuple(_key(getattr(e, f)) for f in e._fields)
-    if isinstance(e, tuple):
-        return tuple(_key(x) for x in e)
-    return e
-
-
-class _Lin:
-    """`sum(coef * atom) + const`; terms keyed structurally, kept in first-appearance order."""
-
-    __slots__ = ("terms", "const")
-
-    def __init__(self, terms=None, const_=0):
-        self.terms = terms if terms is not None else {}  # key -> [atom, coef]
-        self.const = const_
-
-    def add(self, other, scale=1):
-        terms = self.terms
-        for k, (atom, c) in other.terms.items():
-            cur = terms.get(k)
-            if cur is None:
-                terms[k] = [atom, c * scale]
-            else:
-                cur[1] += c * scale
-        self.const += other.const * scale
-        return self
-
-    def scaled(self, s):
-        return _Lin({k: [a, c * s] for k, (a, c) in self.terms.items()}, self.const * s)
-
-    def live(self):
-        return [(k, a, c) for k, (a, c) in self.terms.items() if c != 0]
-
-    def is_const(self):
-        if not self.terms:
-            return True
-        for _, c in self.terms.values():
-            if c:
-                return False
-        return True
-
-
-def _atom(e):
-    return _Lin({_key(e): [e, 1]}, 0)
-
-
-def _put(terms, key, atom, c):
-    cur = terms.get(key)
-    if cur is None:
-        terms[key] = [atom, c]
-    else:
-        cur[1] += c
-
-
-def _acc_plain(e, scale, out):
-    """Accumulate `scale * e` into `out` without simplifying: Add/Sub/Mul-by-constant are
-    opened, everything else is an atom."""
-    t = type(e)
-    if t is IntImm:
-        out.const += scale * e.value
-    elif t is Var:
-        _put(out.terms, e, e, scale)
-    elif t is Add:
-        _acc_plain(e.a, scale, out)
-        _acc_plain(e.b, scale, out)
-    elif t is Sub:
-        _acc_plain(e.a, scale, out)
-        _acc_plain(e.b, -scale, out)
-    elif t is Mul and type(e.b) is IntImm:
-        _acc_plain(e.a, scale * e.b.value, out)
-    elif t is Mul and type(e.a) is IntImm:
-        _acc_plain(e.b, scale * e.a.value, out)
-    else:
-        _put(out.terms, _key(e), e, scale)
-
-
-def _linear(e) -> _Lin:
-    """Decompose without simplifying: Add/Sub/Mul-by-constant are opened, the rest are atoms."""
-    out = _Lin()
-    _acc_plain(e, 1, out)
-    return out
-
+from .functor import used_vars
 
 # ---------------------------------------------------------------------------- bounds
 
@@ -155,7 +62,7 @@ def _scale_iv(iv, c):
     return (None if hi is None else hi * c), (None if lo is None else lo * c)
 
 
-def _lin_bound(lin: _Lin, ranges, depth):
+def _lin_bound(lin: Linear, ranges, depth):
     lo = hi = lin.const
     for atom, c in lin.terms.values():
         if not c:
@@ -209,7 +116,7 @@ def _atom_bound(e, ranges, depth):
 
 def _bound(e, ranges, depth=0):
     if isinstance(e, (Add, Sub, Mul)):
-        return _lin_bound(_linear(e), ranges, depth)
+        return _lin_bound(linear(e), ranges, depth)
     return _atom_bound(e, ranges, depth)
 
 
@@ -261,9 +168,9 @@ class _Simplifier:
 
     # --- integer expressions through the linear view
 
-    def lin(self, e) -> _Lin:
+    def lin(self, e) -> Linear:
         """Linear view whose atoms are already simplified."""
-        out = _Lin()
+        out = Linear()
         self.acc(e, 1, out)
         return out
 
@@ -281,7 +188,7 @@ class _Simplifier:
         elif isinstance(e, Var):
             r = self.subst.get(e) if self.subst else None
             if r is None:
-                _put(out.terms, e, e, scale)
+                out.put(e, e, scale)
             else:
                 self.hit = True
                 out.add(r[1], scale)
@@ -299,24 +206,24 @@ class _Simplifier:
                 out.add(la, scale * lb.const)
             else:
                 atom = Mul(self.build(la, e.a.dtype), self.build(lb, e.b.dtype))
-                _put(out.terms, _key(atom), atom, scale)
+                out.put(structural_key(atom), atom, scale)
         elif id(e) in self.canonical:
-            _acc_plain(e, scale, out)
+            accumulate(e, scale, out)
         elif t is FloorDiv:
-            _acc_plain(self.floordiv(e), scale, out)
+            accumulate(self.floordiv(e), scale, out)
         elif t is FloorMod:
-            _acc_plain(self.floormod(e), scale, out)
+            accumulate(self.floormod(e), scale, out)
         else:
             atom = self.other(e)
-            _put(out.terms, _key(atom), atom, scale)
+            out.put(structural_key(atom), atom, scale)
 
-    def diff(self, a, b) -> _Lin:
-        out = _Lin()
+    def diff(self, a, b) -> Linear:
+        out = Linear()
         self.acc(a, 1, out)
         self.acc(b, -1, out)
         return out
 
-    def build(self, lin: _Lin, dtype: str) -> PrimExpr:
+    def build(self, lin: Linear, dtype: str) -> PrimExpr:
         """The canonical expression of a linear form: terms by decreasing |coef| then first
         appearance, positive terms first, constant last."""
         terms = [(a, c) for a, c in lin.terms.values() if c]
@@ -355,7 +262,7 @@ class _Simplifier:
             found = None
             for mk, m, mc in terms:
                 if isinstance(m, FloorMod) and isinstance(m.b, IntImm):
-                    dkey = (FloorDiv, _key(m.a), _key(m.b))
+                    dkey = (FloorDiv, structural_key(m.a), structural_key(m.b))
                     for dk, _, dc in terms:
                         if dk == dkey and dc == mc * m.b.value:
                             found = (mk, dk, m, mc)
@@ -365,25 +272,19 @@ class _Simplifier:
             if not found:
                 return terms, extra
             mk, dk, m, mc = found
-            merged = {k: [a, c] for k, a, c in terms if k is not mk and k is not dk}
-            inner = _linear(m.a)
-            for k, (a, c) in inner.terms.items():
-                cur = merged.get(k)
-                if cur is None:
-                    merged[k] = [a, c * mc]
-                else:
-                    cur[1] += c * mc
-            extra += inner.const * mc
-            terms = [(k, a, c) for k, (a, c) in merged.items() if c != 0]
+            merged = Linear({k: [a, c] for k, a, c in terms if k is not mk and k is not dk}, extra)
+            merged.add(linear(m.a), mc)
+            extra = merged.const
+            terms = merged.live()
 
     def int_expr(self, e) -> PrimExpr:
         return self.build(self.lin(e), e.dtype)
 
     # --- floor division and modulo by a positive constant
 
-    def _split_by(self, lin: _Lin, g: int):
+    def _split_by(self, lin: Linear, g: int):
         """(X, rest) with lin = g*X + rest: terms/constant divisible by g go to X."""
-        big, small = _Lin(), _Lin()
+        big, small = Linear(), Linear()
         for k, a, c in lin.live():
             if c % g == 0:
                 big.terms[k] = [a, c // g]
@@ -419,8 +320,8 @@ class _Simplifier:
         lo, hi = self.lin_bound(rest)
         if lo is not None and hi is not None and lo // c == hi // c:
             if is_div:
-                return self.build(big.add(_Lin({}, lo // c)), dtype)
-            return self.build(rest.add(_Lin({}, -(lo // c) * c)), dtype)
+                return self.build(big.add(Linear({}, lo // c)), dtype)
+            return self.build(rest.add(Linear({}, -(lo // c) * c)), dtype)
         # a common factor g of c: (g*X + s) // c = X // (c/g), (g*X + s) % c = (X % (c/g))*g + s
         # when 0 <= s < g
         gs = sorted({math.gcd(abs(t[2]), c) for t in rest.live()} - {1, c}, reverse=True)
@@ -431,12 +332,12 @@ class _Simplifier:
                 xe = self.build(X, dtype)
                 if is_div:
                     q = self._div_mod(FloorDiv(xe, IntImm(c // g, dtype)), True)
-                    return self.build(big.add(_linear(q)), dtype)
+                    return self.build(big.add(linear(q)), dtype)
                 r = self._div_mod(FloorMod(xe, IntImm(c // g, dtype)), False)
-                return self.build(_linear(r).scaled(g).add(s), dtype)
+                return self.build(linear(r).scaled(g).add(s), dtype)
         re = self.build(rest, dtype)
         if is_div:
-            return self.build(big.add(_atom(FloorDiv(re, IntImm(c, dtype)))), dtype)
+            return self.build(big.add(one_atom(FloorDiv(re, IntImm(c, dtype)))), dtype)
         return FloorMod(re, IntImm(c, dtype))
 
     def floordiv(self, e):
@@ -538,11 +439,12 @@ class Rebinder:
     used) and then taken as they are, so re-simplifying many bindings that mention the same
     substituted loop variables stays cheap."""
 
-    __slots__ = ("subst", "canonical")
+    __slots__ = ("subst", "ids", "canonical")
 
     def __init__(self, mapping: dict, ranges: dict | None = None):
         values = {v: simplify(e, ranges) for v, e in mapping.items()}
-        self.subst = {v: (e, _linear(e)) for v, e in values.items()}
+        self.subst = {v: (e, linear(e)) for v, e in values.items()}
+        self.ids = {id(v) for v in values}
         self.canonical = canonical_ids(values.values())
 
     def __call__(self, expr, ranges: dict | None = None):
@@ -550,11 +452,11 @@ class Rebinder:
         if isinstance(expr, Var):
             r = self.subst.get(expr)
             return expr if r is None else r[0]
-        if isinstance(expr, IntImm) or not _mentions(expr, self.subst):
+        if isinstance(expr, IntImm) or self.ids.isdisjoint(used_vars(expr)):
             return expr
         if type(expr) in (Add, Sub, Mul) and is_int(expr.dtype):
             # fast path: an affine binding whose other atoms do not mention the variables
-            lin = _Lin()
+            lin = Linear()
             if self._affine(expr, 1, lin):
                 return _Simplifier(ranges).build(lin, expr.dtype)
         s = _Simplifier(ranges, self.canonical, self.subst)
@@ -579,38 +481,14 @@ class Rebinder:
         elif t is Var:
             r = self.subst.get(e)
             if r is None:
-                _put(out.terms, e, e, scale)
+                out.put(e, e, scale)
             else:
                 out.add(r[1], scale)
-        elif _mentions(e, self.subst):
+        elif not self.ids.isdisjoint(used_vars(e)):
             return False
         else:
-            _put(out.terms, _key(e), e, scale)
+            out.put(structural_key(e), e, scale)
         return True
-
-
-def _mentions(e, vars_) -> bool:
-    """Whether any key of `vars_` occurs in expression `e`."""
-    if isinstance(e, Var):
-        return e in vars_
-    if isinstance(e, IntImm):
-        return False
-    for f in e._fields:
-        v = getattr(e, f)
-        if isinstance(v, PrimExpr):
-            if _mentions(v, vars_):
-                return True
-        elif type(v) is tuple:
-            for x in v:
-                if isinstance(x, PrimExpr) and _mentions(x, vars_):
-                    return True
-    return False
-
-
-def substitute_simplify(expr, mapping: dict, ranges: dict | None = None):
-    """`simplify(substitute(expr, mapping), ranges)`, or `expr` itself when no variable of
-    `mapping` occurs in it."""
-    return Rebinder(mapping, ranges)(expr, ranges)
 
 
 def canonical_ids(exprs) -> set:
@@ -630,12 +508,49 @@ def canonical_ids(exprs) -> set:
     return out
 
 
-def ranges_of_loops(loops) -> dict:
-    """Var -> Range for a list of For statements (what simplify/bound need under a loop nest)."""
-    return {f.loop_var: Range(f.min, f.extent) for f in loops}
-
-
 def can_prove(cond, ranges: dict | None = None) -> bool:
     """True when `cond` simplifies to the constant True under `ranges`."""
     r = simplify(cond, ranges)
     return isinstance(r, IntImm) and r.value != 0
+
+
+def narrow_ranges(cond, ranges: dict) -> dict:
+    """`ranges` (Var -> Range) tightened by the conjuncts of `cond` that compare one variable
+    affinely with constants (`i >= 2`, `2*i + 1 < n`); others are ignored, so the result holds
+    wherever `cond` does. A contradiction gives an empty range (extent 0)."""
+    out = dict(ranges)
+    todo = [cond]
+    while todo:
+        c = todo.pop()
+        if isinstance(c, And):
+            todo += [c.a, c.b]
+            continue
+        if not isinstance(c, (LT, LE, GT, GE, EQ)) or not (is_int(c.a.dtype) and is_int(c.b.dtype)):
+            continue
+        lin = linear(Sub(c.a, c.b))
+        live = lin.live()
+        if len(live) != 1 or not isinstance(live[0][1], Var) or live[0][1] not in out:
+            continue
+        _, v, a = live[0]
+        lo, hi = _var_bound(v, out, 0)
+        if lo is None or hi is None:
+            continue
+        k = lin.const  # the conjunct is a*v + k (op) 0
+        if isinstance(c, EQ):
+            if k % a or not lo <= -k // a <= hi:
+                lo, hi = 1, 0
+            else:
+                lo = hi = -k // a
+        else:
+            # on integers: a*v + k < 0  <=>  a*v <= -k - 1, and a*v + k > 0  <=>  a*v >= -k + 1
+            strict = 1 if isinstance(c, (LT, GT)) else 0
+            if isinstance(c, (LT, LE)):
+                rhs, at_most = -k - strict, a > 0
+            else:
+                rhs, at_most = -k + strict, a < 0
+            if at_most:
+                hi = min(hi, rhs // a)
+            else:
+                lo = max(lo, -(-rhs // a))
+        out[v] = Range(const(lo), const(max(hi - lo + 1, 0)))
+    return out

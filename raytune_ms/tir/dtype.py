@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
+#: name -> bytes per element
 DTYPES = {
-    "bool": ("uint8_t", 1),
-    "int8": ("int8_t", 1),
-    "uint8": ("uint8_t", 1),
-    "int16": ("int16_t", 2),
-    "int32": ("int32_t", 4),
-    "int64": ("int64_t", 8),
-    "float16": ("_Float16", 2),
-    "float32": ("float", 4),
-    "float64": ("double", 8),
+    "bool": 1, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8,
+    "float16": 2, "float32": 4, "float64": 8,
 }
-
-NUMPY_NAMES = {"bool": "bool"}
 
 
 class DTypeError(TypeError):
@@ -41,11 +33,7 @@ def is_bool(dtype: str) -> bool:
 
 
 def bytes_of(dtype: str) -> int:
-    return DTYPES[check_dtype(dtype)][1]
-
-
-def c_type(dtype: str) -> str:
-    return DTYPES[check_dtype(dtype)][0]
+    return DTYPES[check_dtype(dtype)]
 
 
 def promote(a: str, b: str) -> str:

@@ -306,10 +306,6 @@ class Range(Node):
         self.min = convert(min)
         self.extent = convert(extent)
 
-    @staticmethod
-    def from_extent(extent):
-        return Range(0, extent)
-
 
 class IterVar(Node):
     """A block iterator: its variable, its domain and whether it is spatial or a reduction."""

@@ -58,11 +58,20 @@ class IRModule(Node):
         d[name] = func
         return IRModule(d)
 
+    def entry_func(self) -> PrimFunc:
+        """The function a build, a measurement or a workload key stands for: the only one, or
+        the one named "main"."""
+        if len(self.functions) == 1:
+            return self.functions[0][1]
+        if "main" in self:
+            return self["main"]
+        raise ValueError(f"cannot choose an entry function: the module has {self.get_global_vars()} and no 'main'")
+
     @staticmethod
     def from_any(obj) -> "IRModule":
-        """Accept an IRModule or a PrimFunc (wrapped under the name "main")."""
+        """Accept an IRModule or a PrimFunc (wrapped under the name "main", the workload key)."""
         if isinstance(obj, IRModule):
             return obj
         if isinstance(obj, PrimFunc):
             return IRModule({"main": obj})
-        raise TypeError(f"expected IRModule or PrimFunc, got {type(obj).__name__}")
+        raise TypeError(f"expected an IRModule or PrimFunc, got {type(obj).__name__}")

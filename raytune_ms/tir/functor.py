@@ -7,7 +7,7 @@ touches.
 from __future__ import annotations
 
 from .buffer import Buffer
-from .expr import IterVar, PrimExpr, Range, Var
+from .expr import IntImm, IterVar, PrimExpr, Range, Var
 from .node import Node
 from .stmt import BufferRegion, Stmt
 
@@ -33,6 +33,19 @@ def _kids(n) -> list:
             out.append(v)
         elif type(v) is tuple and v:
             _tuple_kids(v, out)
+    return out
+
+
+def used_vars(node) -> set:
+    """ids of the Vars occurring in `node`."""
+    out = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Var):
+            out.add(id(n))
+        elif not isinstance(n, (IntImm, Buffer)):
+            stack.extend(_kids(n))
     return out
 
 

@@ -20,7 +20,10 @@ class Node:
             raise TypeError(f"{type(self).__name__} has no field(s) {sorted(changes)}")
         return type(self)(*values)
 
-    def __repr__(self):
-        from .printer import script
+    #: the text form of nodes, set by `printer` (which imports every node class, so node.py
+    #: cannot import it)
+    _script = None
 
-        return script(self)
+    def __repr__(self):
+        script = Node._script
+        return script(self) if script is not None else f"<{type(self).__name__}>"

@@ -6,6 +6,7 @@ from . import expr as E
 from . import stmt as S
 from .buffer import Buffer
 from .function import IRModule, PrimFunc
+from .node import Node
 
 
 def _e(e) -> str:
@@ -117,3 +118,6 @@ def script(node) -> str:
     if isinstance(node, E.IterVar):
         return f"IterVar({node.var.name}, {_e(node.dom)}, {node.kind!r})"
     return _e(node)
+
+
+Node._script = staticmethod(script)

@@ -1,4 +1,5 @@
-"""The standard tuning op suite as PrimFuncs, with numpy references and FLOP counts."""
+"""The standard tuning op suite (a table over `raytune_ms.topi`) as PrimFuncs, with numpy references and
+FLOP counts."""
 
 from .baseline import SuiteBaseline
 from .suite import SIZES, SUITE, config, get, names

@@ -16,7 +16,8 @@ import math
 from dataclasses import dataclass
 
 from .. import te
-from . import conv, dense, norm, reference
+from ..topi import conv_nhwc as conv
+from ..topi import dense, norm, reference
 from .workload import Workload
 
 SIZES = ("standard", "small")

@@ -1,12 +1,7 @@
 """Ray for the actor tests: one local instance for the whole session (never another session's
 cluster), with each test module and the planted-fault helpers shipped to workers by value."""
 
-import os
-import sys
-
 import pytest
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tuner"))
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +20,7 @@ def ray_session():
 def ray_local(request, ray_session):
     from ray import cloudpickle
 
-    import planted
+    from raytune_ms.testing import planted
 
     for module in (request.module, planted):
         cloudpickle.register_pickle_by_value(module)

@@ -53,7 +53,7 @@ def test_a_killed_builder_is_replaced_and_its_builds_resent(ray_local, gmm):
 
 
 def test_a_runner_actor_survives_a_segfault(ray_local, gmm):
-    import planted
+    from raytune_ms.testing import planted
 
     ray = ray_local
     builder = Builder.create("ray", num_builders=1, f_build=planted.planted_build)

@@ -7,8 +7,7 @@ import raytune_ms as ms
 from raytune_ms import spaces
 from raytune_ms.runner import EvaluatorConfig
 from raytune_ms.search_strategy import trace_key
-
-import planted
+from raytune_ms.testing import planted
 
 FAST = EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5)
 

@@ -1,10 +1,10 @@
 """Programs the generator cannot express fail with errors that name the culprit."""
 
 import pytest
-from cg_helpers import func, nest
 
 from raytune_ms import tir
 from raytune_ms.codegen import CodegenError, LoweringError, codegen_c
+from raytune_ms.testing import func, nest
 
 
 def test_unallocated_buffer_is_named():

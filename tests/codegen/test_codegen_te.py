@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from cg_helpers import rand, run
 
 import raytune_ms as ms
 from raytune_ms import te, workloads
 from raytune_ms.codegen import codegen_c
+from raytune_ms.testing import rand, run
 
 N = 37
 

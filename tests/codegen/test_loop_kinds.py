@@ -2,19 +2,11 @@
 
 import numpy as np
 import pytest
-from cg_helpers import func, nest, rand, run
 
 from raytune_ms import te, tir
 from raytune_ms.codegen import codegen_c
 from raytune_ms.schedule import Schedule
-
-
-def _matmul(n=32, m=48, k=16):
-    A = te.placeholder((n, k), name="A")
-    B = te.placeholder((k, m), name="B")
-    r = te.reduce_axis(k, "k")
-    C = te.compute((n, m), lambda i, j: te.sum(A[i, r] * B[r, j], axis=[r]), name="C")
-    return te.create_prim_func([A, B, C])
+from raytune_ms.testing import bare_matmul, func, nest, rand, run
 
 
 def _check_matmul(f, n=32, m=48, k=16):
@@ -159,7 +151,7 @@ def test_vectorized_float16_falls_back():
 
 
 def test_predicate_from_non_dividing_split():
-    f = _matmul(30, 45, 16)
+    f = bare_matmul(30, 45, 16)
     sch = Schedule(f)
     i, j, k = sch.get_loops(sch.get_block("C"))
     sch.split(i, [None, 8])
@@ -169,7 +161,7 @@ def test_predicate_from_non_dividing_split():
 
 
 def test_register_tile_local_cache_compacted_to_vectors():
-    f = _matmul()
+    f = bare_matmul(32, 48, 16)
     sch = Schedule(f)
     b = sch.get_block("C")
     i, j, k = sch.get_loops(b)
@@ -188,7 +180,7 @@ def test_register_tile_local_cache_compacted_to_vectors():
 
 
 def test_cache_read_shared_and_global_intermediate():
-    f = _matmul()
+    f = bare_matmul(32, 48, 16)
     sch = Schedule(f)
     b = sch.get_block("C")
     i, j, k = sch.get_loops(b)
@@ -204,7 +196,7 @@ def test_cache_read_shared_and_global_intermediate():
 
 
 def test_storage_align_strides_and_decomposed_init():
-    f = _matmul()
+    f = bare_matmul(32, 48, 16)
     sch = Schedule(f)
     b = sch.get_block("C")
     i, j, k = sch.get_loops(b)
@@ -216,7 +208,7 @@ def test_storage_align_strides_and_decomposed_init():
 
 
 def test_guarded_init_with_split_reduction():
-    f = _matmul()
+    f = bare_matmul(32, 48, 16)
     sch = Schedule(f)
     i, j, k = sch.get_loops(sch.get_block("C"))
     k0, k1 = sch.split(k, [None, 4])
@@ -258,7 +250,7 @@ def test_vectorized_mixed_widths_and_float64():
 
 
 def test_vector_array_read_back_by_scalar_loop():
-    f = _matmul()
+    f = bare_matmul(32, 48, 16)
     sch = Schedule(f)
     b = sch.get_block("C")
     i, j, k = sch.get_loops(b)

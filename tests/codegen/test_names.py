@@ -4,11 +4,11 @@ import re
 
 import numpy as np
 import pytest
-from cg_helpers import func, nest, rand, run
 
 from raytune_ms import tir
 from raytune_ms.codegen import codegen_c
 from raytune_ms.codegen.names import NameTable, is_reserved, sanitize
+from raytune_ms.testing import func, nest, rand, run
 
 HOSTILE = ["a-b", 'x; system("rm")', "int", "名前", "", "1abc", "名前", "main", "free", "args",
            "rtms_floordiv", "_x", "INT32_MAX", "*/ evil /*", "restrict", "a b", "i"]

@@ -4,12 +4,12 @@ import re
 import subprocess
 
 import pytest
-from cg_helpers import func, nest
 
 from raytune_ms import tir
 from raytune_ms.codegen import codegen_c
 from raytune_ms.runtime.compile import compiler
 from raytune_ms.target import Target
+from raytune_ms.testing import func, nest
 
 
 def _fma_kernel():

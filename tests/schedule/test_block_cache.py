@@ -2,7 +2,6 @@
 consumers, and errors."""
 
 import pytest
-from sched_helpers import assert_same_result, block_names, loops_of, bare_matmul as matmul
 
 from raytune_ms import te, tir
 from raytune_ms.schedule import ScheduleError
@@ -11,6 +10,7 @@ from raytune_ms.schedule.primitives.block_compute_at import compute_at, reverse_
 from raytune_ms.schedule.primitives.block_set_scope import set_scope
 from raytune_ms.schedule.primitives.loop_transform import reorder, split
 from raytune_ms.schedule.tree import block_path
+from raytune_ms.testing import assert_same_result, block_names, loops_of, bare_matmul as matmul
 
 
 def block(func, name):

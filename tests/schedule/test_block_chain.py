@@ -7,12 +7,12 @@ import json
 
 import numpy as np
 import pytest
-from sched_helpers import assert_same_result, bare_matmul as matmul
 
 from raytune_ms import build, tir, workloads
-from raytune_ms.codegen.c import lower
-from raytune_ms.codegen.lower import Allocate
+from raytune_ms.codegen.lower import lower
+from raytune_ms.codegen.lowered import Allocate
 from raytune_ms.schedule import Schedule, Trace
+from raytune_ms.testing import assert_same_result, bare_matmul as matmul
 
 
 def tiled_matmul_schedule(func, ti=8, tj=32, tk=4):

@@ -1,9 +1,6 @@
 """compute_at / reverse_compute_at: region inference, loop regeneration, placement, errors."""
 
 import pytest
-from sched_helpers import (
-    assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul, stencil,
-)
 
 from raytune_ms import te, tir
 from raytune_ms.schedule import Schedule, ScheduleError
@@ -12,6 +9,7 @@ from raytune_ms.schedule.primitives.block_compute_at import compute_at, reverse_
 from raytune_ms.schedule.primitives.block_decompose_reduction import decompose_reduction
 from raytune_ms.schedule.primitives.loop_transform import reorder, split
 from raytune_ms.schedule.tree import block_path, loops_above
+from raytune_ms.testing import assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul, stencil
 
 
 def realize(func, name):

@@ -1,15 +1,13 @@
 """producers / consumers among sibling blocks and compute-location candidates."""
 
-from sched_helpers import assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul
 
 from raytune_ms import te
 from raytune_ms.schedule import Schedule
-from raytune_ms.schedule.primitives.block_compute_at import compute_at
+from raytune_ms.schedule.primitives.block_compute_at import compute_at, compute_location_candidates
 from raytune_ms.schedule.primitives.block_decompose_reduction import decompose_reduction
-from raytune_ms.schedule.primitives.dependency import (
-    compute_location_candidates, consumers, producers,
-)
+from raytune_ms.schedule.primitives.dependency import consumers, producers
 from raytune_ms.schedule.primitives.loop_transform import split
+from raytune_ms.testing import assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul
 
 
 def test_chain_relations():

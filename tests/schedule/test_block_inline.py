@@ -2,15 +2,15 @@
 and every precondition has its error."""
 
 import pytest
-from sched_helpers import (
-    assert_same_result, block_names, elementwise_chain, loops_of, bare_matmul as matmul, stencil,
-)
 
 from raytune_ms import te, tir
 from raytune_ms.schedule import ScheduleError
 from raytune_ms.schedule.primitives.block_compute_at import compute_at
 from raytune_ms.schedule.primitives.block_inline import compute_inline, reverse_compute_inline
 from raytune_ms.schedule.tree import block_path
+from raytune_ms.testing import (
+    assert_same_result, block_names, elementwise_chain, loops_of, bare_matmul as matmul, stencil,
+)
 
 
 def allocated(func):

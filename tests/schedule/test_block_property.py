@@ -2,7 +2,6 @@
 index, unit loops kept or not) and the inlines/caches around them keep the program's results;
 intermediates start as NaN, so a missed element shows."""
 
-from sched_helpers import assert_same_result, loops_of
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from raytune_ms import te, tir
@@ -12,6 +11,7 @@ from raytune_ms.schedule.primitives.block_compute_at import compute_at, reverse_
 from raytune_ms.schedule.primitives.block_inline import compute_inline, reverse_compute_inline
 from raytune_ms.schedule.primitives.dependency import consumers, producers
 from raytune_ms.schedule.primitives.loop_transform import fuse, reorder, split
+from raytune_ms.testing import assert_same_result, loops_of
 
 
 def program(kind):

@@ -4,10 +4,10 @@ wrong and leaves the module and the trace as they were; accepted calls replay fr
 import json
 
 import pytest
-from sched_helpers import assert_error_leaves_unchanged, assert_same_result, bare_matmul as matmul
 
 from raytune_ms import tir
 from raytune_ms.schedule import Schedule, Trace
+from raytune_ms.testing import assert_error_leaves_unchanged, assert_same_result, bare_matmul as matmul
 
 
 @pytest.fixture

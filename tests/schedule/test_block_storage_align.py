@@ -1,12 +1,12 @@
 """storage_align: strides on the buffer everywhere it appears, composition, errors."""
 
 import pytest
-from sched_helpers import assert_same_result, loops_of, bare_matmul as matmul
 
 from raytune_ms import tir
 from raytune_ms.schedule import ScheduleError
 from raytune_ms.schedule.primitives.block_cache import cache_read
 from raytune_ms.schedule.primitives.block_storage_align import storage_align
+from raytune_ms.testing import assert_same_result, loops_of, bare_matmul as matmul
 
 
 def shared_a():

@@ -1,10 +1,10 @@
 """get_block / get_loops / get_child_blocks / get_producers / get_consumers / get, and
 functions in a multi-function module."""
 
-from sched_helpers import assert_error_leaves_unchanged, chain, matmul
 
 from raytune_ms import tir
 from raytune_ms.schedule import BlockRV, LoopRV, Schedule, ScheduleError
+from raytune_ms.testing import assert_error_leaves_unchanged, chain, matmul
 
 
 def test_get_block_and_loops():

@@ -16,8 +16,9 @@ import re
 import numpy as np
 import pytest
 
-from raytune_ms import te, workloads
+from raytune_ms import workloads
 from raytune_ms.codegen import build
+from raytune_ms.testing import bare_matmul as matmul
 
 _PATH = pathlib.Path(__file__).resolve().parents[2] / "bench" / "gmm_handwritten.py"
 
@@ -31,14 +32,6 @@ def _bench():
 
 bench = _bench()
 TARGET = "llvm -num-cores=2"
-
-
-def matmul(n, m, k):
-    A = te.placeholder((n, k), name="A")
-    B = te.placeholder((k, m), name="B")
-    r = te.reduce_axis(k, "k")
-    C = te.compute((n, m), lambda i, j: te.sum(A[i, r] * B[r, j], axis=[r]), name="C")
-    return te.create_prim_func([A, B, C])
 
 
 def run(func, **config):

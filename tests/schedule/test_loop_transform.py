@@ -2,10 +2,10 @@
 schedule unchanged."""
 
 import pytest
-from sched_helpers import assert_error_leaves_unchanged, assert_same_semantics, chain, matmul
 
 from raytune_ms import tir
 from raytune_ms.schedule import Schedule
+from raytune_ms.testing import assert_error_leaves_unchanged, assert_same_semantics, chain, matmul
 
 
 def _loop_names(sch, block):

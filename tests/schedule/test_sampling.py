@@ -1,10 +1,10 @@
 """sample_perfect_tile / sample_categorical / sample_compute_location and seeding."""
 
 import pytest
-from sched_helpers import assert_error_leaves_unchanged, assert_same_semantics, chain, matmul
 
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.sampling import RandState, divisors
+from raytune_ms.testing import assert_error_leaves_unchanged, assert_same_semantics, chain, matmul
 
 
 def _tiles(seed, n=3, extent_func=None):

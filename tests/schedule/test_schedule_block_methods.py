@@ -5,13 +5,12 @@ RVs of removed blocks reported by name."""
 import json
 
 import pytest
-from sched_helpers import (
-    assert_error_leaves_unchanged, assert_same_semantics, chain, matmul, row_sum as rowsum,
-    tile_matmul,
-)
 
 from raytune_ms import tir
 from raytune_ms.schedule import BlockRV, Schedule, Trace
+from raytune_ms.testing import (
+    assert_error_leaves_unchanged, assert_same_semantics, chain, matmul, row_sum as rowsum, tile_matmul,
+)
 
 
 def _replays(f, sch):

@@ -15,10 +15,10 @@ import zlib
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings, strategies as st
-from sched_helpers import interpret, snapshot
 
 from raytune_ms import tir, workloads
 from raytune_ms.schedule import Schedule, ScheduleError, Trace
+from raytune_ms.testing import interpret, snapshot
 
 OPS = (
     "split", "split", "fuse", "reorder", "parallel", "vectorize", "unroll", "annotate",

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from sched_helpers import assert_same_semantics, matmul, tile_matmul
 
 from raytune_ms import tir
 from raytune_ms.schedule import Schedule, ScheduleError, Trace
+from raytune_ms.testing import assert_same_semantics, matmul, tile_matmul
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_simplified_drops_unused_pure_instructions():
 
 
 def test_replay_on_the_wrong_program_fails_cleanly(tuned):
-    from sched_helpers import chain
+    from raytune_ms.testing import chain
 
     _, sch = tuned
     with pytest.raises(ScheduleError, match="no block named 'D'"):

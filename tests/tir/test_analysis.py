@@ -6,12 +6,13 @@ import pytest
 from hypothesis import given, settings
 
 from raytune_ms import te, tir
+from raytune_ms.testing import evaluate, int_exprs
 from raytune_ms.tir import IntImm, Range, Var
-from int_exprs import evaluate, int_exprs
 from raytune_ms.tir.analysis import (
     RegionError, aligned_strides, is_reduction_block, is_spatial_block, match_reducer,
-    relax_range, same_expr, split_conjuncts, union_boxes, union_side, used_vars, var_plus_const,
+    relax_range, same_expr, split_conjuncts, union_boxes, union_side, var_plus_const,
 )
+from raytune_ms.tir.functor import used_vars
 
 A, B, C = Var("a"), Var("b"), Var("c")
 FIXED = {A: Range(0, 5)}
@@ -119,7 +120,8 @@ def test_small_helpers():
 
 
 def test_affine_form_and_injectivity():
-    from raytune_ms.tir.analysis import affine_form, injective_over
+    from raytune_ms.tir.affine import affine_form
+    from raytune_ms.tir.analysis import injective_over
 
     i, j, o = Var("i"), Var("j"), Var("o")
     terms, c = affine_form(i * 8 + j - 3)

@@ -5,8 +5,8 @@ import itertools
 from hypothesis import given, settings, strategies as st
 
 from raytune_ms import tir
+from raytune_ms.testing import evaluate, int_exprs
 from raytune_ms.tir import IntImm, Range, Var
-from int_exprs import evaluate, int_exprs
 from raytune_ms.tir.arith import bound, can_prove, simplify
 
 VARS = [Var("a"), Var("b"), Var("c")]

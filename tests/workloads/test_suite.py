@@ -4,13 +4,10 @@ import numpy as np
 import pytest
 
 from raytune_ms import te, tir, workloads
+from raytune_ms.testing import block_names
 
 EXPECTED_NAMES = ["C1D", "C2D", "C3D", "CAP", "DEP", "DIL", "GMM", "GMM-1024", "GRP", "T2D", "CBR",
                   "TBG", "NRM", "SFM", "GEMV", "LN", "BMM"]
-
-
-def block_names(func):
-    return [b.name for b in tir.collect(func.body, tir.Block) if b.name != "root"]
 
 
 def test_names():
@@ -173,3 +170,11 @@ def test_compare():
 def test_fresh_function_each_get():
     a, b = workloads.get("C2D", "small").func, workloads.get("C2D", "small").func
     assert a is not b and tir.structural_equal(a, b)
+
+
+@pytest.mark.parametrize("name", workloads.names())
+def test_reference_output_shapes_match_the_function(name):
+    wl = workloads.get(name, "small")
+    outs = wl.reference(*wl.make_inputs())
+    assert [o.shape for o in outs] == [p.shape for p in wl.func.params[wl.num_inputs:]]
+    assert all(np.isfinite(o).all() for o in outs)

@@ -9,51 +9,8 @@ split and fuse introduce.
 
 from __future__ import annotations
 
-from ...tir import (
-    BlockRealize, For, IfThenElse, IntImm, Node, PrimExpr, Range, SeqStmt, Var, logical_and,
-)
+from ...tir import BlockRealize, For, IfThenElse, Range, SeqStmt, logical_and
 from ...tir.arith import Rebinder, simplify
-
-
-def subst_expr(e, mapping: dict):
-    """`e` with Vars replaced per `mapping` (unchanged subexpressions are shared)."""
-    if isinstance(e, Var):
-        return mapping.get(e, e)
-    if isinstance(e, IntImm) or not isinstance(e, Node):
-        return e
-    changes = None
-    for f in e._fields:
-        v = getattr(e, f)
-        if isinstance(v, PrimExpr):
-            nv = subst_expr(v, mapping)
-        elif isinstance(v, tuple) and v and isinstance(v[0], PrimExpr):
-            nv = tuple(subst_expr(x, mapping) for x in v)
-            if all(a is b for a, b in zip(nv, v)):
-                nv = v
-        else:
-            continue
-        if nv is not v:
-            if changes is None:
-                changes = {}
-            changes[f] = nv
-    return e.replace(**changes) if changes else e
-
-
-def uses_var(e, var) -> bool:
-    """Whether Var `var` occurs in expression `e`."""
-    if e is var:
-        return True
-    if isinstance(e, (Var, IntImm)) or not isinstance(e, Node):
-        return False
-    for f in e._fields:
-        v = getattr(e, f)
-        if isinstance(v, PrimExpr):
-            if uses_var(v, var):
-                return True
-        elif isinstance(v, tuple):
-            if any(isinstance(x, PrimExpr) and uses_var(x, var) for x in v):
-                return True
-    return False
 
 
 def rewrite_bindings(stmt, mapping: dict, ranges: dict, extra_predicate=None):
@@ -95,8 +52,3 @@ def rewrite_bindings(stmt, mapping: dict, ranges: dict, extra_predicate=None):
         return s
 
     return visit(stmt, ranges)
-
-
-def loop_ranges(path) -> dict:
-    """Var -> Range of every loop on `path` (a tree path), the last statement excluded."""
-    return {s.loop_var: Range(s.min, s.extent) for s in path[:-1] if isinstance(s, For)}

@@ -53,20 +53,21 @@ def _loads_from(block, buf) -> bool:
     return any(ld.buffer is buf for ld in tir.collect(block.body, tir.BufferLoad))
 
 
-def written_buffers(block: Block) -> list:
+def _buffers(regions) -> list:
+    """The buffers of `regions`, each once, in order."""
     out = []
-    for r in block.writes:
+    for r in regions:
         if r.buffer not in out:
             out.append(r.buffer)
     return out
+
+
+def written_buffers(block: Block) -> list:
+    return _buffers(block.writes)
 
 
 def read_buffers(block: Block) -> list:
-    out = []
-    for r in block.reads:
-        if r.buffer not in out:
-            out.append(r.buffer)
-    return out
+    return _buffers(block.reads)
 
 
 def is_param(func, buf) -> bool:

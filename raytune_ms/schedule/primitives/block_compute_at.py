@@ -14,7 +14,8 @@ its init; compute_at needs every consumer under `loop` and the block not to writ
 output; reverse_compute_at needs a producer under `loop` (the others must run before the loop),
 may not split its own reduction iterators, and must still cover its whole domain over all
 iterations. Inside the loop body it goes between its producers and consumers: `index` -1 is the
-last such position, -2 the first, or an explicit child index.
+last such position, -2 the first, or an explicit child index. `compute_location_candidates` plans
+compute_at at every enclosing loop (what sample_compute_location draws from).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from __future__ import annotations
 from ... import tir
 from ...tir import BlockRealize, For, Range, Var
 from ...tir.analysis import (
-    RegionError, const_int, is_spatial_block, loop_ranges, relax_range, union_side, used_vars,
-    var_plus_const,
+    RegionError, const_int, is_spatial_block, loop_ranges, relax_range, union_side, var_plus_const,
 )
 from ...tir.arith import bound, can_prove, simplify
+from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import block_path, blocks_in, enclosing_block, find_path, loop_path, loops_above
 from .block_common import (
@@ -315,3 +316,28 @@ def _position(prim, kids, prods, cons, index, block_name, lname) -> int:
             f"{prim}: index {index!r} for block {block_name!r} under loop {lname!r} must be -1, "
             f"-2 or in [{lo}, {hi}]")
     return index
+
+
+def compute_location_candidates(func, block_name) -> list:
+    """Loop Vars (outermost first) under which `compute_at(func, block_name, loop)` succeeds:
+    of the loops enclosing every consumer of the block, those that pass compute_at's checks
+    and region inference (planned, not applied)."""
+    try:
+        ctx = analyze(func, block_name, reverse=False)
+    except ScheduleError:
+        return []
+    common = None
+    for c in ctx.cons:
+        vars_ = [f.loop_var for f in loops_above(block_path(func, c.block.name))]
+        n = 0
+        while common is not None and n < min(len(common), len(vars_)) and common[n] is vars_[n]:
+            n += 1
+        common = vars_ if common is None else common[:n]
+    out = []
+    for v in common:
+        try:
+            plan(ctx, v)
+        except ScheduleError:
+            continue
+        out.append(v)
+    return out

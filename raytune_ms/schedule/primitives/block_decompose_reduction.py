@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, For, IterVar, Range, Var
-from ...tir.analysis import const_int, injective_over, split_conjuncts, used_vars
+from ...tir.analysis import const_int, injective_over, split_conjuncts
+from ...tir.functor import used_vars
 from ...tir.arith import simplify
 from ..error import ScheduleError
 from ..tree import block_path, find_path, loop_path, loops_above, replace_path

@@ -12,12 +12,20 @@ from ... import tir
 from ...tir import BufferLoad, BufferRegion, BufferStore, Range, Var
 from ...tir.analysis import const_int, is_spatial_block, is_true, same_expr
 from ...tir.arith import simplify
+from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import block_path, blocks_in, child_blocks, replace_path
 from .block_common import (
     find_block, is_param, read_buffers, reads_buffer, remove_alloc, remove_block, scope_realize,
     writes_buffer,
 )
+
+
+def _inlined(prim, func, block_name):
+    """(path, realize, block, its store) of the block to inline."""
+    path = block_path(func, block_name)
+    me = path[-1]
+    return path, me, me.block, _single_store(prim, me.block)
 
 
 def _single_store(prim, block, role="block") -> BufferStore:
@@ -61,10 +69,7 @@ def add_regions(regions, extra) -> tuple:
 def compute_inline(func, block_name):
     """Inline block `block_name` into every block that reads its buffer."""
     prim = "compute_inline"
-    path = block_path(func, block_name)
-    me = path[-1]
-    block = me.block
-    store = _single_store(prim, block)
+    path, me, block, store = _inlined(prim, func, block_name)
     buf = store.buffer
     if is_param(func, buf):
         raise ScheduleError(f"{prim}: block {block_name!r} writes {buf.name!r}, an output of the "
@@ -77,8 +82,9 @@ def compute_inline(func, block_name):
             f"{prim}: block {block_name!r} stores to {buf.name!r} at "
             f"[{', '.join(tir.script(i) for i in store.indices)}]; the indices must be distinct "
             "block iterators")
+    value_vars = used_vars(store.value)
     missing = [iv.var.name for iv in block.iter_vars
-               if id(iv.var) not in idx_ids and _uses(store.value, iv.var)]
+               if id(iv.var) not in idx_ids and id(iv.var) in value_vars]
     if missing:
         raise ScheduleError(f"{prim}: block {block_name!r}: iterator(s) {missing} are used in the "
                             f"value but not in the store indices of {buf.name!r}")
@@ -128,17 +134,10 @@ def compute_inline(func, block_name):
     return func.with_body(body)
 
 
-def _uses(expr, var) -> bool:
-    return any(v is var for v in tir.collect(expr, Var))
-
-
 def reverse_compute_inline(func, block_name):
     """Inline consumer `block_name` into the single producer of the buffer it reads."""
     prim = "reverse_compute_inline"
-    path = block_path(func, block_name)
-    me = path[-1]
-    block = me.block
-    cstore = _single_store(prim, block)
+    path, me, block, cstore = _inlined(prim, func, block_name)
     if not is_true(me.predicate):
         raise ScheduleError(f"{prim}: block {block_name!r} has a predicate; it cannot be inlined")
     scope = scope_realize(path)

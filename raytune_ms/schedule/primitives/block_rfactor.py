@@ -14,7 +14,8 @@ from ... import tir
 from ...tir import (
     Block, BlockRealize, Buffer, BufferLoad, BufferRegion, BufferStore, For, IterVar, Range, Var,
 )
-from ...tir.analysis import const_int, match_reducer, used_vars
+from ...tir.analysis import const_int, match_reducer
+from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import blocks_in, find_path, loop_path, loops_above, replace_path
 from .block_common import add_alloc, find_block, fresh_name, scope_realize

@@ -1,4 +1,4 @@
-"""Producer/consumer relations between sibling blocks, and where compute_at is legal.
+"""Producer/consumer relations between sibling blocks (compute_at stands on them).
 
 Two blocks of the same scope are related through a buffer: a producer of block B writes a
 buffer B reads (per its read regions or loads, so an update block's accumulator counts) and
@@ -10,8 +10,6 @@ loops but still runs before it in every iteration.)
 from __future__ import annotations
 
 from ... import tir
-from ..error import ScheduleError
-from ..tree import block_path, loops_above
 from .block_common import read_buffers, reads_buffer, siblings, writes_buffer, written_buffers
 
 
@@ -47,30 +45,3 @@ def producers(func, block_name) -> list:
 def consumers(func, block_name) -> list:
     """Names of the blocks of the same scope that read what `block_name` writes, after it."""
     return [b.block.name for b in consumer_realizes(func, block_name)]
-
-
-def compute_location_candidates(func, block_name) -> list:
-    """Loop Vars (outermost first) under which `compute_at(func, block_name, loop)` succeeds:
-    of the loops enclosing every consumer of the block, those that pass compute_at's checks
-    and region inference (planned, not applied)."""
-    from .block_compute_at import analyze, plan
-
-    try:
-        ctx = analyze(func, block_name, reverse=False)
-    except ScheduleError:
-        return []
-    common = None
-    for c in ctx.cons:
-        vars_ = [f.loop_var for f in loops_above(block_path(func, c.block.name))]
-        n = 0
-        while common is not None and n < min(len(common), len(vars_)) and common[n] is vars_[n]:
-            n += 1
-        common = vars_ if common is None else common[:n]
-    out = []
-    for v in common:
-        try:
-            plan(ctx, v)
-        except ScheduleError:
-            continue
-        out.append(v)
-    return out

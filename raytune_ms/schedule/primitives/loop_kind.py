@@ -9,10 +9,10 @@ generator lowers). Vectorized and unrolled loops need a constant extent.
 from __future__ import annotations
 
 from ...tir import IntImm
+from ...tir.functor import used_vars
 from ...tir.stmt import THREAD_TAGS
 from ..error import ScheduleError
 from ..tree import blocks_in, loop_path, replace_in_func
-from .bindings import uses_var
 
 _VERB = {"parallel": "parallelize", "vectorized": "vectorize", "unrolled": "unroll",
          "thread_binding": "bind", "serial": "make serial"}
@@ -22,7 +22,7 @@ def _check_no_reduction(loop, verb):
     var = loop.loop_var
     for realize in blocks_in(loop.body):
         for iv, value in zip(realize.block.iter_vars, realize.iter_values):
-            if iv.kind == "reduce" and uses_var(value, var):
+            if iv.kind == "reduce" and id(var) in used_vars(value):
                 raise ScheduleError(
                     f"cannot {verb} loop {var.name!r}: block {realize.block.name!r} binds its "
                     f"reduction iterator {iv.var.name!r} to it"

@@ -8,10 +8,12 @@ simplified, and a split whose factors overshoot the extent guards the blocks wit
 from __future__ import annotations
 
 from ...tir import BlockRealize, For, IntImm, Range, Var, const, floordiv, floormod
+from ...tir.analysis import loop_ranges
 from ...tir.dtype import bytes_of
+from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import block_path, loop_path, replace_in_func
-from .bindings import loop_ranges, rewrite_bindings, uses_var
+from .bindings import rewrite_bindings
 
 
 def _const_extent(loop, what) -> int:
@@ -57,7 +59,7 @@ def split(func, loop_var, factors, preserve_unit_iters=True):
         )
     dtype = loop_var.dtype
     new_vars = [Var(f"{name}_{k}", dtype) for k in range(len(factors))]
-    ranges = loop_ranges(path)
+    ranges = loop_ranges(path[:-1])
     offset = None
     stride = 1
     for v, f in zip(reversed(new_vars), reversed(factors)):
@@ -123,7 +125,7 @@ def fuse(func, loop_vars, preserve_unit_iters=True):
                 value = floormod(value, e)
         mapping[lp.loop_var] = value if _is_zero(lp.min) else lp.min + value
         stride *= e
-    ranges = loop_ranges(path)
+    ranges = loop_ranges(path[:-1])
     ranges[fused] = Range(0, total)
     body = rewrite_bindings(chain[-1].body, mapping, ranges)
     return replace_in_func(func, path, For(fused, 0, const(total, dtype), "serial", body)), fused
@@ -193,7 +195,8 @@ def _range_dependency(loop, loop_vars):
     for e in (loop.min, loop.extent):
         if isinstance(e, IntImm):
             continue
+        used = used_vars(e)
         for v in loop_vars:
-            if uses_var(e, v):
+            if id(v) in used:
                 return v
     return None

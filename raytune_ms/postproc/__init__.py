@@ -1,0 +1,10 @@
+"""Postprocessors: checks and rewrites run on each sampled schedule before it is measured."""
+
+from .disallow_dynamic_loop import DisallowDynamicLoop
+from .postproc import Postproc, PyPostproc, create
+from .rewrite_layout import RewriteLayout
+from .rewrite_parallel_vectorize_unroll import RewriteParallelVectorizeUnroll
+from .rewrite_reduction_block import RewriteReductionBlock
+
+__all__ = ["DisallowDynamicLoop", "Postproc", "PyPostproc", "RewriteLayout",
+           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "create"]
