@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import tempfile
 import threading
+
+from raytune_ms.ray_address import check_address
 
 QUIET = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
 
@@ -36,24 +37,6 @@ def init_ray(**kwargs) -> None:
     finally:
         if main and callable(sigterm):
             signal.signal(signal.SIGTERM, sigterm)
-
-
-def check_address(address: str, timeout_s: float = 3.0) -> None:
-    """Raise ConnectionError naming `address` (a "host:port" or "ray://host:port" Ray address)
-    when nothing accepts a connection there; other forms ("auto", "local") pass."""
-    hostport = address.split("://", 1)[1] if address.startswith("ray://") else address
-    if "://" in hostport or ":" not in hostport:
-        return
-    host, _, port = hostport.rpartition(":")
-    if not port.isdigit():
-        return
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
-    except OSError as err:
-        origin = "RAY_ADDRESS" if os.environ.get("RAY_ADDRESS") == address else "the Ray address"
-        raise ConnectionError(
-            f"no Ray cluster at {origin}={address} ({err.strerror or err}); start the cluster, or "
-            "`unset RAY_ADDRESS` to run on a local Ray instance") from None
 
 
 def _init(ray, address, options) -> None:

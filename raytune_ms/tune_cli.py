@@ -204,7 +204,7 @@ def run(args) -> int:
             raise CommandError(f"--num-{flag}s needs --{flag} ray")
     address = os.environ.get("RAY_ADDRESS")
     if address and "ray" in (args.builder, args.runner):  # a stopped cluster: fail now, not in minutes
-        from actors.ray_init import check_address
+        from .ray_address import check_address
 
         try:
             check_address(address)
