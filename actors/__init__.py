@@ -4,6 +4,7 @@ Importing this package imports Ray; raytune_ms reaches it only through `Builder.
 `Runner.create("ray")`; the Ray builder and runner name the task-scheduler actor as their
 `scheduler_host`, which tune_tasks uses."""
 
+from . import quiet_import  # noqa: F401  (first: Ray's import, minus its notebook warnings)
 from .actor_pool import ActorCall, ActorPool
 from .builder_pool import BuilderActor, RayBuilder
 from .ray_init import init_ray

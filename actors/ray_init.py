@@ -3,13 +3,21 @@ this machine, else a new local instance — with Ray's own logs kept out of the 
 
 The middle step is what `ray.init(address="auto")` means minus its legacy fallback, which
 attaches to *any* Ray process found on the machine (another user's or another test's).
+
+A RAY_ADDRESS that nothing listens on (a cluster since stopped) fails at once with a message
+naming it, instead of Ray's minutes of "Failed to connect to GCS". ray.init replaces the
+process's SIGTERM handler; a handler the caller installed (a run's StopOnSignal) is kept.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import tempfile
+import threading
+
+from raytune_ms.ray_address import check_address
 
 QUIET = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
 
@@ -22,7 +30,18 @@ def init_ray(**kwargs) -> None:
         return
     options = {**QUIET, **kwargs}
     address = os.environ.get("RAY_ADDRESS") or options.pop("address", None)
+    main = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if main else None
+    try:
+        _init(ray, address, options)
+    finally:
+        if main and callable(sigterm):
+            signal.signal(signal.SIGTERM, sigterm)
+
+
+def _init(ray, address, options) -> None:
     if address:
+        check_address(address)
         ray.init(address=address, **options)
     elif os.path.exists(os.path.join(tempfile.gettempdir(), "ray", "ray_current_cluster")):
         try:

@@ -2,7 +2,7 @@
 # Submits one tuning run to a Ray cluster as a Ray job:
 #
 #   clusters/submit_tune.sh WORK_DIR [raytune-ms tune options ...]
-#   clusters/submit_tune.sh /shared/tuning --workload GMM --size small --trials 64 --target llvm
+#   clusters/submit_tune.sh /tmp/tuning --workload GMM --size small --trials 64 --target llvm
 #
 # WORK_DIR is the tuning directory every job of a campaign shares: its parquet database takes
 # records from several jobs and nodes at once. It must be reachable from the head node (the

@@ -33,6 +33,7 @@ _EXPORTS = {
     "Profiler": "raytune_ms.profiler:Profiler",
     "tune_tir": "raytune_ms.tune:tune_tir",
     "tune_tasks": "raytune_ms.tune:tune_tasks",
+    "TuningInterrupted": "raytune_ms.stop_signal:TuningInterrupted",
     "compile_tir": "raytune_ms.tir_integration:compile_tir",
     "ExtractedTask": "raytune_ms.extracted_task:ExtractedTask",
     "extract_tasks": "raytune_ms.torch_integration:extract_tasks",

@@ -10,12 +10,17 @@ Defaults differ from the reference where this project's design asks: builder and
 Parquet store under work_dir. As in the reference, the strategy is "evolutionary" and the cost
 model "xgb". A run resumes from the records in its database: programs measured before are not
 measured again, and the evolutionary search trains its model on them before its first batch.
+
+Ctrl-C or SIGTERM during a run stops it cleanly (see `stop_signal`): no more candidates, the
+results measured so far are written, the pools shut down, and the TuneResult comes back marked
+`interrupted`; tune_tasks/tune_tir then raise TuningInterrupted (a KeyboardInterrupt).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 
 from . import _registry
 from .builder import Builder
@@ -24,8 +29,11 @@ from .database import Database
 from .logging import get_loggers_from_work_dir
 from .measure_callback import MeasureCallback
 from .profiler import Profiler
+from .progress import ProgressBar, interactive
 from .runner import Runner
+from .stop_signal import StopOnSignal, TuningInterrupted, interrupted_line
 from .task_scheduler import TaskScheduler, TuneResult
+from .task_scheduler.task_scheduler import DRAIN_S
 from .tir import IRModule, PrimFunc
 from .tune_context import TuneContext
 
@@ -56,7 +64,8 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
                builder="ray", runner="ray", database="parquet", cost_model="xgb",
                measure_callbacks="default", task_scheduler="gradient",
                module_equality: str = "structural", post_optimization: bool | None = False,
-               progress_callback=None, scheduler_in_actor: bool | None = None) -> TuneResult:
+               progress_callback=None, scheduler_in_actor: bool | None = None,
+               stop: StopOnSignal | None = None) -> TuneResult:
     """Tune `tasks` (TuneContexts); the run's TuneResult (per-task trials, best latency, stop
     reasons, profile, the trained cost model, and the database holding every record).
 
@@ -64,6 +73,8 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
     scheduler_in_actor: run the task scheduler next to the workers, in the actor the builder's
     or runner's class names (default: when there is one and the database is a store both
     processes see, the Parquet store); otherwise the streaming loop runs in this process.
+    stop: the StopOnSignal that stops the run on Ctrl-C/SIGTERM (default: a new one, active
+    while the run is on); a stopped run returns normally, its result marked `interrupted`.
     """
     if post_optimization:
         raise NotImplementedError("post_optimization (Droplet search) is not available yet")
@@ -91,40 +102,58 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
         builder=builder, runner=runner, measure_callbacks=_callbacks(measure_callbacks),
         database=database, cost_model=cost_model,
     )
-    run_logger.info("tuning %d task(s), %d trials, work_dir %s", len(tasks), max_trials_global, work_dir)
+    records_before = len(database)
+    run_logger.info("tuning %d task(s), %d trials, work_dir %s (its database holds %d records)",
+                    len(tasks), max_trials_global, work_dir, records_before)
+    stop = StopOnSignal() if stop is None else stop
     try:
-        if scheduler_in_actor:
-            result = host(scheduler, kwargs, work_dir, progress_callback)
-            Profiler.add_to_active(result.profile)
-        else:
-            scheduler.progress_callback = progress_callback
-            result = scheduler.tune(**kwargs)
+        with stop:
+            if scheduler_in_actor:
+                result = host(scheduler, kwargs, work_dir, progress_callback, stop=stop)
+                Profiler.add_to_active(result.profile)
+            else:
+                scheduler.progress_callback = progress_callback
+                stop.on_stop(lambda force: scheduler.stop(drain_s=0.0 if force else DRAIN_S))
+                result = scheduler.tune(**kwargs)
     finally:
         if own_builder:
             builder.shutdown()
         if own_runner:
             runner.shutdown()
     database.flush()
-    return dataclasses.replace(result, database=database)
+    result = dataclasses.replace(result, database=database, records_saved=len(database) - records_before)
+    if result.interrupted:
+        run_logger.info(interrupted_line(result.trials, result.records_saved))
+    return result
 
 
 def tune_tasks(**kwargs) -> Database:
     """Tune `tasks` (TuneContexts) and return the database holding every record. Takes the
-    arguments of `run_tuning`, which returns the run's TuneResult instead."""
-    return run_tuning(**kwargs).database
+    arguments of `run_tuning`, which returns the run's TuneResult instead.
+
+    Ctrl-C/SIGTERM: the run stops, writes what it measured, then TuningInterrupted (a
+    KeyboardInterrupt carrying `.result` and `.database`) is raised, so a script stops too."""
+    result = run_tuning(**kwargs)
+    if result.interrupted:
+        raise TuningInterrupted(result)
+    return result.database
 
 
 def tir_tasks(mod, target, *, space="post-order-apply", strategy="evolutionary",
               num_tuning_cores="physical", seed: int | None = None,
-              special_space: dict | None = None, baseline=None) -> list[TuneContext]:
+              special_space: dict | None = None, baseline=None,
+              task_name: str | None = None) -> list[TuneContext]:
     """One TuneContext per PrimFunc of `mod` (a PrimFunc or IRModule), named after it.
+
+    task_name: the name of a PrimFunc's task (default "main"), stored with its records (the
+    `db` commands find them by it); an IRModule's tasks are named after its functions.
 
     space: a SpaceGenerator, a schedule function, or a kind name; special_space maps a
     function's name to its own space. baseline: what candidates are checked against (see
     TuneContext); a dict maps function names to baselines.
     """
     if isinstance(mod, PrimFunc):
-        funcs = [("main", mod)]
+        funcs = [(task_name or "main", mod)]
     elif isinstance(mod, IRModule):
         funcs = list(mod.functions)
     else:
@@ -153,22 +182,45 @@ def tune_tir(mod, target, work_dir: str, max_trials_global: int, *,
              strategy="evolutionary", num_tuning_cores="physical", seed: int | None = None,
              module_equality: str = "structural", special_space: dict | None = None,
              post_optimization: bool | None = False, baseline=None, progress_callback=None,
-             scheduler_in_actor: bool | None = None) -> Database:
+             scheduler_in_actor: bool | None = None, task_name: str | None = None,
+             progress: bool | None = None) -> Database:
     """Tune a PrimFunc, or every PrimFunc of an IRModule (one task each, weight 1), and return
     the database with all tuning records (by default the Parquet store under work_dir/database).
 
-    space, special_space, baseline: see `tir_tasks`. seed: makes the search reproducible.
+    space, special_space, baseline, task_name: see `tir_tasks`. seed: makes the search
+    reproducible. progress: a progress bar on stderr and a one-line summary at the end (default:
+    when interactive, a notebook or a terminal; a notebook's widget needs ipywidgets); ignored
+    when a progress_callback is given.
+
+    Ctrl-C (a notebook's interrupt) or SIGTERM stops the run cleanly: every result measured so
+    far is written to the database, the pools shut down, then TuningInterrupted - a
+    KeyboardInterrupt whose `.database` holds the records and `.result` the TuneResult - is
+    raised, so a script or cell stops there too. Calling tune_tir again resumes.
     """
     tasks = tir_tasks(mod, target, space=space, strategy=strategy, num_tuning_cores=num_tuning_cores,
-                      seed=seed, special_space=special_space, baseline=baseline)
-    return tune_tasks(
-        tasks=tasks, task_weights=[1.0] * len(tasks), work_dir=work_dir,
-        max_trials_global=max_trials_global, max_trials_per_task=max_trials_per_task,
-        num_trials_per_iter=num_trials_per_iter, builder=builder, runner=runner, database=database,
-        cost_model=cost_model, measure_callbacks=measure_callbacks, task_scheduler=task_scheduler,
-        module_equality=module_equality, post_optimization=post_optimization,
-        progress_callback=progress_callback, scheduler_in_actor=scheduler_in_actor,
-    )
+                      seed=seed, special_space=special_space, baseline=baseline, task_name=task_name)
+    bar = None
+    if progress_callback is None and (progress if progress is not None else interactive()):
+        bar = progress_callback = ProgressBar(max_trials_global)
+    try:
+        result = run_tuning(
+            tasks=tasks, task_weights=[1.0] * len(tasks), work_dir=work_dir,
+            max_trials_global=max_trials_global, max_trials_per_task=max_trials_per_task,
+            num_trials_per_iter=num_trials_per_iter, builder=builder, runner=runner, database=database,
+            cost_model=cost_model, measure_callbacks=measure_callbacks, task_scheduler=task_scheduler,
+            module_equality=module_equality, post_optimization=post_optimization,
+            progress_callback=progress_callback, scheduler_in_actor=scheduler_in_actor,
+        )
+        if bar is not None:
+            bar(result.progress())
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.interrupted:
+        raise TuningInterrupted(result)
+    if bar is not None:
+        print(result.summary_line(), file=sys.stderr, flush=True)
+    return result.database
 
 
 def _fresh(part, n_tasks: int):

@@ -35,3 +35,6 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         pytest.fail(f"{path.name}: a cell failed:\n" + re.sub(r"\x1b\[[0-9;]*m", "", str(e)))
     ran = [c for c in notebook.cells if c.cell_type == "code"]
     assert ran and all(c.get("execution_count") for c in ran), f"{path.name}: not every cell ran"
+    printed = "".join(out.get("text", "") for c in ran for out in c.get("outputs", ())
+                      if out.get("output_type") == "stream")
+    assert "Warning" not in printed and "IProgress" not in printed, f"{path.name} printed a warning:\n{printed}"

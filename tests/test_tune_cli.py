@@ -13,8 +13,10 @@ def test_tune_cli_prints_the_summary(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert rc == 0
     summary = json.loads(out.strip().splitlines()[-1])
-    assert set(summary) == {"workload", "trials", "best_ms", "gflops", "correct", "wall_s", "database"}
-    assert summary["workload"] == "GEMV" and summary["trials"] == 4
+    assert set(summary) == {"workload", "trials", "records", "best_ms", "gflops", "speedup", "correct",
+                            "stop_reason", "wall_s", "database"}
+    assert summary["workload"] == "GEMV" and summary["trials"] == 4 and summary["records"] == 4
+    assert summary["speedup"] > 0 and summary["stop_reason"] is None
     assert summary["correct"] is True and summary["best_ms"] > 0 and summary["gflops"] > 0
     assert summary["database"] == str(work_dir / "database")
     assert "Total trials: 4" in err and "raytune_ms: 4/4 trials (100%), best" in err
@@ -24,8 +26,9 @@ def test_tune_cli_prints_the_summary(tmp_path, capsys):
 def test_unknown_space_for_a_workload_is_an_error(tmp_path, capsys):
     import pytest
 
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as info:
         main(["tune", "--workload", "GMM", "--space", "winograd", "--work-dir", str(tmp_path)])
+    assert info.value.code == 2
 
 
 def test_tune_cli_default_space_is_post_order_apply(tmp_path, capsys):

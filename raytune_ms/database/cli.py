@@ -13,30 +13,48 @@ import json
 import os
 import sys
 
+from ..cli_error import CommandError
+from ..progress import format_ms
+
 
 def open_database(path: str):
-    """The database at `path`, without creating one."""
+    """The database at `path`, without creating one (nor any directory)."""
     if "://" not in path:
         if not os.path.isdir(path):
-            raise SystemExit(f"no database at {path}: not a directory")
+            raise CommandError(f"no database at {path}: not a directory")
         if os.path.exists(os.path.join(path, "database_workload.json")):
             from .json_database import JSONDatabase
 
             return JSONDatabase(work_dir=path, allow_missing=False)
         if not os.path.isdir(os.path.join(path, "records")):
-            raise SystemExit(
+            raise CommandError(
                 f"no database at {path}: expected a parquet store (records/, workloads/) "
                 "or a JSON database (database_workload.json)"
             )
+    else:
+        _check_uri(path)
     from .parquet_database import ParquetDatabase
 
     return ParquetDatabase(path)
 
 
+def _check_uri(uri: str) -> None:
+    """A parquet store's URI names a filesystem pyarrow knows and a store that exists."""
+    from pyarrow import fs as pafs
+
+    try:
+        filesystem, root = pafs.FileSystem.from_uri(uri)
+        info = filesystem.get_file_info(root.rstrip("/") + "/records")
+    except Exception as err:  # pyarrow's errors for unknown schemes, bad URIs, no access
+        raise CommandError(f"cannot open {uri}: {str(err).splitlines()[0]}") from None
+    if info.type == pafs.FileType.NotFound:
+        raise CommandError(f"no parquet store at {uri}: it has no records/ directory")
+
+
 def _open_parquet(path: str):
     db = open_database(path)
     if not hasattr(db, "compact"):
-        raise SystemExit(f"{path} is a JSON database; this command needs a parquet store")
+        raise CommandError(f"{path} is a JSON database; this command needs a parquet store")
     return db
 
 
@@ -102,8 +120,8 @@ def _summary(args) -> int:
         print(json.dumps(summary, indent=2))
         return 0
     rows = [[r["workload"], r["shash"], r["target"], r["records"], r["valid"],
-             None if r["best_ms"] is None else f"{r['best_ms']:.4f}"] for r in summary["workloads"]]
-    print(_table(["workload", "hash", "target", "records", "valid", "best ms"], rows))
+             None if r["best_ms"] is None else format_ms(r["best_ms"])] for r in summary["workloads"]]
+    print(_table(["workload", "hash", "target", "records", "valid", "best"], rows))
     t = summary["total"]
     print(f"total: {t['workloads']} workloads, {t['records']} records, {t['valid']} valid")
     return 0
@@ -146,9 +164,9 @@ def _top(args) -> int:
         return 0
     for entry in result:
         print(f"workload {entry['workload']} ({entry['shash']}): top {len(entry['records'])}")
-        rows = [[r["rank"], f"{r['mean_ms']:.4f}", r["target"], r["node"], r["time"], r["record_id"]]
+        rows = [[r["rank"], format_ms(r["mean_ms"]), r["target"], r["node"], r["time"], r["record_id"]]
                 for r in entry["records"]]
-        print(_table(["rank", "mean ms", "target", "node", "time", "record id"], rows))
+        print(_table(["rank", "mean", "target", "node", "time", "record id"], rows))
     return 0
 
 

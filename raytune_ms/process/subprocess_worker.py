@@ -207,6 +207,9 @@ def _read_exact(stream, n: int) -> bytes | None:
 
 
 def _child_main() -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when this child ends (it
+    # stops the run and kills its workers), so the child does not die mid-request on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr

@@ -48,17 +48,20 @@ def _divisors(n: int, limit: int) -> list:
 
 def column_factors(extent: int, lanes: int) -> list:
     """nr candidates: whole vectors that divide `extent`, else its (up to 3) largest divisors
-    no wider than four vectors (a non-dividing factor would leave a scalar tail)."""
+    no wider than four vectors (a non-dividing factor would leave a scalar tail), 1 only when
+    nothing else divides (see row_factors)."""
     vectors = [lanes * v for v in _COL_VECTORS if extent % (lanes * v) == 0]
-    return vectors or _divisors(extent, lanes * _COL_VECTORS[-1])[-3:]
+    return vectors or [d for d in _divisors(extent, lanes * _COL_VECTORS[-1]) if d > 1][-3:] or [1]
 
 
 def row_factors(extent: int, nr_max: int, lanes: int) -> list:
     """mr candidates: divisors of `extent` up to 12 that keep mr * nr_max / lanes accumulators
     within 24 vector registers, 8 rows always allowed (8 x 4 vectors measured as fast as 8 x 2
-    on Zen 4)."""
+    on Zen 4). Not 1 while another divisor exists: a one-row tile leaves the write-back block
+    one loop short, so a trace drawn with mr=1 would have a different structure."""
     budget = max(24 * lanes // nr_max, 8)
-    return _divisors(extent, min(_MAX_ROWS, budget))
+    rows = _divisors(extent, min(_MAX_ROWS, budget))
+    return [r for r in rows if r > 1] or rows
 
 
 def _bytes(buffer) -> int:

@@ -16,6 +16,12 @@ suite's numpy references that the CLI passes) is checked against that instead.
 Budget: at most `max_trials_global` candidates are submitted, at most `max_trials_per_task`
 per task; while some task has not been measured at all, a first batch is capped at its share
 of the remaining budget, so a small budget still reaches every task.
+
+Stopping: `stop()` (from a signal handler, another thread, or the task-scheduler actor's stop
+method) makes the loop submit nothing more; measurements in flight get `drain_s` seconds to
+finish and are delivered (a failed one is dropped: the signal may be what failed it), builds in
+flight are dropped, and the run ends as usual (its results written, its TuneResult marked
+interrupted). A KeyboardInterrupt inside the loop does the same.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ from ..tir import estimate_flops
 from .task_record import Batch, TaskRecord
 from .tune_result import TaskResult, TuneResult
 from .waiter import wait_any
+
+#: Seconds a stopped run waits for its in-flight measurements before dropping them.
+DRAIN_S = 10.0
 
 
 class _Item:
@@ -80,6 +89,7 @@ class TaskScheduler(_registry.Registry):
         self.progress_callback = progress_callback
         self.tasks: list[TaskRecord] = []
         self.logger = None
+        self._stop = None  # (reason, monotonic deadline for in-flight measurements) once stopped
 
     # -- the choice subclasses make ------------------------------------------------------
     def next_task_id(self) -> int:
@@ -115,6 +125,20 @@ class TaskScheduler(_registry.Registry):
             self._step(timeout=1.0)
         return list(task.last_batch_results)
 
+    def stop(self, reason: str = "interrupted", drain_s: float = DRAIN_S) -> None:
+        """End the run early: no more candidates; in-flight measurements may finish for `drain_s`
+        seconds (a later call can shorten that), then every result is written and `tune`
+        returns. Safe to call from a signal handler or another thread, also before `tune`."""
+        deadline = time.monotonic() + max(0.0, float(drain_s))
+        if self._stop is not None:
+            reason, deadline = self._stop[0], min(deadline, self._stop[1])
+        self._stop = (reason, deadline)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether `stop()` was called for this run."""
+        return self._stop is not None
+
     # -- tuning --------------------------------------------------------------------------
     def tune(self, tasks, task_weights, max_trials_global: int, max_trials_per_task: int,
              num_trials_per_iter: int, builder, runner, measure_callbacks, database, cost_model) -> TuneResult:
@@ -149,14 +173,47 @@ class TaskScheduler(_registry.Registry):
             with Profiler() as profiler:
                 try:
                     self._pre_tuning()
-                    while True:
-                        self._fill()
-                        if not self._items:
-                            break
-                        self._step(timeout=1.0)
+                    try:
+                        self._loop()
+                    except KeyboardInterrupt:
+                        if self.stopped:
+                            raise
+                        self.stop()
+                        self._loop()
                 finally:
                     self._post_tuning()
-        return self.result(profile=profiler.get())
+        result = self.result(profile=profiler.get())
+        self._stop = None  # the scheduler object can run again
+        return result
+
+    def _loop(self) -> None:
+        while True:
+            if self._stop is None:
+                self._fill()
+            else:
+                self._wind_down()
+            if not self._items:
+                return
+            self._step(timeout=0.2 if self._stop is not None else 1.0)
+
+    def _wind_down(self) -> None:
+        """After stop(): terminate every task, keep only measurements in flight, and drop
+        those too once the drain deadline passed."""
+        reason, deadline = self._stop
+        for task_id in range(len(self.tasks)):
+            self.terminate_task(task_id, reason)
+        self._pending.clear()
+        past = time.monotonic() >= deadline
+        keep = []
+        for item in self._items:
+            if item.stage == "run" and not past:
+                keep.append(item)
+            elif item.stage != "baseline":
+                self.tasks[item.task_id].in_flight -= 1
+        for task in self.tasks:
+            task.in_flight -= len(task.parked)
+            task.parked = []
+        self._items = keep
 
     def _log(self, message: str) -> None:
         if self.logger is not None:
@@ -340,6 +397,9 @@ class TaskScheduler(_registry.Registry):
         except Exception as err:  # the builder itself failed for this candidate
             res = BuilderResult(error_msg=f"builder failed: {type(err).__name__}: {err}")
         item.build_result = res
+        if self._stop is not None:  # stopping: nothing more is measured
+            self.tasks[item.task_id].in_flight -= 1
+            return
         if res.error_msg is not None or (res.artifact is None and res.artifact_path is None):
             finished.append((item, RunnerResult(error_msg=res.error_msg or "build produced no artifact")))
             return
@@ -354,6 +414,11 @@ class TaskScheduler(_registry.Registry):
             result = item.future.result()
         except Exception as err:  # the runner itself failed for this candidate
             result = RunnerResult(error_msg=f"runner failed: {type(err).__name__}: {err}")
+        if self._stop is not None and result.error_msg is not None:
+            # the stop's signal may have killed it (a local runner's worker shares the
+            # terminal's process group): not recorded, so a resumed run measures it again
+            self.tasks[item.task_id].in_flight -= 1
+            return
         finished.append((item, result))
 
     def _deliver(self, finished: list) -> None:
@@ -409,6 +474,7 @@ class TaskScheduler(_registry.Registry):
         )
         start = getattr(self, "_start_time", None)
         return TuneResult(
+            interrupted=self._stop is not None,
             tasks=tasks, trials_submitted=getattr(self, "_num_submitted", 0),
             max_trials_global=getattr(self, "max_trials_global", 0),
             wall_s=0.0 if start is None else time.time() - start, profile=dict(profile or {}),

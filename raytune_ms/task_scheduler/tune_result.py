@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..progress import format_ms
+
 
 @dataclass(frozen=True)
 class TaskResult:
@@ -42,6 +44,25 @@ class TuneResult:
     profile: dict = field(default_factory=dict)
     cost_model: object = None
     database: object = None
+    interrupted: bool = False
+    records_saved: int | None = None  # records the run added to its database (run_tuning)
+
+    #: task stop reasons that mean "its budget was used", not an early end
+    BUDGET_REASONS = ("max_trials_per_task reached", "the global trial budget was used")
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the run ended before its trial budget: "interrupted", or its tasks' own reasons
+        (space exhausted, search failed, ...) joined; None when the budget was used."""
+        if self.interrupted:
+            return "interrupted"
+        if self.trials_submitted >= self.max_trials_global:
+            return None
+        reasons = []
+        for t in self.tasks:
+            if t.stop_reason and t.stop_reason not in self.BUDGET_REASONS and t.stop_reason not in reasons:
+                reasons.append(t.stop_reason)
+        return "; ".join(reasons) or None
 
     @property
     def trials(self) -> int:
@@ -60,12 +81,26 @@ class TuneResult:
             "max_trials_global": self.max_trials_global,
             "errors": self.errors,
             "elapsed_s": self.wall_s,
+            "stop_reason": self.stop_reason,
             "tasks": [
                 {"name": t.task_name, "trials": t.trials, "errors": t.errors, "best_ms": t.best_ms,
                  "gflops": t.gflops, "done": t.done, "stop_reason": t.stop_reason}
                 for t in self.tasks
             ],
         }
+
+    def summary_line(self) -> str:
+        """One line: trials, errors, the best task's latency and GFLOP/s, why it ended early."""
+        best = [t for t in self.tasks if t.best_ms is not None]
+        text = f"tuned {len(self.tasks)} task(s): {self.trials} trials, {self.errors} errors"
+        if best:
+            top = max(best, key=lambda t: t.gflops) if len(best) > 1 else best[0]
+            text += f", best {format_ms(top.best_ms)} = {top.gflops:.2f} GFLOP/s"
+            text += f" ({top.task_name})" if len(self.tasks) > 1 else ""
+        else:
+            text += ", no valid result"
+        reason = self.stop_reason
+        return text + (f"; ended early: {reason}" if reason else "")
 
     def tuning_statistics(self) -> str:
         """The reference's per-task table (ID, Name, FLOP, Weight, GFLOPS, Latency (us),

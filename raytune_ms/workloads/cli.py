@@ -15,7 +15,8 @@ def register(subparsers) -> None:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--list", action="store_true", help="print the workload names and shapes")
     mode.add_argument("--check", action="store_true", help="build, run and compare with numpy")
-    p.add_argument("--size", choices=SIZES, default="small", help="shape set (default: small)")
+    p.add_argument("--size", choices=SIZES, default="standard",
+                   help="shape set, as `raytune-ms tune --size` (default: standard)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--target", default="llvm", help='target to build for (default: "llvm")')
     p.add_argument("--number", type=int, default=1, help="runs per timed repeat (default 1)")
@@ -51,12 +52,28 @@ def _table_line(row: dict) -> str:
     return line + (f"  {row['error'].splitlines()[0]}" if "error" in row else "")
 
 
+def _flop_text(flops: float) -> str:
+    for scale, unit in ((1e9, "GFLOP"), (1e6, "MFLOP"), (1e3, "kFLOP")):
+        if flops >= scale:
+            return f"{flops / scale:7.3f} {unit}"
+    return f"{flops:7.0f} FLOP "
+
+
+def shape_text(name: str, size: str) -> str:
+    """The workload's description at standard size; at another, its op and shape parameters."""
+    entry = SUITE[name]
+    if size == "standard":
+        return entry.description
+    op = entry.description.split("(")[0].strip()
+    return f"{op}: " + " ".join(f"{k}={v}" for k, v in entry.small.items())
+
+
 def run(args) -> int:
     if args.list:
         for name in names():
             entry = SUITE[name]
-            flops = entry.flops(**entry.standard)
-            print(f"{name:<9} {flops / 1e9:8.3f} GFLOP  {entry.description}")
+            cfg = entry.standard if args.size == "standard" else entry.small
+            print(f"{name:<9} {_flop_text(entry.flops(**cfg))}  {shape_text(name, args.size)}")
         return 0
     unknown = [n for n in args.names if n not in SUITE]
     if unknown:

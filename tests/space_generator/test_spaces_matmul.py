@@ -65,7 +65,8 @@ def test_factor_candidates():
     assert column_factors(1024, 16) == [16, 32, 64]
     assert column_factors(48, 16) == [16]
     assert column_factors(8, 16) == [2, 4, 8]  # no whole vector divides: largest divisors
-    assert row_factors(1024, 64, 16) == [1, 2, 4, 8]
-    assert row_factors(96, 32, 16) == [1, 2, 3, 4, 6, 8, 12]
-    assert row_factors(96, 64, 16) == [1, 2, 3, 4, 6, 8]
+    assert row_factors(1024, 64, 16) == [2, 4, 8]  # no one-row tile: see row_factors
+    assert row_factors(96, 32, 16) == [2, 3, 4, 6, 8, 12]
+    assert row_factors(96, 64, 16) == [2, 3, 4, 6, 8]
     assert row_factors(1, 64, 16) == [1]
+    assert row_factors(7, 64, 16) == [7] and column_factors(3, 16) == [3] and column_factors(1, 16) == [1]

@@ -19,7 +19,14 @@ def test_list(capsys):
     assert main(["--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split()[0] for ln in lines] == suite.names()
-    assert "GFLOP" in lines[0]
+    assert "6.291 MFLOP" in lines[0] and "(1,256,64)" in lines[0]  # C1D, standard by default
+
+
+def test_list_shows_the_size_asked(capsys):
+    assert main(["--list", "--size", "small"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    gmm = next(ln for ln in lines if ln.split()[0] == "GMM")
+    assert "N=16 M=16 K=16" in gmm and "8.192 kFLOP" in gmm
 
 
 def test_check_json(capsys):
@@ -33,7 +40,7 @@ def test_check_json(capsys):
 
 
 def test_check_table(capsys):
-    assert main(["--check", "NRM"]) == 0
+    assert main(["--check", "--size", "small", "NRM"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:5] == ["workload", "size", "correct", "max_abs_err", "ms"]
     assert out[1].split()[:3] == ["NRM", "small", "True"]
