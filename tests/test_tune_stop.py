@@ -75,7 +75,8 @@ def test_an_exhausted_space_says_so():
     from raytune_ms.task_scheduler import TaskResult, TuneResult
     from raytune_ms.tune import tir_tasks
 
-    (ctx,) = tir_tasks(workloads.get("GEMV", "small").func, "llvm", space=matmul_space, seed=1)
+    (ctx,) = tir_tasks(workloads.get("GEMV", "small").func, "llvm", space=matmul_space, seed=1,
+                       strategy="replay-trace")
     ctx.pre_tuning(500, 16, ctx.generate_design_space())
     drawn = 0
     while (cands := ctx.generate_measure_candidates()) is not None:

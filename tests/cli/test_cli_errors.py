@@ -101,7 +101,7 @@ def test_help_is_for_users():
             continue
         assert action.help, f"--{action.dest} has no help"
     for text in ("--cost-model {random", "--strategy {replay-trace", "--size {standard,small}",
-                 "(default: standard)", "(default: 64)", "(default: replay-trace)"):
+                 "(default: standard)", "(default: 64)", "(default: evolutionary)", "(default: xgb)"):
         assert text in tune, text
 
 
