@@ -63,3 +63,45 @@ def extract_tasks(model, example_inputs, target, module_equality: str = "structu
     _check_equality(module_equality)
     lowered = lower_module(model, example_inputs, decompose=decompose, fuse=fuse)
     return list(tasks_of_lowered(lowered, as_target(target))[0].values())
+
+
+def extracted_tasks_to_tune_contexts(extracted_tasks, work_dir: str, space="post-order-apply",
+                                     strategy="replay-trace", num_threads="physical",
+                                     seed: int | None = None) -> tuple:
+    """(contexts, weights): one TuneContext per task, named after it, with its weight.
+    `work_dir` is where the run keeps its logs (the contexts get their loggers from run_tuning)."""
+    from .tune import _fresh
+    from .tune_context import TuneContext
+
+    n = len(extracted_tasks)
+    contexts = [
+        TuneContext(t.mod, target=t.target, space_generator=_fresh(space, n), search_strategy=_fresh(strategy, n),
+                    task_name=t.task_name, rand_state=-1 if seed is None else seed, num_threads=num_threads)
+        for t in extracted_tasks
+    ]
+    return contexts, [float(t.weight) for t in extracted_tasks]
+
+
+def tune_model(model, example_inputs, target, work_dir: str, max_trials_global: int, *,
+               max_trials_per_task: int | None = None, op_names: list | None = None,
+               num_trials_per_iter: int = 64, builder="ray", runner="ray", database="parquet",
+               cost_model="random", measure_callbacks="default", task_scheduler="gradient",
+               space="post-order-apply", strategy="replay-trace", seed: int | None = None,
+               module_equality: str = "structural"):
+    """Tune a PyTorch model's tasks (extract_tasks), weighted by how often each runs, and return
+    the database; `op_names` keeps only the tasks whose name contains one of them. Run the model
+    on the result with `compile_model(database, model, example_inputs, target)`."""
+    from .tune import tune_tasks
+
+    tasks = extract_tasks(model, example_inputs, target, module_equality=module_equality)
+    if op_names is not None:
+        tasks = [t for t in tasks if any(op in t.task_name for op in op_names)]
+        if not tasks:
+            raise ValueError(f"tune_model: no task name contains any of {list(op_names)}")
+    contexts, weights = extracted_tasks_to_tune_contexts(tasks, work_dir, space, strategy, seed=seed)
+    return tune_tasks(
+        tasks=contexts, task_weights=weights, work_dir=work_dir, max_trials_global=max_trials_global,
+        max_trials_per_task=max_trials_per_task, num_trials_per_iter=num_trials_per_iter, builder=builder,
+        runner=runner, database=database, cost_model=cost_model, measure_callbacks=measure_callbacks,
+        task_scheduler=task_scheduler, module_equality=module_equality,
+    )
