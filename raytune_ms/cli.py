@@ -10,6 +10,7 @@ import sys
 SUBCOMMANDS = {
     "workloads": "raytune_ms.workloads.cli",
     "tune": "raytune_ms.tune_cli",
+    "tune-model": "raytune_ms.tune_model_cli",
     "db": "raytune_ms.database.cli",
 }
 

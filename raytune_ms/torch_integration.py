@@ -82,6 +82,29 @@ def extracted_tasks_to_tune_contexts(extracted_tasks, work_dir: str, space="post
     return contexts, [float(t.weight) for t in extracted_tasks]
 
 
+def run_model_tuning(model, example_inputs, target, work_dir: str, max_trials_global: int, *,
+                     max_trials_per_task: int | None = None, op_names: list | None = None,
+                     num_trials_per_iter: int = 64, builder="ray", runner="ray", database="parquet",
+                     cost_model="random", measure_callbacks="default", task_scheduler="gradient",
+                     space="post-order-apply", strategy="replay-trace", seed: int | None = None,
+                     module_equality: str = "structural", progress_callback=None):
+    """tune_model's run, returning its TuneResult (per-task statistics, the database)."""
+    from .tune import run_tuning
+
+    tasks = extract_tasks(model, example_inputs, target, module_equality=module_equality)
+    if op_names is not None:
+        tasks = [t for t in tasks if any(op in t.task_name for op in op_names)]
+        if not tasks:
+            raise ValueError(f"tune_model: no task name contains any of {list(op_names)}")
+    contexts, weights = extracted_tasks_to_tune_contexts(tasks, work_dir, space, strategy, seed=seed)
+    return run_tuning(
+        tasks=contexts, task_weights=weights, work_dir=work_dir, max_trials_global=max_trials_global,
+        max_trials_per_task=max_trials_per_task, num_trials_per_iter=num_trials_per_iter, builder=builder,
+        runner=runner, database=database, cost_model=cost_model, measure_callbacks=measure_callbacks,
+        task_scheduler=task_scheduler, module_equality=module_equality, progress_callback=progress_callback,
+    )
+
+
 def tune_model(model, example_inputs, target, work_dir: str, max_trials_global: int, *,
                max_trials_per_task: int | None = None, op_names: list | None = None,
                num_trials_per_iter: int = 64, builder="ray", runner="ray", database="parquet",
@@ -91,17 +114,9 @@ def tune_model(model, example_inputs, target, work_dir: str, max_trials_global: 
     """Tune a PyTorch model's tasks (extract_tasks), weighted by how often each runs, and return
     the database; `op_names` keeps only the tasks whose name contains one of them. Run the model
     on the result with `compile_model(database, model, example_inputs, target)`."""
-    from .tune import tune_tasks
-
-    tasks = extract_tasks(model, example_inputs, target, module_equality=module_equality)
-    if op_names is not None:
-        tasks = [t for t in tasks if any(op in t.task_name for op in op_names)]
-        if not tasks:
-            raise ValueError(f"tune_model: no task name contains any of {list(op_names)}")
-    contexts, weights = extracted_tasks_to_tune_contexts(tasks, work_dir, space, strategy, seed=seed)
-    return tune_tasks(
-        tasks=contexts, task_weights=weights, work_dir=work_dir, max_trials_global=max_trials_global,
-        max_trials_per_task=max_trials_per_task, num_trials_per_iter=num_trials_per_iter, builder=builder,
-        runner=runner, database=database, cost_model=cost_model, measure_callbacks=measure_callbacks,
-        task_scheduler=task_scheduler, module_equality=module_equality,
-    )
+    return run_model_tuning(
+        model, example_inputs, target, work_dir, max_trials_global, max_trials_per_task=max_trials_per_task,
+        op_names=op_names, num_trials_per_iter=num_trials_per_iter, builder=builder, runner=runner,
+        database=database, cost_model=cost_model, measure_callbacks=measure_callbacks,
+        task_scheduler=task_scheduler, space=space, strategy=strategy, seed=seed, module_equality=module_equality,
+    ).database

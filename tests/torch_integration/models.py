@@ -73,3 +73,20 @@ def randomize_batch_norms(model):
             m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
             m.bias.data.copy_(torch.rand(m.num_features, generator=g) - 0.5)
     return model
+
+
+def tiny_space(sch):
+    """A schedule-function design space: each block's first non-unit loop split by a sampled
+    factor, the outer part parallelised where it is data-parallel."""
+    from raytune_ms.schedule import ScheduleError
+    from raytune_ms.trace_apply import block_names
+
+    for name in block_names(sch):
+        loops = [lp for lp in sch.get_loops(sch.get_block(name)) if sch.get(lp).extent.value > 1]
+        if not loops:
+            continue
+        outer, _ = sch.split(loops[0], sch.sample_perfect_tile(loops[0], 2))
+        try:
+            sch.parallel(outer)
+        except ScheduleError:
+            pass  # a reduction loop

@@ -14,28 +14,14 @@ from raytune_ms import compile_model, extract_tasks, tune_model
 from raytune_ms.builder import LocalBuilder
 from raytune_ms.database import Database
 from raytune_ms.runner import EvaluatorConfig, LocalRunner
-from raytune_ms.schedule import ScheduleError
 from raytune_ms.space_generator import ScheduleFn
 from raytune_ms.trace_apply import block_names
 
 sys.path.insert(0, str(Path(__file__).parent))
-from models import BertLayer, ResNet18, mlp, randomize_batch_norms  # noqa: E402
+from models import BertLayer, ResNet18, mlp, randomize_batch_norms, tiny_space  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 FAST = EvaluatorConfig(number=1, repeat=1, min_repeat_ms=1)
-
-
-def tiny_space(sch):
-    """Split each block's first non-unit loop by a sampled factor and parallelise the outer part."""
-    for name in block_names(sch):
-        loops = [lp for lp in sch.get_loops(sch.get_block(name)) if sch.get(lp).extent.value > 1]
-        if not loops:
-            continue
-        outer, _ = sch.split(loops[0], sch.sample_perfect_tile(loops[0], 2))
-        try:
-            sch.parallel(outer)
-        except ScheduleError:
-            pass  # a reduction loop
 
 
 def _table(tasks):
