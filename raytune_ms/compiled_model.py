@@ -74,7 +74,10 @@ class CompiledModel:
         for fn, kernel in zip(lowered.functions, kernels):
             for name in fn.outputs:
                 self._env[name] = np.zeros(*lowered.values[name])
-            self._steps.append((kernel, [self._env[n] for n in fn.inputs + fn.outputs]))
+            if fn.torch_call is not None:
+                self._steps.append((None, fn))
+            else:
+                self._steps.append((kernel, [self._env[n] for n in fn.inputs + fn.outputs]))
 
     def __call__(self, *inputs):
         from .torch_frontend.capture import to_numpy
@@ -93,7 +96,11 @@ class CompiledModel:
                 )
             np.copyto(buf, x)
         for kernel, args in self._steps:
-            kernel(*args)
+            if kernel is None:  # a node run through PyTorch
+                for name, value in zip(args.outputs, args.torch_call(self._env)):
+                    np.copyto(self._env[name], value)
+            else:
+                kernel(*args)
         outs = [self._env[n].copy() for n in lowered.outputs]
         if as_torch:
             import torch
@@ -103,13 +110,14 @@ class CompiledModel:
 
 
 def compile_model(database, model, example_inputs, target, *, fuse: bool = True,
-                  decompose: bool = False) -> CompiledModel:
+                  decompose: bool = False, fallback: str | None = None) -> CompiledModel:
     """The model lowered as extract_tasks lowers it, every task built once with its best
-    schedule from `database` (see the module docstring for tasks without a record)."""
+    schedule from `database` (see the module docstring for tasks without a record);
+    fallback="torch" runs the nodes with no converter through PyTorch."""
     from .torch_frontend import lower_module
 
     target = as_target(target)
-    lowered = lower_module(model, example_inputs, decompose=decompose, fuse=fuse)
+    lowered = lower_module(model, example_inputs, decompose=decompose, fuse=fuse, fallback=fallback)
     tasks, keys = tasks_of_lowered(lowered, target)
     chosen = _schedules(database, tasks, target)
     untuned = [tasks[k].task_name for k, (_, how) in chosen.items() if how == "unscheduled"]
@@ -118,4 +126,4 @@ def compile_model(database, model, example_inputs, target, *, fuse: bool = True,
                       f"{', '.join(untuned)}", stacklevel=2)
     built = {k: build(sch.mod, target) for k, (sch, _) in chosen.items()}
     how = {tasks[k].task_name: h for k, (_, h) in chosen.items()}
-    return CompiledModel(lowered, [built[k] for k in keys], how)
+    return CompiledModel(lowered, [built.get(k) for k in keys], how)

@@ -6,6 +6,8 @@ norm + relu is one kernel), merge structurally equal kernels into one weighted t
 
 from __future__ import annotations
 
+import warnings
+
 from . import tir
 from .extracted_task import ExtractedTask
 from .target import Target
@@ -35,6 +37,9 @@ def tasks_of_lowered(lowered, target) -> tuple:
     with a suffix where different shapes share a name."""
     tasks, keys, taken = {}, [], set()
     for fn in lowered.functions:
+        if fn.func is None:  # run through PyTorch (fallback="torch"): no task
+            keys.append(None)
+            continue
         key = task_key(fn.func)
         keys.append(key)
         if key in tasks:
@@ -50,18 +55,29 @@ def tasks_of_lowered(lowered, target) -> tuple:
     return tasks, keys
 
 
+def torch_fallbacks(lowered) -> list:
+    """'op (node) at source' of each node the lowered model runs through PyTorch."""
+    return [f"{fn.op} ({fn.name})" + (f" at {fn.source}" if fn.source else "")
+            for fn in lowered.functions if fn.torch_call is not None]
+
+
 def extract_tasks(model, example_inputs, target, module_equality: str = "structural",
-                  decompose: bool = False, fuse: bool = True) -> list:
+                  decompose: bool = False, fuse: bool = True, fallback: str | None = None) -> list:
     """The model's kernels at the example inputs' shapes as ExtractedTasks, in order of first use;
     `weight` counts the kernels each task stands for.
 
     fuse: element-wise and layout consumers join their producer's kernel (off: one kernel per
-    aten node). module_equality "structural" (or "ignore-tensor": the same here, parameters are
+    aten node). fallback="torch": nodes with no converter run through PyTorch (listed in a
+    warning, no task) instead of raising UnsupportedOperatorError. module_equality "structural" (or "ignore-tensor": the same here, parameters are
     buffers, never embedded in kernels) merges kernels equal up to buffer names."""
     from .torch_frontend import lower_module
 
     _check_equality(module_equality)
-    lowered = lower_module(model, example_inputs, decompose=decompose, fuse=fuse)
+    lowered = lower_module(model, example_inputs, decompose=decompose, fuse=fuse, fallback=fallback)
+    fallbacks = torch_fallbacks(lowered)
+    if fallbacks:
+        warnings.warn(f"extract_tasks: {len(fallbacks)} node(s) have no converter and run through PyTorch: "
+                      + "; ".join(fallbacks), stacklevel=2)
     return list(tasks_of_lowered(lowered, as_target(target))[0].values())
 
 

@@ -41,6 +41,7 @@ class LoweredFunction:
     source: str = ""
     ops: list = field(default_factory=list)  # the aten ops lowered into it, anchor first
     label: str = ""  # e.g. conv2d_bias_batch_norm_relu
+    torch_call: object = None  # instead of func: a TorchCall running the node through PyTorch
 
 
 @dataclass
@@ -154,9 +155,12 @@ class _Group:
 
 
 class _Lowerer:
-    def __init__(self, captured, fuse: bool = False):
+    def __init__(self, captured, fuse: bool = False, fallback: str | None = None):
+        if fallback not in (None, "torch"):
+            raise ValueError(f"fallback must be None or 'torch', got {fallback!r}")
         self.captured = captured
         self.fuse = fuse
+        self.fallback = fallback
         self.alias = {}  # value name -> the value it is
         self.values = {}  # value name -> (shape, dtype)
         self.constants = dict(captured.constants)
@@ -217,6 +221,8 @@ class _Lowerer:
         if op == "<built-in function getitem>":
             return self.getitem(node)
         converter = CONVERTERS.get(op)
+        if converter is None and self.fallback == "torch":
+            return self.through_torch(node, op)
         if converter is None:
             hint = ""
             if op.split(".")[1].endswith("_"):
@@ -257,6 +263,29 @@ class _Lowerer:
         except (ConversionError, ValueError, TypeError) as e:
             raise LoweringError(f"{_where(node.name, op, node)}: {e}") from e
         self.record(group, fresh, node, op, result)
+
+    def through_torch(self, node, op):
+        """A node with no converter, run by PyTorch at its place in the graph."""
+        reads = self.tensor_args(node)
+        for name in reads:
+            if name in self.open:
+                self.flush(self.open[name])
+        val = node.meta.get("val")
+        multi = isinstance(val, (list, tuple))
+        names = [f"{node.name}_{k}" for k in range(len(val))] if multi else [node.name]
+        for name, v in zip(names, val if multi else [val]):
+            self.values[name] = _value_info(_Val(name, v), _where(node.name, op, node))
+        if multi:
+            self.multi[node.name] = names
+
+        def template(a):
+            if isinstance(a, (list, tuple)):
+                return type(a)(template(x) for x in a)
+            return TorchArg(self.canonical(a.name)) if hasattr(a, "op") and hasattr(a, "meta") else a
+
+        call = TorchCall(node.target, template(tuple(node.args)), {k: template(v) for k, v in node.kwargs.items()})
+        self.functions.append(LoweredFunction(node.name, op, None, reads, names, source_line(node), [op],
+                                              short_name(op), call))
 
     def placeholder(self, group, name, node, op):
         if name in group.tensors:
@@ -364,6 +393,35 @@ class _Lowerer:
         self.alias[node.name] = names[index]
 
 
+@dataclass(frozen=True)
+class TorchArg:
+    """A graph value in a TorchCall's arguments."""
+
+    name: str
+
+
+@dataclass
+class TorchCall:
+    """An aten op called by PyTorch on graph values: `target(*args, **kwargs)` with the
+    TorchArgs replaced by the values' tensors."""
+
+    target: object
+    args: tuple
+    kwargs: dict
+
+    def __call__(self, env: dict) -> list:
+        """The op's outputs (numpy arrays), reading the values from env (name -> array)."""
+        import torch
+
+        def real(a):
+            if isinstance(a, TorchArg):
+                return torch.from_numpy(env[a.name])
+            return type(a)(real(x) for x in a) if isinstance(a, (list, tuple)) else a
+
+        out = self.target(*real(self.args), **{k: real(v) for k, v in self.kwargs.items()})
+        return [o.detach().contiguous().numpy() for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
 class _Val:
     """A stand-in node carrying one fake tensor of a multi-output node."""
 
@@ -371,12 +429,14 @@ class _Val:
         self.name, self.meta = name, {"val": val}
 
 
-def lower_captured(captured, fuse: bool = False) -> LoweredModule:
-    return _Lowerer(captured, fuse).run()
+def lower_captured(captured, fuse: bool = False, fallback: str | None = None) -> LoweredModule:
+    return _Lowerer(captured, fuse, fallback).run()
 
 
-def lower_module(model, example_inputs, decompose: bool = False, fuse: bool = False) -> LoweredModule:
+def lower_module(model, example_inputs, decompose: bool = False, fuse: bool = False,
+                 fallback: str | None = None) -> LoweredModule:
     """`model` at the example inputs' static shapes as PrimFuncs in graph order: one per aten
     node, or with `fuse` one per anchor op and the element-wise and layout ops that follow it
-    (batch norms folded to a scale and shift)."""
-    return lower_captured(capture(model, example_inputs, decompose), fuse)
+    (batch norms folded to a scale and shift). fallback="torch": an op with no converter runs
+    through PyTorch (a LoweredFunction with a torch_call and no func) instead of failing."""
+    return lower_captured(capture(model, example_inputs, decompose), fuse, fallback)

@@ -128,3 +128,27 @@ def test_bert_layer_tasks_and_compiled_model(tmp_path):
         after = compile_model(db, model, (x,), "llvm")
     assert after.how["softmax"] == "tuned" and after.how["layer_norm"] == "tuned"
     assert _check(after, model, x, 1e-3) < 1e-3
+
+
+class _WithCumsum(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.relu(torch.cumsum(self.fc(x), dim=1))
+
+
+def test_unsupported_op_runs_through_torch_with_fallback():
+    from raytune_ms.torch_frontend import UnsupportedOperatorError
+
+    torch.manual_seed(0)
+    model, x = _WithCumsum().eval(), torch.randn(2, 8)
+    with pytest.raises(UnsupportedOperatorError, match="aten.cumsum.default.*test_compile_model.py"):
+        extract_tasks(model, (x,), "llvm")
+    with pytest.warns(UserWarning, match="1 node.*aten.cumsum.default"):
+        tasks = extract_tasks(model, (x,), "llvm", fallback="torch")
+    assert _table(tasks) == [("linear_bias", 1), ("relu", 1)]
+    with pytest.warns(UserWarning, match="2 task"):
+        compiled = compile_model(Database.create("memory"), model, (x,), "llvm", fallback="torch")
+    assert _check(compiled, model, x, 1e-5) < 1e-5
