@@ -13,22 +13,11 @@ import warnings
 
 import numpy as np
 
-from . import tir
 from .codegen.build import build
 from .database.database import new_schedule
 from .schedule import Schedule, ScheduleError
-from .tir.functor import collect
 from .torch_integration import as_target, tasks_of_lowered
-from .trace_apply import schedule_using_anchor_trace
-
-
-def anchor_key(mod) -> str | None:
-    """Structural hash of the kernel's anchor block (its first reduction block), or None when
-    it has none (an element-wise or layout kernel)."""
-    for block in collect(mod.entry_func().body, tir.Block):
-        if any(iv.kind == "reduce" for iv in block.iter_vars):
-            return tir.structural_hash(block)
-    return None
+from .trace_apply import anchor_key, schedule_using_anchor_trace
 
 
 def _schedules(database, tasks, target) -> tuple:

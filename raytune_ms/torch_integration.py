@@ -11,8 +11,9 @@ import warnings
 from . import tir
 from .extracted_task import ExtractedTask
 from .target import Target
+from .trace_apply import anchor_key
 
-MODULE_EQUALITIES = ("structural", "ignore-tensor")
+MODULE_EQUALITIES = ("structural", "ignore-tensor", "anchor-block")
 
 
 def task_key(func: tir.PrimFunc) -> str:
@@ -31,19 +32,26 @@ def _check_equality(module_equality):
         )
 
 
-def tasks_of_lowered(lowered, target) -> tuple:
+def tasks_of_lowered(lowered, target, module_equality: str = "structural") -> tuple:
     """(tasks, keys): the lowered model's kernels merged into ExtractedTasks, in order of first
     use, and each function's task key. A task is named after its fused ops (conv2d_bias_relu),
-    with a suffix where different shapes share a name."""
+    with a suffix where different shapes share a name. "anchor-block" merges kernels whose
+    anchor blocks are structurally equal (the first one stands for them; `dispatched` lists
+    every distinct kernel)."""
     tasks, keys, taken = {}, [], set()
     for fn in lowered.functions:
         if fn.func is None:  # run through PyTorch (fallback="torch"): no task
             keys.append(None)
             continue
         key = task_key(fn.func)
+        if module_equality == "anchor-block":
+            key = anchor_key(fn.func) or key
         keys.append(key)
         if key in tasks:
             tasks[key].weight += 1
+            mod = tir.IRModule({"main": fn.func.with_attr("global_symbol", "main")})
+            if all(not tir.structural_equal(mod, d) for d in tasks[key].dispatched):
+                tasks[key].dispatched.append(mod)
             continue
         base = fn.label or fn.name
         name, k = base, 1
@@ -69,7 +77,9 @@ def extract_tasks(model, example_inputs, target, module_equality: str = "structu
     fuse: element-wise and layout consumers join their producer's kernel (off: one kernel per
     aten node). fallback="torch": nodes with no converter run through PyTorch (listed in a
     warning, no task) instead of raising UnsupportedOperatorError. module_equality "structural" (or "ignore-tensor": the same here, parameters are
-    buffers, never embedded in kernels) merges kernels equal up to buffer names."""
+    buffers, never embedded in kernels) merges kernels equal up to buffer names; "anchor-block"
+    merges kernels whose anchor block (first reduction block) is structurally equal: a conv's
+    fused variants become one task, and compile_model serves the others with its trace."""
     from .torch_frontend import lower_module
 
     _check_equality(module_equality)
@@ -78,7 +88,7 @@ def extract_tasks(model, example_inputs, target, module_equality: str = "structu
     if fallbacks:
         warnings.warn(f"extract_tasks: {len(fallbacks)} node(s) have no converter and run through PyTorch: "
                       + "; ".join(fallbacks), stacklevel=2)
-    return list(tasks_of_lowered(lowered, as_target(target))[0].values())
+    return list(tasks_of_lowered(lowered, as_target(target), module_equality)[0].values())
 
 
 def extracted_tasks_to_tune_contexts(extracted_tasks, work_dir: str, space="post-order-apply",
@@ -117,7 +127,9 @@ def run_model_tuning(model, example_inputs, target, work_dir: str, max_trials_gl
         tasks=contexts, task_weights=weights, work_dir=work_dir, max_trials_global=max_trials_global,
         max_trials_per_task=max_trials_per_task, num_trials_per_iter=num_trials_per_iter, builder=builder,
         runner=runner, database=database, cost_model=cost_model, measure_callbacks=measure_callbacks,
-        task_scheduler=task_scheduler, module_equality=module_equality, progress_callback=progress_callback,
+        task_scheduler=task_scheduler, progress_callback=progress_callback,
+        # records stay keyed by the whole kernel; anchor-block merging happened in extract_tasks
+        module_equality="structural" if module_equality == "anchor-block" else module_equality,
     )
 
 

@@ -32,8 +32,8 @@ def test_repeated_layers_become_weighted_tasks():
 
 
 def test_unknown_module_equality():
-    with pytest.raises(ValueError, match="module_equality 'anchor-block' is not supported"):
-        extract_tasks(nn.ReLU(), (torch.randn(3),), "llvm", module_equality="anchor-block")
+    with pytest.raises(ValueError, match="module_equality 'bogus' is not supported"):
+        extract_tasks(nn.ReLU(), (torch.randn(3),), "llvm", module_equality="bogus")
 
 
 class BasicBlock(nn.Module):

@@ -152,3 +152,20 @@ def test_unsupported_op_runs_through_torch_with_fallback():
     with pytest.warns(UserWarning, match="2 task"):
         compiled = compile_model(Database.create("memory"), model, (x,), "llvm", fallback="torch")
     assert _check(compiled, model, x, 1e-5) < 1e-5
+
+
+def test_anchor_block_equality_merges_fused_variants(tmp_path):
+    import torch.nn as nn
+
+    from models import BasicBlock
+
+    torch.manual_seed(0)
+    model = randomize_batch_norms(nn.Sequential(BasicBlock(8, 8, 1))).eval()
+    x = torch.randn(1, 8, 8, 8)
+    (task,) = extract_tasks(model, (x,), "llvm", module_equality="anchor-block")
+    assert (task.task_name, task.weight, len(task.dispatched)) == ("conv2d_batch_norm_relu", 2, 2)
+    db = _tune(model, x, tmp_path, 2, module_equality="anchor-block")
+    compiled = compile_model(db, model, (x,), "llvm")
+    assert compiled.how == {"conv2d_batch_norm_relu": "tuned",
+                            "conv2d_batch_norm_add_relu": "anchor:conv2d_batch_norm_relu"}
+    assert _check(compiled, model, x, 1e-4) < 1e-4
