@@ -76,8 +76,9 @@ def extract_tasks(model, example_inputs, target, module_equality: str = "structu
 
     fuse: element-wise and layout consumers join their producer's kernel (off: one kernel per
     aten node). fallback="torch": nodes with no converter run through PyTorch (listed in a
-    warning, no task) instead of raising UnsupportedOperatorError. module_equality "structural" (or "ignore-tensor": the same here, parameters are
-    buffers, never embedded in kernels) merges kernels equal up to buffer names; "anchor-block"
+    warning, no task) instead of raising UnsupportedOperatorError. module_equality
+    "structural" (or "ignore-tensor": the same here, parameters are buffers, never embedded in
+    kernels) merges kernels equal up to buffer names; "anchor-block"
     merges kernels whose anchor block (first reduction block) is structurally equal: a conv's
     fused variants become one task, and compile_model serves the others with its trace."""
     from .torch_frontend import lower_module

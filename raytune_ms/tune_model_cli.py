@@ -94,7 +94,8 @@ def run(args) -> int:
             float((g - w).abs().max()) for g, w in zip(got, want))
         compiled_ms, eager_ms = median_ms(compiled, inputs, args.repeat), median_ms(model, inputs, args.repeat)
     summary = {
-        "model": args.model, "tasks": len(compiled.how), "tuned": sum(h != "unscheduled" for h in compiled.how.values()),
+        "model": args.model, "tasks": len(compiled.how),
+        "tuned": sum(h != "unscheduled" for h in compiled.how.values()),
         "trials": result.trials, "compiled_ms": round(compiled_ms, 4), "eager_ms": round(eager_ms, 4),
         "max_abs_err": err, "wall_s": round(wall, 3), "database": getattr(result.database, "uri", None),
     }

@@ -44,6 +44,18 @@ def _tune(model, x, tmp_path, trials, **kwargs):
                       space=ScheduleFn(tiny_space, sch_rules=None, postprocs=None, mutator_probs=None), **kwargs)
 
 
+def _before_and_after(model, x, tmp_path, n_tasks, op_names, tol):
+    """compile_model matches eager unscheduled (all n_tasks listed) and after tuning op_names."""
+    with pytest.warns(UserWarning, match=f"{n_tasks} task"):
+        before = compile_model(Database.create("memory"), model, (x,), "llvm")
+    assert _check(before, model, x, tol) < tol
+    db = _tune(model, x, tmp_path, 4, op_names=op_names, max_trials_per_task=2)
+    with pytest.warns(UserWarning, match="task"):
+        after = compile_model(db, model, (x,), "llvm")
+    assert _check(after, model, x, tol) < tol
+    return after
+
+
 def test_mlp_tasks_and_compiled_model_before_and_after_tuning(tmp_path):
     torch.manual_seed(0)
     model, x = mlp().eval(), torch.randn(4, 32)
@@ -60,6 +72,7 @@ def test_mlp_tasks_and_compiled_model_before_and_after_tuning(tmp_path):
     assert _check(after, model, x, 1e-4) < 1e-4
 
 
+@pytest.mark.slow
 def test_resnet18_tasks_and_compiled_model(tmp_path):
     torch.manual_seed(0)
     model, x = randomize_batch_norms(ResNet18()).eval(), torch.randn(1, 3, 32, 32)
@@ -71,22 +84,15 @@ def test_resnet18_tasks_and_compiled_model(tmp_path):
     assert sum(w for n, w in table.items() if n.startswith("conv2d")) == 20
     assert sum(w for n, w in table.items() if n.startswith("conv2d_batch_norm_add_relu")) == 8
     assert table["max_pool2d"] == 1 and table["adaptive_avg_pool2d_flatten"] == 1 and table["linear_bias"] == 1
-    with pytest.warns(UserWarning, match="18 task"):
-        before = compile_model(Database.create("memory"), model, (x,), "llvm")
-    assert _check(before, model, x, 1e-4) < 1e-4
     # tune the stem conv and the classifier only; the rest stays unscheduled (and is listed)
-    db = _tune(model, x, tmp_path, 4, op_names=["linear_bias", "conv2d_batch_norm_relu"], max_trials_per_task=2)
-    with pytest.warns(UserWarning, match="task"):
-        after = compile_model(db, model, (x,), "llvm")
+    after = _before_and_after(model, x, tmp_path, 18, ["linear_bias", "conv2d_batch_norm_relu"], 1e-4)
     assert "tuned" in after.how.values() and "unscheduled" in after.how.values()
-    assert _check(after, model, x, 1e-4) < 1e-4
 
 
 def test_anchor_trace_serves_an_untuned_fused_variant():
     """Two blocks of the same convolution, one ending in relu, one in add + relu: a record for
     the first serves the second through its anchor block."""
     import torch.nn as nn
-
     from models import BasicBlock
 
     torch.manual_seed(0)
@@ -120,14 +126,8 @@ def test_bert_layer_tasks_and_compiled_model(tmp_path):
         ("softmax", 1), ("matmul_transpose_reshape", 1), ("linear_bias_add", 1), ("layer_norm", 2),
         ("linear_bias_gelu", 1), ("linear_bias_add_1", 1),
     ]
-    with pytest.warns(UserWarning, match="9 task"):
-        before = compile_model(Database.create("memory"), model, (x,), "llvm")
-    assert _check(before, model, x, 1e-3) < 1e-3
-    db = _tune(model, x, tmp_path, 4, op_names=["softmax", "layer_norm"], max_trials_per_task=2)
-    with pytest.warns(UserWarning, match="task"):
-        after = compile_model(db, model, (x,), "llvm")
+    after = _before_and_after(model, x, tmp_path, 9, ["softmax", "layer_norm"], 1e-3)
     assert after.how["softmax"] == "tuned" and after.how["layer_norm"] == "tuned"
-    assert _check(after, model, x, 1e-3) < 1e-3
 
 
 class _WithCumsum(torch.nn.Module):
@@ -156,7 +156,6 @@ def test_unsupported_op_runs_through_torch_with_fallback():
 
 def test_anchor_block_equality_merges_fused_variants(tmp_path):
     import torch.nn as nn
-
     from models import BasicBlock
 
     torch.manual_seed(0)
