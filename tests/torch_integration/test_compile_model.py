@@ -2,9 +2,7 @@
 PyTorch eager before tuning and after a tiny tuning run (local builder and runner, a schedule
 function space), anchor traces serving fused variants."""
 
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,10 +13,8 @@ from raytune_ms.builder import LocalBuilder
 from raytune_ms.database import Database
 from raytune_ms.runner import EvaluatorConfig, LocalRunner
 from raytune_ms.space_generator import ScheduleFn
+from raytune_ms.testing.torch_models import BasicBlock, BertLayer, ResNet18, mlp, randomize_batch_norms, tiny_space
 from raytune_ms.trace_apply import block_names
-
-sys.path.insert(0, str(Path(__file__).parent))
-from models import BertLayer, ResNet18, mlp, randomize_batch_norms, tiny_space  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 FAST = EvaluatorConfig(number=1, repeat=1, min_repeat_ms=1)
@@ -93,7 +89,6 @@ def test_anchor_trace_serves_an_untuned_fused_variant():
     """Two blocks of the same convolution, one ending in relu, one in add + relu: a record for
     the first serves the second through its anchor block."""
     import torch.nn as nn
-    from models import BasicBlock
 
     torch.manual_seed(0)
     model = randomize_batch_norms(nn.Sequential(BasicBlock(8, 8, 1))).eval()
@@ -156,7 +151,6 @@ def test_unsupported_op_runs_through_torch_with_fallback():
 
 def test_anchor_block_equality_merges_fused_variants(tmp_path):
     import torch.nn as nn
-    from models import BasicBlock
 
     torch.manual_seed(0)
     model = randomize_batch_norms(nn.Sequential(BasicBlock(8, 8, 1))).eval()

@@ -2,7 +2,6 @@
 task count, correctness against eager, both latencies."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -11,11 +10,11 @@ from raytune_ms.cli import main
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
 
 
-def test_tune_model_cli(tmp_path, capsys, monkeypatch):
-    monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    rc = main(["tune-model", "--model", "models:mlp", "--input-shape", "4,32", "--trials", "3",
+def test_tune_model_cli(tmp_path, capsys):
+    models = "raytune_ms.testing.torch_models"
+    rc = main(["tune-model", "--model", f"{models}:mlp", "--input-shape", "4,32", "--trials", "3",
                "--num-trials-per-iter", "1", "--builder", "local", "--runner", "local", "--database", "memory",
-               "--space", "models:tiny_space", "--work-dir", str(tmp_path), "--seed", "7", "--json",
+               "--space", f"{models}:tiny_space", "--work-dir", str(tmp_path), "--seed", "7", "--json",
                "--no-progress", "--repeat", "2"])
     assert rc == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -1,4 +1,6 @@
-"""Models for the whole-model tests, written with torch.nn only (no downloads)."""
+"""Models for the whole-model tests and the tune-model command, written with torch.nn only (no
+downloads), and a small schedule-function design space for them. Imports torch: not re-exported
+by raytune_ms.testing."""
 
 import torch
 import torch.nn as nn
