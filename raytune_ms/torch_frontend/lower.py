@@ -220,6 +220,9 @@ class _Lowerer:
             return
         if op == "<built-in function getitem>":
             return self.getitem(node)
+        reads = self.tensor_args(node)
+        if self.fuse and op in FUSABLE and reads and all(n in self.constants for n in reads):
+            return self.fold_constants(node, op)
         converter = CONVERTERS.get(op)
         if converter is None and self.fallback == "torch":
             return self.through_torch(node, op)
@@ -264,12 +267,8 @@ class _Lowerer:
             raise LoweringError(f"{_where(node.name, op, node)}: {e}") from e
         self.record(group, fresh, node, op, result)
 
-    def through_torch(self, node, op):
-        """A node with no converter, run by PyTorch at its place in the graph."""
-        reads = self.tensor_args(node)
-        for name in reads:
-            if name in self.open:
-                self.flush(self.open[name])
+    def torch_outputs(self, node, op) -> list:
+        """The value names of a node computed by PyTorch (at run or lowering time), recorded."""
         val = node.meta.get("val")
         multi = isinstance(val, (list, tuple))
         names = [f"{node.name}_{k}" for k in range(len(val))] if multi else [node.name]
@@ -277,15 +276,32 @@ class _Lowerer:
             self.values[name] = _value_info(_Val(name, v), _where(node.name, op, node))
         if multi:
             self.multi[node.name] = names
+        return names
 
+    def torch_call(self, node) -> "TorchCall":
         def template(a):
             if isinstance(a, (list, tuple)):
                 return type(a)(template(x) for x in a)
             return TorchArg(self.canonical(a.name)) if hasattr(a, "op") and hasattr(a, "meta") else a
 
-        call = TorchCall(node.target, template(tuple(node.args)), {k: template(v) for k, v in node.kwargs.items()})
+        return TorchCall(node.target, template(tuple(node.args)), {k: template(v) for k, v in node.kwargs.items()})
+
+    def fold_constants(self, node, op):
+        """A layout or element-wise op of constants only (a weight's transpose): computed now by
+        PyTorch, its value a new constant, no kernel."""
+        names = self.torch_outputs(node, op)
+        for name, value in zip(names, self.torch_call(node)(self.constants)):
+            self.constants[name] = np.array(value, copy=True, order="C")
+
+    def through_torch(self, node, op):
+        """A node with no converter, run by PyTorch at its place in the graph."""
+        reads = self.tensor_args(node)
+        for name in reads:
+            if name in self.open:
+                self.flush(self.open[name])
+        names = self.torch_outputs(node, op)
         self.functions.append(LoweredFunction(node.name, op, None, reads, names, source_line(node), [op],
-                                              short_name(op), call))
+                                              short_name(op), self.torch_call(node)))
 
     def placeholder(self, group, name, node, op):
         if name in group.tensors:
@@ -437,6 +453,7 @@ def lower_module(model, example_inputs, decompose: bool = False, fuse: bool = Fa
                  fallback: str | None = None) -> LoweredModule:
     """`model` at the example inputs' static shapes as PrimFuncs in graph order: one per aten
     node, or with `fuse` one per anchor op and the element-wise and layout ops that follow it
-    (batch norms folded to a scale and shift). fallback="torch": an op with no converter runs
-    through PyTorch (a LoweredFunction with a torch_call and no func) instead of failing."""
+    (batch norms folded to a scale and shift, layout ops of constants computed once).
+    fallback="torch": an op with no converter runs through PyTorch (a LoweredFunction with a
+    torch_call and no func) instead of failing."""
     return lower_captured(capture(model, example_inputs, decompose), fuse, fallback)

@@ -19,6 +19,9 @@ def test_repeated_layers_become_weighted_tasks():
     assert sum(t.weight for t in tasks) == 5
     fused = extract_tasks(model, (torch.randn(2, 8),), "llvm")
     assert [(t.task_name, t.weight) for t in fused] == [("linear_bias_relu", 2), ("linear_bias", 1)]
+    # decomposed (permute + addmm): the weights' transposes are folded into constants, no kernel
+    decomposed = extract_tasks(model, (torch.randn(2, 8),), "llvm", decompose=True)
+    assert [(t.task_name, t.weight) for t in decomposed] == [("addmm_relu", 2), ("addmm", 1)]
     for t in tasks:
         assert t.mod.get_global_vars() == ["main"] and t.dispatched == [t.mod]
         assert t.target.kind == "llvm"
