@@ -37,6 +37,10 @@ _EXPORTS = {
     "compile_tir": "raytune_ms.tir_integration:compile_tir",
     "ExtractedTask": "raytune_ms.extracted_task:ExtractedTask",
     "extract_tasks": "raytune_ms.torch_integration:extract_tasks",
+    "extracted_tasks_to_tune_contexts": "raytune_ms.torch_integration:extracted_tasks_to_tune_contexts",
+    "tune_model": "raytune_ms.torch_integration:tune_model",
+    "compile_model": "raytune_ms.compiled_model:compile_model",
+    "CompiledModel": "raytune_ms.compiled_model:CompiledModel",
     "derived_object": "raytune_ms.utils:derived_object",
 }
 

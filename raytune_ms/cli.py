@@ -13,6 +13,7 @@ from .cli_error import CommandError
 SUBCOMMANDS = {
     "workloads": "raytune_ms.workloads.cli",
     "tune": "raytune_ms.tune_cli",
+    "tune-model": "raytune_ms.tune_model_cli",
     "db": "raytune_ms.database.cli",
     "space": "raytune_ms.space_generator.cli",
 }

@@ -13,3 +13,6 @@ from .lower import (
     lower_module,
     source_line,
 )
+
+__all__ = ["CONVERTERS", "CapturedGraph", "ConversionError", "LoweredFunction", "LoweredModule", "LoweringError",
+           "UnsupportedOperatorError", "capture", "lower_captured", "lower_module", "run_lowered", "source_line"]
