@@ -4,8 +4,9 @@ A CPU target ("llvm" or "c": both are compiled to C by gcc) has an `mcpu` (a gcc
 a core count and a SIMD width in bytes; options left out are filled from the host, once.
 `str(target)` spells every option, so a target means the same on every node, and the compile
 flags are a function of the target alone: a builder on one machine serves a runner on another.
-"cuda" targets (arch sm_XX) are parsed so records and rules can name them; they are not built
-here yet.
+"cuda" targets carry the GPU's limits (threads, shared memory and registers per block, warp
+size) and an optional `arch` (sm_XX): builds make PTX, and a cubin for that arch when one is
+named. Tags name known GPUs: `Target("nvidia/h100")` is the cuda target with its arch and limits.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ _CPU_OPTIONS = {"mcpu": "mcpu", "num-cores": "num_cores", "vector-bytes": "vecto
 _CUDA_OPTIONS = {
     "arch": "arch", "max-threads-per-block": "max_threads_per_block",
     "max-shared-memory-per-block": "max_shared_memory_per_block",
-    "thread-warp-size": "thread_warp_size",
+    "thread-warp-size": "thread_warp_size", "registers-per-block": "registers_per_block",
 }
-_CUDA_DEFAULTS = {"arch": "sm_80", "max_threads_per_block": 1024,
-                  "max_shared_memory_per_block": 49152, "thread_warp_size": 32}
+_CUDA_DEFAULTS = {"arch": None, "max_threads_per_block": 1024,
+                  "max_shared_memory_per_block": 49152, "thread_warp_size": 32, "registers_per_block": 65536}
+# known GPUs: arch and per-block limits (shared memory: the 48 KiB every kernel gets without opt-in)
+_CUDA_TAGS = {
+    "h100": {"arch": "sm_90"}, "a100": {"arch": "sm_80"}, "rtx-4090": {"arch": "sm_89"},
+    "l4": {"arch": "sm_89"}, "a10g": {"arch": "sm_86"}, "rtx-3090": {"arch": "sm_86"},
+    "t4": {"arch": "sm_75"}, "v100": {"arch": "sm_70"},
+}
 VECTOR_BYTES = (16, 32, 64)
 
 _AVX512 = {
@@ -169,7 +176,7 @@ class Target:
     """A compilation target; see the module docstring. Equal targets have equal strings."""
 
     __slots__ = ("kind", "mcpu", "num_cores", "vector_bytes", "arch", "max_threads_per_block",
-                 "max_shared_memory_per_block", "thread_warp_size")
+                 "max_shared_memory_per_block", "thread_warp_size", "registers_per_block")
 
     def __init__(self, spec="llvm"):
         if isinstance(spec, Target):
@@ -198,6 +205,13 @@ class Target:
         parts = text.split()
         if not parts:
             raise ValueError("empty target string")
+        tag = None
+        if parts[0].startswith("nvidia/"):
+            tag = parts[0][len("nvidia/"):].removeprefix("nvidia-").removeprefix("geforce-")
+            if tag not in _CUDA_TAGS:
+                raise ValueError(f"unknown target tag {parts[0]!r}; known: "
+                                 f"{', '.join('nvidia/' + t for t in _CUDA_TAGS)}")
+            parts[0] = "cuda"
         kind, options = parts[0], {}
         table = _CPU_OPTIONS if kind in CPU_KINDS else _CUDA_OPTIONS if kind == "cuda" else {}
         if kind not in KINDS:
@@ -213,6 +227,8 @@ class Target:
             if table[name] in options:
                 raise ValueError(f"target {kind!r}: option {name!r} given twice")
             options[table[name]] = value
+        if tag is not None:
+            options = {**_CUDA_TAGS[tag], **options}
         return kind, options
 
     def _init_cpu(self, options):
@@ -242,7 +258,7 @@ class Target:
         for key, default in _CUDA_DEFAULTS.items():
             value = options.get(key, default)
             if key == "arch":
-                if not isinstance(value, str) or not _ARCH_RE.match(value):
+                if value is not None and (not isinstance(value, str) or not _ARCH_RE.match(value)):
                     raise ValueError(f"target 'cuda': malformed option 'arch' value {value!r} (expected sm_XX)")
             else:
                 value = _parse_int("cuda", key, value)
@@ -256,7 +272,8 @@ class Target:
     def __str__(self):
         if self.kind in CPU_KINDS:
             return f"{self.kind} -mcpu={self.mcpu} -num-cores={self.num_cores} -vector-bytes={self.vector_bytes}"
-        return " ".join(["cuda"] + [f"-{opt}={getattr(self, attr)}" for opt, attr in _CUDA_OPTIONS.items()])
+        return " ".join(["cuda"] + [f"-{opt}={getattr(self, attr)}" for opt, attr in _CUDA_OPTIONS.items()
+                                    if getattr(self, attr) is not None])
 
     def __repr__(self):
         return f"Target({str(self)!r})"
@@ -272,7 +289,8 @@ class Target:
 
     def to_json(self) -> dict:
         table = _CPU_OPTIONS if self.kind in CPU_KINDS else _CUDA_OPTIONS
-        return {"kind": self.kind, **{attr: getattr(self, attr) for attr in table.values()}}
+        return {"kind": self.kind, **{attr: getattr(self, attr) for attr in table.values()
+                                      if getattr(self, attr) is not None}}
 
     @staticmethod
     def from_json(obj) -> "Target":
