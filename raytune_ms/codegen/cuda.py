@@ -295,11 +295,14 @@ class CudaEmitter(CEmitter):
         self.depth += 1
         self.line(f"{ty} rtms_v = {load};")
         pow2 = n & (n - 1) == 0
-        if dim == 0 and pow2 and (n <= WARP or n % WARP == 0):
+        total = block[0] * block[1] * block[2]
+        full_warps = total % WARP == 0 or total < WARP  # every lane the mask names exists
+        mask = "0xffffffffu" if total >= WARP else f"{hex((1 << total) - 1)}u"
+        if dim == 0 and pow2 and (n <= WARP or n % WARP == 0) and full_warps:
             width = min(n, WARP)
             off = width // 2
             while off:
-                self.line(f"rtms_v = {op('rtms_v', f'__shfl_down_sync(0xffffffffu, rtms_v, {off}, {width})')};")
+                self.line(f"rtms_v = {op('rtms_v', f'__shfl_down_sync({mask}, rtms_v, {off}, {width})')};")
                 off //= 2
             if n > WARP:
                 nw = n // WARP
@@ -311,16 +314,15 @@ class CudaEmitter(CEmitter):
                 self.line(f"rtms_v = threadIdx.x < {nw} ? {red}[{group} + threadIdx.x] : {ident};")
                 off = WARP // 2
                 while off:
-                    self.line(f"rtms_v = {op('rtms_v', f'__shfl_down_sync(0xffffffffu, rtms_v, {off}, {WARP})')};")
+                    self.line(f"rtms_v = {op('rtms_v', f'__shfl_down_sync({mask}, rtms_v, {off}, {WARP})')};")
                     off //= 2
                 self.sync()
                 self.line(f"if (threadIdx.x == 0) {red}[{group}] = rtms_v;")
                 self.sync()
                 self.line(f"rtms_v = {red}[{group}];")
             else:
-                self.line(f"rtms_v = __shfl_sync(0xffffffffu, rtms_v, 0, {width});")
+                self.line(f"rtms_v = __shfl_sync({mask}, rtms_v, 0, {width});")
         else:
-            total = block[0] * block[1] * block[2]
             red = self.scratch("red_buf", r.acc.dtype, total)
             stride = 1 if dim == 0 else block[0] if dim == 1 else block[0] * block[1]
             tid = f"((int)threadIdx.x + {block[0]} * ((int)threadIdx.y + {block[1]} * (int)threadIdx.z))"
