@@ -9,7 +9,17 @@ vector registers. Padded buffers (explicit strides from storage_align) keep thei
 from __future__ import annotations
 
 from ..tir import (
-    Buffer, BufferLoad, BufferStore, For, IfThenElse, Range, SeqStmt, collect, seq, sub, transform,
+    Buffer,
+    BufferLoad,
+    BufferStore,
+    For,
+    IfThenElse,
+    Range,
+    SeqStmt,
+    collect,
+    seq,
+    sub,
+    transform,
 )
 from ..tir.analysis import RegionError, relax_range, union_boxes
 from ..tir.arith import simplify

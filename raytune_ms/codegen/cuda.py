@@ -27,7 +27,16 @@ Programs with blocks outside every thread-bound loop are rejected, naming the bl
 from __future__ import annotations
 
 from ..tir import (
-    BlockRealize, BufferLoad, BufferStore, FloatImm, For, IfThenElse, IntImm, PrimFunc, Range, SeqStmt,
+    BlockRealize,
+    BufferLoad,
+    BufferStore,
+    FloatImm,
+    For,
+    IfThenElse,
+    IntImm,
+    PrimFunc,
+    Range,
+    SeqStmt,
     collect,
 )
 from ..tir.arith import simplify
@@ -36,7 +45,7 @@ from ..tir.functor import used_vars
 from .affine import build as affine_build
 from .affine import is_multiple, split_lane
 from .c import BufInfo, CEmitter, entry_symbol
-from .c_expr import CodegenError, ExprPrinter, c_type, compute_type, float_literal
+from .c_expr import CodegenError, ExprPrinter, c_type, compute_type, dtype_code, float_literal
 from .cuda_artifact import CudaArtifact, KernelLaunch
 from .cuda_prelude import CUDA_PRELUDE, FP16_INCLUDE
 from .cuda_reduce import AllReduce, rewrite_cross_thread
@@ -155,7 +164,8 @@ class CudaEmitter(CEmitter):
     def declare_shared(self, b) -> None:
         name = self.names.get(b, b.name)
         elems = b.alloc_size()
-        self.smem.append((name, _ctype(b.dtype), elems, elems * bytes_of(b.dtype), f"{comment(b.name)} {list(b.shape)}"))
+        what = f"{comment(b.name)} {list(b.shape)}"
+        self.smem.append((name, _ctype(b.dtype), elems, elems * bytes_of(b.dtype), what))
         self.bufs[id(b)] = BufInfo(name, b.dense_strides(), b.dtype)
 
     def scratch(self, hint: str, dtype: str, elems: int) -> str:
@@ -271,14 +281,13 @@ class CudaEmitter(CEmitter):
     # ------------------------------------------------------------------ cross-thread reduction
 
     def combine(self, op, dtype, a, b) -> str:
-        from ..tir import Add, Max, Min, Mul
+        from ..tir import Add, Max, Mul
 
         if op is Add:
             return f"({a} + {b})"
         if op is Mul:
             return f"({a} * {b})"
-        suffix = {"float": "f32", "double": "f64", "int": "i32"}.get(compute_type(dtype), dtype.replace("int", "i"))
-        return f"rtms_{'max' if op is Max else 'min'}_{suffix}({a}, {b})" if op in (Max, Min) else None
+        return f"rtms_{'max' if op is Max else 'min'}_{dtype_code(dtype)}({a}, {b})"
 
     def all_reduce(self, r: AllReduce) -> None:
         self.sync_check_uniform()

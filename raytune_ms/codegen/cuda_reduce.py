@@ -11,11 +11,24 @@ init store sits outside L (decompose_reduction), the result is combined with C's
 
 from __future__ import annotations
 
-import math
-
 from ..tir import (
-    Add, Buffer, BufferLoad, BufferStore, Cast, Evaluate, FloatImm, For, IfThenElse, IntImm, Max, Min,
-    Mul, SeqStmt, Stmt, collect, transform,
+    Add,
+    Buffer,
+    BufferLoad,
+    BufferStore,
+    Cast,
+    Evaluate,
+    FloatImm,
+    For,
+    IfThenElse,
+    IntImm,
+    Max,
+    Min,
+    Mul,
+    SeqStmt,
+    Stmt,
+    collect,
+    transform,
 )
 from ..tir.functor import used_vars
 from ..tir.structural import structural_equal

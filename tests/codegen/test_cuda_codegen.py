@@ -11,7 +11,8 @@ from raytune_ms.codegen.cuda_artifact import CudaArtifact
 from raytune_ms.codegen.cuda_bind import bind_outer_loops
 from raytune_ms.runtime.nvrtc import NVRTCError, compile_cuda, nvrtc_available
 
-needs_nvrtc = pytest.mark.skipif(not nvrtc_available(), reason="NVRTC not installed (pip install nvidia-cuda-nvrtc-cu12)")
+needs_nvrtc = pytest.mark.skipif(not nvrtc_available(),
+                                 reason="NVRTC not installed (pip install nvidia-cuda-nvrtc-cu12)")
 
 
 def _matmul(n=64, dtype="float32"):
