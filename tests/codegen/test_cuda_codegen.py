@@ -10,41 +10,12 @@ from raytune_ms.codegen.cuda import codegen_cuda
 from raytune_ms.codegen.cuda_artifact import CudaArtifact
 from raytune_ms.codegen.cuda_bind import bind_outer_loops
 from raytune_ms.runtime.nvrtc import NVRTCError, compile_cuda, nvrtc_available
+from raytune_ms.testing.cuda_schedules import matmul as _matmul
+from raytune_ms.testing.cuda_schedules import shared_matmul as _shared_matmul
+from raytune_ms.testing.cuda_schedules import vector_copy as _vector_copy
 
 needs_nvrtc = pytest.mark.skipif(not nvrtc_available(),
                                  reason="NVRTC not installed (pip install nvidia-cuda-nvrtc-cu12)")
-
-
-def _matmul(n=64, dtype="float32"):
-    A = te.placeholder((n, n), name="A", dtype=dtype)
-    B = te.placeholder((n, n), name="B", dtype=dtype)
-    k = te.reduce_axis(n, "k")
-    C = te.compute((n, n), lambda i, j: te.sum(A[i, k] * B[k, j], axis=k), name="C")
-    return te.create_prim_func([A, B, C])
-
-
-def _shared_matmul(tile=16, kt=16, fetch_threads=None):
-    sch = ms.Schedule(_matmul())
-    c = sch.get_block("C")
-    i, j, k = sch.get_loops(c)
-    i0, i1 = sch.split(i, [None, tile])
-    j0, j1 = sch.split(j, [None, tile])
-    k0, k1 = sch.split(k, [None, kt])
-    # k0 outside the thread loops: compute_at here does not relax thread-bound loops for shared
-    # buffers, so the fetch is placed where the tile is the whole block's
-    sch.reorder(i0, j0, k0, i1, j1, k1)
-    bx = sch.fuse(i0, j0)
-    tx = sch.fuse(i1, j1)
-    sch.bind(bx, "blockIdx.x")
-    sch.bind(tx, "threadIdx.x")
-    for idx in (0, 1):
-        cache = sch.cache_read(c, idx, "shared")
-        sch.compute_at(cache, k0)
-        loops = sch.get_loops(cache)[-2:]
-        fused = sch.fuse(*loops)
-        _, t = sch.split(fused, [None, fetch_threads or tile * tile])
-        sch.bind(t, "threadIdx.x")
-    return sch
 
 
 def test_matmul_source_has_kernel_bindings_shared_and_syncs():
@@ -70,15 +41,7 @@ def test_matmul_compiles_to_ptx_and_cubin():
 
 
 def test_vectorized_copy_is_float4():
-    A = te.placeholder((1024,), name="A")
-    B = te.compute((1024,), lambda i: A[i], name="B")
-    sch = ms.Schedule(te.create_prim_func([A, B]))
-    (i,) = sch.get_loops(sch.get_block("B"))
-    b, t, v = sch.split(i, [None, 64, 4])
-    sch.bind(b, "blockIdx.x")
-    sch.bind(t, "threadIdx.x")
-    sch.vectorize(v)
-    src = codegen_cuda(sch.mod.entry_func(), "cuda").source
+    src = codegen_cuda(_vector_copy().mod.entry_func(), "cuda").source
     assert "*(float4*)" in src
     if nvrtc_available():
         compile_cuda(src, None, "copy")

@@ -3,8 +3,6 @@ one std::thread per CUDA thread, real barriers for __syncthreads and the shuffle
 of indices, launch grids, shared-memory syncs and cross-thread reductions without a GPU."""
 
 import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +12,7 @@ from raytune_ms import te, workloads
 from raytune_ms.codegen.cuda import codegen_cuda
 from raytune_ms.codegen.cuda_bind import bind_outer_loops
 from raytune_ms.testing.cuda_emulator import EmulatedModule
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_cuda_codegen import _shared_matmul  # noqa: E402
+from raytune_ms.testing.cuda_schedules import shared_matmul, vector_copy
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="the CUDA emulator needs g++")
 
@@ -44,7 +40,7 @@ def test_every_small_workload_matches_numpy():
 
 
 def test_shared_matmul_matches_numpy():
-    art = codegen_cuda(_shared_matmul().mod.entry_func(), "cuda")
+    art = codegen_cuda(shared_matmul().mod.entry_func(), "cuda")
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((64, 64), np.float32), rng.standard_normal((64, 64), np.float32)
     c = np.zeros((64, 64), np.float32)
@@ -68,15 +64,7 @@ def test_cross_thread_reductions_match_numpy(threads):
 
 
 def test_vector_copy_and_fp16_match_numpy():
-    A = te.placeholder((1024,), name="A", dtype="float16")
-    B = te.compute((1024,), lambda i: A[i], name="B")
-    sch = ms.Schedule(te.create_prim_func([A, B]))
-    (i,) = sch.get_loops(sch.get_block("B"))
-    b, t, v = sch.split(i, [None, 32, 8])
-    sch.bind(b, "blockIdx.x")
-    sch.bind(t, "threadIdx.x")
-    sch.vectorize(v)
-    art = codegen_cuda(sch.mod.entry_func(), "cuda")
+    art = codegen_cuda(vector_copy("float16", lanes=8, threads=32).mod.entry_func(), "cuda")
     assert "*(int4*)" in art.source  # 8 halves: 16 bytes
     a = np.random.default_rng(2).standard_normal(1024).astype(np.float16)
     out = np.zeros(1024, np.float16)
