@@ -40,3 +40,25 @@ def test_suite_compiles_to_ptx(size, capsys):
     with capsys.disabled():
         print(f"\n[cuda suite {size}] {len(rows)} programs, {kernels} kernels, NVRTC "
               f"{kernels / secs:.1f} kernels/s ({len(rows) / secs:.1f} programs/s): {' '.join(rows)}")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not nvrtc_available(), reason="NVRTC not installed (pip install nvidia-cuda-nvrtc-cu12)")
+def test_suite_compiles_at_other_block_sizes(capsys):
+    """32..1024 threads per block: more candidates per workload, each within the limits."""
+    from raytune_ms.codegen.cuda_limits import limit_violations
+
+    count, kernels, secs = 0, 0, 0.0
+    for size in ("small", "standard"):
+        for threads in (32, 256, 1024):
+            for name, cross in _cases(size):
+                sch = bind_outer_loops(ms.Schedule(workloads.get(name, size).func), threads, cross and threads)
+                art = codegen_cuda(sch.mod.entry_func(), "cuda")
+                assert not limit_violations(art, ms.Target("nvidia/h100")), name
+                start = time.perf_counter()
+                compile_cuda(art.source, None, name)
+                secs += time.perf_counter() - start
+                count, kernels = count + 1, kernels + len(art.kernels)
+    with capsys.disabled():
+        print(f"\n[cuda suite, 32/256/1024 threads] {count} programs, {kernels} kernels, "
+              f"{kernels / secs:.1f} kernels/s")
