@@ -11,6 +11,7 @@ SUBCOMMANDS = {
     "workloads": "raytune_ms.workloads.cli",
     "tune": "raytune_ms.tune_cli",
     "db": "raytune_ms.database.cli",
+    "space": "raytune_ms.space_generator.cli",
 }
 
 

@@ -1,7 +1,9 @@
 """Target: what a program is compiled for, as a canonical string that keys tuning records.
 
 A CPU target ("llvm" or "c": both are compiled to C by gcc) has an `mcpu` (a gcc -march name),
-a core count and a SIMD width in bytes; options left out are filled from the host, once.
+a core count, a SIMD width in bytes and a number of SIMD registers (32 with AVX-512, else 16 on
+x86-64: what register tiles are sized by); options left out are filled from the host, once.
+The register count is spelled only when it differs from what the vector width implies.
 `str(target)` spells every option, so a target means the same on every node, and the compile
 flags are a function of the target alone: a builder on one machine serves a runner on another.
 "cuda" targets carry the GPU's limits (threads, shared memory and registers per block, warp
@@ -20,7 +22,8 @@ CPU_KINDS = ("llvm", "c")
 KINDS = CPU_KINDS + ("cuda",)
 
 # option spelling in strings -> attribute, per kind family
-_CPU_OPTIONS = {"mcpu": "mcpu", "num-cores": "num_cores", "vector-bytes": "vector_bytes"}
+_CPU_OPTIONS = {"mcpu": "mcpu", "num-cores": "num_cores", "vector-bytes": "vector_bytes",
+                "vector-registers": "vector_registers"}
 _CUDA_OPTIONS = {
     "arch": "arch", "max-threads-per-block": "max_threads_per_block",
     "max-shared-memory-per-block": "max_shared_memory_per_block",
@@ -152,6 +155,11 @@ def host_num_cores() -> int:
     return max(1, min(usable, len(cores)) if cores else usable)
 
 
+def default_vector_registers(vector_bytes: int) -> int:
+    """SIMD registers of an x86-64 CPU with this vector width: AVX-512 has 32, AVX2/SSE 16."""
+    return 32 if vector_bytes >= 64 else 16
+
+
 def _vector_bytes_of(mcpu: str) -> int:
     if mcpu == host_mcpu():
         flags = _host_flags()
@@ -175,7 +183,7 @@ def _parse_int(kind, option, text):
 class Target:
     """A compilation target; see the module docstring. Equal targets have equal strings."""
 
-    __slots__ = ("kind", "mcpu", "num_cores", "vector_bytes", "arch", "max_threads_per_block",
+    __slots__ = ("kind", "mcpu", "num_cores", "vector_bytes", "vector_registers", "arch", "max_threads_per_block",
                  "max_shared_memory_per_block", "thread_warp_size", "registers_per_block")
 
     def __init__(self, spec="llvm"):
@@ -247,9 +255,12 @@ class Target:
         vb = _vector_bytes_of(mcpu) if vb is None else _parse_int(self.kind, "vector_bytes", vb)
         if vb not in VECTOR_BYTES:
             raise ValueError(f"target {self.kind!r}: option 'vector_bytes' must be one of {VECTOR_BYTES}, got {vb}")
+        regs = options.get("vector_registers")
+        regs = default_vector_registers(vb) if regs is None else _parse_int(self.kind, "vector_registers", regs)
         object.__setattr__(self, "mcpu", mcpu)
         object.__setattr__(self, "num_cores", num_cores)
         object.__setattr__(self, "vector_bytes", vb)
+        object.__setattr__(self, "vector_registers", regs)
 
     def _init_cuda(self, options):
         unknown = sorted(set(options) - set(_CUDA_DEFAULTS))
@@ -271,7 +282,10 @@ class Target:
 
     def __str__(self):
         if self.kind in CPU_KINDS:
-            return f"{self.kind} -mcpu={self.mcpu} -num-cores={self.num_cores} -vector-bytes={self.vector_bytes}"
+            text = f"{self.kind} -mcpu={self.mcpu} -num-cores={self.num_cores} -vector-bytes={self.vector_bytes}"
+            if self.vector_registers != default_vector_registers(self.vector_bytes):
+                text += f" -vector-registers={self.vector_registers}"
+            return text
         return " ".join(["cuda"] + [f"-{opt}={getattr(self, attr)}" for opt, attr in _CUDA_OPTIONS.items()
                                     if getattr(self, attr) is not None])
 
@@ -289,8 +303,11 @@ class Target:
 
     def to_json(self) -> dict:
         table = _CPU_OPTIONS if self.kind in CPU_KINDS else _CUDA_OPTIONS
-        return {"kind": self.kind, **{attr: getattr(self, attr) for attr in table.values()
-                                      if getattr(self, attr) is not None}}
+        out = {"kind": self.kind, **{attr: getattr(self, attr) for attr in table.values()
+                                     if getattr(self, attr) is not None}}
+        if self.kind in CPU_KINDS and self.vector_registers == default_vector_registers(self.vector_bytes):
+            del out["vector_registers"]  # implied by the width, as in the string form
+        return out
 
     @staticmethod
     def from_json(obj) -> "Target":
@@ -307,6 +324,11 @@ class Target:
     @property
     def is_cpu(self) -> bool:
         return self.kind in CPU_KINDS
+
+    @property
+    def vector_lanes(self) -> int:
+        """float32 lanes of one SIMD register (8 with AVX2, 16 with AVX-512)."""
+        return max(self.vector_bytes // 4, 1) if self.is_cpu else 1
 
     # --- compilation
 

@@ -33,9 +33,10 @@ def register(subparsers) -> None:
     p.add_argument("--target", default="llvm", help='target string, e.g. "llvm -num-cores=2"')
     p.add_argument("--trials", type=int, default=64, help="max trials (global)")
     p.add_argument("--work-dir", required=True, help="logs and the Parquet database go here")
-    p.add_argument("--space", choices=SPACE_CHOICES, default="auto",
-                   help="design space: a hand-written one (matmul, conv), post-order-apply, or "
-                        "auto (the hand-written space that suits the workload, else post-order-apply)")
+    p.add_argument("--space", choices=SPACE_CHOICES, default="post-order-apply",
+                   help="design space: post-order-apply (the automatic one, default), a hand-written "
+                        "one (matmul, conv), or auto (the hand-written space that suits the workload, "
+                        "else post-order-apply)")
     p.add_argument("--strategy", default="replay-trace",
                    help="search strategy: replay-trace, replay-func or evolutionary")
     p.add_argument("--cost-model", default="random")

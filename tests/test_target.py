@@ -71,3 +71,17 @@ def test_cuda_parsed_but_not_a_cpu():
     assert t.arch == "sm_90" and not t.is_cpu and Target(str(t)) == t
     with pytest.raises(ValueError, match="gcc"):
         t.cflags()
+
+
+def test_vector_lanes_and_registers_from_the_cpu_or_overridden():
+    avx512 = Target("llvm -mcpu=skylake-avx512 -num-cores=2")
+    avx2 = Target("llvm -mcpu=znver3 -num-cores=2")
+    assert (avx512.vector_lanes, avx512.vector_registers) == (16, 32)
+    assert (avx2.vector_lanes, avx2.vector_registers) == (8, 16)
+    # the register count is spelled only when it is not what the width implies
+    assert "vector-registers" not in str(avx512) and "vector_registers" not in avx512.to_json()
+    odd = Target("llvm -mcpu=znver3 -num-cores=2 -vector-registers=32")
+    assert str(odd).endswith("-vector-registers=32") and Target(str(odd)) == odd != avx2
+    assert Target.from_json(odd.to_json()) == odd
+    with pytest.raises(ValueError, match="vector_registers"):
+        Target("llvm -vector-registers=0")

@@ -221,6 +221,8 @@ class CEmitter:
     # ------------------------------------------------------------------ loops
 
     def loop(self, f: For) -> None:
+        if f.kind in ("serial", "unrolled") and _is_unit(f):
+            return self.unit_loop(f)
         if f.kind == "unrolled":
             return self.unrolled(f)
         if f.kind == "vectorized":
@@ -253,6 +255,17 @@ class CEmitter:
         self.loop_depth -= 1
         del self.ranges[f.loop_var]
         self.line("}")
+
+    def unit_loop(self, f: For) -> None:
+        """A loop of one iteration is its body with the variable fixed (the unit loops that
+        tiling leaves must not hide constant indices of a register tile from gcc)."""
+        self.values[f.loop_var] = f.min.value
+        self.ranges[f.loop_var] = Range(f.min, 1)
+        self.line("{")
+        self.block(f.body)
+        self.line("}")
+        del self.values[f.loop_var]
+        del self.ranges[f.loop_var]
 
     def unrolled(self, f: For) -> None:
         lo, ext = f.min, f.extent
@@ -309,3 +322,7 @@ def codegen_c(func: PrimFunc, target=None, symbol: str | None = None) -> str:
     parts = [header, PRELUDE, typedefs(em), body, harness(symbol),
              f'const char rtms_entry[] = "{symbol}";', ""]
     return "\n".join(parts)
+
+
+def _is_unit(f: For) -> bool:
+    return isinstance(f.min, IntImm) and isinstance(f.extent, IntImm) and f.extent.value == 1

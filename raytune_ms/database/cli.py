@@ -156,6 +156,10 @@ def _compact(args) -> int:
     stats = _open_parquet(args.dir).compact()
     for sub, s in stats.items():
         print(f"{sub}: merged {s['parts_merged']} parts, {s['rows']} rows")
+        if s.get("unreadable"):
+            print(f"{sub}: left {len(s['unreadable'])} unreadable parts in place: {', '.join(s['unreadable'])}")
+        if s.get("live_logs"):
+            print(f"{sub}: left {s['live_logs']} logs of running writers to them")
     return 0
 
 

@@ -1,5 +1,11 @@
-"""Postprocessors (only VerifyGPUCode on this branch; the package base comes with the design space)."""
+"""Postprocessors: checks and rewrites run on each sampled schedule before it is measured."""
 
-from .verify_gpu_code import VerifyGPUCode, check
+from .disallow_dynamic_loop import DisallowDynamicLoop
+from .postproc import Postproc, PyPostproc, create
+from .rewrite_layout import RewriteLayout
+from .rewrite_parallel_vectorize_unroll import RewriteParallelVectorizeUnroll
+from .rewrite_reduction_block import RewriteReductionBlock
+from .verify_gpu_code import VerifyGPUCode
 
-__all__ = ["VerifyGPUCode", "check"]
+__all__ = ["DisallowDynamicLoop", "Postproc", "PyPostproc", "RewriteLayout",
+           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "VerifyGPUCode", "create"]

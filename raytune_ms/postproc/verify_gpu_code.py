@@ -1,13 +1,13 @@
 """VerifyGPUCode: reject a CUDA candidate whose kernels exceed the target's per-block limits
-(threads, shared memory, virtual threads) before it is built. The postproc base class lives on
-another branch; this is a plain class with the reference's `apply(sch) -> bool`, and `check`
-raises the error the builder would."""
+(threads, shared memory, virtual threads) before it is built; `check` raises the error the
+builder would."""
 
 from __future__ import annotations
 
 from ..codegen.cuda import codegen_cuda
 from ..codegen.cuda_limits import check_limits, limit_violations
 from ..tir import IRModule
+from .postproc import Postproc
 
 
 def check(mod, target) -> None:
@@ -18,7 +18,7 @@ def check(mod, target) -> None:
     check_limits(codegen_cuda(IRModule.from_any(mod).entry_func(), target), target)
 
 
-class VerifyGPUCode:
+class VerifyGPUCode(Postproc):
     """apply(sch) is True when every kernel of the schedule fits the target's limits;
     `last_error` holds why the last rejected candidate failed."""
 
@@ -26,7 +26,7 @@ class VerifyGPUCode:
         self.target = target
         self.last_error = None
 
-    def initialize_with_tune_context(self, context) -> None:
+    def _initialize_with_tune_context(self, context) -> None:
         self.target = context.target
 
     def apply(self, sch) -> bool:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from ..database.database import target_key
+
+logger = logging.getLogger(__name__)
 
 
 def trace_key(trace) -> str:
@@ -45,7 +48,11 @@ class MeasuredTraces:
                 continue
             if want is not None and rec.target_key != want:
                 continue
-            self._keys.add(trace_key(rec.trace_text()))
+            try:
+                self._keys.add(trace_key(rec.trace_text()))
+            except ValueError as e:  # a damaged record must not stop a run; it is never a winner either
+                logger.warning("skipping record %s of workload %s: its trace is not valid JSON (%s)",
+                               rec.record_id, workload.shash, e)
         return len(self._keys) - before
 
     def add(self, key: str) -> None:

@@ -19,15 +19,16 @@ class ScheduleFn(SpaceGenerator):
 
     def generate_design_space(self, mod) -> list:
         sch = Schedule(mod, seed=self.fork_seed())
-        result = self.sch_fn(sch)
-        if result is None:
-            return [sch]
-        if isinstance(result, Schedule):
-            return [result]
-        if isinstance(result, (list, tuple)) and all(isinstance(s, Schedule) for s in result):
-            return list(result)
         name = getattr(self.sch_fn, "__name__", repr(self.sch_fn))
-        raise TypeError(
-            f"schedule function {name} must return None, a Schedule or a list of Schedules, "
-            f"got {type(result).__name__}"
-        )
+        return schedules_of(self.sch_fn(sch), sch, f"schedule function {name}")
+
+
+def schedules_of(result, sch, what: str) -> list:
+    """What a schedule function returned as a list: None means `sch` scheduled in place."""
+    if result is None:
+        return [sch]
+    if isinstance(result, Schedule):
+        return [result]
+    if isinstance(result, (list, tuple)) and all(isinstance(s, Schedule) for s in result):
+        return list(result)
+    raise TypeError(f"{what} must return None, a Schedule or a list of Schedules, got {type(result).__name__}")

@@ -5,18 +5,18 @@ mutators that the search uses with those spaces."""
 from __future__ import annotations
 
 import copy
-import importlib
 import random
 
 from .. import _registry
 
 FROM_TARGET = "from-target"
 
-#: extension point -> (package, class) whose `create(kind)` gives the target's defaults
+#: extension point -> the class whose `create(kind)` gives the target's defaults (imported
+#: when first resolved: the rules import this package)
 _DEFAULTS = {
-    "sch_rules": ("raytune_ms.schedule_rule", "ScheduleRule"),
-    "postprocs": ("raytune_ms.postproc", "Postproc"),
-    "mutator_probs": ("raytune_ms.mutator", "Mutator"),
+    "sch_rules": "raytune_ms.schedule_rule:ScheduleRule",
+    "postprocs": "raytune_ms.postproc:Postproc",
+    "mutator_probs": "raytune_ms.mutator:Mutator",
 }
 
 
@@ -27,21 +27,13 @@ def target_family(target) -> str:
 
 
 def resolve_default(field: str, value, target):
-    """`value`, or the target's defaults when it is "from-target" (none while the package
-    providing them is not installed), or empty when it is None."""
+    """`value`, or the target's defaults when it is "from-target", or empty when it is None."""
     if value is None:
         return {} if field == "mutator_probs" else []
     if isinstance(value, str):
         if value != FROM_TARGET:
             raise ValueError(f"{field} must be a list, None or {FROM_TARGET!r}, got {value!r}")
-        package, cls = _DEFAULTS[field]
-        try:
-            module = importlib.import_module(package)
-        except ModuleNotFoundError as err:
-            if err.name is not None and package.startswith(err.name):
-                return {} if field == "mutator_probs" else []
-            raise
-        return getattr(module, cls).create(target_family(target))
+        return _registry.load(_DEFAULTS[field]).create(target_family(target))
     return dict(value) if field == "mutator_probs" else list(value)
 
 
@@ -54,6 +46,7 @@ class SpaceGenerator(_registry.Registry):
     """
 
     KINDS = {
+        "post-order-apply": "raytune_ms.space_generator.post_order_apply:PostOrderApply",
         "union": "raytune_ms.space_generator.space_generator_union:SpaceGeneratorUnion",
         "schedule-fn": "raytune_ms.space_generator.schedule_fn:ScheduleFn",
     }
@@ -70,6 +63,8 @@ class SpaceGenerator(_registry.Registry):
         self.sch_rules = resolve_default("sch_rules", self.sch_rules, target)
         self.postprocs = resolve_default("postprocs", self.postprocs, target)
         self.mutator_probs = resolve_default("mutator_probs", self.mutator_probs, target)
+        for mutator in self.mutator_probs:  # they replay traces on the task's module
+            mutator._initialize_with_tune_context(context)
         seed = context.rand_state
         self._rng = random.Random(None if seed is None or seed == -1 else seed)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .. import tir
 from ..tir.dtype import promote
+from .bounds_check import check_in_bounds, clamp_data_dependent
 from .reduce import Reduce
 from .region import read_regions
 from .tensor import ComputeOp, PlaceholderOp, Tensor
@@ -81,6 +82,8 @@ def _lower(tensor: Tensor, name: str, buffer_map: dict):
         init = tir.BufferStore(out, tir.cast(out.dtype, body.reducer.identity(out.dtype)), spatial)
     else:
         value = tir.substitute(body, subst)
+    value = clamp_data_dependent(value)
+    check_in_bounds(value, {iv.var: iv.dom for iv in iter_vars}, name)
     store = tir.BufferStore(out, tir.cast(out.dtype, _explicit_casts(value)), spatial)
     block = tir.Block(
         name,

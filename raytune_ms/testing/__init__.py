@@ -15,6 +15,7 @@ from .checks import (
 from .execution import rand, run
 from .hand_built import func, nest
 from .interpreter import interpret
+from .mutation import changed_decisions, check_programs, init_mutator, mutate_many, replayed
 from .programs import bare_matmul, batch_add, chain, elementwise_chain, matmul, row_sum, stencil
 from .queries import block_names, loops_of
 from .random_exprs import evaluate, int_exprs
@@ -22,6 +23,7 @@ from .schedules import tile_matmul
 
 __all__ = [
     "assert_error_leaves_unchanged", "assert_same_result", "assert_same_semantics", "bare_matmul", "batch_add",
-    "block_names", "chain", "elementwise_chain", "evaluate", "func", "int_exprs", "interpret", "loops_of", "matmul",
-    "nest", "planted", "rand", "random_inputs", "row_sum", "run", "snapshot", "stencil", "tile_matmul",
+    "block_names", "chain", "changed_decisions", "check_programs", "elementwise_chain", "evaluate", "func",
+    "init_mutator", "int_exprs", "interpret", "loops_of", "matmul", "mutate_many", "nest", "planted", "rand",
+    "random_inputs", "replayed", "row_sum", "run", "snapshot", "stencil", "tile_matmul",
 ]

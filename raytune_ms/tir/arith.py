@@ -17,7 +17,7 @@ from .affine import Linear, accumulate, linear, one_atom, structural_key
 from .dtype import is_int
 from .expr import (
     EQ, GE, GT, LE, LT, NE, Add, And, Cast, CmpOp, FloorDiv, FloorMod, IntImm, Max, Min, Mul,
-    Not, Or, PrimExpr, Select, Sub, Var, cast, const, logical_and, logical_not, logical_or,
+    Not, Or, PrimExpr, Range, Select, Sub, Var, cast, const, logical_and, logical_not, logical_or,
     max_expr, min_expr, select,
 )
 from .functor import used_vars
@@ -512,3 +512,45 @@ def can_prove(cond, ranges: dict | None = None) -> bool:
     """True when `cond` simplifies to the constant True under `ranges`."""
     r = simplify(cond, ranges)
     return isinstance(r, IntImm) and r.value != 0
+
+
+def narrow_ranges(cond, ranges: dict) -> dict:
+    """`ranges` (Var -> Range) tightened by the conjuncts of `cond` that compare one variable
+    affinely with constants (`i >= 2`, `2*i + 1 < n`); others are ignored, so the result holds
+    wherever `cond` does. A contradiction gives an empty range (extent 0)."""
+    out = dict(ranges)
+    todo = [cond]
+    while todo:
+        c = todo.pop()
+        if isinstance(c, And):
+            todo += [c.a, c.b]
+            continue
+        if not isinstance(c, (LT, LE, GT, GE, EQ)) or not (is_int(c.a.dtype) and is_int(c.b.dtype)):
+            continue
+        lin = linear(Sub(c.a, c.b))
+        live = lin.live()
+        if len(live) != 1 or not isinstance(live[0][1], Var) or live[0][1] not in out:
+            continue
+        _, v, a = live[0]
+        lo, hi = _var_bound(v, out, 0)
+        if lo is None or hi is None:
+            continue
+        k = lin.const  # the conjunct is a*v + k (op) 0
+        if isinstance(c, EQ):
+            if k % a or not lo <= -k // a <= hi:
+                lo, hi = 1, 0
+            else:
+                lo = hi = -k // a
+        else:
+            # on integers: a*v + k < 0  <=>  a*v <= -k - 1, and a*v + k > 0  <=>  a*v >= -k + 1
+            strict = 1 if isinstance(c, (LT, GT)) else 0
+            if isinstance(c, (LT, LE)):
+                rhs, at_most = -k - strict, a > 0
+            else:
+                rhs, at_most = -k + strict, a < 0
+            if at_most:
+                hi = min(hi, rhs // a)
+            else:
+                lo = max(lo, -(-rhs // a))
+        out[v] = Range(const(lo), const(max(hi - lo + 1, 0)))
+    return out

@@ -144,7 +144,9 @@ def conv_transpose(data, weight, bias=None, stride=1, padding=0, output_padding=
         for y, f, st, s in zip(ys, front, stride, spatial):
             shifted = y - f
             src.append(shifted // st)
-            on_grid += [shifted >= 0, shifted // st < s] + ([tir.eq(shifted % st, 0)] if st > 1 else [])
+            # shifted < s * st (not shifted // st < s): a bound on the loop variable itself, which
+            # the out-of-bounds check of create_prim_func can narrow the read's range with
+            on_grid += [shifted >= 0, shifted < s * st] + ([tir.eq(shifted % st, 0)] if st > 1 else [])
         return te.if_then_else(te.all(*on_grid), data[(n, c) + tuple(src)], 0.0)
 
     grid = te.compute((data.shape[0], data.shape[1]) + grid_sp, spread, name="dilate_pad")

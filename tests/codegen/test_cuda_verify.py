@@ -8,7 +8,8 @@ from raytune_ms.builder import BuilderInput, LocalBuilder
 from raytune_ms.codegen.cuda_artifact import CudaArtifact
 from raytune_ms.codegen.cuda_bind import bind_outer_loops
 from raytune_ms.codegen.cuda_limits import GPULimitError
-from raytune_ms.postproc import VerifyGPUCode, check
+from raytune_ms.postproc import VerifyGPUCode
+from raytune_ms.postproc.verify_gpu_code import check
 from raytune_ms.runtime.nvrtc import nvrtc_available
 
 

@@ -21,7 +21,7 @@ def main(argv):
 @pytest.fixture
 def store(tmp_path, scale, matmul, make_record):
     path = str(tmp_path / "db")
-    db = ParquetDatabase(path)
+    db = ParquetDatabase(path, log_rows=1)  # a part per record, as many short runs leave
     wl, wm = db.commit_workload(scale), db.commit_workload(matmul)
     for s in (3e-3, 1e-3, 2e-3):
         db.commit_tuning_record(make_record(wl, s, task_name="scale", node="n1"))
@@ -86,3 +86,15 @@ def test_missing_store_is_reported(tmp_path):
         main(["db", "summary", str(tmp_path / "none")])
     with pytest.raises(SystemExit, match="expected a parquet store"):
         main(["db", "summary", str(tmp_path)])
+
+
+def test_compact_reports_an_unreadable_part(store, capsys):
+    path, _, _ = store
+    records = os.path.join(path, "records")
+    victim = sorted(n for n in os.listdir(records) if n.startswith("part-"))[0]
+    with open(os.path.join(records, victim), "r+b") as f:
+        f.truncate(100)
+    code, out, _ = _run(capsys, "db", "compact", path)
+    assert code == 0 and "records: merged 4 parts, 4 rows" in out
+    assert f"records: left 1 unreadable parts in place: {victim}" in out
+    assert os.path.exists(os.path.join(records, victim))

@@ -3,6 +3,7 @@ writer runs: every record committed is read back exactly once."""
 
 import multiprocessing as mp
 import os
+import time
 
 import pytest
 
@@ -16,12 +17,13 @@ def _func():
     return te.create_prim_func([a, te.compute((16,), lambda i: a[i] * 3.0, name="B")])
 
 
-def write_records(path, writer, count, flush_every):
+def write_records(path, writer, count, flush_every, log_rows=4096, pause_s=0.0):
     """Commit `count` records tagged (writer, i); run in another process."""
-    db = ParquetDatabase(path, flush_every=flush_every)
+    db = ParquetDatabase(path, flush_every=flush_every, log_rows=log_rows, merge_fanout=4)
     wl = db.commit_workload(_func())
     for i in range(count):
         db.commit_tuning_record(TuningRecord([[], []], wl, [1.0 + i], None, task_name=f"w{writer}", node=str(i)))
+        time.sleep(pause_s)
     db.close()
     return count
 
@@ -59,7 +61,9 @@ def test_compaction_while_a_writer_runs(tmp_path):
     stop_file = str(tmp_path / "stop")
     count = 300
     ctx = mp.get_context("spawn")
-    writer = ctx.Process(target=write_records, args=(path, 0, count, 2))
+    # logs folded into parts every 8 records, parts merged by fours: the writer's own merges
+    # race with the compactors too
+    writer = ctx.Process(target=write_records, args=(path, 0, count, 2, 8, 0.003))
     other = ctx.Process(target=compact_until, args=(path, stop_file))
     other.start()
     writer.start()

@@ -16,7 +16,7 @@ def bounds(rng):
 
 
 def test_single_access_is_a_point():
-    blk, (r,) = reads_of(lambda A, i: A[i * 2 + 1] * 3.0)
+    blk, (r,) = reads_of(lambda A, i: A[i * 2 + 1] * 3.0, in_shape=(12,))
     m, e = bounds(r.region[0])
     assert e == 1 and isinstance(m, tir.Add)
 
@@ -33,7 +33,7 @@ def test_constant_offsets_give_the_hull():
 
 
 def test_negative_offsets_and_scaled_vars():
-    blk, (r,) = reads_of(lambda A, i: A[i * 2 + 3] - A[2 * i - 1], in_shape=(20,))
+    blk, (r,) = reads_of(lambda A, i: te.if_then_else(i >= 1, A[i * 2 + 3] - A[2 * i - 1], 0.0), in_shape=(20,))
     m, e = bounds(r.region[0])
     assert e == 5
     assert isinstance(m, tir.Sub) and m.b.value == 1

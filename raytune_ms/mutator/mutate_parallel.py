@@ -1,0 +1,129 @@
+"""MutateParallel: change the parallel extent limit that ParallelizeVectorizeUnroll writes as the
+`meta_schedule.parallel` annotation of a root block.
+
+RewriteParallelVectorizeUnroll reads the limit per child block of that root: from the
+outermost loop inward it takes serial, unannotated, constant-extent loops that bind no
+reduction iterator of any block below them, stopping after the loop whose running product of
+extents first exceeds the limit or whose body holds several statements (a product of 1:
+nothing). Only limits that change what gets parallelised are worth a trial, so the trace is
+replayed (without postprocessing), each block's fusible loops are found, and the prefix
+products of their extents (up to cores x max_jobs_per_core), and 1, are tried as limits; a plan
+(the number of loops per block) other than the current limit's is picked uniformly, and the
+smallest limit giving it is written into the annotation.
+"""
+
+from __future__ import annotations
+
+from .. import tir
+from ..schedule import Trace
+from ..schedule.instruction import Instruction
+from ..schedule.random_variable import BlockRV
+from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
+from ..tir.functor import used_vars
+from .mutator import Mutator, replay
+
+PARALLEL_KEY = "meta_schedule.parallel"
+
+
+def _binds_reduction(loop) -> bool:
+    return any(iv.kind != "spatial" and id(loop.loop_var) in used_vars(value)
+               for realize in blocks_in(loop.body)
+               for iv, value in zip(realize.block.iter_vars, realize.iter_values))
+
+
+def fusible_extents(loops) -> list:
+    """Extents of the outer loops (outermost first) that may be fused and parallelised; the
+    run ends after a loop whose body holds several statements."""
+    out = []
+    for loop in loops:
+        if (loop.kind != "serial" or loop.annotations or not isinstance(loop.extent, tir.IntImm)
+                or _binds_reduction(loop)):
+            break
+        out.append(loop.extent.value)
+        if isinstance(loop.body, tir.SeqStmt):
+            break
+    return out
+
+
+def plan(extents_per_block, limit) -> tuple:
+    """How many outer loops of each block a parallel limit parallelises."""
+    out = []
+    for extents in extents_per_block:
+        n, prod = 0, 1
+        for extent in extents:
+            n += 1
+            prod *= extent
+            if prod > limit:
+                break
+        out.append(n if prod > 1 else 0)
+    return tuple(out)
+
+
+def other_limit(extents_per_block, current, max_extent, rng):
+    """The smallest limit of a plan other than `current`'s, picked uniformly among those plans
+    (None if there is none)."""
+    limits = {1}
+    for extents in extents_per_block:
+        prod = 1
+        for extent in extents:
+            prod *= extent
+            if prod > max_extent:
+                break
+            limits.add(prod)
+    plans = {}
+    for limit in sorted(limits):
+        plans.setdefault(plan(extents_per_block, limit), limit)
+    plans.pop(plan(extents_per_block, current), None)
+    if not plans:
+        return None
+    choices = list(plans.values())
+    return choices[rng.randint(len(choices))]
+
+
+class MutateParallel(Mutator):
+    """Mutates the parallel extent. max_jobs_per_core: as ParallelizeVectorizeUnroll's (the
+    largest limit is the target's cores times this)."""
+
+    def __init__(self, max_jobs_per_core: int = 16):
+        if int(max_jobs_per_core) < 1:
+            raise ValueError(f"MutateParallel.max_jobs_per_core must be >= 1, got {max_jobs_per_core}")
+        self.max_jobs_per_core = int(max_jobs_per_core)
+
+    def _max_extent(self) -> int:
+        from ..target import Target
+
+        target = self._target if self._target is not None else Target.host()
+        return max(int(getattr(target, "num_cores", None) or 1), 1) * self.max_jobs_per_core
+
+    def _mutate(self, trace, rng):
+        insts = trace._kept(remove_postproc=True)
+        annotates = [inst for inst in insts if inst.kind.name == "Annotate" and inst.attrs[0] == PARALLEL_KEY
+                     and isinstance(inst.inputs[0], BlockRV) and isinstance(inst.inputs[1], int)]
+        if not annotates:
+            return None
+        blocks = {}
+
+        def collect(sch, inst, inputs, decision):
+            if inst in annotates:
+                blocks[inst] = sch.get(inputs[0]).name
+            return decision
+
+        sch = replay(trace, self._need_mod(), collect)
+        if not sch.func_working_on:
+            return None
+        func = sch.mod[sch.func_working_on]
+        max_extent = self._max_extent()
+        choices = []
+        for inst in annotates:
+            children = child_blocks(block_path(func, blocks[inst])[-1])
+            extents = [fusible_extents(loops_above(block_path(func, r.block.name))) for r in children]
+            choices.append((inst, extents))
+        while choices:
+            inst, extents = choices.pop(rng.randint(len(choices)))
+            limit = other_limit(extents, inst.inputs[1], max_extent, rng)
+            if limit is not None:
+                new = Instruction(inst.kind, [inst.inputs[0], limit], inst.attrs, inst.outputs)
+                kept = set(insts)
+                return Trace([new if i is inst else i for i in insts],
+                             {i: d for i, d in trace.decisions.items() if i in kept})
+        return None

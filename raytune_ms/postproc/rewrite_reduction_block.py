@@ -1,0 +1,57 @@
+"""RewriteReductionBlock: move every reduction's init out of the update (decompose_reduction
+at the block's outermost loop that carries a reduction), so the update loop nest runs without
+a "first iteration?" test. A block whose loops are all data-parallel keeps its init. The init's
+copies of the spatial loops get the kinds (vectorized, unrolled) of the loops they copy, so a
+vectorised register tile is also initialised with vector stores."""
+
+from __future__ import annotations
+
+from ..schedule.tree import block_path, loops_above
+from ..tir import Block, collect
+from ..tir.functor import used_vars
+from .postproc import Postproc
+
+
+def _first_reduction_loop(func, name):
+    realize = block_path(func, name)[-1]
+    reduce_values = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "reduce"]
+    for pos, f in enumerate(loops_above(block_path(func, name))):
+        if any(id(f.loop_var) in used_vars(v) for v in reduce_values):
+            return pos
+    return None
+
+
+def _copied_kinds(func, name, pos) -> list:
+    """Kinds of the loops from `pos` inward that decompose_reduction copies for the init (those
+    a spatial iterator is bound to), in order."""
+    path = block_path(func, name)
+    realize = path[-1]
+    spatial = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "spatial"]
+    return [f.kind for f in loops_above(path)[pos:] if any(id(f.loop_var) in used_vars(v) for v in spatial)]
+
+
+class RewriteReductionBlock(Postproc):
+    def apply(self, sch) -> bool:
+        for fname in sch.mod.get_global_vars():
+            sch.work_on(fname)
+            while True:
+                func = sch.mod[fname]
+                todo = None
+                for b in collect(func.body, Block):
+                    if b.init is not None and b.name != "root":
+                        pos = _first_reduction_loop(func, b.name)
+                        if pos is not None:
+                            todo = (b.name, pos)
+                            break
+                if todo is None:
+                    break
+                name, pos = todo
+                kinds = _copied_kinds(func, name, pos)
+                block = sch.get_block(name, fname)
+                init = sch.decompose_reduction(block, sch.get_loops(block)[pos])
+                for loop, kind in zip(sch.get_loops(init)[pos:], kinds):
+                    if kind == "vectorized":
+                        sch.vectorize(loop)
+                    elif kind == "unrolled":
+                        sch.unroll(loop)
+        return True

@@ -1,0 +1,317 @@
+"""MultiLevelTiling: tile a block that reuses its inputs (a matmul, a convolution) into levels
+given by a structure string — "SSRSRS" on CPUs: spatial loops split four ways into levels
+0, 1, 3, 5 and reduction loops two ways into levels 2 and 4 — then add reuse stages.
+
+Write reuse ("may" at levels [1, 2] by default): either the block's only consumer, if it is an
+element-wise stage, is computed tile by tile under the last loop of level L-1, or the output
+goes through a cache_write buffer written back there; "may" keeps the state without it.
+
+Beyond the reference, on a CPU target (`vector_tiling`) the innermost tile has the shape of a
+BLAS micro-kernel sized by the target's vector width and register file:
+
+- the fastest-varying output axis (the last index of the write) gets an innermost factor that
+  is a whole number of vectors (by sample_categorical, wider more likely), if its extent is a
+  multiple of the vector width;
+- one other spatial axis (the last non-unit one: the rows) gets an innermost factor up to the
+  number of rows whose accumulators fit the register file next to the loads and a broadcast
+  with the widest tile (AVX-512: up to 4 vectors and 6 rows; AVX2: 2 vectors and 6 rows),
+  taller more likely; the other spatial axes keep an innermost factor of 1, so the register
+  tile is rows x vectors;
+- the spatial factors of the level above the innermost (level 3 of SSRSRS) are 1, so the
+  write cache at level 2 is exactly that register tile, accumulated across the whole inner
+  reduction loop (a random spread of the factors over four levels almost never gives it);
+- that axis' outer tile loop comes first in level 0, and read reuse (`reuse_read`, CPU "panel"
+  packing) copies the input indexed by that output axis and a reduction axis (B of a matmul)
+  by cache_read under that loop (for level 1; else under the last loop of level L-1): every
+  row tile reuses the packed panel, and the kernel streams a contiguous [K][width] panel
+  instead of rows a large power of two apart.
+  With "may", a panel reused by fewer than 16 output rows is never packed (copying costs more
+  than it saves: GEMV), and a panel input larger than 1 MiB always is (unpacked it thrashes
+  the caches: GMM-1024 unpacked is 3-5x slower).
+
+The candidate factor lists come from the program and the target, never from a decision, so
+the trace's structure does not depend on what was sampled; replaying it with fresh decisions
+(ReplayTrace) stays inside the space.
+"""
+
+from __future__ import annotations
+
+from ..schedule import ScheduleError
+from ..schedule.tree import block_path
+from ..tir import Var, bytes_of, collect
+from .block_analysis import TILING_KEY, BlockInfo, injective_ordered, needs_multi_level_tiling
+from .schedule_rule import ScheduleRule
+
+WRITE_CACHE_LEVEL_KEY = "s_tir.meta_schedule.write_cache_level"
+_REQS = ("no", "may", "must")
+# Register-tile widths, in vectors: the widest of these that leaves room for 4 rows.
+_COL_VECTORS = (1, 2, 4)
+_MIN_ROWS = 4
+# Panel packing: reused by at least this many rows to pay, always packed above this size.
+_PACK_MIN_ROWS = 16
+_UNPACKED_MAX_BYTES = 1 << 20
+
+
+def reuse_config(cfg, what) -> dict:
+    """A ReuseType dict {"req": "no"|"may"|"must", "levels": [ints], "scope": str}."""
+    if cfg is None:
+        return {"req": "no", "levels": [], "scope": "global"}
+    if not isinstance(cfg, dict) or set(cfg) - {"req", "levels", "scope"}:
+        raise ValueError(f"MultiLevelTiling {what} must be a dict with keys req, levels, scope; got {cfg!r}")
+    req = cfg.get("req", "no")
+    if req not in _REQS:
+        raise ValueError(f"MultiLevelTiling {what}: req must be one of {_REQS}, got {req!r}")
+    levels = [int(x) for x in cfg.get("levels", [])]
+    return {"req": req, "levels": levels, "scope": str(cfg.get("scope", "global"))}
+
+
+def _divisors(n: int, limit: int) -> list:
+    return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
+
+
+class _State:
+    """A schedule being tiled: its loops per tile level, and the outermost loop of the output's
+    column panel (where a packed panel is computed), if any."""
+
+    __slots__ = ("sch", "tiles", "panel")
+
+    def __init__(self, sch, tiles, panel=None):
+        self.sch = sch
+        self.tiles = tiles
+        self.panel = panel
+
+    def copy(self):
+        return _State(self.sch.copy(), self.tiles, self.panel)
+
+
+class MultiLevelTiling(ScheduleRule):
+    def __init__(self, structure: str = "SSRSRS", tile_binds=None, max_innermost_factor: int = 64,
+                 vector_load_lens=None, reuse_read=None, reuse_write=None, filter_fn=None,
+                 vector_tiling: bool = True):
+        if not structure or set(structure) - {"S", "R"}:
+            raise ValueError(f"MultiLevelTiling structure must be a string of S and R, got {structure!r}")
+        self.structure = structure
+        self.tile_binds = list(tile_binds or [])
+        self.max_innermost_factor = int(max_innermost_factor)
+        self.vector_load_lens = list(vector_load_lens or [])
+        self.reuse_read = reuse_config(reuse_read, "reuse_read")
+        self.reuse_write = reuse_config(reuse_write, "reuse_write")
+        self.filter_fn = filter_fn
+        self.vector_tiling = bool(vector_tiling)
+        self.lanes = None
+        self.registers = None
+
+    def _initialize_with_tune_context(self, context) -> None:
+        target = context.target
+        if target is not None and target.is_cpu:
+            self.lanes = target.vector_lanes
+            self.registers = target.vector_registers
+
+    # ------------------------------------------------------------------ apply
+
+    def apply(self, sch, block) -> list:
+        info = BlockInfo(sch, block)
+        wanted = self.filter_fn(sch, block) if self.filter_fn is not None else needs_multi_level_tiling(info)
+        if not wanted or info.annotation(TILING_KEY) is not None:
+            return [sch]
+        sch.annotate(block, TILING_KEY, self.structure)
+        states = [self._tile(sch, block, info)]
+        states = self._write_reuse(states, block)
+        states = self._read_reuse(states, block)
+        return [s.sch for s in states]
+
+    # ------------------------------------------------------------------ tiling
+
+    def _axes(self, info):
+        """(vector axis, row axis) iterator positions for the CPU micro-kernel, or (None, None)."""
+        if not self.vector_tiling or not self.lanes or self.lanes < 2 or not self.registers:
+            return None, None
+        b = info.block
+        ivs = list(b.iter_vars)
+        last = b.writes[0].region[-1].min if b.writes[0].region else None
+        pos = next((k for k, iv in enumerate(ivs) if iv.var is last), None)
+        ext = info.extents()
+        if pos is None or ivs[pos].kind != "spatial" or ext[pos] is None or ext[pos] % self.lanes:
+            return None, None
+        written = {id(v) for r in b.writes[0].region for v in collect(r.min, Var)}
+        rows = [k for k, iv in enumerate(ivs) if k != pos and iv.kind == "spatial"
+                and id(iv.var) in written and ext[k] is not None and ext[k] > 1]
+        return pos, (rows[-1] if rows else None)
+
+    def _col_vectors(self) -> list:
+        """Register-tile widths in vectors: up to the widest leaving room for _MIN_ROWS rows of
+        accumulators next to its loads and a broadcast (AVX-512: 4, AVX2: 2)."""
+        fit = [v for v in _COL_VECTORS if (self.registers - v - 1) // v >= _MIN_ROWS]
+        return fit or [1]
+
+    def _rows_max(self) -> int:
+        widest = self._col_vectors()[-1]
+        return max((self.registers - widest - 1) // widest, 1)
+
+    def _split(self, sch, loop, n, fixed=(), limit=None):
+        """Split `loop` into n pieces: sampled ones, then the constant factors `fixed`."""
+        sampled = n - len(fixed)
+        limit = self.max_innermost_factor if limit is None else limit
+        return sch.split(loop, sch.sample_perfect_tile(loop, sampled, limit) + list(fixed))
+
+    def _split_innermost(self, sch, loop, n, candidates):
+        """Split `loop` into n pieces: the innermost sampled from `candidates` (larger more
+        likely), the one above it 1 when there are 3 or more, the rest sampled."""
+        inner = sch.sample_categorical(candidates, [float(c) for c in candidates])
+        outer, last = sch.split(loop, [None, inner])
+        if n == 1:
+            return [sch.fuse(outer, last)]
+        return self._split(sch, outer, n - 1, (1,) if n >= 3 else ()) + [last]
+
+    def _tile(self, sch, block, info) -> _State:
+        kinds = info.kinds()
+        ext = info.extents()
+        vec, row = self._axes(info)
+        loops = sch.get_loops(block)
+        tiles = [[] for _ in self.structure]
+        s_levels = [i for i, c in enumerate(self.structure) if c == "S"]
+        r_levels = [i for i, c in enumerate(self.structure) if c == "R"]
+        for k, (loop, kind) in enumerate(zip(loops, kinds)):
+            levels = s_levels if kind == "spatial" else r_levels if kind == "reduce" else None
+            if not levels:
+                continue
+            n = len(levels)
+            if k == vec:
+                cands = [self.lanes * v for v in self._col_vectors() if ext[k] % (self.lanes * v) == 0]
+                pieces = self._split_innermost(sch, loop, n, cands)
+            elif k == row:
+                pieces = self._split_innermost(sch, loop, n, _divisors(ext[k], self._rows_max()))
+            elif vec is not None and kind == "spatial":  # outside the register tile
+                pieces = self._split(sch, loop, n, (1, 1) if n >= 3 else (1,))
+            else:
+                pieces = self._split(sch, loop, n)
+            for level, piece in zip(levels, pieces):
+                tiles[level].append(piece)
+            if k == vec:
+                panel = pieces[0]
+        if vec is not None:  # the output's column panels outermost: a packed panel serves every row
+            tiles[0].remove(panel)
+            tiles[0].insert(0, panel)
+        sch.reorder(*[lp for level in tiles for lp in level])
+        return _State(sch, tiles, panel if vec is not None else None)
+
+    # ------------------------------------------------------------------ reuse
+
+    @staticmethod
+    def _level_loop(state, level, panel=False):
+        """The last loop of tile level `level - 1` (what "level L" means), or None; for a
+        panel at level 1, the column panel's loop."""
+        if not 1 <= level <= len(state.tiles) or not state.tiles[level - 1]:
+            return None
+        if panel and level == 1 and state.panel is not None:
+            return state.panel
+        return state.tiles[level - 1][-1]
+
+    def _at_levels(self, state, levels, stage, panel=False) -> list:
+        """A copy of `state` for each level at whose loop `stage(sch, loop)` succeeds."""
+        out = []
+        for level in levels:
+            new = state.copy()
+            loop = self._level_loop(new, level, panel)
+            if loop is None:
+                continue
+            try:
+                stage(new.sch, loop)
+            except ScheduleError:
+                continue
+            out.append(new)
+        return out
+
+    def _write_reuse(self, states, block) -> list:
+        cfg = self.reuse_write
+        info = BlockInfo(states[0].sch, block)
+        levels = cfg["levels"]
+        req = cfg["req"]
+        forced = info.annotation(WRITE_CACHE_LEVEL_KEY)
+        if forced is not None:
+            levels = [int(x) for x in (forced if isinstance(forced, (list, tuple)) else [forced])]
+            req = "must"
+        if req == "no":
+            return states
+        consumer = _fusible_consumer(info)
+        out = []
+        for state in states:
+            if consumer is not None:  # an element-wise consumer is the write stage itself
+                out.append(state)
+                out += self._at_levels(state, levels, lambda sch, loop: sch.reverse_compute_at(
+                    sch.get_block(consumer), loop, preserve_unit_loops=True))
+                continue
+            if req == "may":
+                out.append(state)
+            out += self._at_levels(state, levels, lambda sch, loop: sch.reverse_compute_at(
+                sch.cache_write(block, 0, cfg["scope"]), loop, preserve_unit_loops=True))
+        return out or states
+
+    def _read_reuse(self, states, block) -> list:
+        cfg = self.reuse_read
+        if cfg["req"] == "no" or not self.lanes:
+            return states
+        out = []
+        for state in states:
+            info = BlockInfo(state.sch, block)
+            index = _panel_input(info)
+            req = cfg["req"] if index < 0 else _packing_req(info, index, cfg["req"])
+            if req == "no":
+                out.append(state)
+                continue
+            if req == "may":
+                out.append(state)
+            out += self._at_levels(state, cfg["levels"], lambda sch, loop, index=index: sch.compute_at(
+                sch.cache_read(block, index, cfg["scope"]), loop, preserve_unit_loops=True), panel=True)
+        return out or states
+
+
+def _fusible_consumer(info):
+    """The name of the block's only consumer if it is an element-wise stage whose reads map
+    injectively and in order onto its write (it can be computed tile by tile), else None."""
+    consumers = info.consumers()
+    if len(consumers) != 1:
+        return None
+    node = block_path(info.func, consumers[0])[-1].block
+    if any(iv.kind != "spatial" for iv in node.iter_vars):
+        return None
+    injective, ordered = injective_ordered(node)
+    return consumers[0] if injective and ordered else None
+
+
+def _packing_req(info, index, req) -> str:
+    """"may" narrowed by what packing the panel `index` costs and saves (module docstring)."""
+    if req != "may":
+        return req
+    region = info.block.reads[index]
+    used = {id(v) for r in region.region for v in collect(r.min, Var)}
+    rows = 1
+    for iv in info.block.iter_vars:
+        if iv.kind == "spatial" and id(iv.var) not in used:
+            rows *= getattr(iv.dom.extent, "value", _PACK_MIN_ROWS)
+    if rows < _PACK_MIN_ROWS:
+        return "no"
+    buf = region.buffer
+    size = bytes_of(buf.dtype)
+    for dim in buf.shape:
+        size *= int(getattr(dim, "value", dim))
+    return "must" if size > _UNPACKED_MAX_BYTES else "may"
+
+
+def _panel_input(info) -> int:
+    """Index of the read buffer indexed by the output's last axis and a reduction axis (the B
+    of a matmul: the panel the inner tile streams), else -1."""
+    b = info.block
+    last = b.writes[0].region[-1].min if b.writes and b.writes[0].region else None
+    if not isinstance(last, Var):
+        return -1
+    reduce = {id(iv.var) for iv in b.iter_vars if iv.kind == "reduce"}
+    written = {id(r.buffer) for r in b.writes}
+    for n, region in enumerate(b.reads):
+        if id(region.buffer) in written:
+            continue
+        used = {id(v) for r in region.region for v in collect(r.min, Var)}
+        if id(last) in used and used & reduce:
+            return n
+    return -1
+

@@ -1,0 +1,112 @@
+"""Postprocessors: each one's rewrite or check on small programs, results against numpy, and
+their instructions recorded after EnterPostproc so that a replayed trace reproduces them."""
+
+import pytest
+from raytune_ms.testing import elementwise_chain, matmul, row_sum, tile_matmul
+from raytune_ms.testing.design_spaces import check_numpy
+
+from raytune_ms import tir
+from raytune_ms.postproc import (
+    DisallowDynamicLoop,
+    Postproc,
+    RewriteLayout,
+    RewriteParallelVectorizeUnroll,
+    RewriteReductionBlock,
+)
+from raytune_ms.postproc.rewrite_parallel_vectorize_unroll import max_fusible
+from raytune_ms.schedule import Schedule
+from raytune_ms.schedule.tree import block_path, loops_above
+
+
+def kinds(func, name):
+    return [f.kind for f in loops_above(block_path(func, name))]
+
+
+def annotate_root(sch, parallel=32, vectorize=64, unroll=16):
+    root = sch.get_block("root")
+    sch.annotate(root, "meta_schedule.parallel", parallel)
+    sch.annotate(root, "meta_schedule.vectorize", vectorize)
+    if unroll is not None:
+        sch.annotate(root, "meta_schedule.unroll_explicit", unroll)
+
+
+def test_create_llvm_order():
+    assert [type(p) for p in Postproc.create("llvm")] == [
+        DisallowDynamicLoop, RewriteParallelVectorizeUnroll, RewriteReductionBlock, RewriteLayout]
+    with pytest.raises(ValueError, match="cuda"):
+        Postproc.create("cuda")
+
+
+def test_disallow_dynamic_loop():
+    sch = Schedule(elementwise_chain(4, 4))
+    assert DisallowDynamicLoop().apply(sch)
+    n = tir.Var("n", "int32")
+    func = sch.mod["main"]
+    dyn = tir.transform(func.body, post=lambda s: s.replace(extent=n) if isinstance(s, tir.For) else None)
+    assert not DisallowDynamicLoop().apply(Schedule(func.with_body(dyn)))
+
+
+def test_rewrite_reduction_block_hoists_every_init():
+    func = row_sum(4, 16)
+    sch = Schedule(func)
+    b = sch.get_block("B")
+    sch.split(sch.get_loops(b)[1], [4, 4])
+    sch.enter_postproc()
+    assert RewriteReductionBlock().apply(sch)
+    assert all(blk.init is None for blk in tir.collect(sch.mod["main"].body, tir.Block))
+    check_numpy(func, sch)
+    spatial_only = Schedule(elementwise_chain(4, 4))
+    assert RewriteReductionBlock().apply(spatial_only) and len(spatial_only.trace) == 0
+
+
+def test_parallel_vectorize_unroll_rewrite():
+    func = matmul(16, 16, 8, epilogue="add")
+    sch = Schedule(func, seed=3)
+    c = sch.get_block("C")
+    i, j, k = sch.get_loops(c)
+    i0, i1 = sch.split(i, [4, 4])
+    j0, j1 = sch.split(j, [2, 8])
+    sch.reorder(i0, j0, k, i1, j1)
+    annotate_root(sch)
+    sch.enter_postproc()
+    assert RewriteParallelVectorizeUnroll().apply(sch)
+    f = sch.mod["main"]
+    assert not {"meta_schedule.parallel", "meta_schedule.vectorize"} & set(dict(f.body.block.annotations))
+    assert kinds(f, "C")[0] == "parallel" and kinds(f, "C")[-1] == "vectorized"
+    outer = loops_above(block_path(f, "C"))[0]
+    assert outer.annotation("pragma_auto_unroll_max_step") == 16
+    assert kinds(f, "D") == ["parallel", "vectorized"]  # fully fusible: fused and split [rest, 64]
+    check_numpy(func, sch)
+    replay = Schedule(func)
+    sch.trace.apply_to_schedule(replay)
+    assert tir.structural_equal(replay.mod, sch.mod)
+
+
+def test_contiguity_of_a_tiled_matmul():
+    func = matmul(16, 16, 8, epilogue=None)
+    sch = Schedule(func)
+    c = sch.get_block("C")
+    i, j, k = sch.get_loops(c)
+    j0, j1 = sch.split(j, [2, 8])
+    sch.reorder(j0, i, k, j1)
+    path = block_path(sch.mod["main"], "C")
+    assert max_fusible(path[-1], loops_above(path)) == 1  # j1 walks C and B contiguously, k does not
+
+
+def test_full_llvm_postprocessing_of_a_tiled_matmul_is_correct_and_replays():
+    func = matmul(32, 32, 16, epilogue="relu")
+    for seed in range(4):
+        sch = tile_matmul(Schedule(func, seed=seed), cache=True)
+        annotate_root(sch, unroll=None)
+        sch.enter_postproc()
+        assert all(p.apply(sch) for p in Postproc.create("llvm"))
+        check_numpy(func, sch)
+        replay = Schedule(func)
+        sch.trace.apply_to_schedule(replay)
+        assert tir.structural_equal(replay.mod, sch.mod)
+
+
+def test_rewrite_layout_leaves_the_program():
+    sch = Schedule(matmul(8, 8, 8, epilogue=None))
+    before = tir.structural_hash(sch.mod)
+    assert RewriteLayout().apply(sch) and tir.structural_hash(sch.mod) == before
