@@ -6,8 +6,9 @@ x86-64: what register tiles are sized by); options left out are filled from the 
 The register count is spelled only when it differs from what the vector width implies.
 `str(target)` spells every option, so a target means the same on every node, and the compile
 flags are a function of the target alone: a builder on one machine serves a runner on another.
-"cuda" targets (arch sm_XX) are parsed so records and rules can name them; they are not built
-here yet.
+"cuda" targets carry the GPU's limits (threads, shared memory and registers per block, warp
+size) and an optional `arch` (sm_XX): builds make PTX, and a cubin for that arch when one is
+named. Tags name known GPUs: `Target("nvidia/h100")` is the cuda target with its arch and limits.
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ _CPU_OPTIONS = {"mcpu": "mcpu", "num-cores": "num_cores", "vector-bytes": "vecto
 _CUDA_OPTIONS = {
     "arch": "arch", "max-threads-per-block": "max_threads_per_block",
     "max-shared-memory-per-block": "max_shared_memory_per_block",
-    "thread-warp-size": "thread_warp_size",
+    "thread-warp-size": "thread_warp_size", "registers-per-block": "registers_per_block",
 }
-_CUDA_DEFAULTS = {"arch": "sm_80", "max_threads_per_block": 1024,
-                  "max_shared_memory_per_block": 49152, "thread_warp_size": 32}
+_CUDA_DEFAULTS = {"arch": None, "max_threads_per_block": 1024,
+                  "max_shared_memory_per_block": 49152, "thread_warp_size": 32, "registers_per_block": 65536}
+# known GPUs: arch and per-block limits (shared memory: the 48 KiB every kernel gets without opt-in)
+_CUDA_TAGS = {
+    "h100": {"arch": "sm_90"}, "a100": {"arch": "sm_80"}, "rtx-4090": {"arch": "sm_89"},
+    "l4": {"arch": "sm_89"}, "a10g": {"arch": "sm_86"}, "rtx-3090": {"arch": "sm_86"},
+    "t4": {"arch": "sm_75"}, "v100": {"arch": "sm_70"},
+}
 VECTOR_BYTES = (16, 32, 64)
 
 _AVX512 = {
@@ -177,7 +184,7 @@ class Target:
     """A compilation target; see the module docstring. Equal targets have equal strings."""
 
     __slots__ = ("kind", "mcpu", "num_cores", "vector_bytes", "vector_registers", "arch", "max_threads_per_block",
-                 "max_shared_memory_per_block", "thread_warp_size")
+                 "max_shared_memory_per_block", "thread_warp_size", "registers_per_block")
 
     def __init__(self, spec="llvm"):
         if isinstance(spec, Target):
@@ -206,6 +213,13 @@ class Target:
         parts = text.split()
         if not parts:
             raise ValueError("empty target string")
+        tag = None
+        if parts[0].startswith("nvidia/"):
+            tag = parts[0][len("nvidia/"):].removeprefix("nvidia-").removeprefix("geforce-")
+            if tag not in _CUDA_TAGS:
+                raise ValueError(f"unknown target tag {parts[0]!r}; known: "
+                                 f"{', '.join('nvidia/' + t for t in _CUDA_TAGS)}")
+            parts[0] = "cuda"
         kind, options = parts[0], {}
         table = _CPU_OPTIONS if kind in CPU_KINDS else _CUDA_OPTIONS if kind == "cuda" else {}
         if kind not in KINDS:
@@ -221,6 +235,8 @@ class Target:
             if table[name] in options:
                 raise ValueError(f"target {kind!r}: option {name!r} given twice")
             options[table[name]] = value
+        if tag is not None:
+            options = {**_CUDA_TAGS[tag], **options}
         return kind, options
 
     def _init_cpu(self, options):
@@ -253,7 +269,7 @@ class Target:
         for key, default in _CUDA_DEFAULTS.items():
             value = options.get(key, default)
             if key == "arch":
-                if not isinstance(value, str) or not _ARCH_RE.match(value):
+                if value is not None and (not isinstance(value, str) or not _ARCH_RE.match(value)):
                     raise ValueError(f"target 'cuda': malformed option 'arch' value {value!r} (expected sm_XX)")
             else:
                 value = _parse_int("cuda", key, value)
@@ -270,7 +286,8 @@ class Target:
             if self.vector_registers != default_vector_registers(self.vector_bytes):
                 text += f" -vector-registers={self.vector_registers}"
             return text
-        return " ".join(["cuda"] + [f"-{opt}={getattr(self, attr)}" for opt, attr in _CUDA_OPTIONS.items()])
+        return " ".join(["cuda"] + [f"-{opt}={getattr(self, attr)}" for opt, attr in _CUDA_OPTIONS.items()
+                                    if getattr(self, attr) is not None])
 
     def __repr__(self):
         return f"Target({str(self)!r})"
@@ -286,7 +303,8 @@ class Target:
 
     def to_json(self) -> dict:
         table = _CPU_OPTIONS if self.kind in CPU_KINDS else _CUDA_OPTIONS
-        out = {"kind": self.kind, **{attr: getattr(self, attr) for attr in table.values()}}
+        out = {"kind": self.kind, **{attr: getattr(self, attr) for attr in table.values()
+                                     if getattr(self, attr) is not None}}
         if self.kind in CPU_KINDS and self.vector_registers == default_vector_registers(self.vector_bytes):
             del out["vector_registers"]  # implied by the width, as in the string form
         return out

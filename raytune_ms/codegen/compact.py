@@ -9,7 +9,17 @@ vector registers. Padded buffers (explicit strides from storage_align) keep thei
 from __future__ import annotations
 
 from ..tir import (
-    Buffer, BufferLoad, BufferStore, For, IfThenElse, Range, SeqStmt, collect, seq, sub, transform,
+    Buffer,
+    BufferLoad,
+    BufferStore,
+    For,
+    IfThenElse,
+    Range,
+    SeqStmt,
+    collect,
+    seq,
+    sub,
+    transform,
 )
 from ..tir.analysis import RegionError, relax_range, union_boxes
 from ..tir.arith import simplify
@@ -20,10 +30,13 @@ def _inner_ranges(body) -> dict:
     return {f.loop_var: Range(f.min, f.extent) for f in collect(body, For)}
 
 
-def _box(alloc: Allocate, outer: dict):
-    """Per dimension (min expr, extent) of the accessed region, or None if unknown."""
+def _box(alloc: Allocate, outer: dict, threads: dict):
+    """Per dimension (min expr, extent) of the accessed region, or None if unknown. A shared
+    buffer serves every thread of a block: its box spans the enclosing thread-bound loops too."""
     b = alloc.buffer
     inner = _inner_ranges(alloc.body)
+    if b.scope == "shared":
+        inner.update(threads)
     everything = dict(outer)
     everything.update(inner)
     boxes = []
@@ -42,11 +55,11 @@ def _box(alloc: Allocate, outer: dict):
         return None
 
 
-def _compact_one(alloc: Allocate, outer: dict) -> Allocate:
+def _compact_one(alloc: Allocate, outer: dict, threads: dict) -> Allocate:
     b = alloc.buffer
     if b.strides:
         return alloc
-    box = _box(alloc, outer)
+    box = _box(alloc, outer, threads)
     if box is None:
         return alloc
     mins, shape, changed = [], [], False
@@ -77,20 +90,24 @@ def _compact_one(alloc: Allocate, outer: dict) -> Allocate:
     return Allocate(nb, transform(alloc.body, post=post))
 
 
-def compact_buffers(stmt, outer: dict | None = None):
-    """Compact every Allocate in `stmt` (outermost first, so inner boxes see shifted indices)."""
+def compact_buffers(stmt, outer: dict | None = None, threads: dict | None = None):
+    """Compact every Allocate in `stmt` (outermost first, so inner boxes see shifted indices).
+    threads: the enclosing loops bound to threadIdx/vthread (collected on the way down)."""
     outer = dict(outer or {})
+    threads = dict(threads or {})
     if isinstance(stmt, Allocate):
-        stmt = _compact_one(stmt, outer)
-        return Allocate(stmt.buffer, compact_buffers(stmt.body, outer))
+        stmt = _compact_one(stmt, outer, threads)
+        return Allocate(stmt.buffer, compact_buffers(stmt.body, outer, threads))
     if isinstance(stmt, For):
         inner = dict(outer)
         inner[stmt.loop_var] = Range(stmt.min, stmt.extent)
-        body = compact_buffers(stmt.body, inner)
+        if stmt.kind == "thread_binding" and not stmt.thread_tag.startswith("blockIdx"):
+            threads[stmt.loop_var] = Range(stmt.min, stmt.extent)
+        body = compact_buffers(stmt.body, inner, threads)
         return stmt.replace(body=body) if body is not stmt.body else stmt
     if isinstance(stmt, SeqStmt):
-        return seq(*[compact_buffers(x, outer) for x in stmt.seq])
+        return seq(*[compact_buffers(x, outer, threads) for x in stmt.seq])
     if isinstance(stmt, IfThenElse):
-        other = None if stmt.else_case is None else compact_buffers(stmt.else_case, outer)
-        return IfThenElse(stmt.condition, compact_buffers(stmt.then_case, outer), other)
+        other = None if stmt.else_case is None else compact_buffers(stmt.else_case, outer, threads)
+        return IfThenElse(stmt.condition, compact_buffers(stmt.then_case, outer, threads), other)
     return stmt

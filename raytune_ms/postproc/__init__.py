@@ -5,6 +5,7 @@ from .postproc import Postproc, PyPostproc, create
 from .rewrite_layout import RewriteLayout
 from .rewrite_parallel_vectorize_unroll import RewriteParallelVectorizeUnroll
 from .rewrite_reduction_block import RewriteReductionBlock
+from .verify_gpu_code import VerifyGPUCode
 
 __all__ = ["DisallowDynamicLoop", "Postproc", "PyPostproc", "RewriteLayout",
-           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "create"]
+           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "VerifyGPUCode", "create"]

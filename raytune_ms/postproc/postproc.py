@@ -26,6 +26,7 @@ class Postproc(_registry.Registry):
             "raytune_ms.postproc.rewrite_parallel_vectorize_unroll:RewriteParallelVectorizeUnroll",
         "rewrite-reduction-block": "raytune_ms.postproc.rewrite_reduction_block:RewriteReductionBlock",
         "rewrite-layout": "raytune_ms.postproc.rewrite_layout:RewriteLayout",
+        "verify-gpu-code": "raytune_ms.postproc.verify_gpu_code:VerifyGPUCode",
     }
     KIND_NOUN = "postprocessor"
 

@@ -1,0 +1,121 @@
+"""Run generated CUDA C on the CPU, for tests on machines without a GPU: the source is compiled
+as C++ by g++ against a small shim (threadIdx/blockIdx thread-locals, one std::thread per CUDA
+thread, __syncthreads as a barrier, warp shuffles through an exchange buffer and barriers, blocks
+one after another so `__shared__` arrays may be statics). Slow: meant for small sizes. It checks
+the generator's semantics (indices, launch grid, syncs, cross-thread reductions), not timing."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import subprocess
+import tempfile
+
+import numpy as np
+
+SHIM = r"""
+#include <cstdint>
+#include <cmath>
+#include <cstring>
+#include <barrier>
+#include <thread>
+#include <vector>
+#include <utility>
+struct rtms_dim3 { unsigned x, y, z; };
+struct rtms_int2 { int x, y; }; struct rtms_int4 { int x, y, z, w; };
+struct rtms_float2 { float x, y; }; struct rtms_float4 { float x, y, z, w; };
+#define int2 rtms_int2
+#define int4 rtms_int4
+#define float2 rtms_float2
+#define float4 rtms_float4
+static thread_local rtms_dim3 threadIdx, blockIdx;
+static rtms_dim3 blockDim, gridDim;
+static std::barrier<>* rtms_bar;
+static unsigned char rtms_xchg[1024 * 8];
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __restrict__ __restrict
+#define __launch_bounds__(n)
+#define __align__(n) __attribute__((aligned(n)))
+#define __shared__ static
+typedef _Float16 __half;
+static inline float __half2float(__half x) { return (float)x; }
+static inline __half __float2half(float x) { return (__half)x; }
+static inline float __int_as_float(int x) { float f; std::memcpy(&f, &x, 4); return f; }
+static inline void __syncthreads() { rtms_bar->arrive_and_wait(); }
+static inline int rtms_tid() { return threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z); }
+template <class T> static T rtms_exchange(T v, int from) {
+  std::memcpy(rtms_xchg + sizeof(T) * rtms_tid(), &v, sizeof(T));
+  rtms_bar->arrive_and_wait();
+  T out; std::memcpy(&out, rtms_xchg + sizeof(T) * from, sizeof(T));
+  rtms_bar->arrive_and_wait();
+  return out;
+}
+template <class T> static T __shfl_down_sync(unsigned, T v, int off, int width) {
+  int tid = rtms_tid(), lane = tid % 32 % width;
+  return rtms_exchange(v, lane + off < width ? tid + off : tid);
+}
+template <class T> static T __shfl_sync(unsigned, T v, int src, int width) {
+  int tid = rtms_tid();
+  return rtms_exchange(v, tid - tid % 32 % width + src);
+}
+template <class... A, std::size_t... I>
+static void rtms_call(void (*f)(A...), void** a, std::index_sequence<I...>) { f(static_cast<A>(a[I])...); }
+template <class... A>
+static void rtms_launch(void (*f)(A...), void** a, const unsigned* g, const unsigned* b) {
+  gridDim = {g[0], g[1], g[2]}; blockDim = {b[0], b[1], b[2]};
+  unsigned n = b[0] * b[1] * b[2];
+  for (unsigned bz = 0; bz < g[2]; ++bz) for (unsigned by = 0; by < g[1]; ++by) for (unsigned bx = 0; bx < g[0]; ++bx) {
+    std::barrier<> bar(n); rtms_bar = &bar;
+    std::vector<std::thread> ts;
+    for (unsigned t = 0; t < n; ++t)
+      ts.emplace_back([=] { blockIdx = {bx, by, bz}; threadIdx = {t % b[0], t / b[0] % b[1], t / (b[0] * b[1])};
+                            rtms_call(f, a, std::index_sequence_for<A...>{}); });
+    for (auto& th : ts) th.join();
+  }
+}
+"""
+
+
+def _device_source(source: str) -> str:
+    drop = re.compile(r"^(typedef .*int\d+_t;|#define (INT64_C|INFINITY|NAN)\b.*|#include <cuda_fp16.h>)$")
+    return "\n".join(line for line in source.splitlines() if not drop.match(line))
+
+
+class EmulatedModule:
+    """`mod(*arrays)` runs the artifact's kernels in order on numpy arrays (one per parameter)."""
+
+    def __init__(self, artifact, workdir: str | None = None):
+        self.artifact = artifact
+        self._dir = tempfile.TemporaryDirectory() if workdir is None else None
+        d = workdir or self._dir.name
+        launchers = [
+            f'extern "C" void rtms_run_{i}(void** a, const unsigned* g, const unsigned* b) '
+            f"{{ rtms_launch({k.name}, a, g, b); }}"
+            for i, k in enumerate(artifact.kernels)
+        ]
+        text = SHIM + _device_source(artifact.source) + "\n" + "\n".join(launchers) + "\n"
+        src, so = os.path.join(d, "emu.cpp"), os.path.join(d, "emu.so")
+        with open(src, "w") as f:
+            f.write(text)
+        proc = subprocess.run(["g++", "-O1", "-std=c++20", "-pthread", "-shared", "-fPIC", "-w", src, "-o", so],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"emulator build of {artifact.func_name!r} failed:\n{proc.stderr[-4000:]}")
+        self._lib = ctypes.CDLL(so)
+
+    def __call__(self, *arrays):
+        art = self.artifact
+        if len(arrays) != len(art.params):
+            raise TypeError(f"{art.func_name!r} takes {len(art.params)} arrays, got {len(arrays)}")
+        for a, (name, shape, dtype) in zip(arrays, art.params):
+            if tuple(a.shape) != tuple(shape) or a.dtype != np.dtype(dtype) or not a.flags.c_contiguous:
+                raise ValueError(f"parameter {name!r}: expected a contiguous {dtype} array of shape {shape}")
+        spaces = [np.zeros(max(2, (n + 15) // 8), np.float64) for _, n in art.workspaces]
+        for i, k in enumerate(art.kernels):
+            ptrs = [(arrays[j] if kind == "param" else spaces[j]).ctypes.data for kind, j in k.args]
+            argv = (ctypes.c_void_p * max(1, len(ptrs)))(*ptrs)
+            dims = [(ctypes.c_uint * 3)(*k.grid), (ctypes.c_uint * 3)(*k.block)]
+            getattr(self._lib, f"rtms_run_{i}")(argv, *dims)
