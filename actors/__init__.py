@@ -8,8 +8,8 @@ from . import quiet_import  # noqa: F401  (first: Ray's import, minus its notebo
 from .actor_pool import ActorCall, ActorPool
 from .builder_pool import BuilderActor, RayBuilder
 from .ray_init import init_ray
-from .runner_pool import RayRunner, RunnerActor
 from .remote import RemoteArtifact, wait_refs
+from .runner_pool import RayRunner, RunnerActor
 from .task_scheduler_actor import TaskSchedulerActor, tune_in_actor
 
 __all__ = ["ActorCall", "ActorPool", "BuilderActor", "RayBuilder", "RayRunner", "RemoteArtifact",

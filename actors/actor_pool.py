@@ -164,7 +164,7 @@ class ActorPool:
         self.dropped += len(self._pending)
         self._pending = []
 
-    def wait_started(self) -> "ActorPool":
+    def wait_started(self) -> ActorPool:
         """Block until every actor has started or been dropped (benchmarks, tests)."""
         self._promote(block=True)
         while self._pending:

@@ -117,7 +117,7 @@ class RayRunner(Runner):
             self._device_type = device_type
         return self._pool
 
-    def start(self, device_type: str = "cpu") -> "RayRunner":
+    def start(self, device_type: str = "cpu") -> RayRunner:
         """Create the pool now (its actors start while the first candidates build)."""
         self._start(device_type)
         return self

@@ -16,7 +16,7 @@ class ArgInfo:
         raise NotImplementedError
 
     @staticmethod
-    def from_json(json_obj) -> "ArgInfo":
+    def from_json(json_obj) -> ArgInfo:
         """Parse what `as_json` produced (a list whose first item names the kind)."""
         if not isinstance(json_obj, (list, tuple)) or not json_obj:
             raise ValueError(f"argument info must be a non-empty list, got {json_obj!r}")
@@ -26,7 +26,7 @@ class ArgInfo:
         raise ValueError(f"unknown argument info kind {kind!r} in {json_obj!r}")
 
     @staticmethod
-    def from_prim_func(func: tir.PrimFunc) -> list["ArgInfo"]:
+    def from_prim_func(func: tir.PrimFunc) -> list[ArgInfo]:
         """One ArgInfo per parameter of `func`, in parameter order."""
         out = []
         for i, param in enumerate(func.params):
@@ -39,7 +39,7 @@ class ArgInfo:
         return out
 
     @staticmethod
-    def from_entry_func(mod) -> list["ArgInfo"]:
+    def from_entry_func(mod) -> list[ArgInfo]:
         """The argument information of a module's entry function (IRModule.entry_func)."""
         return ArgInfo.from_prim_func(tir.IRModule.from_any(mod).entry_func())
 
@@ -59,7 +59,7 @@ class TensorInfo(ArgInfo):
         return ["TENSOR", self.dtype, list(self.shape)]
 
     @staticmethod
-    def from_json(json_obj) -> "TensorInfo":
+    def from_json(json_obj) -> TensorInfo:
         if len(json_obj) != 3 or json_obj[0] != "TENSOR":
             raise ValueError(f"tensor info must be ['TENSOR', dtype, shape], got {json_obj!r}")
         return TensorInfo(json_obj[1], json_obj[2])

@@ -24,7 +24,7 @@ class Profiler:
         self._secs: dict[str, float] = {}
         self._start = None
 
-    def __enter__(self) -> "Profiler":
+    def __enter__(self) -> Profiler:
         _stack().append(self)
         self._start = time.perf_counter()
         return self
@@ -65,7 +65,7 @@ class Profiler:
                     prof._add(name, secs)
 
     @staticmethod
-    def current() -> "Profiler | None":
+    def current() -> Profiler | None:
         """The innermost active profiler of this thread."""
         stack = _stack()
         return stack[-1] if stack else None

@@ -58,7 +58,7 @@ class StopOnSignal:
         """The shell's code for a process ended by the signal received (130 for SIGINT)."""
         return 128 + int(self.signum or signal.SIGINT)
 
-    def __enter__(self) -> "StopOnSignal":
+    def __enter__(self) -> StopOnSignal:
         self._depth += 1
         if self._depth == 1 and threading.current_thread() is threading.main_thread():
             for sig in SIGNALS:

@@ -310,11 +310,11 @@ class Target:
         return out
 
     @staticmethod
-    def from_json(obj) -> "Target":
+    def from_json(obj) -> Target:
         return Target(dict(obj))
 
     @staticmethod
-    def host() -> "Target":
+    def host() -> Target:
         return Target("llvm")
 
     @property

@@ -122,7 +122,7 @@ class TuneContext:
     def notify_runner_results(self, measure_candidates, results) -> None:
         self._need("search_strategy").notify_runner_results(measure_candidates, results)
 
-    def clone(self) -> "TuneContext":
+    def clone(self) -> TuneContext:
         return TuneContext(
             self.mod,
             target=self.target,

@@ -9,7 +9,6 @@ import pytest
 
 import raytune_ms
 from raytune_ms import _registry
-
 from raytune_ms.builder import Builder
 from raytune_ms.cost_model import CostModel, PyCostModel, RandomModel
 from raytune_ms.measure_callback import AddToDatabase, MeasureCallback, RemoveBuildArtifact, UpdateCostModel

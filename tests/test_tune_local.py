@@ -4,7 +4,6 @@ logs under work_dir."""
 
 import os
 
-
 import raytune_ms as ms
 from raytune_ms import spaces
 from raytune_ms.arg_info import ArgInfo

@@ -106,7 +106,7 @@ class Builder(_registry.Registry):
         """Release processes/actors held by this builder (restarted if used again)."""
 
     @staticmethod
-    def create(kind="local", *args, **kwargs) -> "Builder":
+    def create(kind="local", *args, **kwargs) -> Builder:
         """A builder of the given kind: "local" (child processes here) or "ray" (actors)."""
         return Builder._create_kind(kind, *args, **kwargs)
 

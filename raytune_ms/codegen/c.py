@@ -20,8 +20,18 @@ placed inside a loop or have local/shared scope, so register tiles stay in regis
 from __future__ import annotations
 
 from ..tir import (
-    BufferLoad, BufferStore, Evaluate, For, IfThenElse, IntImm, PrimFunc, Range, SeqStmt, cast,
-    collect, substitute,
+    BufferLoad,
+    BufferStore,
+    Evaluate,
+    For,
+    IfThenElse,
+    IntImm,
+    PrimFunc,
+    Range,
+    SeqStmt,
+    cast,
+    collect,
+    substitute,
 )
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
@@ -29,7 +39,7 @@ from .c_expr import CodegenError, ExprPrinter, c_type
 from .libc_names import LIBC_FUNCTIONS
 from .lower import IMPLICIT_UNROLL, lower
 from .lowered import Allocate
-from .names import NameTable, comment, sanitize, is_reserved
+from .names import NameTable, comment, is_reserved, sanitize
 from .prelude import PRELUDE, harness
 from .vector import emit_vectorized, typedefs, vec_lanes, vtype
 

@@ -12,8 +12,31 @@ from __future__ import annotations
 import math
 
 from ..tir import (
-    EQ, GE, GT, LE, LT, NE, Add, And, BufferLoad, Call, Cast, Div, FloatImm, FloorDiv, FloorMod,
-    IntImm, Max, Min, Mul, Not, Or, Select, StringImm, Sub, Var,
+    EQ,
+    GE,
+    GT,
+    LE,
+    LT,
+    NE,
+    Add,
+    And,
+    BufferLoad,
+    Call,
+    Cast,
+    Div,
+    FloatImm,
+    FloorDiv,
+    FloorMod,
+    IntImm,
+    Max,
+    Min,
+    Mul,
+    Not,
+    Or,
+    Select,
+    StringImm,
+    Sub,
+    Var,
 )
 from ..tir.arith import bound
 from ..tir.dtype import check_dtype, is_float

@@ -66,7 +66,7 @@ class CudaArtifact:
         return bytes(data[:len(MAGIC)]) == MAGIC
 
     @staticmethod
-    def from_bytes(data: bytes) -> "CudaArtifact":
+    def from_bytes(data: bytes) -> CudaArtifact:
         if not CudaArtifact.is_cuda_artifact(data):
             raise ValueError("not a CUDA artifact (missing the RTMSCUDA header)")
         n = int.from_bytes(data[len(MAGIC):len(MAGIC) + 8], "little")

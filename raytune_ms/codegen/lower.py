@@ -18,8 +18,22 @@ Evaluate and `Allocate` statements.
 from __future__ import annotations
 
 from ..tir import (
-    Block, BlockRealize, Buffer, BufferLoad, BufferStore, Evaluate, For, IfThenElse, PrimFunc,
-    SeqStmt, Stmt, all_of, collect, eq, seq, substitute,
+    Block,
+    BlockRealize,
+    Buffer,
+    BufferLoad,
+    BufferStore,
+    Evaluate,
+    For,
+    IfThenElse,
+    PrimFunc,
+    SeqStmt,
+    Stmt,
+    all_of,
+    collect,
+    eq,
+    seq,
+    substitute,
 )
 from ..tir.analysis import is_true
 from ..tir.expr import IntImm

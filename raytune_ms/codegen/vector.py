@@ -17,11 +17,28 @@ of vectors ("vec" buffers, see `vec_lanes`), which gcc keeps in vector registers
 from __future__ import annotations
 
 from ..tir import (
-    Add, BufferLoad, BufferStore, Cast, Div, Evaluate, For, IfThenElse, IntImm, Max,
-    Min, Mul, Range, Select, SeqStmt, Sub, Var, collect, substitute,
+    Add,
+    BufferLoad,
+    BufferStore,
+    Cast,
+    Div,
+    Evaluate,
+    For,
+    IfThenElse,
+    IntImm,
+    Max,
+    Min,
+    Mul,
+    Range,
+    Select,
+    SeqStmt,
+    Sub,
+    Var,
+    collect,
+    substitute,
 )
-from ..tir.functor import used_vars
 from ..tir.dtype import bytes_of
+from ..tir.functor import used_vars
 from .affine import build, divided, is_multiple, split_lane
 from .c_expr import c_type, compute_type, dtype_code
 from .names import comment

@@ -33,7 +33,7 @@ class CostModel(_registry.Registry):
         raise NotImplementedError
 
     @staticmethod
-    def create(kind: str, *args, **kwargs) -> "CostModel":
+    def create(kind: str, *args, **kwargs) -> CostModel:
         """A cost model of a registered kind ("random", "xgb", "mlp"), or `kind` itself if it
         is one."""
         return CostModel._create_kind(kind, *args, **kwargs)

@@ -88,7 +88,7 @@ class TrainingData:
         return out
 
     @staticmethod
-    def from_arrays(arrays, prefix: str = "data") -> "TrainingData":
+    def from_arrays(arrays, prefix: str = "data") -> TrainingData:
         data = TrainingData()
         for i, key in enumerate(arrays[f"{prefix}.keys"].tolist()):
             rows = np.asarray(arrays[f"{prefix}.{i}.rows"], dtype=np.float32)

@@ -96,7 +96,7 @@ class XGBModel(FeatureCostModel):
     one thread, and more OpenMP threads spin against the builders and the runner measuring on
     the same cores: on a busy 2-core machine two threads trained 30x slower than one."""
 
-    def __init__(self, *, extractor="per-store-feature", config: XGBConfig = XGBConfig(),
+    def __init__(self, *, extractor="per-store-feature", config: XGBConfig = XGBConfig(),  # noqa: B008 (frozen)
                  num_warmup_samples: int = 100, early_stopping_rounds: int = 50, verbose_eval: int = 25,
                  average_peak_n: int = 32, adaptive_training: bool = True, num_tuning_cores: int | None = None):
         if not isinstance(config, XGBConfig):

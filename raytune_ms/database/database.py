@@ -77,7 +77,7 @@ class Workload:
         self.shash = shash or tir.structural_hash(mod)
 
     @classmethod
-    def from_stored(cls, shash: str, ir) -> "Workload":
+    def from_stored(cls, shash: str, ir) -> Workload:
         """A workload read from storage: `ir` is the IR JSON (text or parsed), decoded lazily."""
         self = cls.__new__(cls)
         self.shash, self._mod, self._ir, self._canon = str(shash), None, ir, None
@@ -104,7 +104,7 @@ class Workload:
             self._canon = canonical_text(self.mod)
         return self._canon
 
-    def same_as(self, other: "Workload") -> bool:
+    def same_as(self, other: Workload) -> bool:
         if self is other or (isinstance(self._ir, str) and self._ir == other._ir):
             return True
         return self.shash == other.shash and self.canonical == other.canonical
@@ -120,7 +120,7 @@ class Workload:
         return [self.shash, ir]
 
     @staticmethod
-    def from_json(json_obj) -> "Workload":
+    def from_json(json_obj) -> Workload:
         shash, ir = json_obj
         return Workload.from_stored(shash, ir)
 
@@ -200,7 +200,7 @@ class TuningRecord:
 
     @classmethod
     def from_stored(cls, workload: Workload, trace_json, run_secs, target: str | None, args_info_json,
-                    error=None, task_name=None, node=None, time=None, record_id=None) -> "TuningRecord":
+                    error=None, task_name=None, node=None, time=None, record_id=None) -> TuningRecord:
         """A record read from storage, trusting its target string to be canonical already."""
         self = cls.__new__(cls)
         self._trace, self._trace_json = None, trace_json
@@ -275,7 +275,7 @@ class TuningRecord:
         return sum(self.run_secs) / len(self.run_secs) if self.is_valid() else math.inf
 
     # -- conversion --------------------------------------------------------------------------
-    def with_workload(self, workload: Workload) -> "TuningRecord":
+    def with_workload(self, workload: Workload) -> TuningRecord:
         """The same record attached to another (equal) workload object."""
         out = TuningRecord.__new__(TuningRecord)
         for slot in TuningRecord.__slots__:
@@ -300,7 +300,7 @@ class TuningRecord:
         return out
 
     @staticmethod
-    def from_json(json_obj, workload: Workload) -> "TuningRecord":
+    def from_json(json_obj, workload: Workload) -> TuningRecord:
         if not isinstance(json_obj, (list, tuple)) or len(json_obj) not in (4, 5):
             raise ValueError("a tuning record must be [trace, run_secs, target, args_info(, provenance)]")
         trace, run_secs, target, args_info = json_obj[:4]
@@ -440,7 +440,7 @@ class Database(_registry.Registry):
             return self.query_ir_module(mod, target, workload_name)
         raise ValueError(f"query kind must be 'schedule', 'record' or 'ir_module', got {kind!r}")
 
-    def dump_pruned(self, destination: "Database") -> None:
+    def dump_pruned(self, destination: Database) -> None:
         """Commit the best valid record of each (workload, target) pair into `destination`."""
         best: dict[tuple, TuningRecord] = {}
         for rec in self.get_all_tuning_records():
@@ -465,13 +465,13 @@ class Database(_registry.Registry):
         _SCOPE.set(stack[:-1])
 
     @staticmethod
-    def current() -> "Database | None":
+    def current() -> Database | None:
         """The innermost database entered with `with db:` in this thread/context."""
         stack = _SCOPE.get()
         return stack[-1] if stack else None
 
     @staticmethod
-    def create(kind="json", *args, **kwargs) -> "Database":
+    def create(kind="json", *args, **kwargs) -> Database:
         """A database of a registered kind: "json", "memory", "union", "ordered_union",
         "schedule_fn" (also "schedule-fn"), "parquet"; a schedule function (-> schedule_fn);
         or `kind` itself if it is a Database."""

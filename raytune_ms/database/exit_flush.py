@@ -20,7 +20,7 @@ import weakref
 
 logger = logging.getLogger(__name__)
 
-_OPEN: "weakref.WeakSet" = weakref.WeakSet()
+_OPEN: weakref.WeakSet = weakref.WeakSet()
 _previous = None
 _installed = False
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from .database import (
-    Database, TuningRecord, Workload, WorkloadTable, _as_module, check_module_equality, top_k_valid,
+    Database,
+    TuningRecord,
+    Workload,
+    WorkloadTable,
+    _as_module,
+    check_module_equality,
+    top_k_valid,
 )
 
 

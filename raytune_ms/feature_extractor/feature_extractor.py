@@ -21,7 +21,7 @@ class FeatureExtractor(_registry.Registry):
         raise NotImplementedError
 
     @staticmethod
-    def create(kind="per-store-feature", *args, **kwargs) -> "FeatureExtractor":
+    def create(kind="per-store-feature", *args, **kwargs) -> FeatureExtractor:
         """A feature extractor of a registered kind ("per-store-feature"), or `kind` itself if
         it is one."""
         return FeatureExtractor._create_kind(kind, *args, **kwargs)

@@ -20,8 +20,34 @@ import numpy as np
 from ..codegen.lower import UNROLL_STEP_KEY
 from ..codegen.lowered import Allocate
 from ..tir import (
-    EQ, GE, GT, LE, LT, NE, Add, And, BufferLoad, BufferStore, Call, Cast, Div, FloatImm, FloorDiv,
-    FloorMod, For, IfThenElse, IntImm, Max, Min, Mul, Not, Or, Select, SeqStmt, Sub, Var,
+    EQ,
+    GE,
+    GT,
+    LE,
+    LT,
+    NE,
+    Add,
+    And,
+    BufferLoad,
+    BufferStore,
+    Call,
+    Cast,
+    Div,
+    FloatImm,
+    FloorDiv,
+    FloorMod,
+    For,
+    IfThenElse,
+    IntImm,
+    Max,
+    Min,
+    Mul,
+    Not,
+    Or,
+    Select,
+    SeqStmt,
+    Sub,
+    Var,
 )
 from ..tir.affine import affine_form
 from ..tir.dtype import bytes_of, is_float

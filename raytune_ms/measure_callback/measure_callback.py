@@ -23,7 +23,7 @@ class MeasureCallback(_registry.Registry):
         raise NotImplementedError
 
     @staticmethod
-    def create(kind="default") -> list["MeasureCallback"]:
+    def create(kind="default") -> list[MeasureCallback]:
         """"default": [AddToDatabase, RemoveBuildArtifact, UpdateCostModel]; or one named kind
         (or a callback object) as a one-element list."""
         if kind == "default":

@@ -115,7 +115,7 @@ class Mutator(_registry.Registry):
                                "(_initialize_with_tune_context) first")
         return self._mod
 
-    def clone(self) -> "Mutator":
+    def clone(self) -> Mutator:
         return copy.copy(self)
 
     def __repr__(self):

@@ -9,7 +9,6 @@ import copy
 
 from .. import _registry
 
-
 #: target family -> postprocessor names, in order
 FAMILIES = {
     "llvm": ["disallow-dynamic-loop", "rewrite-parallel-vectorize-unroll", "rewrite-reduction-block",
@@ -36,7 +35,7 @@ class Postproc(_registry.Registry):
     def apply(self, sch) -> bool:
         raise NotImplementedError
 
-    def clone(self) -> "Postproc":
+    def clone(self) -> Postproc:
         return copy.deepcopy(self)
 
     @staticmethod

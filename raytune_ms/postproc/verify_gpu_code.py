@@ -41,5 +41,5 @@ class VerifyGPUCode(Postproc):
         self.last_error = "; ".join(errors) or None
         return not errors
 
-    def clone(self) -> "VerifyGPUCode":
+    def clone(self) -> VerifyGPUCode:
         return VerifyGPUCode(self.target)

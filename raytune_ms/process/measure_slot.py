@@ -2,7 +2,8 @@
 
 Builders hold the slot shared while they compile; a runner holds it exclusively while it
 measures (and keeps it while more of its candidates are queued, so measurements come in
-batches between rounds of builds instead of each one waiting for a build to finish). It is a pair of `flock` files in the system temp directory, so it needs no
+batches between rounds of builds instead of each one waiting for a build to finish). It is a
+pair of `flock` files in the system temp directory, so it needs no
 coordinator, covers every process on the machine (every Ray node started on it, and other
 tuning jobs), and is released by the kernel when a holder dies, so a killed actor never leaves
 it locked. The "gate" file gives the runner priority: a runner waiting for the slot closes the

@@ -35,7 +35,7 @@ class EvaluatorConfig:
             )
 
     @staticmethod
-    def _normalized(config) -> "EvaluatorConfig":
+    def _normalized(config) -> EvaluatorConfig:
         if config is None:
             return EvaluatorConfig()
         if isinstance(config, EvaluatorConfig):
@@ -68,7 +68,7 @@ class CorrectnessConfig:
             raise ValueError(f"CorrectnessConfig.seed must be an int, got {self.seed!r}")
 
     @staticmethod
-    def _normalized(check) -> "CorrectnessConfig | None":
+    def _normalized(check) -> CorrectnessConfig | None:
         """True -> defaults, False/None -> no check, a config -> itself."""
         if check is True:
             return CorrectnessConfig()

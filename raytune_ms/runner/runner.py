@@ -100,7 +100,7 @@ class Runner(_registry.Registry):
         """Release processes/actors held by this runner (it restarts them if used again)."""
 
     @staticmethod
-    def create(kind="local", *args, **kwargs) -> "Runner":
+    def create(kind="local", *args, **kwargs) -> Runner:
         """A runner of the given kind: "local" (child processes on this machine) or "ray"
         (measurement actors pinned to the target's resources)."""
         return Runner._create_kind(kind, *args, **kwargs)

@@ -55,7 +55,7 @@ class Module:
             _ctypes.dlclose(lib._handle)
 
     @staticmethod
-    def from_bytes(so_bytes: bytes, params, symbol: str | None = None, source: str | None = None) -> "Module":
+    def from_bytes(so_bytes: bytes, params, symbol: str | None = None, source: str | None = None) -> Module:
         return Module(so_bytes, params, symbol, source)
 
     def __reduce__(self):

@@ -28,7 +28,7 @@ class InstructionKind:
         self.to_python = to_python
 
     @staticmethod
-    def get(name: str) -> "InstructionKind":
+    def get(name: str) -> InstructionKind:
         kind = _REGISTRY.get(name)
         if kind is None:
             raise ValueError(f"unknown instruction kind {name!r}; known: {sorted(_REGISTRY)}")

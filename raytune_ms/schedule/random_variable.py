@@ -27,11 +27,11 @@ class LoopRV(RV):
     prefix = "l"
 
     @staticmethod
-    def root() -> "LoopRV":
+    def root() -> LoopRV:
         return COMPUTE_ROOT
 
     @staticmethod
-    def inline() -> "LoopRV":
+    def inline() -> LoopRV:
         return COMPUTE_INLINE
 
 

@@ -52,7 +52,7 @@ class RandState:
     def fork_seed(self) -> int:
         return (self.next() << 31 | self.next()) & ((1 << 62) - 1)
 
-    def copy(self) -> "RandState":
+    def copy(self) -> RandState:
         out = RandState.__new__(RandState)
         out.state = self.state
         return out

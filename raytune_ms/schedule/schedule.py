@@ -11,14 +11,25 @@ survive rewrites; an RV whose block or loop a primitive removed reports that whe
 from __future__ import annotations
 
 from .. import tir
-from ..tir import IRModule, IntImm, PrimFunc
-from . import instruction_kinds  # noqa: F401  (registers the instruction kinds)
-from . import sampling
+from ..tir import IntImm, IRModule, PrimFunc
+from . import (
+    instruction_kinds,  # noqa: F401  (registers the instruction kinds)
+    sampling,
+)
 from .error import ScheduleError
 from .instruction import Instruction, InstructionKind
 from .primitives import (
-    annotation, block_cache, block_compute_at, block_decompose_reduction, block_inline,
-    block_rfactor, block_set_scope, block_storage_align, dependency, loop_kind, loop_transform,
+    annotation,
+    block_cache,
+    block_compute_at,
+    block_decompose_reduction,
+    block_inline,
+    block_rfactor,
+    block_set_scope,
+    block_storage_align,
+    dependency,
+    loop_kind,
+    loop_transform,
 )
 from .random_variable import COMPUTE_INLINE, COMPUTE_ROOT, BlockRV, ExprRV, LoopRV
 from .trace import Trace
@@ -63,7 +74,7 @@ class Schedule:
             )
         self._func_name = func_name
 
-    def copy(self) -> "Schedule":
+    def copy(self) -> Schedule:
         """An independent schedule in the same state: same program, same RVs valid in it,
         a copy of the trace and of the random stream."""
         out = Schedule.__new__(Schedule)

@@ -42,7 +42,7 @@ class Trace:
     def get_decision(self, inst):
         return self.decisions.get(inst)
 
-    def copy(self) -> "Trace":
+    def copy(self) -> Trace:
         return Trace(self.insts, self.decisions)
 
     def __len__(self):
@@ -92,7 +92,7 @@ class Trace:
             for old, new in zip(inst.outputs, outputs):
                 rv_map[old] = new
 
-    def with_decision(self, inst: Instruction, decision, remove_postproc: bool) -> "Trace":
+    def with_decision(self, inst: Instruction, decision, remove_postproc: bool) -> Trace:
         """A new trace with `inst`'s decision replaced (postprocessing dropped if asked)."""
         insts = self._kept(remove_postproc)
         kept = set(insts)
@@ -102,7 +102,7 @@ class Trace:
         out.decisions[inst] = decision
         return out
 
-    def simplified(self, remove_postproc: bool) -> "Trace":
+    def simplified(self, remove_postproc: bool) -> Trace:
         """Dead-code elimination: drop pure instructions none of whose outputs is used later."""
         insts = self._kept(remove_postproc)
         used: set = set()
@@ -161,7 +161,7 @@ class Trace:
         return [out_insts, out_dec]
 
     @staticmethod
-    def from_json(obj) -> "Trace":
+    def from_json(obj) -> Trace:
         if isinstance(obj, (str, bytes)):
             obj = json.loads(obj)
         if not isinstance(obj, (list, tuple)) or len(obj) != 2:

@@ -11,7 +11,6 @@ import copy
 
 from .. import _registry
 
-
 #: target family -> [(rule name, keyword arguments)], the reference's CPU defaults; beyond it,
 #: MultiLevelTiling's read reuse packs the streamed panel (see multi_level_tiling.py)
 FAMILIES = {
@@ -53,7 +52,7 @@ class ScheduleRule(_registry.Registry):
     def apply(self, sch, block) -> list:
         raise NotImplementedError
 
-    def clone(self) -> "ScheduleRule":
+    def clone(self) -> ScheduleRule:
         return copy.deepcopy(self)
 
     @staticmethod

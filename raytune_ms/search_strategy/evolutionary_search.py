@@ -93,7 +93,7 @@ class EvolutionarySearch(SearchStrategy):
         self._run_database = None
         self._run_cost_model = None
 
-    def clone(self) -> "EvolutionarySearch":
+    def clone(self) -> EvolutionarySearch:
         out = super().clone()
         out.exhausted_reason = None
         return out
@@ -205,7 +205,7 @@ class EvolutionarySearch(SearchStrategy):
         if state.st >= state.max_trials or self.exhausted_reason is not None:
             return None
         n = min(state.per_iter, state.max_trials - state.st)
-        for empty in range(1, self.max_fail_count + 1):  # (an empty batch would end the task)
+        for _ in range(self.max_fail_count):  # (an empty batch would end the task)
             with Profiler.timeit("EvolutionarySearch/InitPopulation"):
                 measured = self._measured_members(state)
                 randoms = self._random_members(state, self.population_size - len(measured))
@@ -219,8 +219,9 @@ class EvolutionarySearch(SearchStrategy):
             if out:
                 state.st += len(out)
                 return out
-        self._stop(f"design space exhausted: {empty} populations in a row held no program not measured before "
-                   f"({len(state.measured)} measured); stopping at {state.st} of {state.max_trials} trials")
+        self._stop(f"design space exhausted: {self.max_fail_count} populations in a row held no program "
+                   f"not measured before ({len(state.measured)} measured); stopping at {state.st} of "
+                   f"{state.max_trials} trials")
         return None
 
     def _stop(self, reason: str) -> None:

@@ -52,7 +52,7 @@ class ReplayTrace(SearchStrategy):
         self.exhausted_reason = None
         self._run = None
 
-    def clone(self) -> "ReplayTrace":
+    def clone(self) -> ReplayTrace:
         out = super().clone()
         out.exhausted_reason = None
         return out

@@ -46,7 +46,7 @@ class SearchStrategy(_registry.Registry):
     def notify_runner_results(self, measure_candidates: list[MeasureCandidate], results: list) -> None:
         raise NotImplementedError
 
-    def clone(self) -> "SearchStrategy":
+    def clone(self) -> SearchStrategy:
         """A fresh strategy with the same configuration: attributes named `_run*` (run state)
         are reset to None and the tune context is dropped."""
         out = copy.copy(self)
@@ -55,7 +55,7 @@ class SearchStrategy(_registry.Registry):
         return out
 
     @staticmethod
-    def create(kind="evolutionary", *args, **kwargs) -> "SearchStrategy":
+    def create(kind="evolutionary", *args, **kwargs) -> SearchStrategy:
         """A search strategy of a registered kind ("evolutionary", "replay-trace",
         "replay-func"), or `kind` itself if it is one."""
         return SearchStrategy._create_kind(kind, *args, **kwargs)

@@ -75,13 +75,13 @@ class SpaceGenerator(_registry.Registry):
     def generate_design_space(self, mod) -> list:
         raise NotImplementedError
 
-    def clone(self) -> "SpaceGenerator":
+    def clone(self) -> SpaceGenerator:
         out = copy.copy(self)
         out._rng = random.Random(self._rng.getrandbits(62))
         return out
 
     @staticmethod
-    def create(kind="post-order-apply", *args, **kwargs) -> "SpaceGenerator":
+    def create(kind="post-order-apply", *args, **kwargs) -> SpaceGenerator:
         """A space generator: "post-order-apply", "union", "schedule-fn", a schedule function
         (-> ScheduleFn) or a list of generators (-> SpaceGeneratorUnion)."""
         if callable(kind) and not isinstance(kind, SpaceGenerator):

@@ -24,7 +24,7 @@ class SpaceGeneratorUnion(SpaceGenerator):
             out.extend(gen.generate_design_space(mod))
         return out
 
-    def clone(self) -> "SpaceGeneratorUnion":
+    def clone(self) -> SpaceGeneratorUnion:
         out = super().clone()
         out.space_generators = [g.clone() for g in self.space_generators]
         return out

@@ -495,7 +495,7 @@ class TaskScheduler(_registry.Registry):
         print(self.tuning_statistics())
 
     @staticmethod
-    def create(kind="gradient", *args, **kwargs) -> "TaskScheduler":
+    def create(kind="gradient", *args, **kwargs) -> TaskScheduler:
         """A task scheduler: "gradient" or "round-robin"."""
         return TaskScheduler._create_kind(kind, *args, **kwargs)
 

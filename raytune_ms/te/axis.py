@@ -23,7 +23,7 @@ class Axis(tir.Var):
         self.kind = kind
 
     @property
-    def var(self) -> "Axis":
+    def var(self) -> Axis:
         """The axis itself (TVM spells the loop variable of an IterVar `.var`)."""
         return self
 

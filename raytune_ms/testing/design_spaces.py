@@ -7,14 +7,15 @@ from __future__ import annotations
 import random
 
 import numpy as np
-from .checks import random_inputs
-from .interpreter import interpret
 
 from raytune_ms.codegen import build
 from raytune_ms.schedule import Schedule, Trace
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.space_generator.post_order_apply import PostOrderApply
 from raytune_ms.tune_context import TuneContext
+
+from .checks import random_inputs
+from .interpreter import interpret
 
 AVX512 = "llvm -mcpu=skylake-avx512 -num-cores=2"
 AVX2 = "llvm -mcpu=znver3 -num-cores=2"

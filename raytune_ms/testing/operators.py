@@ -1,5 +1,6 @@
-"""Shared by the operator tests (torch must be installed): random inputs, placeholders for them, and a check that runs an
-operator through the C code generator and compares it with its numpy reference and with torch."""
+"""Shared by the operator tests (torch must be installed): random inputs, placeholders for
+them, and a check that runs an operator through the C code generator and compares it with its
+numpy reference and with torch."""
 
 import numpy as np
 import torch

@@ -10,13 +10,36 @@ symbolically: the lower end is an expression in the fixed variables, the width a
 
 from __future__ import annotations
 
+from .affine import affine_form
 from .arith import bound, simplify
 from .buffer import Buffer
 from .expr import (
-    Add, And, BufferLoad, Call, Cast, FloorDiv, FloorMod, IntImm, Max, Min, Mul, PrimExpr, Range,
-    Select, Sub, Var, add, const, max_expr, max_value, min_expr, min_value, mul, select, sub,
+    Add,
+    And,
+    BufferLoad,
+    Call,
+    Cast,
+    FloorDiv,
+    FloorMod,
+    IntImm,
+    Max,
+    Min,
+    Mul,
+    PrimExpr,
+    Range,
+    Select,
+    Sub,
+    Var,
+    add,
+    const,
+    max_expr,
+    max_value,
+    min_expr,
+    min_value,
+    mul,
+    select,
+    sub,
 )
-from .affine import affine_form
 from .functor import post_order_visit, used_vars
 from .node import Node
 from .stmt import Block, BufferStore, For

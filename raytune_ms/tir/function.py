@@ -22,12 +22,12 @@ class PrimFunc(Node):
     def name(self) -> str:
         return dict(self.attrs).get("global_symbol", "main")
 
-    def with_attr(self, key, value) -> "PrimFunc":
+    def with_attr(self, key, value) -> PrimFunc:
         attrs = dict(self.attrs)
         attrs[key] = value
         return PrimFunc(self.params, self.body, attrs)
 
-    def with_body(self, body) -> "PrimFunc":
+    def with_body(self, body) -> PrimFunc:
         return PrimFunc(self.params, body, self.attrs)
 
 
@@ -53,7 +53,7 @@ class IRModule(Node):
     def get_global_vars(self):
         return [k for k, _ in self.functions]
 
-    def with_function(self, name, func) -> "IRModule":
+    def with_function(self, name, func) -> IRModule:
         d = dict(self.functions)
         d[name] = func
         return IRModule(d)
@@ -68,7 +68,7 @@ class IRModule(Node):
         raise ValueError(f"cannot choose an entry function: the module has {self.get_global_vars()} and no 'main'")
 
     @staticmethod
-    def from_any(obj) -> "IRModule":
+    def from_any(obj) -> IRModule:
         """Accept an IRModule or a PrimFunc (wrapped under the name "main", the workload key)."""
         if isinstance(obj, IRModule):
             return obj

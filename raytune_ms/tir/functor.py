@@ -11,7 +11,6 @@ from .expr import IntImm, IterVar, PrimExpr, Range, Var
 from .node import Node
 from .stmt import BufferRegion, Stmt
 
-
 _LEAVES = (Var, Buffer)
 _NON_STMT = (PrimExpr, BufferRegion, Range, IterVar, Buffer)
 

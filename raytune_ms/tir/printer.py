@@ -58,7 +58,10 @@ def _stmt(s, ind: int, out: list) -> None:
     elif isinstance(s, S.For):
         kind = s.kind if s.kind != "thread_binding" else f"thread_binding({s.thread_tag!r})"
         ann = f", annotations={dict(s.annotations)}" if s.annotations else ""
-        rng = _e(s.extent) if isinstance(s.min, E.IntImm) and s.min.value == 0 else f"{_e(s.min)}, {_e(E.add(s.min, s.extent))}"
+        if isinstance(s.min, E.IntImm) and s.min.value == 0:
+            rng = _e(s.extent)
+        else:
+            rng = f"{_e(s.min)}, {_e(E.add(s.min, s.extent))}"
         out.append(f"{pad}for {s.loop_var.name} in {kind}({rng}{ann}):")
         _stmt(s.body, ind + 1, out)
     elif isinstance(s, S.BlockRealize):

@@ -60,7 +60,7 @@ class BufferRegion(Node):
         self.region = tuple(region)
 
     @staticmethod
-    def full(buffer) -> "BufferRegion":
+    def full(buffer) -> BufferRegion:
         return BufferRegion(buffer, [Range(0, s) for s in buffer.shape])
 
 

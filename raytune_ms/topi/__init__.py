@@ -4,7 +4,6 @@ layouts and semantics (numpy references in `topi.testing`); the benchmark suite'
 numpy references in `reference`."""
 
 from . import conv_nhwc, dense, norm, reference
-
 from .attention import causal_mask, masked_fill, scaled_dot_product_attention
 from .broadcast import add, div, maximum, minimum, mul, pow, sub
 from .elementwise import (

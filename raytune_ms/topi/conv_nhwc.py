@@ -24,7 +24,8 @@ def pad(data, before, after, name: str = "pad_temp"):
             for i, s, b, a in zip(idx, data.shape, before, after)
             if b or a
         ]
-        return te.if_then_else(te.all(*inside), data[tuple(i - b for i, b in zip(idx, before))], tir.const(0, data.dtype))
+        shifted = tuple(i - b for i, b in zip(idx, before))
+        return te.if_then_else(te.all(*inside), data[shifted], tir.const(0, data.dtype))
 
     return te.compute(shape, element, name=name)
 

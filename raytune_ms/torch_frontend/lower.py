@@ -278,7 +278,7 @@ class _Lowerer:
             self.multi[node.name] = names
         return names
 
-    def torch_call(self, node) -> "TorchCall":
+    def torch_call(self, node) -> TorchCall:
         def template(a):
             if isinstance(a, (list, tuple)):
                 return type(a)(template(x) for x in a)

@@ -65,7 +65,7 @@ def test_two_jobs_with_default_pools_share_a_cluster(cluster_env, tmp_path):
         except subprocess.TimeoutExpired:
             for other in jobs:
                 other.kill()
-            raise AssertionError(f"a job was still running after {JOB_TIMEOUT_S} s (deadlock?)")
+            raise AssertionError(f"a job was still running after {JOB_TIMEOUT_S} s (deadlock?)") from None
         assert job.returncode == 0, err[-4000:]
         summaries.append(json.loads(out.strip().splitlines()[-1]))
     for summary in summaries:

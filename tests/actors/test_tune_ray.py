@@ -45,9 +45,9 @@ def test_ray_tuning_finds_a_correct_schedule_faster_than_unscheduled(ray_local, 
     arrays = wl.make_inputs(seed=5)
     ms.build(sch.mod, "llvm")(*arrays)
     assert wl.compare(arrays)[0]
-    from raytune_ms.runner.measurer import Measurer
-    from raytune_ms.codegen import build_artifact
     from raytune_ms.arg_info import ArgInfo
+    from raytune_ms.codegen import build_artifact
+    from raytune_ms.runner.measurer import Measurer
 
     base = Measurer(evaluator_config=FAST).measure(build_artifact(wl.func, "llvm"), ArgInfo.from_prim_func(wl.func))
     assert best.mean_run_secs < min(base.run_secs)

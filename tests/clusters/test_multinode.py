@@ -77,7 +77,7 @@ def _summary(job: subprocess.Popen) -> dict:
     except subprocess.TimeoutExpired:
         job.kill()
         out, _ = job.communicate()
-        raise AssertionError(f"job still running after {JOB_TIMEOUT_S} s:\n{out[-6000:]}")
+        raise AssertionError(f"job still running after {JOB_TIMEOUT_S} s:\n{out[-6000:]}") from None
     assert job.returncode == 0, f"job failed:\n{out[-6000:]}"
     for line in reversed(out.splitlines()):
         if line.startswith("{") and '"workload"' in line:

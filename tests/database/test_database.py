@@ -9,7 +9,12 @@ import pytest
 from raytune_ms import tir
 from raytune_ms.arg_info import ArgInfo, TensorInfo
 from raytune_ms.database import (
-    Database, JSONDatabase, MemoryDatabase, PyDatabase, TuningRecord, Workload,
+    Database,
+    JSONDatabase,
+    MemoryDatabase,
+    PyDatabase,
+    TuningRecord,
+    Workload,
 )
 from raytune_ms.utils import derived_object
 
@@ -166,7 +171,8 @@ def test_importing_the_package_does_not_import_pyarrow():
     import sys
 
     code = "import sys, raytune_ms.database; print('pyarrow' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 @derived_object

@@ -2,8 +2,6 @@
 their instructions recorded after EnterPostproc so that a replayed trace reproduces them."""
 
 import pytest
-from raytune_ms.testing import elementwise_chain, matmul, row_sum, tile_matmul
-from raytune_ms.testing.design_spaces import check_numpy
 
 from raytune_ms import tir
 from raytune_ms.postproc import (
@@ -16,6 +14,8 @@ from raytune_ms.postproc import (
 from raytune_ms.postproc.rewrite_parallel_vectorize_unroll import max_fusible
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.tree import block_path, loops_above
+from raytune_ms.testing import elementwise_chain, matmul, row_sum, tile_matmul
+from raytune_ms.testing.design_spaces import check_numpy
 
 
 def kinds(func, name):

@@ -47,7 +47,8 @@ def test_check_can_be_disabled(gmm, built):
     reference, _, _, _, wrong = built
     runner = LocalRunner(evaluator_config=FAST, check_correctness=False)
     args = ArgInfo.from_prim_func(gmm.func)
-    result = runner.run([RunnerInput(None, "cpu", args, artifact=wrong.artifact, baseline=reference.artifact)])[0].result()
+    inp = RunnerInput(None, "cpu", args, artifact=wrong.artifact, baseline=reference.artifact)
+    result = runner.run([inp])[0].result()
     runner.shutdown()
     assert result.error_msg is None
 

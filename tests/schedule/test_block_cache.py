@@ -10,7 +10,8 @@ from raytune_ms.schedule.primitives.block_compute_at import compute_at, reverse_
 from raytune_ms.schedule.primitives.block_set_scope import set_scope
 from raytune_ms.schedule.primitives.loop_transform import reorder, split
 from raytune_ms.schedule.tree import block_path
-from raytune_ms.testing import assert_same_result, block_names, loops_of, bare_matmul as matmul
+from raytune_ms.testing import assert_same_result, block_names, loops_of
+from raytune_ms.testing import bare_matmul as matmul
 
 
 def block(func, name):

@@ -12,7 +12,8 @@ from raytune_ms import build, tir, workloads
 from raytune_ms.codegen.lower import lower
 from raytune_ms.codegen.lowered import Allocate
 from raytune_ms.schedule import Schedule, Trace
-from raytune_ms.testing import assert_same_result, bare_matmul as matmul
+from raytune_ms.testing import assert_same_result
+from raytune_ms.testing import bare_matmul as matmul
 
 
 def tiled_matmul_schedule(func, ti=8, tj=32, tk=4):

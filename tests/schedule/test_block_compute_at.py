@@ -9,7 +9,8 @@ from raytune_ms.schedule.primitives.block_compute_at import compute_at, reverse_
 from raytune_ms.schedule.primitives.block_decompose_reduction import decompose_reduction
 from raytune_ms.schedule.primitives.loop_transform import reorder, split
 from raytune_ms.schedule.tree import block_path, loops_above
-from raytune_ms.testing import assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul, stencil
+from raytune_ms.testing import assert_same_result, elementwise_chain, loops_of, stencil
+from raytune_ms.testing import bare_matmul as matmul
 
 
 def realize(func, name):

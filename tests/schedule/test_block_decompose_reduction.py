@@ -7,7 +7,8 @@ from raytune_ms.schedule import ScheduleError
 from raytune_ms.schedule.primitives.block_decompose_reduction import decompose_reduction
 from raytune_ms.schedule.primitives.loop_transform import reorder, split
 from raytune_ms.schedule.tree import block_path, loops_above
-from raytune_ms.testing import assert_same_result, block_names, loops_of, bare_matmul as matmul, row_sum
+from raytune_ms.testing import assert_same_result, block_names, loops_of, row_sum
+from raytune_ms.testing import bare_matmul as matmul
 
 
 def tiled(f):

@@ -7,7 +7,8 @@ from raytune_ms.schedule.primitives.block_compute_at import compute_at, compute_
 from raytune_ms.schedule.primitives.block_decompose_reduction import decompose_reduction
 from raytune_ms.schedule.primitives.dependency import consumers, producers
 from raytune_ms.schedule.primitives.loop_transform import split
-from raytune_ms.testing import assert_same_result, elementwise_chain, loops_of, bare_matmul as matmul
+from raytune_ms.testing import assert_same_result, elementwise_chain, loops_of
+from raytune_ms.testing import bare_matmul as matmul
 
 
 def test_chain_relations():

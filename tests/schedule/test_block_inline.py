@@ -9,7 +9,14 @@ from raytune_ms.schedule.primitives.block_compute_at import compute_at
 from raytune_ms.schedule.primitives.block_inline import compute_inline, reverse_compute_inline
 from raytune_ms.schedule.tree import block_path
 from raytune_ms.testing import (
-    assert_same_result, block_names, elementwise_chain, loops_of, bare_matmul as matmul, stencil,
+    assert_same_result,
+    block_names,
+    elementwise_chain,
+    loops_of,
+    stencil,
+)
+from raytune_ms.testing import (
+    bare_matmul as matmul,
 )
 
 

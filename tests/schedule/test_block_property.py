@@ -2,7 +2,8 @@
 index, unit loops kept or not) and the inlines/caches around them keep the program's results;
 intermediates start as NaN, so a missed element shows."""
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from raytune_ms import te, tir
 from raytune_ms.schedule import ScheduleError

@@ -8,7 +8,8 @@ from raytune_ms.schedule import ScheduleError
 from raytune_ms.schedule.primitives.block_rfactor import rfactor
 from raytune_ms.schedule.primitives.loop_transform import split
 from raytune_ms.schedule.tree import block_path
-from raytune_ms.testing import assert_same_result, block_names, loops_of, bare_matmul as matmul, row_sum
+from raytune_ms.testing import assert_same_result, block_names, loops_of, row_sum
+from raytune_ms.testing import bare_matmul as matmul
 
 
 def buffers(func):

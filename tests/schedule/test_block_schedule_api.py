@@ -7,7 +7,8 @@ import pytest
 
 from raytune_ms import tir
 from raytune_ms.schedule import Schedule, Trace
-from raytune_ms.testing import assert_error_leaves_unchanged, assert_same_result, bare_matmul as matmul
+from raytune_ms.testing import assert_error_leaves_unchanged, assert_same_result
+from raytune_ms.testing import bare_matmul as matmul
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def test_accepted_calls_replay(sch):
     f0 = sch.mod["main"]
     c, d = sch.get_block("C"), sch.get_block("D")
     a_local = sch.cache_read(c, 0, "local")
-    cw = sch.cache_write(c, 0, "local")
+    sch.cache_write(c, 0, "local")
     i, j, k = sch.get_loops(c)
     ko, ki = sch.split(k, [2, 2])
     rf = sch.rfactor(ki, 0)

@@ -6,7 +6,8 @@ from raytune_ms import tir
 from raytune_ms.schedule import ScheduleError
 from raytune_ms.schedule.primitives.block_cache import cache_read
 from raytune_ms.schedule.primitives.block_storage_align import storage_align
-from raytune_ms.testing import assert_same_result, loops_of, bare_matmul as matmul
+from raytune_ms.testing import assert_same_result, loops_of
+from raytune_ms.testing import bare_matmul as matmul
 
 
 def shared_a():

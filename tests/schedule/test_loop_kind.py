@@ -4,7 +4,8 @@ import pytest
 
 from raytune_ms import tir
 from raytune_ms.schedule import Schedule
-from raytune_ms.testing import assert_error_leaves_unchanged, assert_same_semantics, matmul, row_sum as rowsum
+from raytune_ms.testing import assert_error_leaves_unchanged, assert_same_semantics, matmul
+from raytune_ms.testing import row_sum as rowsum
 
 
 def test_kinds_set_and_semantics_kept():

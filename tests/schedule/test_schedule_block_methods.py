@@ -9,7 +9,14 @@ import pytest
 from raytune_ms import tir
 from raytune_ms.schedule import BlockRV, Schedule, Trace
 from raytune_ms.testing import (
-    assert_error_leaves_unchanged, assert_same_semantics, chain, matmul, row_sum as rowsum, tile_matmul,
+    assert_error_leaves_unchanged,
+    assert_same_semantics,
+    chain,
+    matmul,
+    tile_matmul,
+)
+from raytune_ms.testing import (
+    row_sum as rowsum,
 )
 
 

@@ -14,7 +14,8 @@ import zlib
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, seed, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
 
 from raytune_ms import tir, workloads
 from raytune_ms.schedule import Schedule, ScheduleError, Trace

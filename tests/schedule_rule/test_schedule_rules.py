@@ -4,8 +4,6 @@ makes (replayed with fresh decisions, postprocessed) computes what numpy compute
 import logging
 
 import pytest
-from raytune_ms.testing import block_names, elementwise_chain, matmul, row_sum
-from raytune_ms.testing.design_spaces import AVX2, AVX512, check_numpy, context, decisions_of, replays
 
 from raytune_ms import te
 from raytune_ms.codegen import build
@@ -21,6 +19,8 @@ from raytune_ms.schedule_rule import (
     ScheduleRule,
 )
 from raytune_ms.target import Target
+from raytune_ms.testing import block_names, elementwise_chain, matmul, row_sum
+from raytune_ms.testing.design_spaces import AVX2, AVX512, check_numpy, context, decisions_of, replays
 from raytune_ms.tune_context import TuneContext
 
 

@@ -5,14 +5,14 @@ import importlib.util
 
 import numpy as np
 import pytest
-from raytune_ms.testing import elementwise_chain, matmul
-from raytune_ms.testing.design_spaces import check_numpy, context, replays
 
 import raytune_ms as ms
 from raytune_ms import te, workloads
 from raytune_ms.codegen import build
 from raytune_ms.schedule_rule import PyScheduleRule
 from raytune_ms.space_generator.post_order_apply import PostOrderApply
+from raytune_ms.testing import elementwise_chain, matmul
+from raytune_ms.testing.design_spaces import check_numpy, context, replays
 from raytune_ms.tune_context import TuneContext
 
 HAS_MUTATORS = importlib.util.find_spec("raytune_ms.mutator") is not None

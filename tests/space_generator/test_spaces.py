@@ -4,8 +4,8 @@ import pytest
 
 import raytune_ms as ms
 from raytune_ms import spaces, workloads
-from raytune_ms.tune_cli import WORKLOAD_SPACES
 from raytune_ms.codegen import build
+from raytune_ms.tune_cli import WORKLOAD_SPACES
 
 CASES = [("GMM", 2), ("GEMV", 1), ("TBG", 1), ("C1D", 1), ("C2D", 2), ("DEP", 1), ("GRP", 1), ("CBR", 1),
          ("T2D", 1), ("CAP", 1)]

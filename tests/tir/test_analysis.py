@@ -9,8 +9,17 @@ from raytune_ms import te, tir
 from raytune_ms.testing import evaluate, int_exprs
 from raytune_ms.tir import IntImm, Range, Var
 from raytune_ms.tir.analysis import (
-    RegionError, aligned_strides, is_reduction_block, is_spatial_block, match_reducer,
-    relax_range, same_expr, split_conjuncts, union_boxes, union_side, var_plus_const,
+    RegionError,
+    aligned_strides,
+    is_reduction_block,
+    is_spatial_block,
+    match_reducer,
+    relax_range,
+    same_expr,
+    split_conjuncts,
+    union_boxes,
+    union_side,
+    var_plus_const,
 )
 from raytune_ms.tir.functor import used_vars
 
@@ -72,7 +81,7 @@ def test_match_reducer_kinds():
     A_ = te.placeholder((4, 8), name="A")
     k = te.reduce_axis((0, 8), name="k")
     for red, kind in ((te.sum, "sum"), (te.max, "max"), (te.min, "min")):
-        R = te.compute((4,), lambda i: red(A_[i, k], axis=k), name="R")
+        R = te.compute((4,), lambda i, red=red: red(A_[i, k], axis=k), name="R")
         blk = [b for b in tir.collect(te.create_prim_func([A_, R]).body, tir.Block) if b.name == "R"][0]
         m = match_reducer(blk)
         assert m is not None and m.kind == kind

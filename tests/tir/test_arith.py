@@ -2,7 +2,8 @@
 
 import itertools
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from raytune_ms import tir
 from raytune_ms.testing import evaluate, int_exprs

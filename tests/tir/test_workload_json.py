@@ -25,7 +25,8 @@ def test_round_trip_keeps_identity_sharing():
     back = tir.from_json(tir.to_json(func))
     # each parameter is one Buffer object wherever it is used
     for p in back.params:
-        users = [n.buffer for n in tir.collect(back.body, (tir.BufferLoad, tir.BufferStore, tir.BufferRegion)) if n.buffer.name == p.name]
+        accesses = tir.collect(back.body, (tir.BufferLoad, tir.BufferStore, tir.BufferRegion))
+        users = [n.buffer for n in accesses if n.buffer.name == p.name]
         assert users and all(u is p for u in users)
     # each block iterator is the same Var in its IterVar and in the block body
     for blk in tir.collect(back.body, tir.Block):

@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
+from raytune_ms.testing.operators import check, rand
 from raytune_ms.topi import testing as ref
 
 SHAPES = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((2, 1, 4), (3, 1)), ((1,), (2, 3)), ((5, 1, 1, 2), (1, 3, 1))]

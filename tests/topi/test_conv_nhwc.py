@@ -9,13 +9,15 @@ from raytune_ms.topi import conv_nhwc as conv
 from raytune_ms.topi import reference
 
 
-@pytest.mark.parametrize("K, stride, padding", [(4, 2, 1), (3, 1, 0), (3, 2, 1), (5, 3, 2), (4, 2, 0), (3, 3, 0), (2, 2, 1)])
+@pytest.mark.parametrize("K, stride, padding",
+                         [(4, 2, 1), (3, 1, 0), (3, 2, 1), (5, 3, 2), (4, 2, 0), (3, 3, 0), (2, 2, 1)])
 def test_conv2d_transpose(K, stride, padding, check_op):
     cfg = dict(N=1, H=3, W=5, CI=3, CO=2, K=K, stride=stride, padding=padding)
     check_op(conv.conv2d_transpose_nhwc(**cfg), lambda x, w: reference.conv2d_transpose_nhwc(x, w, **cfg))
 
 
-@pytest.mark.parametrize("stride, padding, dilation, groups", [(1, 0, 1, 1), (3, 2, 1, 1), (2, 2, 3, 1), (1, 1, 1, 3), (2, 3, 2, 3)])
+@pytest.mark.parametrize("stride, padding, dilation, groups",
+                         [(1, 0, 1, 1), (3, 2, 1, 1), (2, 2, 3, 1), (1, 1, 1, 3), (2, 3, 2, 3)])
 def test_conv2d(stride, padding, dilation, groups, check_op):
     cfg = dict(N=2, H=9, W=7, CI=6, CO=9, K=3, stride=stride, padding=padding, dilation=dilation, groups=groups)
     check_op(conv.conv2d_nhwc(**cfg), lambda x, w: reference.conv2d_nhwc(x, w, **cfg))

@@ -3,9 +3,9 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import topi
+from raytune_ms.testing.operators import check, rand
 from raytune_ms.topi import testing as ref
 
 UNARY = [
@@ -40,8 +40,8 @@ def test_positive_domain(name, torch_fn):
 
 def test_relu_on_integers_and_cast():
     import numpy as np
-    from raytune_ms.testing.operators import placeholders
 
+    from raytune_ms.testing.operators import placeholders
     from raytune_ms.topi.testing import run_te
 
     x = np.arange(-6, 6, dtype="int32").reshape(3, 4)

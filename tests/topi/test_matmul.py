@@ -4,9 +4,9 @@ dimensions, against numpy and torch."""
 import pytest
 import torch
 import torch.nn.functional as F
-from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
+from raytune_ms.testing.operators import check, rand
 from raytune_ms.topi import testing as ref
 
 

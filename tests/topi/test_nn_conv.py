@@ -4,9 +4,9 @@ against the numpy references and torch.nn.functional."""
 
 import pytest
 import torch.nn.functional as F
-from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
+from raytune_ms.testing.operators import check, rand
 from raytune_ms.topi import testing as ref
 
 CONV2D = [

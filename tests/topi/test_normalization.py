@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from raytune_ms.testing.operators import check, placeholders, rand
 
 from raytune_ms import te, topi
+from raytune_ms.testing.operators import check, placeholders, rand
 from raytune_ms.topi import testing as ref
 from raytune_ms.topi.testing import run_te
 

@@ -3,9 +3,9 @@ and adaptive average pooling (even and uneven windows), against numpy and torch.
 
 import pytest
 import torch.nn.functional as F
-from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
+from raytune_ms.testing.operators import check, rand
 from raytune_ms.topi import testing as ref
 
 MAX2D = [

@@ -3,9 +3,9 @@ against numpy and torch (rtol 1e-4: reductions)."""
 
 import pytest
 import torch
-from raytune_ms.testing.operators import check, rand
 
 from raytune_ms import te, topi
+from raytune_ms.testing.operators import check, rand
 from raytune_ms.topi import testing as ref
 
 AXES = [None, 0, -1, (0, 2), (-1, 1), (0, 1, 2)]

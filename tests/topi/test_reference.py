@@ -30,7 +30,8 @@ def test_conv1d(stride, padding, dilation, groups):
     np.testing.assert_allclose(got, want.numpy(), rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize("stride, padding, dilation, groups", [(1, 1, 1, 1), (2, 3, 1, 1), (2, 3, 2, 1), (2, 1, 1, 4), (1, 0, 2, 2)])
+@pytest.mark.parametrize("stride, padding, dilation, groups",
+                         [(1, 1, 1, 1), (2, 3, 1, 1), (2, 3, 2, 1), (2, 1, 1, 4), (1, 0, 2, 2)])
 def test_conv2d(stride, padding, dilation, groups):
     rng = np.random.default_rng(1)
     x, w = rand(rng, 1, 13, 10, 8), rand(rng, 3, 3, 8 // groups, 12)
@@ -104,7 +105,8 @@ def test_cbr():
     rng = np.random.default_rng(7)
     x, w = rand(rng, 1, 9, 9, 3), rand(rng, 7, 7, 3, 4)
     bias, scale, offset = rand(rng, 4), rand(rng, 4), rand(rng, 4)
-    got = ref.conv2d_nhwc_bias_bn_relu(x, w, bias, scale, offset, N=1, H=9, W=9, CI=3, CO=4, K=7, stride=2, padding=3)[0]
+    cfg = dict(N=1, H=9, W=9, CI=3, CO=4, K=7, stride=2, padding=3)
+    got = ref.conv2d_nhwc_bias_bn_relu(x, w, bias, scale, offset, **cfg)[0]
     conv = F.conv2d(t(x).permute(0, 3, 1, 2), t(w).permute(3, 2, 0, 1), stride=2, padding=3).permute(0, 2, 3, 1)
     want = torch.relu((conv + t(bias)) * t(scale) + t(offset))
     np.testing.assert_allclose(got, want.numpy(), rtol=1e-10, atol=1e-10)

@@ -13,7 +13,7 @@ def _freeze(value, where):
         return value
     if isinstance(value, (list, tuple)):
         return tuple(_freeze(v, where) for v in value)
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (int, float, str)):
+    if hasattr(value, "value") and isinstance(value.value, (int, float, str)):
         return value.value  # IntImm / FloatImm / StringImm
     raise ScheduleError(
         f"annotation on {where}: unsupported value {value!r} of type {type(value).__name__}")

@@ -15,8 +15,18 @@ from ...tir.buffer import SCOPES
 from ..error import ScheduleError
 from ..tree import replace_path
 from .block_common import (
-    add_alloc, check_sole_writer, containing_child, copy_nest, find_block, fresh_name,
-    insert_into_block, reads_buffer, region_buffer, siblings, stmt_list, writes_buffer,
+    add_alloc,
+    check_sole_writer,
+    containing_child,
+    copy_nest,
+    find_block,
+    fresh_name,
+    insert_into_block,
+    reads_buffer,
+    region_buffer,
+    siblings,
+    stmt_list,
+    writes_buffer,
 )
 
 

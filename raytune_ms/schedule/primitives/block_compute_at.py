@@ -23,14 +23,26 @@ from __future__ import annotations
 from ... import tir
 from ...tir import BlockRealize, For, Range, Var
 from ...tir.analysis import (
-    RegionError, const_int, is_spatial_block, loop_ranges, relax_range, union_side, var_plus_const,
+    RegionError,
+    const_int,
+    is_spatial_block,
+    loop_ranges,
+    relax_range,
+    union_side,
+    var_plus_const,
 )
 from ...tir.arith import bound, can_prove, simplify
 from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import block_path, blocks_in, enclosing_block, find_path, loop_path, loops_above
 from .block_common import (
-    insert_into_loop, is_param, read_buffers, remove_block, siblings, stmt_list, writes_buffer,
+    insert_into_loop,
+    is_param,
+    read_buffers,
+    remove_block,
+    siblings,
+    stmt_list,
+    writes_buffer,
     written_buffers,
 )
 from .dependency import _consumers, _producers
@@ -272,7 +284,7 @@ def _same_side(a, b, ranges) -> bool:
 def _build_nest(block, regions, ranges, preserve):
     values, loops, conds = [], [], []
     scope_ranges = dict(ranges)
-    for n, (iv, (lo, ext, full)) in enumerate(zip(block.iter_vars, regions)):
+    for n, (_iv, (lo, ext, _full)) in enumerate(zip(block.iter_vars, regions)):
         if ext == 1 and not preserve:
             values.append(lo)
             continue
@@ -280,7 +292,7 @@ def _build_nest(block, regions, ranges, preserve):
         loops.append((v, ext))
         scope_ranges[v] = Range(0, ext)
         values.append(simplify(tir.add(lo, v), scope_ranges))
-    for iv, value, (lo, ext, full) in zip(block.iter_vars, values, regions):
+    for iv, value, (_lo, _ext, full) in zip(block.iter_vars, values, regions):
         if full:
             continue
         dmin, dend = iv.dom.min, tir.add(iv.dom.min, iv.dom.extent)

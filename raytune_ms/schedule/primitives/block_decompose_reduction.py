@@ -11,8 +11,8 @@ from __future__ import annotations
 from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, For, IterVar, Range, Var
 from ...tir.analysis import const_int, injective_over, split_conjuncts
-from ...tir.functor import used_vars
 from ...tir.arith import simplify
+from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import block_path, find_path, loop_path, loops_above, replace_path
 from .block_common import find_block, fresh_name

@@ -16,7 +16,13 @@ from ...tir.functor import used_vars
 from ..error import ScheduleError
 from ..tree import block_path, blocks_in, child_blocks, replace_path
 from .block_common import (
-    find_block, is_param, read_buffers, reads_buffer, remove_alloc, remove_block, scope_realize,
+    find_block,
+    is_param,
+    read_buffers,
+    reads_buffer,
+    remove_alloc,
+    remove_block,
+    scope_realize,
     writes_buffer,
 )
 

@@ -12,7 +12,16 @@ from __future__ import annotations
 
 from ... import tir
 from ...tir import (
-    Block, BlockRealize, Buffer, BufferLoad, BufferRegion, BufferStore, For, IterVar, Range, Var,
+    Block,
+    BlockRealize,
+    Buffer,
+    BufferLoad,
+    BufferRegion,
+    BufferStore,
+    For,
+    IterVar,
+    Range,
+    Var,
 )
 from ...tir.analysis import const_int, match_reducer
 from ...tir.functor import used_vars
