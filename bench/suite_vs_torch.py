@@ -7,6 +7,9 @@ and time it against a torch implementation of the same op with the same memory l
 torch's layout once, outside the timing). Both sides run on 2 threads (OpenMP and torch), fp32,
 min of `rounds` interleaved rounds of `calls` calls each, so both see the same busy and quiet
 moments (with a short pause between the two sides: each side's idle OpenMP threads spin).
+Ours is timed by the artifact's own C harness, torch by perf_counter around one Python call (so
+torch's few microseconds of dispatch count against it on the smallest ops). Both sides get
+2 threads: the target is "llvm -num-cores=2", not the host's whole core count.
 The untransformed program is timed once too ("no op slower than unscheduled").
 Every torch implementation is checked against the numpy reference before it is timed.
 
