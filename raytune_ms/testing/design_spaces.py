@@ -8,12 +8,11 @@ import random
 
 import numpy as np
 
-from raytune_ms.codegen import build
-from raytune_ms.schedule import Schedule, Trace
-from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
-from raytune_ms.space_generator.post_order_apply import PostOrderApply
-from raytune_ms.tune_context import TuneContext
-
+from ..codegen import build
+from ..schedule import Schedule, Trace
+from ..search_strategy.search_strategy import candidate_from_schedule
+from ..space_generator.post_order_apply import PostOrderApply
+from ..tune_context import TuneContext
 from .checks import random_inputs
 from .interpreter import interpret
 

@@ -3,18 +3,19 @@ sampled tilings, wrapped as measure candidates, and their run times measured on 
 
 import numpy as np
 
-import raytune_ms as ms
-from raytune_ms import workloads
-from raytune_ms.arg_info import ArgInfo
-from raytune_ms.measure_candidate import MeasureCandidate
-from raytune_ms.runner import RunnerResult
-from raytune_ms.spaces.tiling import main_block, multi_level_tile
-from raytune_ms.tune_context import TuneContext
+from .. import tir, workloads
+from ..arg_info import ArgInfo
+from ..codegen import build
+from ..measure_candidate import MeasureCandidate
+from ..runner import RunnerResult
+from ..schedule import Schedule
+from ..spaces.tiling import main_block, multi_level_tile
+from ..tune_context import TuneContext
 
 
 def tiled(func, seed: int, parallel: bool = False):
     """`func` under a multi-level tiling whose tile sizes are drawn with `seed`."""
-    sch = ms.Schedule(func, seed=seed)
+    sch = Schedule(func, seed=seed)
     multi_level_tile(sch, main_block(sch), parallel=parallel)
     return sch
 
@@ -24,7 +25,7 @@ def candidates(func, seeds) -> list:
     out, seen = [], set()
     for seed in seeds:
         sch = tiled(func, seed)
-        key = ms.tir.structural_hash(sch.mod)
+        key = tir.structural_hash(sch.mod)
         if key not in seen:
             seen.add(key)
             out.append(MeasureCandidate(sch, ArgInfo.from_entry_func(sch.mod)))
@@ -36,7 +37,7 @@ def measure(wl, cands) -> list:
     arrays = wl.make_inputs(seed=0)
     results = []
     for cand in cands:
-        mod = ms.build(cand.sch.mod, "llvm")
+        mod = build(cand.sch.mod, "llvm")
         secs = mod.time(*arrays, number=3, repeat=3, min_repeat_ms=5)
         results.append(RunnerResult([float(np.median(secs))]))
     return results

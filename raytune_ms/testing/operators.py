@@ -5,8 +5,8 @@ numpy reference and with torch."""
 import numpy as np
 import torch
 
-from raytune_ms import te
-from raytune_ms.topi.testing import run_te
+from .. import te
+from ..topi.testing import run_te
 
 
 def rand(*shape, seed=0, lo=-1.0, hi=1.0):

@@ -5,7 +5,7 @@ A schedule function annotates the matmul block with "plant" = a sampled mode; `p
 asks for one: a segfault, a hang, or a wrong output. Everything else is the real pipeline.
 """
 
-from raytune_ms import tir
+from .. import tir
 
 NORMAL, SEGFAULT, HANG, WRONG = 0, 1, 2, 3
 
@@ -14,7 +14,7 @@ def make_planted_space(probs):
     """A schedule function: a sampled tiling of the reduction block plus a sampled plant."""
 
     def planted_space(sch):
-        from raytune_ms.spaces.tiling import main_block
+        from ..spaces.tiling import main_block
 
         block = main_block(sch)
         loops = sch.get_loops(block)
@@ -28,7 +28,7 @@ def make_planted_space(probs):
 
 def planted_modules(func, modes, seed=1) -> list:
     """One scheduled module of `func` per mode in `modes`, each with that fault planted."""
-    from raytune_ms.schedule import Schedule
+    from ..schedule import Schedule
 
     mods = []
     for mode in modes:
@@ -59,9 +59,9 @@ def inject(source: str, symbol: str, mode: int, out_index: int) -> str:
 
 
 def planted_build(mod, target, params=None) -> bytes:
-    from raytune_ms.codegen import codegen_c, entry_symbol
-    from raytune_ms.runtime import compile_c
-    from raytune_ms.tir import IRModule
+    from ..codegen import codegen_c, entry_symbol
+    from ..runtime import compile_c
+    from ..tir import IRModule
 
     func = IRModule.from_any(mod).entry_func()
     symbol = entry_symbol(func.name)

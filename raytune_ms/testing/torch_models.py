@@ -80,8 +80,8 @@ def randomize_batch_norms(model):
 def tiny_space(sch):
     """A schedule-function design space: each block's first non-unit loop split by a sampled
     factor, the outer part parallelised where it is data-parallel."""
-    from raytune_ms.schedule import ScheduleError
-    from raytune_ms.trace_apply import block_names
+    from ..schedule import ScheduleError
+    from ..trace_apply import block_names
 
     for name in block_names(sch):
         loops = [lp for lp in sch.get_loops(sch.get_block(name)) if sch.get(lp).extent.value > 1]
