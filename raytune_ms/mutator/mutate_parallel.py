@@ -19,10 +19,9 @@ from ..schedule import Trace
 from ..schedule.instruction import Instruction
 from ..schedule.random_variable import BlockRV
 from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
+from ..schedule_rule.parallel_vectorize_unroll import PARALLEL_KEY
 from ..tir.functor import used_vars
 from .mutator import Mutator, replay
-
-PARALLEL_KEY = "meta_schedule.parallel"
 
 
 def _binds_reduction(loop) -> bool:

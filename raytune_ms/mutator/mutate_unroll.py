@@ -6,9 +6,10 @@ probabilities."""
 
 from __future__ import annotations
 
+from ..schedule_rule.parallel_vectorize_unroll import UNROLL_EXPLICIT_KEY, UNROLL_IMPLICIT_KEY
 from .mutator import Mutator, has_other, weighted_other
 
-UNROLL_KEYS = ("meta_schedule.unroll_explicit", "meta_schedule.unroll_implicit")
+UNROLL_KEYS = (UNROLL_EXPLICIT_KEY, UNROLL_IMPLICIT_KEY)
 
 
 class MutateUnroll(Mutator):

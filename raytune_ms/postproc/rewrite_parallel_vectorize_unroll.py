@@ -17,15 +17,17 @@ loop kinds, block by block (each block directly under the root that has loops):
 from __future__ import annotations
 
 from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
+from ..schedule_rule.parallel_vectorize_unroll import (
+    PARALLEL_KEY,
+    UNROLL_EXPLICIT_KEY,
+    UNROLL_IMPLICIT_KEY,
+    VECTORIZE_KEY,
+)
 from ..tir import IntImm, SeqStmt
 from ..tir.affine import affine_form
 from ..tir.functor import substitute, used_vars
 from .postproc import Postproc
 
-PARALLEL_KEY = "meta_schedule.parallel"
-VECTORIZE_KEY = "meta_schedule.vectorize"
-UNROLL_EXPLICIT_KEY = "meta_schedule.unroll_explicit"
-UNROLL_IMPLICIT_KEY = "meta_schedule.unroll_implicit"
 _KEYS = (PARALLEL_KEY, VECTORIZE_KEY, UNROLL_EXPLICIT_KEY, UNROLL_IMPLICIT_KEY)
 
 
