@@ -188,14 +188,16 @@ def tune_spaces(target_names, trials: int, strategy: str, seed: int, rounds: int
                          "strategy": strategy, "tile": register_tile(sch), "mod": mod, "best": best,
                          "correct": bool(wl.compare(out)[0]), "tune_wall_s": round(wall, 1)})
     ours, theirs = time_interleaved([r.pop("mod") for r in rows], args, rounds, calls)
+    hand = {row["target"]: secs for row, secs in zip(rows, ours) if row["space"] == "handwritten"}
     for row, secs in zip(rows, ours):
-        row.update(gflops=round(wl.flops / secs / 1e9, 1), ms=float(f"{secs * 1e3:.4g}"),
-                   torch_gflops=round(wl.flops / theirs / 1e9, 1),
-                   tuned_gflops=round(wl.flops / row.pop("best") / 1e9, 1))
-    for row in rows:
-        hand = next(r for r in rows if r["target"] == row["target"] and r["space"] == "handwritten")
-        row["vs_handwritten"] = round(row["gflops"] / hand["gflops"], 3)
+        row.update(gflops=_sig(wl.flops / secs / 1e9), ms=_sig(secs * 1e3),
+                   torch_gflops=_sig(wl.flops / theirs / 1e9), tuned_gflops=_sig(wl.flops / row.pop("best") / 1e9),
+                   vs_handwritten=round(hand[row["target"]] / secs, 3))
     return rows
+
+
+def _sig(x: float) -> float:
+    return float(f"{x:.4g}")
 
 
 def kernel_table(configs, rounds: int) -> list:

@@ -86,7 +86,7 @@ def test_register_tile_reads_the_innermost_loops():
 @pytest.mark.slow
 def test_tune_spaces_side_by_side():
     """--tune at 2 trials on a small matmul, for the forced-AVX2 target: both spaces, correct."""
-    rows = bench.tune_spaces(["avx2"], 2, "replay-trace", 1, rounds=1, calls=1, workload="GMM", size="small")
+    rows = bench.tune_spaces(["avx2"], 2, "replay-trace", 1, rounds=2, calls=2, workload="GMM", size="small")
     assert [r["space"] for r in rows] == ["automatic", "handwritten"]
     for row in rows:
         assert row["correct"] and "-mattr=-avx512f" in row["target"]
