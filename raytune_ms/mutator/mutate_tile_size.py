@@ -1,6 +1,7 @@
 """MutateTileSize: move a factor between two tiles of a sample_perfect_tile decision (the
 product, the loop's extent, stays the same), or change a sample_categorical decision that
-gives a split factor (how the CPU spaces pick vector-multiple tiles).
+gives a split factor (how the CPU spaces pick vector-multiple tiles), or a joint one that gives
+several (the CPU register tile's rows and vectors).
 
 A perfect-tile move, as the reference's: draw a position x whose tile is > 1, another position
 y, and a divisor d > 1 of tiles[x]; then tiles[x] /= d and tiles[y] *= d. A move into the
@@ -79,13 +80,15 @@ def fit_tiles(tiles, extent, limit, rng) -> list:
 
 
 def split_factor_categoricals(trace) -> list:
-    """The SampleCategorical instructions of `trace` whose value is a split factor."""
+    """The SampleCategorical (and SampleJointCategorical) instructions of `trace` with a value
+    that is a split factor."""
     factors = set()
     for inst in trace.insts:
         if inst.kind.name == "Split":
             factors.update(inst.inputs[1:])
     return [inst for inst in trace.insts
-            if inst.kind.name == "SampleCategorical" and inst.outputs[0] in factors]
+            if inst.kind.name in ("SampleCategorical", "SampleJointCategorical")
+            and any(o in factors for o in inst.outputs)]
 
 
 class MutateTileSize(Mutator):

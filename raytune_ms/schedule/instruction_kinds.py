@@ -178,6 +178,13 @@ register(
     pure=True,
 )
 register(
+    "SampleJointCategorical",
+    lambda sch, i, a, d: sch.sample_joint_categorical([tuple(c) for c in a[0]], list(a[1]), decision=d),
+    lambda i, a, d, o: _line(o, _call("sample_joint_categorical", candidates=repr([tuple(c) for c in a[0]]),
+                                      probs=repr(list(a[1])), decision=repr(d)), True),
+    pure=True,
+)
+register(
     "SamplePerfectTile",
     lambda sch, i, a, d: sch.sample_perfect_tile(i[0], a[0], a[1], decision=d),
     lambda i, a, d, o: _line(o, _call("sample_perfect_tile", loop=i[0], n=repr(a[0]),

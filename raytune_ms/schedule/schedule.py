@@ -401,6 +401,20 @@ class Schedule:
         self._record("SampleCategorical", (), (tuple(candidates), tuple(probs)), (out,), d)
         return out
 
+    def sample_joint_categorical(self, candidates, probs, decision=None) -> list:
+        """One categorical draw over tuples of ints (beyond the reference): one ExprRV per
+        tuple position, so factors that constrain each other (a register tile's rows and
+        vectors) are drawn together. The decision is the chosen tuple's index."""
+        tuples = [tuple(self._int(c, "candidate") for c in cand) for cand in candidates]
+        if not tuples or len({len(t) for t in tuples}) != 1 or not tuples[0]:
+            raise ScheduleError(f"sample_joint_categorical: candidates must be non-empty tuples "
+                                f"of one length, got {candidates!r}")
+        probs = [float(p.value if isinstance(p, tir.FloatImm) else p) for p in probs]
+        d = sampling.sample_categorical(self._rng, tuples, probs, decision)
+        out = [self._new(ExprRV, x) for x in tuples[d]]
+        self._record("SampleJointCategorical", (), (tuple(tuples), tuple(probs)), out, d)
+        return out
+
     def sample_perfect_tile(self, loop: LoopRV, n: int, max_innermost_factor: int = 16,
                             decision=None) -> list:
         fname, var = self._real_loop(loop, "sample_perfect_tile")
