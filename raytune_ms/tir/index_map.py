@@ -127,16 +127,16 @@ class IndexMap(Node):
     def as_json(self) -> str:
         from .serialize import to_json
 
-        return to_json(self)
+        return to_json([self.initial_indices, self.final_indices])
 
     @staticmethod
     def from_json(text) -> IndexMap:
         from .serialize import from_json
 
         out = from_json(text)
-        if not isinstance(out, IndexMap):
-            raise IndexMapError(f"not an index map's JSON: {type(out).__name__}")
-        return out
+        if not isinstance(out, list) or len(out) != 2:
+            raise IndexMapError(f"not an index map's JSON: {text!r:.80}")
+        return IndexMap(*out)
 
     def as_python(self) -> str:
         """`lambda k, j: (j // 16, k, j % 16)`; `from_func(eval(...))` gives an equal map."""

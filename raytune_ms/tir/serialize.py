@@ -14,7 +14,6 @@ import math
 from . import buffer as _buffer
 from . import expr as _expr
 from . import function as _function
-from . import index_map as _index_map
 from . import stmt as _stmt
 from .buffer import Buffer
 from .expr import Var
@@ -24,7 +23,7 @@ FORMAT = "raytune_ms.tir/1"
 
 NODE_TYPES = {
     cls.__name__: cls
-    for mod in (_expr, _stmt, _function, _buffer, _index_map)
+    for mod in (_expr, _stmt, _function, _buffer)
     for cls in vars(mod).values()
     if isinstance(cls, type) and issubclass(cls, Node) and cls._fields and cls not in (Var, Buffer)
 }
