@@ -134,7 +134,7 @@ class IndexMap(Node):
         from .serialize import from_json
 
         out = from_json(text)
-        if not isinstance(out, list) or len(out) != 2:
+        if not isinstance(out, tuple) or len(out) != 2:
             raise IndexMapError(f"not an index map's JSON: {text!r:.80}")
         return IndexMap(*out)
 
