@@ -62,14 +62,15 @@ class IndexMap(Node):
     def ndim(self) -> int:
         return len(self.initial_indices)
 
-    def map_indices(self, indices) -> list:
-        """The new indices of the element at `indices` (expressions), simplified."""
+    def map_indices(self, indices, ranges: dict | None = None) -> list:
+        """The new indices of the element at `indices` (expressions), simplified (knowing the
+        `ranges` of the variables they use, Var -> Range)."""
         from .functor import substitute
 
         if len(indices) != self.ndim:
             raise IndexMapError(f"index map over {self.ndim} indices applied to {len(indices)}")
         mapping = dict(zip(self.initial_indices, (convert(i) for i in indices)))
-        return [simplify(substitute(e, mapping)) for e in self.final_indices]
+        return [simplify(substitute(e, mapping), ranges) for e in self.final_indices]
 
     def map_shape(self, shape) -> tuple:
         """The new shape: one past the largest value of each new index over `shape`."""

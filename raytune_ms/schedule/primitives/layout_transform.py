@@ -56,9 +56,9 @@ def transform_layout(func, block_name, buffer_index, buffer_index_type, index_ma
 
     def post(n):
         if isinstance(n, BufferLoad) and n.buffer is buf:
-            return BufferLoad(new, imap.map_indices(n.indices))
+            return BufferLoad(new, imap.map_indices(n.indices, _doms))
         if isinstance(n, BufferStore) and n.buffer is buf:
-            return BufferStore(new, n.value, imap.map_indices(n.indices))
+            return BufferStore(new, n.value, imap.map_indices(n.indices, _doms))
         if isinstance(n, BufferRegion) and n.buffer is buf:
             return BufferRegion(new, _map_region(imap, n.region, new_shape, _doms))
         if isinstance(n, Block):
@@ -87,14 +87,14 @@ def _map_region(imap, region, new_shape, doms):
     """The new-layout box covering the image of `region`: exact for a point, else the bounds
     of each new index over the box (the whole dimension where they cannot be bounded)."""
     if all(isinstance(r.extent, tir.IntImm) and r.extent.value == 1 for r in region):
-        return [Range(x, 1) for x in imap.map_indices([r.min for r in region])]
+        return [Range(x, 1) for x in imap.map_indices([r.min for r in region], doms)]
     offsets, ranges = [], dict(doms)
     for d, r in enumerate(region):
         t = Var(f"t{d}")
         ranges[t] = Range(0, r.extent)
         offsets.append(r.min + t)
     out = []
-    for d, e in enumerate(imap.map_indices(offsets)):
+    for d, e in enumerate(imap.map_indices(offsets, ranges)):
         lo, hi = bound(e, ranges)
         if lo is None or hi is None:
             lo, hi = 0, new_shape[d] - 1
