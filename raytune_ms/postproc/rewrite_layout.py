@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from ..schedule.tree import block_path, enclosing_block, loops_above
 from ..tir import Block, BufferLoad, IntImm, Var, collect
-from ..tir.arith import simplify
 from ..tir.affine import affine_form
 from ..tir.analysis import same_expr
+from ..tir.arith import simplify
 from ..tir.functor import substitute
 from ..tir.index_map import IndexMap
 from ..tir.layout_rewrite import LAYOUT_FREE_ATTR, PREPROC_KEY
