@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from raytune_ms import build, te, tir, topi
+from raytune_ms import build, te, tir, topi, workloads
 from raytune_ms.postproc import RewriteLayout
 from raytune_ms.schedule import Schedule, Trace
 from raytune_ms.testing import bare_matmul, interpret, random_inputs
@@ -125,3 +125,15 @@ def test_random_design_space_replays_stay_correct(which):
     for sch in scheds:
         rewritten += bool(_check_both_ways(f, sch, expected, atol=1e-3))
     assert rewritten >= 2, rewritten
+
+
+@pytest.mark.parametrize("name", workloads.names())
+def test_every_suite_workload_with_layout_free_inputs(name):
+    """All inputs marked layout-free: random replays of the automatic space through the default
+    postprocessors stay correct with the copy stage, and without it on converted inputs."""
+    wl = workloads.get(name, size="small")
+    f = wl.func.with_attr(LAYOUT_FREE_ATTR, tuple(range(wl.num_inputs)))
+    scheds, rejected = replays(context(f), 3, seed=4)
+    assert rejected == 0
+    for sch in scheds:
+        _check_both_ways(f, sch, lambda a: wl.reference(*a[:wl.num_inputs])[-1], rtol=wl.rtol, atol=wl.atol)
