@@ -22,7 +22,6 @@ import importlib.util
 import json
 import pathlib
 import random
-import subprocess
 
 import numpy as np
 
@@ -38,13 +37,12 @@ from raytune_ms.tune_context import TuneContext
 TARGET = "llvm -num-cores=2"  # --threads changes it
 
 
-def cpu_info() -> dict:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as err:
-        return {"cpu": f"unknown (lscpu failed: {err})", "avx512": None}
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    return {"cpu": fields.get("Model name", "unknown").strip(), "avx512": "avx512f" in fields.get("Flags", "")}
+def sibling(name):
+    """Another script of bench/ as a module (they are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parent / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def matmul(n):
@@ -78,10 +76,7 @@ def time_side_by_side(kernels, rounds) -> list:
 
 
 def handwritten(func, arrays, want, rounds):
-    spec = importlib.util.spec_from_file_location(
-        "gmm_handwritten", pathlib.Path(__file__).resolve().parent / "gmm_handwritten.py")
-    hand = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(hand)
+    hand = sibling("gmm_handwritten")
     variants = {}
     for name, pack in (("packed at run time", True), ("unpacked", False), ("unpacked + RewriteLayout", False)):
         sch = hand.schedule_gmm(func, mr=8, nr=32, pack_b=pack)
@@ -141,7 +136,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     global TARGET
     TARGET = f"llvm -num-cores={args.threads}"
-    print(json.dumps({"bench": "layout_rewrite", **cpu_info(), "n": args.n, "threads": args.threads}), flush=True)
+    cpu = sibling("suite_vs_torch").cpu_info()
+    print(json.dumps({"bench": "layout_rewrite", **cpu, "n": args.n, "threads": args.threads}), flush=True)
     func = matmul(args.n)
     rng = np.random.default_rng(0)
     arrays = [rng.uniform(-1, 1, p.shape).astype("float32") for p in func.params]

@@ -23,7 +23,7 @@ from ..tir.affine import affine_form
 from ..tir.analysis import same_expr
 from ..tir.arith import simplify
 from ..tir.functor import substitute
-from ..tir.index_map import IndexMap
+from ..tir.index_map import IndexMap, mixed_radix_digits
 from ..tir.layout_rewrite import LAYOUT_FREE_ATTR, PREPROC_KEY
 from .postproc import Postproc
 
@@ -63,7 +63,7 @@ def derive_index_map(func, buf):
             return None, None
         if f.extent.value > 1:
             digits.append((c, f.extent.value))
-    if coeffs or not _tiles(digits, buf.size):
+    if coeffs or not mixed_radix_digits(digits, buf.size):
         return None, None
     if [c for c, _ in digits] == sorted((c for c, _ in digits), reverse=True):
         return None, None  # already read in row-major order
@@ -74,16 +74,6 @@ def derive_index_map(func, buf):
         x = flat_ix if c == 1 else flat_ix // c
         final.append(x if c * e == buf.size else x % e)
     return path[-1].block.name, IndexMap(ix, final)
-
-
-def _tiles(digits, size) -> bool:
-    """Whether the (coef, extent) digits are a mixed-radix numbering of [0, size)."""
-    pos = 1
-    for c, e in sorted(digits):
-        if c != pos:
-            return False
-        pos *= e
-    return pos == size
 
 
 def _dot(indices, strides):

@@ -204,6 +204,12 @@ def _mixed_radix(imap: IndexMap, shape: tuple) -> bool:
         if n % (div * ext):
             return False
         digits.append((flat[v] * div, ext))
+    return mixed_radix_digits(digits, size)
+
+
+def mixed_radix_digits(digits, size: int) -> bool:
+    """Whether the (stride, extent) digits number [0, size) exactly, each place once: sorted by
+    stride, each stride is the product of the extents below it, and all of them make `size`."""
     pos = 1
     for c, ext in sorted(digits):
         if c != pos:
