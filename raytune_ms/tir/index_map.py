@@ -23,6 +23,8 @@ from .node import Node
 
 #: the largest index space `check_bijective` enumerates when no closed-form proof applies
 MAX_ENUMERATED = 1 << 24
+#: the largest array `apply_to_array` converts (its index arrays take 8 bytes per element and dimension)
+MAX_CONVERTED = 1 << 26
 
 
 class IndexMapError(ValueError):
@@ -109,7 +111,7 @@ class IndexMap(Node):
         """For every element of an array of `shape` (row-major), its new indices: one int64 array
         per new dimension."""
         size = int(np.prod(shape, dtype=np.int64))
-        if size > MAX_ENUMERATED * 4:
+        if size > MAX_CONVERTED:
             raise IndexMapError(f"index map {self.as_python()}: {size} elements are too many to enumerate")
         grids = np.indices(tuple(shape), dtype=np.int64).reshape(len(shape), -1)
         env = {v: grids[d] for d, v in enumerate(self.initial_indices)}

@@ -53,14 +53,15 @@ def transform_layout(func, block_name, buffer_index, buffer_index_type, index_ma
     except IndexMapError as e:
         raise ScheduleError(f"{where}: {e}") from None
     new = tir.Buffer(buf.name, new_shape, buf.dtype, buf.scope)
+    doms = _iter_doms(func.body)
 
     def post(n):
         if isinstance(n, BufferLoad) and n.buffer is buf:
-            return BufferLoad(new, imap.map_indices(n.indices, _doms))
+            return BufferLoad(new, imap.map_indices(n.indices, doms))
         if isinstance(n, BufferStore) and n.buffer is buf:
-            return BufferStore(new, n.value, imap.map_indices(n.indices, _doms))
+            return BufferStore(new, n.value, imap.map_indices(n.indices, doms))
         if isinstance(n, BufferRegion) and n.buffer is buf:
-            return BufferRegion(new, _map_region(imap, n.region, new_shape, _doms))
+            return BufferRegion(new, _map_region(imap, n.region, new_shape, doms))
         if isinstance(n, Block):
             changes = {}
             if any(b is buf for b in n.alloc_buffers):
@@ -68,7 +69,6 @@ def transform_layout(func, block_name, buffer_index, buffer_index_type, index_ma
             return n.replace(**changes) if changes else None
         return None
 
-    _doms = _iter_doms(func.body)
     body = tir.transform(func.body, post=post)
     params = tuple(new if p is buf else p for p in func.params)
     return tir.PrimFunc(params, body, func.attrs), imap
