@@ -25,6 +25,7 @@ Usage: python bench/search_compare.py [--ops GMM-1024,SFM] [--strategies evo-xgb
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import pathlib
@@ -39,6 +40,7 @@ from raytune_ms import workloads
 from raytune_ms.cost_model import XGBModel
 from raytune_ms.database import Database
 from raytune_ms.database.plot import best_so_far, curve_values
+from raytune_ms.search_strategy import EvolutionarySearch
 from raytune_ms.tune import run_tuning, tir_tasks
 
 TARGET = "llvm"  # the host CPU, as `raytune-ms tune` tunes it by default
@@ -56,26 +58,30 @@ def cpu_info() -> dict:
     return {"cpu": info["cpu"], "avx512": info["avx512"]}
 
 
-def strategy_parts(name: str) -> tuple:
-    """(strategy kind, cost model) of a strategy name (see the module docstring)."""
+def strategy_parts(name: str, population: int | None = None) -> tuple:
+    """(strategy, cost model) of a strategy name (see the module docstring); population: the
+    evolutionary search's population_size (None: the reference's 512)."""
     m = STRATEGY_RE.match(name)
     if m is None:
         raise SystemExit(f"unknown strategy {name!r}: evo-xgb, evo-xgb-wN or replay-random")
     if name == "replay-random":
         return "replay-trace", "random"
-    return "evolutionary", XGBModel() if m.group(2) is None else XGBModel(num_warmup_samples=int(m.group(2)))
+    model = XGBModel() if m.group(2) is None else XGBModel(num_warmup_samples=int(m.group(2)))
+    if population is None:
+        return "evolutionary", model
+    return EvolutionarySearch(population_size=population, init_min_unmeasured=max(1, min(50, population // 2))), model
 
 
 def tune(op: str, size: str, strategy: str, seed: int, trials: int, work_dir: str, pools: tuple,
-         per_iter: int = 64) -> dict:
+         population: int | None = None) -> dict:
     """Run `trials` more trials of `op` in work_dir; the run's wall time and trials."""
-    kind, cost_model = strategy_parts(strategy)
+    kind, cost_model = strategy_parts(strategy, population)
     wl = workloads.get(op, size)
     tasks = tir_tasks(wl.func, TARGET, strategy=kind, seed=seed, task_name=op,
                       baseline=workloads.SuiteBaseline(op, size))
     t0 = time.perf_counter()
     result = run_tuning(tasks=tasks, task_weights=[1.0], work_dir=work_dir, max_trials_global=trials,
-                        num_trials_per_iter=per_iter, builder=pools[0], runner=pools[1],
+                        num_trials_per_iter=64, builder=pools[0], runner=pools[1],
                         cost_model=cost_model)
     return {"wall_s": round(time.perf_counter() - t0, 2), "trials": result.trials,
             "stop_reason": result.stop_reason}
@@ -113,7 +119,7 @@ def compare(args, base: dict) -> None:
                 order = args.strategies if seed % 2 == 1 else args.strategies[::-1]
                 for strategy in order:
                     with tempfile.TemporaryDirectory(prefix=f"search_compare_{op}_") as work_dir:
-                        run = tune(op, args.size, strategy, seed, args.trials, work_dir, pools)
+                        run = tune(op, args.size, strategy, seed, args.trials, work_dir, pools, args.population)
                         values = curve(op, args.size, work_dir)
                     emit({**base, "mode": "compare", "op": op, "size": args.size, "strategy": strategy,
                           "seed": seed, **run, "trials_per_min": round(60 * run["trials"] / run["wall_s"], 1),
@@ -132,10 +138,12 @@ def resume_check(args, base: dict) -> None:
                 for strategy in args.strategies:
                     with tempfile.TemporaryDirectory(prefix="resume_") as resumed, \
                          tempfile.TemporaryDirectory(prefix="whole_") as whole:
-                        first = tune(op, args.size, strategy, seed, half, resumed, pools)
-                        second = tune(op, args.size, strategy, seed, args.trials - half, resumed, pools)
+                        run = functools.partial(tune, op, args.size, strategy, seed, pools=pools,
+                                                population=args.population)
+                        first = run(half, resumed)
+                        second = run(args.trials - half, resumed)
                         logged = trained_lines(resumed, op)
-                        full = tune(op, args.size, strategy, seed, args.trials, whole, pools)
+                        full = run(args.trials, whole)
                         for label, work_dir, runs in (("resumed", resumed, [first, second]), ("whole", whole, [full])):
                             values = curve(op, args.size, work_dir)
                             emit({**base, "mode": "resume", "run": label, "op": op, "size": args.size,
@@ -201,6 +209,7 @@ def main(argv=None) -> int:
     ap.add_argument("--trials", type=int, default=256)
     ap.add_argument("--size", default="standard")
     ap.add_argument("--pools", default="ray", choices=("ray", "local"), help="builder and runner kind")
+    ap.add_argument("--population", type=int, default=None, help="evolutionary population (default 512)")
     ap.add_argument("--resume-check", action="store_true")
     ap.add_argument("--plot", metavar="RUNS.jsonl")
     ap.add_argument("--out-dir", default="bench/results")

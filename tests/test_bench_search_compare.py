@@ -42,7 +42,7 @@ def test_strategy_names():
 @pytest.mark.slow
 def test_compare_resume_and_plot(tmp_path, capsys):
     bench = _load("search_compare")
-    common = ["--ops", "GMM", "--size", "small", "--seeds", "1", "--pools", "local"]
+    common = ["--ops", "GMM", "--size", "small", "--seeds", "1", "--pools", "local", "--population", "16"]
     bench.main([*common, "--trials", "4", "--strategies", "evo-xgb-w2,replay-random"])
     bench.main([*common, "--trials", "4", "--strategies", "evo-xgb-w2", "--resume-check"])
     runs = _lines(capsys.readouterr().out)
