@@ -114,9 +114,9 @@ def make_pools(kind: str) -> tuple:
 def compare(args, base: dict) -> None:
     pools = make_pools(args.pools)
     try:
-        for seed in range(1, args.seeds + 1):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for op in args.ops:
-                order = args.strategies if seed % 2 == 1 else args.strategies[::-1]
+                order = args.strategies if (seed - args.first_seed) % 2 == 0 else args.strategies[::-1]
                 for strategy in order:
                     with tempfile.TemporaryDirectory(prefix=f"search_compare_{op}_") as work_dir:
                         run = tune(op, args.size, strategy, seed, args.trials, work_dir, pools, args.population)
@@ -133,7 +133,7 @@ def resume_check(args, base: dict) -> None:
     pools = make_pools(args.pools)
     half = args.trials // 2
     try:
-        for seed in range(1, args.seeds + 1):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             for op in args.ops:
                 for strategy in args.strategies:
                     with tempfile.TemporaryDirectory(prefix="resume_") as resumed, \
@@ -206,6 +206,7 @@ def main(argv=None) -> int:
     ap.add_argument("--ops", default="GMM-1024,C2D,DEP,SFM,LN", type=lambda s: s.split(","))
     ap.add_argument("--strategies", default="evo-xgb,replay-random", type=lambda s: s.split(","))
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=1, help="seeds are first-seed, first-seed+1, ...")
     ap.add_argument("--trials", type=int, default=256)
     ap.add_argument("--size", default="standard")
     ap.add_argument("--pools", default="ray", choices=("ray", "local"), help="builder and runner kind")
