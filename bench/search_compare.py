@@ -162,8 +162,9 @@ def best_at(values: list, n: int) -> float | None:
 
 
 def plot(path: str, out_dir: str, at: list) -> None:
-    """One PNG per (mode, op): each run thin, each strategy's (or resume label's) median thick;
-    prints one JSON line per op and strategy with the median best at each of `at`."""
+    """One PNG per (mode, op): each run thin, each strategy's (or resume label's) median thick
+    (over the trials every run of it reached); prints one JSON line per op and strategy with
+    the median best at each of `at` over the runs that reached it."""
     from matplotlib.figure import Figure
 
     runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
@@ -186,9 +187,10 @@ def plot(path: str, out_dir: str, at: list) -> None:
             ax.step(np.arange(1, n + 1), median, where="post", color=color, linewidth=2,
                     label=f"{label} (median of {len(curves)})")
             row = {"table": mode, "op": op, "strategy": label, "runs": len(curves)}
-            for k in at:
-                vals = [best_at(c, k) for c in curves]
-                row[f"median_at_{k}"] = None if None in vals else round(float(np.median(vals)), 2)
+            for k in at:  # over the runs that reached k trials
+                vals = [v for v in (best_at(c, k) for c in curves) if v is not None]
+                row[f"median_at_{k}"] = round(float(np.median(vals)), 2) if vals else None
+                row[f"runs_at_{k}"] = len(vals)
             print(json.dumps(row), flush=True)
         ax.set_title(f"{op}: best GFLOP/s so far ({mode})", fontsize=10)
         ax.set_xlabel("trials")
