@@ -28,6 +28,7 @@ from .cost_model import CostModel
 from .database import Database
 from .logging import get_loggers_from_work_dir
 from .measure_callback import MeasureCallback
+from .post_optimization import post_optimize
 from .profiler import Profiler
 from .progress import ProgressBar, interactive
 from .runner import Runner
@@ -75,9 +76,10 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
     processes see, the Parquet store); otherwise the streaming loop runs in this process.
     stop: the StopOnSignal that stops the run on Ctrl-C/SIGTERM (default: a new one, active
     while the run is on); a stopped run returns normally, its result marked `interrupted`.
+    post_optimization: after tuning (unless interrupted), a Droplet search around each task's
+    best record (`post_optimization.PostOpt`, its defaults: 100 trials, p-value 0.05), its
+    records added to the database; the run log says what it found.
     """
-    if post_optimization:
-        raise NotImplementedError("post_optimization (Droplet search) is not available yet")
     os.makedirs(work_dir, exist_ok=True)
     if max_trials_per_task is None:
         max_trials_per_task = max_trials_global
@@ -85,6 +87,7 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
     for ctx, logger in zip(tasks, task_loggers):
         ctx.logger = logger
     own_builder, own_runner = isinstance(builder, str), isinstance(runner, str)
+    builder_arg, runner_arg = builder, runner
     builder, runner = Builder.create(builder), Runner.create(runner)
     database = resolve_database(database, work_dir, module_equality)
     cost_model = None if cost_model is None else CostModel.create(cost_model)
@@ -120,6 +123,8 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
             builder.shutdown()
         if own_runner:
             runner.shutdown()
+    if post_optimization and not result.interrupted:
+        post_optimize(tasks, work_dir, database, builder_arg, runner_arg, run_logger)
     database.flush()
     result = dataclasses.replace(result, database=database, records_saved=len(database) - records_before)
     if result.interrupted:
