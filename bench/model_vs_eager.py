@@ -7,10 +7,10 @@ BERT-base encoder layer, hidden 768, 12 heads, sequence 128), and the tiny "tiny
 64, 4 heads, sequence 16) for the quick test. Each task gets `--trials-per-task` trials (local
 builder and runner, in-memory database; replay-trace with a random cost model by default, the
 issue-9 setting). Then:
-- per task: its kernel timed by the artifact's own C harness against the task's anchor aten op
-  run by PyTorch on the same input values (the anchor alone: the element-wise ops fused into our
-  kernel are not in torch's figure, so torch_ms is a lower bound of what torch spends there;
-  None for tasks without an anchor, such as pooling or a lone softmax);
+- per task (raytune_ms.model_profile): its kernel timed by the artifact's own C harness against
+  the task's anchor aten op run by PyTorch on the same input values (the anchor alone: the
+  element-wise ops fused into our kernel are not in torch's figure, so torch_ms is a lower bound
+  of what torch spends there; None for a kernel without a reduction, a pure layout kernel);
 - end to end: the compiled model (a Python loop over its kernels) against model(*inputs) under
   torch.no_grad(), and the largest absolute difference of their outputs.
 Both sides are timed with suite_vs_torch.time_side_by_side (interleaved rounds, best call, a
@@ -71,27 +71,6 @@ class TimedCall:
         return out
 
 
-def anchor_torch_calls(model, inputs, lowered, held) -> dict:
-    """function name -> a TorchCall of its anchor aten node (None where the kernel has no
-    reduction anchor, or reads a value the compiled model does not hold)."""
-    from raytune_ms.torch_frontend.capture import capture
-    from raytune_ms.torch_frontend.lower import _Lowerer
-    from raytune_ms.trace_apply import anchor_key
-
-    captured = capture(model, inputs, False)
-    nodes = {n.name: n for n in captured.program.graph.nodes}
-    lowerer = _Lowerer(captured)  # no fusion, no aliases: its torch_call names the fx values as they are
-    out = {}
-    for fn in lowered.functions:
-        node = nodes.get(fn.name)
-        if fn.func is None or node is None or anchor_key(fn.func) is None:
-            out[fn.name] = None
-            continue
-        call = lowerer.torch_call(node)
-        out[fn.name] = call if set(lowerer.tensor_args(node)) <= held else None
-    return out
-
-
 def tune(model, inputs, trials_per_task: int, work_dir: str, strategy: str, cost_model: str, seed):
     from raytune_ms.torch_integration import extract_tasks, run_model_tuning
 
@@ -109,7 +88,7 @@ def bench_model(name: str, trials_per_task: int, rounds: int, calls: int, strate
     import torch
 
     from raytune_ms.compiled_model import compile_model
-    from raytune_ms.torch_integration import tasks_of_lowered
+    from raytune_ms.model_profile import task_kernels
 
     torch.set_num_threads(THREADS)
     factory, shape = _models()[name]
@@ -122,25 +101,19 @@ def bench_model(name: str, trials_per_task: int, rounds: int, calls: int, strate
         compiled = compile_model(result.database, model, inputs, TARGET)
     with torch.no_grad():
         want = model(*inputs)
-        err = float((compiled(*inputs) - want).abs().max())  # also leaves every value in compiled._env
+        err = float((compiled(*inputs) - want).abs().max())
 
-    tasks, keys = tasks_of_lowered(compiled.lowered, TARGET)
     trials = {t.task_name: t.trials for t in result.tasks}
-    torch_calls = anchor_torch_calls(model, inputs, compiled.lowered, set(compiled._env))
-    rows, timed = [], set()
-    for fn, key, (kernel, args) in zip(compiled.lowered.functions, keys, compiled._steps):
-        if key is None or key in timed:
-            continue
-        timed.add(key)
-        call = torch_calls[fn.name]
-        if call is None:
-            ours = min(kernel.time(*args, number=1, repeat=calls, min_repeat_ms=0) for _ in range(rounds))
+    rows = []
+    for task in task_kernels(compiled, model, inputs, TARGET):
+        if task.torch_call is None:
+            ours = min(min(task.kernel.time(*task.args, number=1, repeat=calls, min_repeat_ms=0))
+                       for _ in range(rounds))
             theirs = None
         else:
-            ours, theirs = time_side_by_side(kernel, call, compiled._env, args, rounds, calls)
-        task = tasks[key]
+            ours, theirs = time_side_by_side(task.kernel, task.torch_call, task.env, task.args, rounds, calls)
         rows.append({"model": name, "task": task.task_name, "weight": task.weight,
-                     "trials": trials.get(task.task_name, 0), "how": compiled.how[task.task_name],
+                     "trials": trials.get(task.task_name, 0), "how": task.how,
                      "ours_ms": _ms(ours), "torch_ms": None if theirs is None else _ms(theirs)})
     kernels_ms = sum(r["ours_ms"] * r["weight"] for r in rows)
     for r in rows:
@@ -148,7 +121,7 @@ def bench_model(name: str, trials_per_task: int, rounds: int, calls: int, strate
 
     with torch.no_grad():
         ours, eager = time_side_by_side(TimedCall(compiled), lambda x: model(*x), inputs, inputs, rounds, calls)
-    rows.append({"model": name, "shape": list(shape), "tasks": len(tasks), "trials": result.trials,
+    rows.append({"model": name, "shape": list(shape), "tasks": len(rows), "trials": result.trials,
                  "ours_ms": _ms(ours), "eager_ms": _ms(eager), "speed": round(eager / ours, 3),
                  "kernels_ms": float(f"{kernels_ms:.4g}"), "max_abs_err": err, "tune_wall_s": round(wall, 1)})
     return rows

@@ -1,15 +1,12 @@
-"""bench/model_vs_eager.py: each task's torch counterpart (its anchor aten op) reads the values the
-compiled model holds and, where the task is that op alone, computes what our kernel computes;
-the whole bench runs on the tiny BERT layer with one trial per task. No timing thresholds."""
+"""bench/model_vs_eager.py runs on the tiny BERT layer with one trial per task, and refuses an
+unknown model before tuning. No timing thresholds."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import pathlib
-import warnings
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -25,32 +22,6 @@ def _bench():
 
 
 bench = _bench()
-
-
-def test_anchor_ops_match_our_kernels_where_the_task_is_the_op_alone():
-    from raytune_ms.compiled_model import compile_model
-    from raytune_ms.database import MemoryDatabase
-
-    factory, shape = bench._models()["tiny-bert"]
-    model = factory().eval()
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # every task unscheduled: compile_model says so
-        compiled = compile_model(MemoryDatabase(), model, (x,), "llvm")
-    compiled(x)
-    calls = bench.anchor_torch_calls(model, (x,), compiled.lowered, set(compiled._env))
-    fns = {fn.name: fn for fn in compiled.lowered.functions}
-    assert set(calls) == set(fns)
-    alone = 0
-    for name, call in calls.items():
-        if call is None:
-            continue
-        (out,) = call(compiled._env)  # reads only values the compiled model holds
-        if fns[name].ops == [fns[name].op]:
-            alone += 1
-            np.testing.assert_allclose(out, compiled._env[fns[name].outputs[0]], rtol=1e-4, atol=1e-5)
-    assert alone >= 2  # the softmax and the layer norms
-    assert sum(c is not None for c in calls.values()) >= 8
 
 
 def test_unknown_model_fails_before_tuning():
