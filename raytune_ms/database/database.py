@@ -374,6 +374,9 @@ def schedule_of(record: TuningRecord, mod, target, workload_name: str = "main"):
 
 _ANY = object()
 
+#: Records of an anchor-block workload that query_schedule tries, best first, for one that fits.
+ANCHOR_CANDIDATES = 16
+
 
 def top_k_valid(records, top_k: int, target=None) -> list[TuningRecord]:
     """The `top_k` valid records with the lowest mean run time (ties keep commit order),
@@ -447,9 +450,23 @@ class Database(_registry.Registry):
         return best[0] if best else None
 
     def query_schedule(self, mod, target, workload_name: str = "main"):
-        """A Schedule of `mod` with the best record's trace replayed on it."""
+        """A Schedule of `mod` with the best record's trace replayed on it. Under "anchor-block"
+        a workload pools the records of several fused variants: the best whose trace fits `mod`
+        (see schedule_of), among the ANCHOR_CANDIDATES best."""
         record = self.query_tuning_record(mod, target, workload_name)
-        return None if record is None else schedule_of(record, mod, target, workload_name)
+        if record is None:
+            return None
+        if getattr(self, "module_equality", "structural") != "anchor-block":
+            return schedule_of(record, mod, target, workload_name)
+        ranked = self._top_k_for(self._find_workload(_as_module(mod)), ANCHOR_CANDIDATES, target) or [record]
+        errors = []
+        for candidate in ranked:
+            try:
+                return schedule_of(candidate, mod, target, workload_name)
+            except ValueError as e:
+                errors.append(str(e))
+        raise ValueError(f"query_schedule: none of the {len(ranked)} best records of workload "
+                         f"{ranked[0].workload.shash} fits this program: {errors[0]}")
 
     def query_ir_module(self, mod, target, workload_name: str = "main") -> tir.IRModule | None:
         sch = self.query_schedule(mod, target, workload_name)

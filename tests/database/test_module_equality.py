@@ -142,6 +142,26 @@ def test_a_trace_naming_blocks_the_variant_lacks_is_an_error():
         db.query_schedule(_matmul("add_relu").with_attr("global_symbol", "main"), TARGET)
 
 
+@pytest.mark.parametrize("kind", ["memory", "parquet"])
+def test_the_best_record_that_fits_answers(stores, kind):
+    """A faster variant's trace that names its own relu block does not fit the plain kernel:
+    the plain kernel's own (slower) record answers for it, the faster one for the variant."""
+    base, relu = _matmul(""), _matmul("relu")
+    db = stores(kind)
+    stored = db.commit_workload(base)
+    sch = Schedule(relu)
+    sch.parallel(sch.get_loops(sch.get_block("T_relu"))[0])
+    db.commit_tuning_record(TuningRecord(_anchor_trace(base), stored, [2e-3], TARGET))
+    db.commit_tuning_record(TuningRecord(sch.trace, Workload(relu), [1e-3], TARGET))
+    assert db.query_tuning_record(base, TARGET).run_secs == [1e-3]
+    _check(db.query_schedule(base, TARGET), "")
+    _check(db.query_schedule(relu, TARGET), "relu")
+    only_relu = stores("memory")
+    only_relu.commit_tuning_record(TuningRecord(sch.trace, only_relu.commit_workload(relu), [1e-3], TARGET))
+    with pytest.raises(ValueError, match="none of the 1 best records.*T_relu"):
+        only_relu.query_schedule(base, TARGET)
+
+
 def test_unions_answer_for_fused_variants():
     base, add_relu = _matmul(""), _matmul("add_relu")
     fast, slow = MemoryDatabase("anchor-block"), MemoryDatabase("anchor-block")
