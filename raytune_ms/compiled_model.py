@@ -31,8 +31,7 @@ def _schedules(database, tasks, target) -> tuple:
     for key, task in tasks.items():
         record = database.query_tuning_record(task.mod, target, "main")
         if record is not None:
-            sch = new_schedule(task.mod)
-            record.trace.apply_to_schedule(sch, remove_postproc=False)
+            sch = database.query_schedule(task.mod, target, "main")  # under "anchor-block": a trace that fits
             chosen[key] = (sch, "tuned")
             anchor = anchor_key(task.mod)
             if anchor is not None:
