@@ -197,14 +197,25 @@ def collect(node, cls) -> list:
     out, seen = [], set()
     classes = cls if isinstance(cls, tuple) else (cls,)
     prune = _NON_STMT if all(issubclass(c, Stmt) for c in classes) else ()
+    if prune:  # expression-level nodes are never pushed at all
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cls) and id(n) not in seen:
+                seen.add(id(n))
+                out.append(n)
+            if isinstance(n, prune):
+                continue
+            kids = [k for k in _kids(n) if not isinstance(k, prune)]
+            if kids:
+                kids.reverse()
+                stack.extend(kids)
+        return out
 
     def fn(n):
         if isinstance(n, cls) and id(n) not in seen:
             seen.add(id(n))
             out.append(n)
-        if prune and isinstance(n, prune):
-            return False
-        return None
 
     pre_order_visit(node, fn)
     return out
