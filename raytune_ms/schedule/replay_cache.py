@@ -154,7 +154,7 @@ def _bind(inst, outputs, rv_map) -> None:
 
 
 _CACHES: dict = {}  # id(module) -> ReplayCache
-_CACHES_CAP = 8
+_CACHES_CAP = 4  # tasks tuned at once keep theirs; more start over (states cost memory)
 
 
 def replay_cache(mod) -> ReplayCache:
@@ -166,3 +166,10 @@ def replay_cache(mod) -> ReplayCache:
         _CACHES.clear()
     _CACHES[id(mod)] = cache = ReplayCache(mod)
     return cache
+
+
+def release_replay_cache(mod) -> None:
+    """Drop `mod`'s shared cache (a finished search frees its states)."""
+    hit = _CACHES.get(id(mod))
+    if hit is not None and hit.mod is mod:
+        del _CACHES[id(mod)]

@@ -22,7 +22,7 @@ from .. import tir
 from ..database.database import target_key
 from ..profiler import Profiler
 from ..schedule import Trace
-from ..schedule.replay_cache import replay_cache
+from ..schedule.replay_cache import release_replay_cache, replay_cache
 from .measured_traces import trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
@@ -116,6 +116,8 @@ class EvolutionarySearch(SearchStrategy):
                 self._resume(state, database, cost_model)
 
     def post_tuning(self):
+        if self._run is not None:
+            release_replay_cache(self.context.mod)
         self._run = self._run_database = self._run_cost_model = None
 
     def notify_runner_results(self, measure_candidates, results):

@@ -96,3 +96,13 @@ def test_an_undefined_random_variable_is_named():
     broken = Trace(space.insts[1:], {})  # drops the instruction defining b0
     with pytest.raises(ScheduleError, match="before defining it"):
         ReplayCache(ctx.mod).replay(broken, 0)
+
+
+def test_the_shared_cache_is_per_module_and_released():
+    from raytune_ms.schedule.replay_cache import release_replay_cache, replay_cache
+
+    a, b = workloads.get("GMM", "small").func, workloads.get("SFM", "small").func
+    assert replay_cache(a) is replay_cache(a) and replay_cache(a) is not replay_cache(b)
+    first = replay_cache(a)
+    release_replay_cache(a)
+    assert replay_cache(a) is not first
