@@ -15,6 +15,7 @@ import copy
 
 from .. import _registry
 from ..schedule import Schedule, ScheduleError
+from ..schedule.replay_cache import replay_cache
 from ..schedule.sampling import RandState
 
 #: the reference's mutators and probabilities per target kind
@@ -33,14 +34,9 @@ def replay(trace, mod, decision_provider=None) -> Schedule:
     """`trace` without postprocessing replayed on a fresh schedule of `mod` (ScheduleError if a
     step fails). `decision_provider(sch, inst, inputs, decision) -> decision` is called before
     each instruction runs: it sees the schedule as it is at that point (inputs: the
-    instruction's inputs in `sch`) and returns the decision to use."""
-    sch = Schedule(mod, seed=0)
-    provider = None
-    if decision_provider is not None:
-        def provider(inst, inputs, attrs, decision):
-            return decision_provider(sch, inst, inputs, decision)
-    trace.apply_to_schedule(sch, remove_postproc=True, decision_provider=provider)
-    return sch
+    instruction's inputs in `sch`) and returns the decision to use. The replay resumes from
+    the module's cached state of the longest prefix replayed before (`replay_cache`)."""
+    return replay_cache(mod).replay(trace, seed=0, decision_provider=decision_provider)
 
 
 def has_other(probs, current) -> bool:
