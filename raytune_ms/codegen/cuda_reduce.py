@@ -1,8 +1,8 @@
 """Cross-thread reductions in a lowered CUDA kernel.
 
 A store `C[idx] = C[idx] op v` under a loop bound to threadIdx.* whose variable `idx` does not
-use is a reduction across threads, unless C is a `local` buffer allocated inside that loop
-(each thread then has its own C: a register tile). The loop nest L that carries it (the loops below the last
+use is a reduction across threads, unless C is a buffer (not `shared`) allocated inside that
+loop: each thread then has its own C (a register tile). The loop nest L that carries it (the loops below the last
 loop `idx` uses) is rewritten so that each thread accumulates its share in a register
 (starting from the combiner's identity), an `AllReduce` statement combines the registers of the
 threads along the bound axis (warp shuffles, or a shared-memory tree; see cuda.py), and the
@@ -95,7 +95,7 @@ def _is_identity(op, value, dtype) -> bool:
 def _find(kernel, func_name):
     """[(L, store, op, tag, extent)] for every cross-thread reduction update in `kernel`."""
     out = []
-    private = {}  # id(buffer) -> the loops around a per-thread (local) buffer's allocation
+    private = {}  # id(buffer) -> the loops around a per-thread buffer's allocation
 
     def walk(s, path):
         if isinstance(s, For):
@@ -108,7 +108,7 @@ def _find(kernel, func_name):
             if s.else_case is not None:
                 walk(s.else_case, path)
         elif isinstance(s, Allocate):
-            if s.buffer.scope == "local":
+            if s.buffer.scope != "shared":  # inside a kernel: one copy per thread of the loops around
                 private[id(s.buffer)] = {id(f) for f in path}
             walk(s.body, path)
         elif isinstance(s, BufferStore):

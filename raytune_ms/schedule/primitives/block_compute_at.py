@@ -3,11 +3,12 @@ regenerating its loops to cover exactly the region needed (produced) in one iter
 
 Region inference: the consumers' read regions (producers' write regions) of the shared buffer,
 with block iterators replaced by their bindings and the loops below `loop` relaxed over their
-ranges (for a fetch into a shared buffer, the threadIdx/vthread loops above it too), give a box whose lower ends are expressions of the loops at or above `loop` and whose
-extents are constants. Each box side maps back to the moved block's iterator that indexes that
-dimension (`v + c`), and the block's new loops run over those sides; iterators no dimension
-pins keep their whole domain. Where the box can exceed an iterator's domain, a predicate
-guards the block.
+ranges (for a fetch into a "shared" buffer, the threadIdx/vthread loops above it too: the
+fetch serves every thread of the block), give a box whose lower ends are expressions of the
+loops at or above `loop` and whose extents are constants. Each box side maps back to the
+moved block's iterator that indexes that dimension (`v + c`), and the block's new loops run
+over those sides; iterators no dimension pins keep their whole domain. Where the box can
+exceed an iterator's domain, a predicate guards the block.
 
 Legality: the moved block is complete (spatial, sole writer of its outputs) or a reduction with
 its init; compute_at needs every consumer under `loop` and the block not to write a function
