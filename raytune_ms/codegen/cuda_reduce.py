@@ -2,7 +2,7 @@
 
 A store `C[idx] = C[idx] op v` under a loop bound to threadIdx.* whose variable `idx` does not
 use is a reduction across threads, unless C is a buffer (not `shared`) allocated inside that
-loop: each thread then has its own C (a register tile). The loop nest L that carries it (the loops below the last
+loop: each thread then has its own C (a register tile); a loop of one thread reduces nothing. The loop nest L that carries it (the loops below the last
 loop `idx` uses) is rewritten so that each thread accumulates its share in a register
 (starting from the combiner's identity), an `AllReduce` statement combines the registers of the
 threads along the bound axis (warp shuffles, or a shared-memory tree; see cuda.py), and the
@@ -117,7 +117,8 @@ def _find(kernel, func_name):
                 idx_vars |= used_vars(i)
             own = private.get(id(s.buffer), ())  # each thread of these loops has its own copy
             bound = [f for f in path if f.kind == "thread_binding" and f.thread_tag.startswith("threadIdx")
-                     and id(f.loop_var) not in idx_vars and id(f) not in own]
+                     and id(f.loop_var) not in idx_vars and id(f) not in own
+                     and not (isinstance(f.extent, IntImm) and f.extent.value == 1)]
             op = _combiner(s)
             if not bound or op is None:
                 return
