@@ -3,11 +3,12 @@
 A store `C[idx] = C[idx] op v` under a loop bound to threadIdx.* whose variable `idx` does not
 use is a reduction across threads, unless C is a buffer (not `shared`) allocated inside that
 loop: each thread then has its own C (a register tile); a loop of one thread reduces nothing.
-The loop nest L that carries it (the loops below the last loop `idx` uses) is rewritten so that each thread accumulates its share in a register
-(starting from the combiner's identity), an `AllReduce` statement combines the registers of the
-threads along the bound axis (warp shuffles, or a shared-memory tree; see cuda.py), and the
-result is written once (by thread 0 of the axis, or by every thread for a `local` C). When the
-init store sits outside L (decompose_reduction), the result is combined with C's value.
+The loop nest L that carries it (the loops below the last loop `idx` uses) is rewritten so that
+each thread accumulates its share in a register (starting from the combiner's identity), an
+`AllReduce` statement combines the registers of the threads along the bound axis (warp
+shuffles, or a shared-memory tree; see cuda.py), and the result is written once (by thread 0 of
+the axis, or by every thread for a `local` C). When the init store sits outside L
+(decompose_reduction), the result is combined with C's value.
 """
 
 from __future__ import annotations
