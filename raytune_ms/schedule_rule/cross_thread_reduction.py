@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 
-from .block_analysis import TILING_KEY, BlockInfo, needs_multi_level_tiling
+from .add_rfactor import fuse_reduction_loops, needs_rfactor_or_cross_thread_reduction
+from .block_analysis import BlockInfo
 from .schedule_rule import ScheduleRule
 
 DEFAULT_THREAD_EXTENTS = (4, 8, 16, 32, 64, 128, 256, 512)
@@ -32,22 +33,9 @@ class CrossThreadReduction(ScheduleRule):
         self._max_threads = getattr(context.target, "max_threads_per_block", None) or 1024
 
     def _wanted(self, info) -> bool:
-        block = info.block
-        kinds = info.kinds()
-        if info.is_root or not info.parent_is_root or block.init is None or "reduce" not in kinds:
+        if not info.parent_is_root or not needs_rfactor_or_cross_thread_reduction(info, self._max_threads):
             return False
-        if info.annotation(TILING_KEY) is not None or set(kinds) - {"spatial", "reduce"}:
-            return False
-        if not info.trivial_binding() or None in info.extents():
-            return False
-        if any(f.kind != "serial" for f in info.loops):
-            return False
-        ext = info.extents()
-        s = math.prod(e for e, k in zip(ext, kinds) if k == "spatial")
-        r = math.prod(e for e, k in zip(ext, kinds) if k == "reduce")
-        if r <= 1:
-            return False
-        return not needs_multi_level_tiling(info) or (s < r and s <= self._max_threads)
+        return all(f.kind == "serial" for f in info.loops)
 
     def apply(self, sch, block) -> list:
         info = BlockInfo(sch, block)
@@ -58,11 +46,7 @@ class CrossThreadReduction(ScheduleRule):
         cands = [t for t in self.thread_extents if t <= min(self._max_threads, r_total)] or [
             min(self.thread_extents)]
         out = sch.copy()
-        loops = out.get_loops(block)
-        spatial = [lp for lp, k in zip(loops, kinds) if k == "spatial"]
-        reduce = [lp for lp, k in zip(loops, kinds) if k == "reduce"]
-        out.reorder(*spatial, *reduce)
-        fused = out.fuse(*reduce) if len(reduce) > 1 else reduce[0]
+        spatial, fused = fuse_reduction_loops(out, block, kinds)
         threads = cands[0] if len(cands) == 1 else out.sample_categorical(cands, [1.0 / len(cands)] * len(cands))
         _, tx = out.split(fused, [None, threads])
         out.bind(tx, "threadIdx.x")
