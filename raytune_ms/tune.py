@@ -34,7 +34,7 @@ from .progress import ProgressBar, interactive
 from .runner import Runner
 from .stop_signal import StopOnSignal, TuningInterrupted, interrupted_line
 from .task_scheduler import TaskScheduler, TuneResult
-from .task_scheduler.task_scheduler import DRAIN_S
+from .task_scheduler.task_scheduler import DRAIN_S, device_type_of
 from .tir import IRModule, PrimFunc
 from .tune_context import TuneContext
 
@@ -88,7 +88,14 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
         ctx.logger = logger
     own_builder, own_runner = isinstance(builder, str), isinstance(runner, str)
     builder_arg, runner_arg = builder, runner
-    builder, runner = Builder.create(builder), Runner.create(runner)
+    runner = Runner.create(runner)
+    try:
+        _check_runner_devices(runner, tasks)
+    except NotImplementedError:
+        if own_runner:
+            runner.shutdown()
+        raise
+    builder = Builder.create(builder)
     database = resolve_database(database, work_dir, module_equality)
     cost_model = None if cost_model is None else CostModel.create(cost_model)
     scheduler = TaskScheduler.create(task_scheduler)
@@ -178,6 +185,26 @@ def tir_tasks(mod, target, *, space="post-order-apply", strategy="evolutionary",
         )
         for name, func in funcs
     ]
+
+
+def _check_runner_devices(runner, tasks) -> None:
+    """Refuse at once, not after the search has built a batch, tasks whose device the runner
+    cannot measure (a runner without `device_types` is taken to measure anything)."""
+    kinds = getattr(runner, "device_types", None)
+    if kinds is None:
+        return
+    for ctx in tasks:
+        device = device_type_of(ctx.target)
+        if device not in kinds:
+            from .runner.cuda_evaluate import gpu_unavailable_reason
+
+            gpu = gpu_unavailable_reason() if device == "cuda" else None
+            raise NotImplementedError(
+                f"task {ctx.task_name!r}: target {str(ctx.target)!r} needs a {device!r} runner, and "
+                f"{type(runner).__name__} measures only {', '.join(kinds)} (the CUDA evaluator, "
+                f"runner/cuda_evaluate.py, is not wired into the runners yet){'; ' + gpu if gpu else ''}. "
+                "Design spaces and NVRTC builds work without measuring: see "
+                "raytune_ms.testing.design_spaces.replays and codegen.cuda_build.build_cuda")
 
 
 def tune_tir(mod, target, work_dir: str, max_trials_global: int, *,

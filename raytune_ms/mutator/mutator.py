@@ -22,6 +22,7 @@ from ..schedule.sampling import RandState
 _DEFAULTS = {
     "llvm": (("mutate-tile-size", {}, 0.90), ("mutate-compute-location", {}, 0.05),
              ("mutate-unroll", {}, 0.03), ("mutate-parallel", {"max_jobs_per_core": 16}, 0.02)),
+    "cuda": (("mutate-tile-size", {}, 0.90), ("mutate-unroll", {}, 0.08), ("mutate-thread-binding", {}, 0.02)),
 }
 
 
@@ -70,6 +71,7 @@ class Mutator(_registry.Registry):
         "mutate-compute-location": "raytune_ms.mutator.mutate_compute_location:MutateComputeLocation",
         "mutate-unroll": "raytune_ms.mutator.mutate_unroll:MutateUnroll",
         "mutate-parallel": "raytune_ms.mutator.mutate_parallel:MutateParallel",
+        "mutate-thread-binding": "raytune_ms.mutator.mutate_thread_binding:MutateThreadBinding",
     }
     KIND_NOUN = "mutator"
 
@@ -121,13 +123,11 @@ class Mutator(_registry.Registry):
     @staticmethod
     def create(kind="llvm") -> dict:
         """The default mutators of a target kind with their probabilities ("llvm": the
-        reference's TileSize 0.90, ComputeLocation 0.05, Unroll 0.03, Parallel(16) 0.02), or
+        reference's TileSize 0.90, ComputeLocation 0.05, Unroll 0.03, Parallel(16) 0.02; "cuda":
+        TileSize 0.90, Unroll 0.08, ThreadBinding 0.02), or
         {mutator: 1.0} for one mutator kind ("mutate-tile-size", ...) or a mutator object."""
         if isinstance(kind, str) and kind in _DEFAULTS:
             return {Mutator._create_kind(name, **kw): p for name, kw, p in _DEFAULTS[kind]}
-        if kind == "cuda":
-            raise ValueError("mutator kind 'cuda' is not available: its default set needs MutateThreadBinding, "
-                             "which does not exist until the CUDA schedule rules do")
         if isinstance(kind, str) and kind not in Mutator.KINDS:
             known = sorted([*_DEFAULTS, *Mutator.KINDS])
             raise ValueError(f"unknown mutator kind {kind!r}; known kinds: {', '.join(known)}")
