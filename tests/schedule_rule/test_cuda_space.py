@@ -159,8 +159,13 @@ def test_every_standard_workload_yields_spaces(capsys):
 @needs_nvrtc
 @pytest.mark.parametrize("size", ["small", "standard"])
 def test_soak_many_candidates_per_workload(size, capsys):
-    """RAYTUNE_CUDA_SOAK candidates (default 8) accepted per workload, every one compiled."""
-    want = int(os.environ.get("RAYTUNE_CUDA_SOAK", "8"))
+    """RAYTUNE_CUDA_SOAK candidates accepted per workload, every one compiled. Unset (CI): 2 per
+    small workload, and no standard-size soak (its unrolled kernels take NVRTC up to ~20 s each
+    on a 2-core machine; the standard size's spaces are checked by the test above)."""
+    soak = os.environ.get("RAYTUNE_CUDA_SOAK")
+    if soak is None and size == "standard":
+        pytest.skip("standard-size CUDA soak: set RAYTUNE_CUDA_SOAK=N to run it")
+    want = int(soak or "2")
     _soak(size, want, 40 * want, None, workloads.names(), capsys)
 
 
