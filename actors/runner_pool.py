@@ -61,6 +61,7 @@ class RayRunner(Runner):
     """
 
     scheduler_host = "actors.task_scheduler_actor:tune_in_actor"
+    device_types = ("cpu",)  # what its actors can measure (as LocalRunner)
 
     def __init__(self, num_runners: int | None = None, *, timeout_sec: float = 30.0,
                  evaluator_config=None, cooldown_sec: float = 0.0, check_correctness=True,

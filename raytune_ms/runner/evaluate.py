@@ -34,6 +34,37 @@ def arg_specs(args_info) -> list[tuple[str, tuple]]:
     return out
 
 
+def arg_layouts(args_info) -> dict:
+    """{argument index: IndexMap JSON} of the arguments the kernel takes re-laid out (a weight
+    RewriteLayout rewrote; ArgInfo carries the map): the runner converts them before running."""
+    out = {}
+    for i, info in enumerate(args_info):
+        layout = getattr(info, "layout", None) if hasattr(info, "dtype") else (info[3] if len(info) > 3 else None)
+        if layout is not None:
+            out[i] = layout
+    return out
+
+
+_CONVERTED: dict = {}
+
+
+def _converted(arrays, specs, seed, layouts) -> list:
+    """`arrays` with the re-laid-out arguments converted (each conversion done once)."""
+    if not layouts:
+        return arrays
+    from ..tir.index_map import IndexMap
+
+    out = list(arrays)
+    for i, layout in layouts.items():
+        key = (tuple(specs), seed, i, layout)
+        if key not in _CONVERTED:
+            if len(_CONVERTED) > 8:
+                _CONVERTED.clear()
+            _CONVERTED[key] = IndexMap.from_json(layout).apply_to_array(arrays[i])
+        out[i] = _CONVERTED[key].copy()
+    return out
+
+
 def random_array(rng: np.random.Generator, dtype: str, shape: tuple) -> np.ndarray:
     if dtype == "bool":
         return rng.random(shape) < 0.5
@@ -53,12 +84,13 @@ def seeded_inputs(specs, seed: int) -> list[np.ndarray]:
     return _INPUTS[key]
 
 
-def load(artifact: bytes, specs, device_type: str = "cpu"):
+def load(artifact: bytes, specs, device_type: str = "cpu", arrays=None):
     if device_type != "cpu":
         raise NotImplementedError(f"measuring {device_type!r} artifacts is not supported yet (CPU only)")
     from ..runtime import Module
 
-    params = [(f"arg{i}", shape, dtype) for i, (dtype, shape) in enumerate(specs)]
+    shapes = [shape for _, shape in specs] if arrays is None else [a.shape for a in arrays]
+    params = [(f"arg{i}", shape, dtype) for i, ((dtype, _), shape) in enumerate(zip(specs, shapes))]
     return Module.from_bytes(artifact, params)
 
 
@@ -109,21 +141,26 @@ _LOADED: list = []  # [module, arrays] of the candidate between first_run and ti
 
 
 def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = None,
-              device_type: str = "cpu") -> float:
+              device_type: str = "cpu", layouts=None) -> float:
     """Load the candidate, run it once (seconds returned) and check its output; it stays loaded
     for `time_loaded`. Raises WrongResult when the check fails.
 
     `check` is a CorrectnessConfig (or None); the baseline outputs must have been prepared
-    under `baseline_key` in this process (see prepare_baseline).
+    under `baseline_key` in this process (see prepare_baseline). `layouts` (see arg_layouts):
+    arguments converted from the seeded inputs before the run; being read-only weights, they
+    are left out of the comparison.
     """
     _LOADED.clear()
-    module = load(artifact, specs, device_type)
-    arrays = [a.copy() for a in seeded_inputs(specs, 0 if check is None else check.seed)]
+    seed = 0 if check is None else check.seed
+    arrays = _converted([a.copy() for a in seeded_inputs(specs, seed)], specs, seed, layouts)
+    module = load(artifact, specs, device_type, arrays)
     start = time.perf_counter()
     module(*arrays)
     secs = time.perf_counter() - start
     if check is not None and baseline_key is not None:
-        compare(arrays, _BASELINE_OUTPUTS[baseline_key], check.rtol, check.atol)
+        keep = [i for i in range(len(arrays)) if i not in (layouts or {})]
+        compare([arrays[i] for i in keep], [_BASELINE_OUTPUTS[baseline_key][i] for i in keep],
+                check.rtol, check.atol)
     _LOADED.extend([module, arrays])
     return secs
 

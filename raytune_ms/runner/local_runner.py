@@ -38,6 +38,8 @@ class LocalRunner(Runner):
     reported with that one run instead of being timed in full (None: always in full).
     """
 
+    device_types = ("cpu",)  # what it can measure (run_tuning refuses other targets up front)
+
     def __init__(self, timeout_sec: float = 30, evaluator_config=None, cooldown_sec: float = 0.0,
                  initializer=None, *, max_workers: int = 1, check_correctness=True, slot=True,
                  num_threads: int | None = None, slow_factor: float | None = 5.0):

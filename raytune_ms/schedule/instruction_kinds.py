@@ -4,6 +4,7 @@ Split: inputs [loop, *factors], attrs [preserve_unit_iters]."""
 
 from __future__ import annotations
 
+from ..tir.index_map import IndexMap
 from .instruction import register
 
 
@@ -166,6 +167,15 @@ register(
     lambda sch, i, a, d: sch.storage_align(i[0], *a) or [],
     lambda i, a, d, o: _call("storage_align", block=i[0], buffer_index=repr(a[0]), axis=repr(a[1]),
                              factor=repr(a[2]), offset=repr(a[3])),
+)
+
+register(
+    "TransformLayout",
+    lambda sch, i, a, d: sch.transform_layout(i[0], (a[1], a[0]), IndexMap.from_json(a[2]),
+                                              assume_injective_transform=a[3]) or [],
+    lambda i, a, d, o: _call("transform_layout", block=i[0], buffer=repr((a[1], a[0])),
+                             index_map=IndexMap.from_json(a[2]).as_python(), pad_value="None",
+                             assume_injective_transform=repr(a[3])),
 )
 
 # ---------------------------------------------------------------- sampling

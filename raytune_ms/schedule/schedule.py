@@ -28,6 +28,7 @@ from .primitives import (
     block_set_scope,
     block_storage_align,
     dependency,
+    layout_transform,
     loop_kind,
     loop_transform,
 )
@@ -390,6 +391,20 @@ class Schedule:
         args = (int(buffer_index), int(axis), int(factor), int(offset))
         self._commit(fname, block_storage_align.storage_align(self._func(fname), name, *args))
         self._record("StorageAlign", (block,), args, ())
+
+    def transform_layout(self, block, buffer, index_map, pad_value=None, *,
+                         assume_injective_transform: bool = False) -> None:
+        """Re-lay out a buffer `block` accesses (("read"|"write", i) or its name) through
+        `index_map` (a function of its indices, or an IndexMap); see primitives.layout_transform."""
+        if pad_value is not None:
+            raise ScheduleError("transform_layout: pad_value is not supported (the map must be a bijection)")
+        if isinstance(block, str):
+            block = self.get_block(block)
+        fname, name = self._block(block)
+        idx, kind = layout_transform.resolve_buffer("transform_layout", self.get(block), buffer)
+        func, imap = layout_transform.transform_layout(self._func(fname), name, idx, kind, index_map)
+        self._commit(fname, func)
+        self._record("TransformLayout", (block,), (idx, kind, imap.as_json(), bool(assume_injective_transform)), ())
 
     # ------------------------------------------------------------------ sampling
 

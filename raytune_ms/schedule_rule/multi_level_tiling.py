@@ -126,7 +126,7 @@ class MultiLevelTiling(ScheduleRule):
         ext = info.extents()
         if pos is None or ivs[pos].kind != "spatial" or ext[pos] is None or ext[pos] % self.lanes:
             return None, None
-        written = {id(v) for r in b.writes[0].region for v in collect(r.min, Var)}
+        written = _row_vars(info, pos)
         rows = [k for k, iv in enumerate(ivs) if k != pos and iv.kind == "spatial"
                 and id(iv.var) in written and ext[k] is not None and ext[k] > 1]
         return pos, (rows[-1] if rows else None)
@@ -291,6 +291,25 @@ def _packing_req(info, index, req) -> str:
     for dim in buf.shape:
         size *= int(getattr(dim, "value", dim))
     return "must" if size > _UNPACKED_MAX_BYTES else "may"
+
+
+def _row_vars(info, pos) -> set:
+    """Ids of the output's index variables that may be the register tile's rows: those the
+    panel input (`_panel_input`) does not use, so that each vector loaded from it serves every
+    row (a capsule conv's weight also varies with an output axis, which as rows would load one
+    weight vector per accumulator); all of them if that leaves no row of extent > 1."""
+    b = info.block
+    written = {id(v) for r in b.writes[0].region for v in collect(r.min, Var)}
+    index = _panel_input(info)
+    if index < 0:
+        return written
+    used = {id(v) for r in b.reads[index].region for v in collect(r.min, Var)}
+    free = written - used
+    ext = info.extents()
+    if any(k != pos and iv.kind == "spatial" and id(iv.var) in free and (ext[k] or 0) > 1
+           for k, iv in enumerate(b.iter_vars)):
+        return free
+    return written
 
 
 def _panel_input(info) -> int:

@@ -1,0 +1,14 @@
+"""Tuning a CUDA target with a runner that cannot measure CUDA kernels fails at once with an
+error naming the task, the target and the runner (not after the search built a batch)."""
+
+import pytest
+
+import raytune_ms as ms
+from raytune_ms import workloads
+
+
+def test_cuda_target_with_a_cpu_runner_fails_at_once(tmp_path):
+    func = workloads.get("GMM", "small").func
+    with pytest.raises(NotImplementedError, match=r"task 'main': target 'cuda.*LocalRunner measures only cpu"):
+        ms.tune_tir(func, "cuda", str(tmp_path), max_trials_global=4, num_trials_per_iter=4,
+                    builder="local", runner="local", progress=False)
