@@ -18,9 +18,10 @@ draws nothing. The result is the same program, trace and random state as a plain
 from __future__ import annotations
 
 from .error import ScheduleError
-from .random_variable import RV, _Special
+from .random_variable import RV
 from .sampling import RandState
 from .schedule import Schedule
+from .trace import translate
 
 
 def _key(x):
@@ -67,26 +68,13 @@ class ReplayCache:
         `decision_provider(sch, inst, inputs, decision) -> decision` may change decisions; it
         sees the schedule as it is before the instruction and must not change it."""
         rv_map: dict = {}
-
-        def tr(x):
-            if isinstance(x, RV):
-                if isinstance(x, _Special):
-                    return x
-                try:
-                    return rv_map[x]
-                except KeyError:
-                    raise ScheduleError(f"trace uses random variable {x!r} before defining it") from None
-            if isinstance(x, (list, tuple)):
-                return [tr(y) for y in x]
-            return x
-
         insts = trace._kept(True)
         decisions = trace.decisions
         node, i, n = self._root, 0, len(insts)
         pending = None  # (inputs, decision) of insts[i], computed while walking
         while i < n:
             inst = insts[i]
-            inputs = [tr(x) for x in inst.inputs]
+            inputs = [translate(x, rv_map) for x in inst.inputs]
             decision = decisions.get(inst)
             if decision_provider is not None:
                 decision = decision_provider(node.sch, inst, inputs, decision)
@@ -110,7 +98,7 @@ class ReplayCache:
                 inputs, decision = pending
                 pending = None
             else:
-                inputs = [tr(x) for x in inst.inputs]
+                inputs = [translate(x, rv_map) for x in inst.inputs]
                 decision = decisions.get(inst)
                 if decision_provider is not None:
                     decision = decision_provider(sch, inst, inputs, decision)

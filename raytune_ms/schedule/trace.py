@@ -63,23 +63,9 @@ class Trace:
 
         `decision_provider(inst, inputs, attrs, decision) -> decision` may replace decisions."""
         rv_map: dict = {}
-
-        def tr(x):
-            if isinstance(x, RV):
-                if isinstance(x, _Special):
-                    return x
-                try:
-                    return rv_map[x]
-                except KeyError:
-                    raise ScheduleError(
-                        f"trace uses random variable {x!r} before defining it") from None
-            if isinstance(x, (list, tuple)):
-                return [tr(y) for y in x]
-            return x
-
         decisions = self.decisions
         for inst in self._kept(remove_postproc):
-            inputs = [tr(x) for x in inst.inputs]
+            inputs = [translate(x, rv_map) for x in inst.inputs]
             decision = decisions.get(inst)
             if decision_provider is not None:
                 decision = decision_provider(inst, inputs, inst.attrs, decision)
@@ -233,6 +219,21 @@ class Trace:
 
     def __repr__(self):
         return f"Trace({len(self.insts)} instructions)\n{self}"
+
+
+def translate(x, rv_map: dict):
+    """An instruction input with the trace's random variables replaced by the replaying
+    schedule's (`rv_map`); ScheduleError for one no earlier instruction defined."""
+    if isinstance(x, RV):
+        if isinstance(x, _Special):
+            return x
+        try:
+            return rv_map[x]
+        except KeyError:
+            raise ScheduleError(f"trace uses random variable {x!r} before defining it") from None
+    if isinstance(x, (list, tuple)):
+        return [translate(y, rv_map) for y in x]
+    return x
 
 
 def _plain(x):
