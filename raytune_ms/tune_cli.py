@@ -144,12 +144,19 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
-def resolve_space(space: str, workload: str):
+def resolve_space(space: str, workload: str, target=None):
+    """The space for `--space`; the hand-written matmul space is tiled for the target's lanes."""
+    import functools
+
     from . import spaces
 
     if space == "auto":
         space = WORKLOAD_SPACES.get(workload, "post-order-apply")
-    return space if space == "post-order-apply" else spaces.get(space)
+    if space == "post-order-apply":
+        return space
+    if space == "matmul" and target is not None:
+        return functools.partial(spaces.matmul_space, lanes=target.vector_lanes)
+    return spaces.get(space)
 
 
 def check_best(database, workload, target) -> dict:
@@ -223,7 +230,7 @@ def run(args) -> int:
         result = None
         start = time.time()
         if not stop.requested:
-            tasks = tir_tasks(workload.func, target, space=resolve_space(args.space, args.workload),
+            tasks = tir_tasks(workload.func, target, space=resolve_space(args.space, args.workload, target),
                               strategy=args.strategy, seed=args.seed, task_name=name,
                               baseline=workloads.SuiteBaseline(args.workload, args.size))
             bar = ProgressBar(args.trials, workload.flops, not args.no_progress)

@@ -4,12 +4,14 @@ rule leaves such a block alone. "None" means no rule touches the block. A name w
 registered rule is reported and the annotation removed, so the other rules apply normally.
 
 Custom rules are functions `fn(sch, block) -> list[Schedule]` (or a Schedule, or None for
-"scheduled in place"). The hand-written spaces are registered as "matmul" and "conv"; they
-are chosen only by annotation, never by default.
+"scheduled in place"); one with a `target` parameter is also given the tuning target, so its
+tiles can follow the target's vector width rather than the host's. The hand-written spaces are
+registered as "matmul" and "conv"; they are chosen only by annotation, never by default.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 from .. import _registry
@@ -38,11 +40,11 @@ def register_custom_rule(name: str, fn=None, *, key: str = "cpu", override: bool
     return add if fn is None else add(fn)
 
 
-def _matmul(sch, block):
-    """The hand-written matmul space (it finds its block itself; host vector width)."""
+def _matmul(sch, block, target=None):
+    """The hand-written matmul space (it finds its block itself), tiled for the target's lanes."""
     from ..spaces.matmul import matmul_space
 
-    return matmul_space(sch)
+    return matmul_space(sch, None if target is None else target.vector_lanes)
 
 
 def _conv(sch, block):
@@ -54,10 +56,12 @@ def _conv(sch, block):
 class ApplyCustomRule(ScheduleRule):
     def __init__(self):
         self.keys = ("cpu",)
+        self.target = None
 
     def _initialize_with_tune_context(self, context) -> None:
         if context.target is not None:
             self.keys = tuple(context.target.keys)
+            self.target = context.target
 
     def apply(self, sch, block) -> list:
         info = BlockInfo(sch, block)
@@ -70,7 +74,10 @@ class ApplyCustomRule(ScheduleRule):
             entry = CUSTOM_RULES.get((key, name))
             if entry is None:
                 continue
-            return schedules_of(_registry.load(entry)(sch, block), sch, f"custom schedule rule {name!r}")
+            fn = _registry.load(entry)
+            wants_target = "target" in inspect.signature(fn).parameters
+            out = fn(sch, block, target=self.target) if wants_target else fn(sch, block)
+            return schedules_of(out, sch, f"custom schedule rule {name!r}")
         _log.warning("block %r: no custom schedule rule %r for target keys %s; removing the annotation",
                      info.name, name, list(self.keys))
         sch.unannotate(block, CUSTOM_RULE_KEY)

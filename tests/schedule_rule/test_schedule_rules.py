@@ -193,6 +193,19 @@ def test_custom_rule_by_annotation_only():
         check_numpy(func, s, interpreter=False)
 
 
+@pytest.mark.parametrize("target, lanes", [(AVX2, 8), (AVX512, 16)])
+def test_custom_matmul_rule_tiles_for_the_tuning_target(target, lanes):
+    """The hand-written space's vector columns follow the target, not the host's width."""
+    func = matmul(64, 256, 32, epilogue=None)
+    sch = Schedule(func)
+    sch.annotate(sch.get_block("C"), "schedule_rule", "matmul")
+    spaces = context(sch.mod, target=target).generate_design_space()
+    columns = {next(i.attrs[0] for i in s.trace.insts if i.kind.name == "SampleCategorical") for s in spaces}
+    assert columns == {(lanes, lanes * 2, lanes * 4)}  # nr, the first decision: 1, 2 or 4 vectors
+    for s in replays(context(sch.mod, target=target), 2)[0]:
+        check_numpy(func, s, interpreter=False)
+
+
 def test_unknown_custom_rule_is_dropped_with_a_warning(caplog):
     func = matmul(16, 16, 8, epilogue=None)
     sch = Schedule(func)
