@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from .. import _registry
+
 _INPUTS: dict = {}
 _BASELINE_OUTPUTS: dict = {}
 
@@ -53,9 +55,28 @@ def seeded_inputs(specs, seed: int) -> list[np.ndarray]:
     return _INPUTS[key]
 
 
+def current_inputs(specs) -> list[np.ndarray]:
+    """The seeded arguments last made for `specs` (those the loaded candidate was checked on),
+    else those of seed 0."""
+    for (cached, _), arrays in _INPUTS.items():
+        if cached == tuple(specs):
+            return arrays
+    return seeded_inputs(specs, 0)
+
+
+#: device type -> "module:attr" of its load(artifact, specs), for devices other than the CPU
+#: (named, not imported: cuda_evaluate itself imports this file)
+LOADERS = {"cuda": "raytune_ms.runner.cuda_evaluate:load"}
+
+
 def load(artifact: bytes, specs, device_type: str = "cpu"):
+    """The artifact loaded and callable on numpy arrays: a CPU shared object, or a CUDA
+    artifact on GPU 0 (cuda_evaluate.CudaModule)."""
+    if device_type in LOADERS:
+        return _registry.load(LOADERS[device_type])(artifact, specs)
     if device_type != "cpu":
-        raise NotImplementedError(f"measuring {device_type!r} artifacts is not supported yet (CPU only)")
+        raise NotImplementedError(f"measuring {device_type!r} artifacts is not supported "
+                                  f"(cpu, {', '.join(LOADERS)})")
     from ..runtime import Module
 
     params = [(f"arg{i}", shape, dtype) for i, (dtype, shape) in enumerate(specs)]
@@ -105,7 +126,7 @@ def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol
             )
 
 
-_LOADED: list = []  # [module, arrays] of the candidate between first_run and time_loaded
+_LOADED: list = []  # [module, specs, device_type] of the candidate between first_run and time_loaded
 
 
 def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = None,
@@ -116,30 +137,34 @@ def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = Non
     `check` is a CorrectnessConfig (or None); the baseline outputs must have been prepared
     under `baseline_key` in this process (see prepare_baseline).
     """
-    _LOADED.clear()
+    _release()
     module = load(artifact, specs, device_type)
+    _LOADED.append(module)  # released by the next first_run when this one fails its check
     arrays = [a.copy() for a in seeded_inputs(specs, 0 if check is None else check.seed)]
     start = time.perf_counter()
     module(*arrays)
     secs = time.perf_counter() - start
     if check is not None and baseline_key is not None:
         compare(arrays, _BASELINE_OUTPUTS[baseline_key], check.rtol, check.atol)
-    _LOADED.extend([module, arrays])
+    _LOADED.extend([specs, device_type])
     return secs
 
 
-def time_loaded(config) -> list[float]:
-    """Per-repeat mean seconds of the candidate `first_run` loaded, by its C harness."""
-    if not _LOADED:
-        raise RuntimeError("time_loaded: no candidate is loaded (first_run must come first)")
-    module, arrays = _LOADED
+def _release() -> None:
+    """Unload the candidate of the last first_run (a CUDA module frees its device memory)."""
+    if _LOADED and hasattr(_LOADED[0], "close"):
+        _LOADED[0].close()
     _LOADED.clear()
-    return list(
-        module.time(
-            *arrays,
-            number=config.number,
-            repeat=config.repeat,
-            min_repeat_ms=config.min_repeat_ms,
-            enable_cpu_cache_flush=config.enable_cpu_cache_flush,
-        )
-    )
+
+
+def time_loaded(config, hooks) -> list[float]:
+    """Per-repeat mean seconds of the candidate `first_run` loaded, through the runner's hooks
+    (a runner.hooks.MeasureHooks)."""
+    if len(_LOADED) != 3:
+        raise RuntimeError("time_loaded: no candidate is loaded (first_run must come first)")
+    module, specs, device_type = _LOADED
+    args_info = [["TENSOR", dtype, list(shape)] for dtype, shape in specs]
+    try:
+        return hooks.measure(module, device_type, config, args_info)
+    finally:
+        _release()
