@@ -4,12 +4,14 @@ For each op (GMM-1024, C2D, DEP by default) the driver tunes it with TVM (tvm_si
 bench's own virtualenv: make_venv.sh) and with raytune_ms (`raytune-ms tune --workload X
 --trials N --json`, this environment), one after the other, alternating which goes first from
 op to op so neither always gets the quieter minutes. Each side reports the best kernel time its
-tuner measured, the best kernel re-timed after tuning (min of 5 repeats of >= 100 ms each, in
-its own runtime), and trials per minute of its tuning wall time.
+tuner measured and trials per minute of its tuning wall time. Then the two best kernels are
+re-timed side by side: ROUNDS rounds, alternating TVM's and ours, each a min of 5 repeats of
+>= 100 ms in its own runtime; the minimum per side over the rounds is the figure.
 
 Prints JSON lines: the CPU (lscpu model, AVX-512), one line per side and op, then one line per
-op with the ratios: speed ours/TVM (> 1: ours faster; from the re-timed kernels and from the
-tuners' own records) and trials per minute ours/TVM.
+op with the ratios: speed ours/TVM (> 1: ours faster; from the side-by-side re-timing and from
+the tuners' own records) and trials per minute ours/TVM. `--retime-only --tuned FILE` re-times
+the databases an earlier run left in --work-dir and takes its tuning lines from FILE.
 
     python bench/tvm_compare/compare.py --trials 64 [--tvm-python /work/tvm-venv/bin/python]
     python bench/tvm_compare/compare.py --sides ours --size small --trials 4   # no TVM needed
@@ -31,6 +33,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 OPS = ("GMM-1024", "C2D", "DEP")
 DEFAULT_TVM_PYTHON = os.environ.get("TVM_PYTHON", "/work/tvm-venv/bin/python")
 RETIME = dict(number=1, repeat=5, min_repeat_ms=100)  # the TVM side times with the same
+ROUNDS = 3
 
 
 def cpu_info() -> dict:
@@ -52,10 +55,8 @@ def _last_json(stdout: str) -> dict | None:
 
 
 def run_ours(workload: str, size: str, trials: int, work_dir: str, timeout: float) -> dict:
-    """Tune with raytune_ms's CLI defaults, then re-time the best kernel here."""
-    import raytune_ms as ms
+    """Tune with raytune_ms's CLI defaults (its summary says whether the best matches numpy)."""
     from raytune_ms import workloads
-    from raytune_ms.database import Database
 
     cmd = [sys.executable, "-c", "import sys; from raytune_ms.cli import main; sys.exit(main())",
            "tune", "--workload", workload, "--size", size, "--trials", str(trials),
@@ -65,24 +66,34 @@ def run_ours(workload: str, size: str, trials: int, work_dir: str, timeout: floa
     if proc.returncode != 0 or summary is None:
         return {"side": "ours", "workload": workload, "size": size,
                 "error": f"raytune-ms tune exited {proc.returncode}: {proc.stderr.strip()[-2000:]}"}
+    flops = workloads.get(workload, size).flops
+    return {"side": "ours", "workload": workload, "size": size, "trials": summary["trials"],
+            "wall_s": summary["wall_s"], "trials_per_min": summary["trials"] / summary["wall_s"] * 60,
+            "best_ms": summary["best_ms"], "gflops_tuner": flops / (summary["best_ms"] * 1e-3) / 1e9,
+            "correct": bool(summary["correct"])}
+
+
+def retime_ours(workload: str, size: str, work_dir: str) -> tuple:
+    """(seconds, correct) of the best kernel in our database under `work_dir`."""
+    import raytune_ms as ms
+    from raytune_ms import workloads
+    from raytune_ms.database import Database
+
     wl = workloads.get(workload, size)
-    db = Database.create("parquet", work_dir=work_dir)
-    sch = ms.compile_tir(db, wl.func, "llvm")
+    sch = ms.compile_tir(Database.create("parquet", work_dir=work_dir), wl.func, "llvm")
     mod = ms.build(sch.mod, "llvm")
     arrays = wl.make_inputs(seed=1)
     mod(*arrays)
     correct, _ = wl.compare(arrays)
-    retimed = min(mod.time(*arrays, **RETIME))
-    return {"side": "ours", "workload": workload, "size": size, "trials": summary["trials"],
-            "wall_s": summary["wall_s"], "trials_per_min": summary["trials"] / summary["wall_s"] * 60,
-            "best_ms": summary["best_ms"], "retimed_ms": retimed * 1e3, "gflops": wl.flops / retimed / 1e9,
-            "correct": bool(correct and summary["correct"])}
+    return min(mod.time(*arrays, **RETIME)), bool(correct)
 
 
 def run_tvm(workload: str, size: str, trials: int, work_dir: str, timeout: float, python: str,
-            builder: str) -> dict:
+            builder: str, retime_only: bool = False) -> dict:
     cmd = [python, str(HERE / "tvm_side.py"), "--workload", workload, "--size", size,
            "--trials", str(trials), "--work-dir", work_dir, "--builder", builder]
+    if retime_only:
+        cmd.append("--retime-only")
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -93,6 +104,24 @@ def run_tvm(workload: str, size: str, trials: int, work_dir: str, timeout: float
         return {"side": "tvm", "workload": workload, "size": size,
                 "error": f"tvm_side.py exited {proc.returncode} (signal {-proc.returncode} if negative): {tail}"}
     return result
+
+
+def side_by_side(workload: str, size: str, root: str, python: str, timeout: float) -> dict:
+    """The two best kernels re-timed in alternating rounds; the minimum per side."""
+    ours_s, tvm_s, correct = math.inf, math.inf, {}
+    for i in range(ROUNDS):
+        for side in (("tvm", "ours") if i % 2 == 0 else ("ours", "tvm")):
+            work_dir = os.path.join(root, f"{side}_{workload}")
+            if side == "ours":
+                secs, correct["ours"] = retime_ours(workload, size, work_dir)
+                ours_s = min(ours_s, secs)
+            else:
+                got = run_tvm(workload, size, 0, work_dir, timeout, python, "preload", retime_only=True)
+                if "error" in got:
+                    return {"error": got["error"]}
+                tvm_s, correct["tvm"] = min(tvm_s, got["retimed_ms"] / 1e3), got["correct"]
+    return {"retimed_ms_ours": ours_s * 1e3, "retimed_ms_tvm": tvm_s * 1e3, "rounds": ROUNDS,
+            "correct_ours": correct["ours"], "correct_tvm": correct["tvm"]}
 
 
 def ratios(ours: dict, tvm: dict) -> dict:
@@ -118,16 +147,25 @@ def main(argv=None) -> int:
                    help="see tvm_side.py --builder")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per side and op")
     p.add_argument("--work-dir", default=None, help="keep the databases here (default: a temporary dir)")
+    p.add_argument("--retime-only", action="store_true", help="re-time the databases in --work-dir")
+    p.add_argument("--tuned", default=None, help="with --retime-only: the JSON lines of the run that tuned them")
     args = p.parse_args(argv)
+    if args.retime_only and not (args.work_dir and args.tuned):
+        p.error("--retime-only needs --work-dir and --tuned")
 
     print(json.dumps({"bench": "tvm_compare", **cpu_info(), "trials": args.trials, "size": args.size,
                       "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}), flush=True)
     root = args.work_dir or tempfile.mkdtemp(prefix="tvm_compare_")
     ok = True
+    tuned = {}
+    if args.retime_only:
+        with open(args.tuned) as f:
+            lines = [json.loads(line) for line in f if line.startswith("{")]
+        tuned = {(d["side"], d["workload"]): d for d in lines if "side" in d}
     for i, workload in enumerate(args.workloads):
         sides = {"both": ["tvm", "ours"] if i % 2 == 0 else ["ours", "tvm"]}.get(args.sides, [args.sides])
-        got = {}
-        for side in sides:
+        got = {side: tuned[(side, workload)] for side in sides if (side, workload) in tuned}
+        for side in sides if not args.retime_only else ():
             work_dir = os.path.join(root, f"{side}_{workload}")
             if side == "ours":
                 got[side] = run_ours(workload, args.size, args.trials, work_dir, args.timeout)
@@ -137,8 +175,13 @@ def main(argv=None) -> int:
             got[side]["order"] = sides.index(side)
             print(json.dumps(got[side]), flush=True)
             ok = ok and "error" not in got[side]
-        if len(got) == 2:
-            print(json.dumps({"workload": workload, **ratios(got["ours"], got["tvm"]), **cpu_info()}), flush=True)
+        if len(got) == 2 and "error" not in got["ours"] and "error" not in got["tvm"]:
+            both = side_by_side(workload, args.size, root, args.tvm_python, args.timeout)
+            ok = ok and "error" not in both
+            got["ours"]["retimed_ms"] = both.get("retimed_ms_ours")
+            got["tvm"]["retimed_ms"] = both.get("retimed_ms_tvm")
+            print(json.dumps({"workload": workload, **both, **ratios(got["ours"], got["tvm"]), **cpu_info()}),
+                  flush=True)
     return 0 if ok else 1
 
 
