@@ -37,14 +37,13 @@ ROUNDS = 3
 
 
 def cpu_info() -> dict:
-    """The CPU model and whether it has AVX-512, from lscpu."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as err:
-        return {"cpu": f"unknown (lscpu failed: {err})", "avx512": None}
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    return {"cpu": fields.get("Model name", "unknown").strip(),
-            "avx512": "avx512f" in fields.get("Flags", "").split(), "cores": os.cpu_count()}
+    """The CPU model and whether it has AVX-512 (suite_vs_torch's lscpu reading)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("suite_vs_torch", HERE.parent / "suite_vs_torch.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # it sets OMP_NUM_THREADS=2 (the TVM target's num-cores too)
+    return mod.cpu_info()
 
 
 def _last_json(stdout: str) -> dict | None:
