@@ -11,15 +11,27 @@ the ratio fair on a busy machine).
 Prints one JSON line: {"bench": "gmm_handwritten", "gflops": ..., "torch_gflops": ...,
 "ratio": ..., "ms": ..., "torch_ms": ..., "threads": 2, "correct": true, "schedule": ...}.
 Usage: python bench/gmm_handwritten.py [--rounds 30] [--calls 3] [--sweep] [--kernel-table]
-       [--show-c]
+       [--show-c] [--tune TRIALS [--targets host,avx2] [--strategy evolutionary] [--seed 1]]
 --sweep prints one such line per tile shape; --kernel-table ranks them single-threaded by
 thread CPU time instead (robust on a busy machine).
+--tune TRIALS tunes GMM-1024 (--workload/--size for another matmul) with the automatic space
+(post-order-apply) and with the hand-written matmul space (sized by the target's vector width),
+TRIALS each, for each target ("host"; "avx2": the host CPU with -mattr=-avx512f, 8 lanes and 16
+registers), then times every best kernel and torch.matmul interleaved in the same rounds.
+It prints the CPU line, then one line per target and space: {"bench": "gmm_spaces", "target",
+"space", "trials", "gflops", "ms", "vs_handwritten" (our GFLOP/s over the hand-written space's
+on the same target), "torch_gflops", "tile" (rows x columns of the best register tile),
+"tuned_gflops" (what tuning measured), "tune_wall_s", "correct"}.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import pathlib
+import sys
+import tempfile
 import time
 
 import numpy as np
@@ -30,6 +42,7 @@ from raytune_ms.schedule import Schedule
 
 THREADS = 2
 TARGET = f"llvm -num-cores={THREADS}"  # the host CPU, 2 OpenMP threads
+TUNE_TARGETS = {"host": TARGET, "avx2": f"llvm -mattr=-avx512f -num-cores={THREADS}"}
 
 
 def schedule_gmm(func, mr=8, nr=32, mc=None, order="j", pack_b=True):
@@ -83,8 +96,6 @@ def describe(mr=8, nr=32, mc=None, order="j", pack_b=True) -> str:
 def run(configs, rounds: int, calls: int = 10, show_c: bool = False) -> list:
     """One result dict per config; all configs and torch are timed in the same interleaved
     rounds, so they share the same quiet and busy moments."""
-    import torch
-
     wl = workloads.get("GMM-1024")
     args = wl.make_inputs(seed=0)
     expected = wl.reference(*args[:-1])[0]
@@ -97,6 +108,25 @@ def run(configs, rounds: int, calls: int = 10, show_c: bool = False) -> list:
         mod(*out)
         mods.append(mod)
         correct.append(bool(np.allclose(out[-1], expected, rtol=wl.rtol, atol=wl.atol)))
+
+    ours, theirs = time_interleaved(mods, args, rounds, calls)
+    torch_gflops = wl.flops / theirs / 1e9
+    results = []
+    for config, secs, ok in zip(configs, ours, correct):
+        gflops = wl.flops / secs / 1e9
+        results.append({
+            "bench": "gmm_handwritten", "gflops": round(gflops, 1),
+            "torch_gflops": round(torch_gflops, 1), "ratio": round(gflops / torch_gflops, 3),
+            "ms": round(secs * 1e3, 3), "torch_ms": round(theirs * 1e3, 3), "threads": THREADS,
+            "correct": ok, "schedule": describe(**config)})
+    return results
+
+
+def time_interleaved(mods, args, rounds: int, calls: int) -> tuple:
+    """([best single call of each module], best torch.matmul call) in seconds, on THREADS
+    threads, the sides interleaved round by round (short windows: other load hits every side
+    alike)."""
+    import torch
 
     torch.set_num_threads(THREADS)
     ta, tb = (torch.from_numpy(a) for a in args[:2])
@@ -112,20 +142,60 @@ def run(configs, rounds: int, calls: int = 10, show_c: bool = False) -> list:
 
     torch_best(2)  # warm-up
     ours, theirs = [float("inf")] * len(mods), float("inf")
-    for _ in range(rounds):  # short windows, interleaved: other load hits every side alike
+    for _ in range(rounds):
         for n, mod in enumerate(mods):
             ours[n] = min(ours[n], min(mod.time(*args, number=1, repeat=calls, min_repeat_ms=0)))
         theirs = min(theirs, torch_best(calls))
-    torch_gflops = wl.flops / theirs / 1e9
-    results = []
-    for config, secs, ok in zip(configs, ours, correct):
-        gflops = wl.flops / secs / 1e9
-        results.append({
-            "bench": "gmm_handwritten", "gflops": round(gflops, 1),
-            "torch_gflops": round(torch_gflops, 1), "ratio": round(gflops / torch_gflops, 3),
-            "ms": round(secs * 1e3, 3), "torch_ms": round(theirs * 1e3, 3), "threads": THREADS,
-            "correct": ok, "schedule": describe(**config)})
-    return results
+    return ours, theirs
+
+
+def register_tile(sch) -> str:
+    """rows x columns of the register tile: the extents of the matmul block's two innermost
+    loops (the unrolled rows and the vectorized columns in both spaces)."""
+    *_, rows, cols = (sch.get(lp).extent.value for lp in sch.get_loops(sch.get_block("C")))
+    return f"{rows}x{cols}"
+
+
+def tune_spaces(target_names, trials: int, strategy: str, seed: int, rounds: int, calls: int,
+                workload: str = "GMM-1024", size: str = "standard") -> list:
+    """Tune `workload` with the automatic and the hand-written space on each target, then time
+    all best kernels side by side; one result dict per target and space (see the docstring)."""
+    import raytune_ms
+    from raytune_ms.spaces.matmul import matmul_space
+    from raytune_ms.target import Target
+
+    wl = workloads.get(workload, size)
+    args = wl.make_inputs(seed=0)
+    rows = []
+    for name in target_names:
+        target = Target(TUNE_TARGETS.get(name, name))
+        handwritten = functools.partial(matmul_space, lanes=target.vector_lanes)
+        for label, space in (("automatic", "post-order-apply"), ("handwritten", handwritten)):
+            t0 = time.perf_counter()
+            with tempfile.TemporaryDirectory(prefix="gmm_spaces_") as work_dir:
+                db = raytune_ms.tune_tir(wl.func, target, work_dir, trials, space=space, strategy=strategy,
+                                         builder="local", runner="local", database="memory", seed=seed,
+                                         baseline=workloads.SuiteBaseline(workload, size), progress=False)
+            wall = time.perf_counter() - t0
+            best = min(r.mean_run_secs for r in db.get_all_tuning_records() if r.is_valid)
+            sch = raytune_ms.compile_tir(db, wl.func, target)
+            if sch is None:
+                raise RuntimeError(f"{label} space on {target}: no valid schedule in {trials} trials")
+            mod = build(sch.mod, target)
+            out = [a.copy() for a in args]
+            mod(*out)
+            rows.append({"bench": "gmm_spaces", "target": str(target), "space": label, "trials": trials,
+                         "strategy": strategy, "tile": register_tile(sch), "mod": mod, "best": best,
+                         "correct": bool(wl.compare(out)[0]), "tune_wall_s": round(wall, 1)})
+    ours, theirs = time_interleaved([r.pop("mod") for r in rows], args, rounds, calls)
+    for row, secs in zip(rows, ours):
+        row.update(gflops=round(wl.flops / secs / 1e9, 1), ms=float(f"{secs * 1e3:.4g}"),
+                   torch_gflops=round(wl.flops / theirs / 1e9, 1),
+                   tuned_gflops=round(wl.flops / row.pop("best") / 1e9, 1))
+    for row in rows:
+        hand = next(r for r in rows if r["target"] == row["target"] and r["space"] == "handwritten")
+        row["vs_handwritten"] = round(row["gflops"] / hand["gflops"], 3)
+    return rows
 
 
 def kernel_table(configs, rounds: int) -> list:
@@ -177,7 +247,23 @@ def main():
     ap.add_argument("--kernel-table", action="store_true",
                     help="rank the sweep's tile shapes single-threaded by thread CPU time")
     ap.add_argument("--show-c", action="store_true", help="print the generated C")
+    ap.add_argument("--tune", type=int, metavar="TRIALS",
+                    help="tune with the automatic and the hand-written space, TRIALS each")
+    ap.add_argument("--targets", default="host,avx2", help="with --tune: host, avx2 or target strings")
+    ap.add_argument("--strategy", default="evolutionary", help="with --tune: the search strategy")
+    ap.add_argument("--seed", type=int, default=1, help="with --tune: the tuning seed")
+    ap.add_argument("--workload", default="GMM-1024", help="with --tune: a matmul-like suite workload")
+    ap.add_argument("--size", default="standard", help="with --tune: the workload's size")
     a = ap.parse_args()
+    if a.tune:
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+        from suite_vs_torch import cpu_info
+
+        print(json.dumps(cpu_info()), flush=True)
+        targets = [t.strip() for t in a.targets.split(",") if t.strip()]
+        for line in tune_spaces(targets, a.tune, a.strategy, a.seed, a.rounds, a.calls, a.workload, a.size):
+            print(json.dumps(line), flush=True)
+        return
     if a.kernel_table:
         for line in kernel_table(SWEEP, max(a.rounds // 4, 2)):
             print(json.dumps(line), flush=True)

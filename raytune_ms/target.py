@@ -1,7 +1,9 @@
 """Target: what a program is compiled for, as a canonical string that keys tuning records.
 
 A CPU target ("llvm" or "c": both are compiled to C by gcc) has an `mcpu` (a gcc -march name),
-a core count, a SIMD width in bytes and a number of SIMD registers (32 with AVX-512, else 16 on
+optional `mattr` features on top of it (LLVM's `-mattr=+avx2,+fma,-avx512f`: each becomes gcc's
+-mavx2 / -mno-avx512f, and the vector-width features among them set the SIMD width), a core
+count, a SIMD width in bytes and a number of SIMD registers (32 with AVX-512, else 16 on
 x86-64: what register tiles are sized by); options left out are filled from the host, once.
 The register count is spelled only when it differs from what the vector width implies.
 `str(target)` spells every option, so a target means the same on every node, and the compile
@@ -22,7 +24,7 @@ CPU_KINDS = ("llvm", "c")
 KINDS = CPU_KINDS + ("cuda",)
 
 # option spelling in strings -> attribute, per kind family
-_CPU_OPTIONS = {"mcpu": "mcpu", "num-cores": "num_cores", "vector-bytes": "vector_bytes",
+_CPU_OPTIONS = {"mcpu": "mcpu", "mattr": "mattr", "num-cores": "num_cores", "vector-bytes": "vector_bytes",
                 "vector-registers": "vector_registers"}
 _CUDA_OPTIONS = {
     "arch": "arch", "max-threads-per-block": "max_threads_per_block",
@@ -71,6 +73,18 @@ _GCC_COMPAT = {
     "grandridge": ["-march=alderlake"],
     "clearwaterforest": ["-march=alderlake"],
 }
+# -mattr features (LLVM and gcc spell these alike) and, for those that set the SIMD width, the
+# width they enable (+) and the width left once they are disabled (-): disabling AVX2 also
+# disables AVX-512, as in gcc.
+_WIDTH_FEATURES = {"avx512f": (64, 32), "avx2": (32, 16), "avx": (32, 16)}
+_FEATURES = frozenset({
+    "sse", "sse2", "sse3", "ssse3", "sse4.1", "sse4.2", "sse4a", "avx", "avx2", "fma", "fma4", "f16c",
+    "bmi", "bmi2", "popcnt", "lzcnt", "movbe", "aes", "pclmul", "vpclmulqdq", "gfni", "vaes", "sha",
+    "adx", "rdrnd", "rdseed", "prfchw", "xsave", "avxvnni", "avx512f", "avx512cd", "avx512bw",
+    "avx512dq", "avx512vl", "avx512vnni", "avx512bf16", "avx512fp16", "avx512ifma", "avx512vbmi",
+    "avx512vbmi2", "avx512bitalg", "avx512vpopcntdq", "amx-tile", "amx-int8", "amx-bf16",
+})
+_MATTR_ITEM_RE = re.compile(r"^[+-][a-z0-9][a-z0-9._-]*$")
 _MCPU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 _ARCH_RE = re.compile(r"^sm_[0-9]+[a-z]?$")
 
@@ -160,11 +174,33 @@ def default_vector_registers(vector_bytes: int) -> int:
     return 32 if vector_bytes >= 64 else 16
 
 
-def _vector_bytes_of(mcpu: str) -> int:
+def _vector_bytes_of(mcpu: str, mattr=()) -> int:
     if mcpu == host_mcpu():
         flags = _host_flags()
-        return 64 if "avx512f" in flags else 32 if "avx2" in flags or "avx" in flags else 16
-    return 64 if mcpu in _AVX512 else 32 if mcpu in _AVX else 16
+        width = 64 if "avx512f" in flags else 32 if "avx2" in flags or "avx" in flags else 16
+    else:
+        width = 64 if mcpu in _AVX512 else 32 if mcpu in _AVX else 16
+    for item in mattr:  # in order, as the compiler applies them
+        enabled, disabled = _WIDTH_FEATURES.get(item[1:], (None, None))
+        if enabled is not None:
+            width = max(width, enabled) if item[0] == "+" else min(width, disabled)
+    return width
+
+
+def parse_mattr(kind, value) -> tuple:
+    """`-mattr` as a tuple of "+feature"/"-feature" items (a comma-separated string, or a list),
+    each checked against the known x86 features."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    if not items:
+        raise ValueError(f"target {kind!r}: option 'mattr' is empty")
+    for item in items:
+        if not isinstance(item, str) or not _MATTR_ITEM_RE.match(item):
+            raise ValueError(f"target {kind!r}: malformed option 'mattr' item {item!r} (expected "
+                             f"+feature or -feature, comma-separated, e.g. +avx2,+fma,-avx512f)")
+        if item[1:] not in _FEATURES:
+            raise ValueError(f"target {kind!r}: unknown option 'mattr' feature {item[1:]!r}; "
+                             f"known: {', '.join(sorted(_FEATURES))}")
+    return tuple(items)
 
 
 # ---------------------------------------------------------------------------- Target
@@ -183,8 +219,9 @@ def _parse_int(kind, option, text):
 class Target:
     """A compilation target; see the module docstring. Equal targets have equal strings."""
 
-    __slots__ = ("kind", "mcpu", "num_cores", "vector_bytes", "vector_registers", "arch", "max_threads_per_block",
-                 "max_shared_memory_per_block", "thread_warp_size", "registers_per_block")
+    __slots__ = ("kind", "mcpu", "mattr", "num_cores", "vector_bytes", "vector_registers", "arch",
+                 "max_threads_per_block", "max_shared_memory_per_block", "thread_warp_size",
+                 "registers_per_block")
 
     def __init__(self, spec="llvm"):
         if isinstance(spec, Target):
@@ -251,13 +288,16 @@ class Target:
             raise ValueError(f"target {self.kind!r}: malformed option 'mcpu' value {mcpu!r}")
         num_cores = options.get("num_cores")
         num_cores = host_num_cores() if num_cores is None else _parse_int(self.kind, "num_cores", num_cores)
+        mattr = options.get("mattr")
+        mattr = None if mattr is None else parse_mattr(self.kind, mattr)
         vb = options.get("vector_bytes")
-        vb = _vector_bytes_of(mcpu) if vb is None else _parse_int(self.kind, "vector_bytes", vb)
+        vb = _vector_bytes_of(mcpu, mattr or ()) if vb is None else _parse_int(self.kind, "vector_bytes", vb)
         if vb not in VECTOR_BYTES:
             raise ValueError(f"target {self.kind!r}: option 'vector_bytes' must be one of {VECTOR_BYTES}, got {vb}")
         regs = options.get("vector_registers")
         regs = default_vector_registers(vb) if regs is None else _parse_int(self.kind, "vector_registers", regs)
         object.__setattr__(self, "mcpu", mcpu)
+        object.__setattr__(self, "mattr", None if mattr is None else ",".join(mattr))
         object.__setattr__(self, "num_cores", num_cores)
         object.__setattr__(self, "vector_bytes", vb)
         object.__setattr__(self, "vector_registers", regs)
@@ -282,7 +322,9 @@ class Target:
 
     def __str__(self):
         if self.kind in CPU_KINDS:
-            text = f"{self.kind} -mcpu={self.mcpu} -num-cores={self.num_cores} -vector-bytes={self.vector_bytes}"
+            mattr = f" -mattr={self.mattr}" if self.mattr else ""
+            text = (f"{self.kind} -mcpu={self.mcpu}{mattr} -num-cores={self.num_cores} "
+                    f"-vector-bytes={self.vector_bytes}")
             if self.vector_registers != default_vector_registers(self.vector_bytes):
                 text += f" -vector-registers={self.vector_registers}"
             return text
@@ -333,7 +375,9 @@ class Target:
     # --- compilation
 
     def march_flags(self) -> list:
-        return list(_GCC_COMPAT.get(self.mcpu, [f"-march={self.mcpu}"]))
+        """-march (and -mtune) for the CPU, then -mFEATURE / -mno-FEATURE for each -mattr item."""
+        features = [("-m" if a[0] == "+" else "-mno-") + a[1:] for a in (self.mattr or "").split(",") if a]
+        return list(_GCC_COMPAT.get(self.mcpu, [f"-march={self.mcpu}"])) + features
 
     def cflags(self) -> list:
         """gcc flags for a shared object of generated C. No -ffast-math: it would break the

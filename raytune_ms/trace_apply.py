@@ -21,13 +21,19 @@ def traced_blocks(trace) -> list:
     return [inst.attrs[0] for inst in trace.insts if inst.kind.name == "GetBlock"]
 
 
-def anchor_key(mod) -> str | None:
-    """Structural hash of the kernel's (a PrimFunc or IRModule) anchor block, its first reduction
-    block, or None when it has none (an element-wise or layout kernel)."""
+def anchor_block(mod):
+    """The kernel's (a PrimFunc or IRModule) anchor block, its first reduction block, or None
+    when it has none (an element-wise or layout kernel)."""
     for block in collect(tir.IRModule.from_any(mod).entry_func().body, tir.Block):
         if any(iv.kind == "reduce" for iv in block.iter_vars):
-            return tir.structural_hash(block)
+            return block
     return None
+
+
+def anchor_key(mod) -> str | None:
+    """Structural hash of the kernel's anchor block (see anchor_block), or None."""
+    block = anchor_block(mod)
+    return None if block is None else tir.structural_hash(block)
 
 
 def _inline(sch, name) -> bool:

@@ -28,12 +28,13 @@ from .cost_model import CostModel
 from .database import Database
 from .logging import get_loggers_from_work_dir
 from .measure_callback import MeasureCallback
+from .post_optimization import post_optimize
 from .profiler import Profiler
 from .progress import ProgressBar, interactive
 from .runner import Runner
 from .stop_signal import StopOnSignal, TuningInterrupted, interrupted_line
 from .task_scheduler import TaskScheduler, TuneResult
-from .task_scheduler.task_scheduler import DRAIN_S
+from .task_scheduler.task_scheduler import DRAIN_S, device_type_of
 from .tir import IRModule, PrimFunc
 from .tune_context import TuneContext
 
@@ -75,9 +76,10 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
     processes see, the Parquet store); otherwise the streaming loop runs in this process.
     stop: the StopOnSignal that stops the run on Ctrl-C/SIGTERM (default: a new one, active
     while the run is on); a stopped run returns normally, its result marked `interrupted`.
+    post_optimization: after tuning (unless interrupted), a Droplet search around each task's
+    best record (`post_optimization.PostOpt`, its defaults: 100 trials, p-value 0.05), its
+    records added to the database; the run log says what it found.
     """
-    if post_optimization:
-        raise NotImplementedError("post_optimization (Droplet search) is not available yet")
     os.makedirs(work_dir, exist_ok=True)
     if max_trials_per_task is None:
         max_trials_per_task = max_trials_global
@@ -85,7 +87,15 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
     for ctx, logger in zip(tasks, task_loggers):
         ctx.logger = logger
     own_builder, own_runner = isinstance(builder, str), isinstance(runner, str)
-    builder, runner = Builder.create(builder), Runner.create(runner)
+    builder_arg, runner_arg = builder, runner
+    runner = Runner.create(runner)
+    try:
+        _check_runner_devices(runner, tasks)
+    except NotImplementedError:
+        if own_runner:
+            runner.shutdown()
+        raise
+    builder = Builder.create(builder)
     database = resolve_database(database, work_dir, module_equality)
     cost_model = None if cost_model is None else CostModel.create(cost_model)
     scheduler = TaskScheduler.create(task_scheduler)
@@ -120,6 +130,8 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
             builder.shutdown()
         if own_runner:
             runner.shutdown()
+    if post_optimization and not result.interrupted:
+        post_optimize(tasks, work_dir, database, builder_arg, runner_arg, run_logger)
     database.flush()
     result = dataclasses.replace(result, database=database, records_saved=len(database) - records_before)
     if result.interrupted:
@@ -173,6 +185,25 @@ def tir_tasks(mod, target, *, space="post-order-apply", strategy="evolutionary",
         )
         for name, func in funcs
     ]
+
+
+def _check_runner_devices(runner, tasks) -> None:
+    """Refuse at once, not after the search has built a batch, tasks whose device the runner
+    cannot measure (a runner without `device_types` is taken to measure anything)."""
+    kinds = getattr(runner, "device_types", None)
+    if kinds is None:
+        return
+    for ctx in tasks:
+        device = device_type_of(ctx.target)
+        if device not in kinds:
+            from .runner.cuda_evaluate import gpu_unavailable_reason
+
+            gpu = gpu_unavailable_reason() if device == "cuda" else None
+            raise NotImplementedError(
+                f"task {ctx.task_name!r}: target {str(ctx.target)!r} needs a {device!r} runner, and "
+                f"{type(runner).__name__} measures only {', '.join(kinds)} here{'; ' + gpu if gpu else ''}. "
+                "Design spaces and NVRTC builds work without measuring: see "
+                "raytune_ms.testing.design_spaces.replays and codegen.cuda_build.build_cuda")
 
 
 def tune_tir(mod, target, work_dir: str, max_trials_global: int, *,

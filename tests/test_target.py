@@ -85,3 +85,59 @@ def test_vector_lanes_and_registers_from_the_cpu_or_overridden():
     assert Target.from_json(odd.to_json()) == odd
     with pytest.raises(ValueError, match="vector_registers"):
         Target("llvm -vector-registers=0")
+
+
+@pytest.mark.parametrize("spec, lanes, registers", [
+    ("llvm -mcpu=znver3 -mattr=+avx2,+fma,-avx512f", 8, 16),
+    ("llvm -mcpu=znver4 -mattr=-avx512f", 8, 16),
+    ("llvm -mcpu=haswell -mattr=+avx512f", 16, 32),
+    ("llvm -mcpu=skylake-avx512 -mattr=-avx2", 4, 16),  # no AVX2 means no AVX-512 either
+    ("llvm -mcpu=znver4 -mattr=-avx512f,+avx512f", 16, 32),  # in order: the last one wins
+    ("llvm -mcpu=znver4 -mattr=-avx512f -vector-registers=32", 8, 32),
+    ("llvm -mcpu=znver3 -mattr=+avx512f -vector-bytes=32", 8, 16),
+])
+def test_mattr_sets_the_vector_width_unless_overridden(spec, lanes, registers):
+    t = Target(spec + " -num-cores=2")
+    assert (t.vector_lanes, t.vector_registers) == (lanes, registers)
+    assert Target(str(t)) == t and Target.from_json(t.to_json()) == t
+    assert pickle.loads(pickle.dumps(t)) == t
+
+
+def test_mattr_becomes_gcc_feature_flags_after_march():
+    t = Target("llvm -mcpu=znver3 -mattr=+avx2,+fma,-avx512f -num-cores=2")
+    assert t.mattr == "+avx2,+fma,-avx512f"
+    assert str(t) == "llvm -mcpu=znver3 -mattr=+avx2,+fma,-avx512f -num-cores=2 -vector-bytes=32"
+    assert t.march_flags() == ["-march=znver3", "-mavx2", "-mfma", "-mno-avx512f"]
+    assert t.march_flags() == [f for f in t.cflags() if f.startswith(("-march", "-mtune", "-mavx", "-mfma", "-mno"))]
+    assert Target("llvm -mcpu=znver4 -mattr=-avx512f -num-cores=2").march_flags() == [
+        "-march=x86-64-v4", "-mtune=znver3", "-mno-avx512f"]
+    listed = Target({"kind": "llvm", "mcpu": "znver3", "mattr": ["+avx2", "-avx512f"], "num_cores": 1})
+    assert listed == Target("llvm -mcpu=znver3 -mattr=+avx2,-avx512f -num-cores=1")
+    assert Target("llvm -mcpu=znver3 -num-cores=2").mattr is None
+
+
+@pytest.mark.parametrize("spec, words", [
+    ("llvm -mattr=avx2", "malformed option 'mattr' item 'avx2'"),
+    ("llvm -mattr=+avx2,,+fma", "malformed option 'mattr' item ''"),
+    ("llvm -mattr=+AVX2", "malformed option 'mattr'"),
+    ("llvm -mattr=+avx9", "unknown option 'mattr' feature 'avx9'"),
+    ({"kind": "llvm", "mattr": []}, "'mattr' is empty"),
+])
+def test_mattr_errors_name_the_item(spec, words):
+    with pytest.raises(ValueError, match=words):
+        Target(spec)
+
+
+def test_an_avx2_target_compiles_and_runs_on_this_host():
+    """-mattr=-avx512f on the host CPU: 8-lane code that gcc builds without AVX-512."""
+    import numpy as np
+
+    from raytune_ms.codegen import build
+    from raytune_ms.testing import bare_matmul, random_inputs
+
+    t = Target("llvm -mattr=-avx512f -num-cores=1")
+    assert t.vector_bytes == 32 and "-mno-avx512f" in t.cflags()
+    func = bare_matmul(8, 16, 4)
+    arrays = random_inputs(func, seed=0)
+    build(func, t)(*arrays)
+    np.testing.assert_allclose(arrays[-1], arrays[0] @ arrays[1], rtol=1e-5)

@@ -9,10 +9,13 @@ from ..tir import IRModule
 
 
 def default_build(mod, target, params=None) -> bytes:
-    """The artifact (shared-object bytes) of `mod` for `target`."""
+    """The artifact (shared-object bytes) of `mod` for `target`; without the layout-rewrite
+    copy stages of constant weights (they run once, ahead of time: the runner feeds the weights
+    converted, see ArgInfo.from_entry_func), as the reference's default build does."""
     from ..codegen import build_artifact
+    from ..tir.layout_rewrite import split_layout_rewrite
 
-    return build_artifact(IRModule.from_any(mod).entry_func(), target)
+    return build_artifact(split_layout_rewrite(IRModule.from_any(mod).entry_func())[0], target)
 
 
 def default_export(artifact: bytes) -> bytes:

@@ -16,7 +16,7 @@ from ..tir import (
     IfThenElse,
     Range,
     SeqStmt,
-    collect,
+    collect_each,
     seq,
     sub,
     transform,
@@ -26,21 +26,23 @@ from ..tir.arith import simplify
 from .lowered import Allocate
 
 
-def _inner_ranges(body) -> dict:
-    return {f.loop_var: Range(f.min, f.extent) for f in collect(body, For)}
+def _scan(body) -> tuple:
+    """(the ranges of the loops in `body`, its loads and stores), found in one walk."""
+    fors, loads, stores = collect_each(body, (For, BufferLoad, BufferStore))
+    return {f.loop_var: Range(f.min, f.extent) for f in fors}, loads + stores
 
 
-def _box(alloc: Allocate, outer: dict, threads: dict):
+def _box(alloc: Allocate, outer: dict, threads: dict, inner: dict, accesses: list):
     """Per dimension (min expr, extent) of the accessed region, or None if unknown. A shared
     buffer serves every thread of a block: its box spans the enclosing thread-bound loops too."""
     b = alloc.buffer
-    inner = _inner_ranges(alloc.body)
+    inner = dict(inner)
     if b.scope == "shared":
         inner.update(threads)
     everything = dict(outer)
     everything.update(inner)
     boxes = []
-    for n in collect(alloc.body, BufferLoad) + collect(alloc.body, BufferStore):
+    for n in accesses:
         if n.buffer is not b:
             continue
         try:
@@ -59,7 +61,8 @@ def _compact_one(alloc: Allocate, outer: dict, threads: dict) -> Allocate:
     b = alloc.buffer
     if b.strides:
         return alloc
-    box = _box(alloc, outer, threads)
+    inner, accesses = _scan(alloc.body)
+    box = _box(alloc, outer, threads, inner, accesses)
     if box is None:
         return alloc
     mins, shape, changed = [], [], False
@@ -75,7 +78,7 @@ def _compact_one(alloc: Allocate, outer: dict, threads: dict) -> Allocate:
         return alloc
     nb = Buffer(b.name, shape, b.dtype, b.scope)
     ranges = dict(outer)
-    ranges.update(_inner_ranges(alloc.body))
+    ranges.update(inner)
 
     def shift(indices):
         return [i if m is None else simplify(sub(i, m), ranges) for i, m in zip(indices, mins)]

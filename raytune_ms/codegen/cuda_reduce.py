@@ -1,12 +1,14 @@
 """Cross-thread reductions in a lowered CUDA kernel.
 
 A store `C[idx] = C[idx] op v` under a loop bound to threadIdx.* whose variable `idx` does not
-use is a reduction across threads. The loop nest L that carries it (the loops below the last
-loop `idx` uses) is rewritten so that each thread accumulates its share in a register
-(starting from the combiner's identity), an `AllReduce` statement combines the registers of the
-threads along the bound axis (warp shuffles, or a shared-memory tree; see cuda.py), and the
-result is written once (by thread 0 of the axis, or by every thread for a `local` C). When the
-init store sits outside L (decompose_reduction), the result is combined with C's value.
+use is a reduction across threads, unless C is a buffer (not `shared`) allocated inside that
+loop: each thread then has its own C (a register tile); a loop of one thread reduces nothing.
+The loop nest L that carries it (the loops below the last loop `idx` uses) is rewritten so that
+each thread accumulates its share in a register (starting from the combiner's identity), an
+`AllReduce` statement combines the registers of the threads along the bound axis (warp
+shuffles, or a shared-memory tree; see cuda.py), and the result is written once (by thread 0 of
+the axis, or by every thread for a `local` C). When the init store sits outside L
+(decompose_reduction), the result is combined with C's value.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ def _is_identity(op, value, dtype) -> bool:
 def _find(kernel, func_name):
     """[(L, store, op, tag, extent)] for every cross-thread reduction update in `kernel`."""
     out = []
+    private = {}  # id(buffer) -> the loops around a per-thread buffer's allocation
 
     def walk(s, path):
         if isinstance(s, For):
@@ -106,13 +109,17 @@ def _find(kernel, func_name):
             if s.else_case is not None:
                 walk(s.else_case, path)
         elif isinstance(s, Allocate):
+            if s.buffer.scope != "shared":  # inside a kernel: one copy per thread of the loops around
+                private[id(s.buffer)] = {id(f) for f in path}
             walk(s.body, path)
         elif isinstance(s, BufferStore):
             idx_vars = set()
             for i in s.indices:
                 idx_vars |= used_vars(i)
+            own = private.get(id(s.buffer), ())  # each thread of these loops has its own copy
             bound = [f for f in path if f.kind == "thread_binding" and f.thread_tag.startswith("threadIdx")
-                     and id(f.loop_var) not in idx_vars]
+                     and id(f.loop_var) not in idx_vars and id(f) not in own
+                     and not (isinstance(f.extent, IntImm) and f.extent.value == 1)]
             op = _combiner(s)
             if not bound or op is None:
                 return

@@ -31,6 +31,7 @@ from ..tir import (
     Stmt,
     all_of,
     collect,
+    collect_each,
     eq,
     seq,
     substitute,
@@ -253,9 +254,10 @@ def _auto_unroll(s, max_step=0, explicit=True):
 
 def _check_buffers(func: PrimFunc, body) -> None:
     known = {id(b) for b in func.params}
-    for a in collect(body, Allocate):
+    allocs, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
+    for a in allocs:
         known.add(id(a.buffer))
-    for n in collect(body, BufferLoad) + collect(body, BufferStore):
+    for n in loads + stores:
         if id(n.buffer) not in known:
             raise LoweringError(
                 f"function {func.name!r}: buffer {n.buffer.name!r} is accessed but is neither a "

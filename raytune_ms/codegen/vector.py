@@ -6,9 +6,10 @@ variable becomes `base + lane`. The loop is emitted as vector statements when it
 straight-line (stores, conditions that do not depend on the lane) and every access moves with
 the lane by element stride 1 (contiguous: a vector load/store through an unaligned vector
 type) or 0 (invariant: a scalar, broadcast where needed); values combine with +, -, *, /,
-min, max, numeric casts and lane-invariant selects. Anything else (other strides, math calls,
-lane-dependent conditions, float16/bool, a store of every lane to one element) becomes a
-scalar loop under `#pragma omp simd` (or a plain loop for such reductions), with a comment.
+min, max, numeric casts, lane-invariant selects and the math calls vector_math.py has vector
+forms of (exp). Anything else (other strides, other math calls, lane-dependent conditions,
+float16/bool, a store of every lane to one element) becomes a scalar loop under
+`#pragma omp simd` (or a plain loop for such reductions), with a comment.
 
 Small stack buffers whose every vectorized access is contiguous and aligned to W are arrays
 of vectors ("vec" buffers, see `vec_lanes`), which gcc keeps in vector registers.
@@ -20,6 +21,7 @@ from ..tir import (
     Add,
     BufferLoad,
     BufferStore,
+    Call,
     Cast,
     Div,
     Evaluate,
@@ -42,6 +44,7 @@ from ..tir.functor import used_vars
 from .affine import build, divided, is_multiple, split_lane
 from .c_expr import c_type, compute_type, dtype_code
 from .names import comment
+from .vector_math import VECTOR_CALLS, vector_call_helpers
 
 UNROLL_CHUNKS = 8  # up to this many chunks are written out, more run in a loop
 _VEC_DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32", "float64")
@@ -177,6 +180,10 @@ class _Checker:
             if self.varies(e.condition):
                 raise _NotVectorizable("a select condition depends on the vectorized variable")
             return self.value(e.true_value) | self.value(e.false_value)
+        if t is Call and VECTOR_CALLS.get(e.op, ("",))[0] == e.dtype:
+            for a in e.args:
+                self.value(a)
+            return True
         if t is Var:
             raise _NotVectorizable("the vectorized variable is used as a value")
         raise _NotVectorizable(f"{t.__name__} has no vector form here")
@@ -300,6 +307,9 @@ class _VecPrinter:
         if t is Select:
             return (f"({em.expr(e.condition)} ? {self.vector(e.true_value)} : "
                     f"{self.vector(e.false_value)})"), True
+        if t is Call:
+            fn = helper(VECTOR_CALLS[e.op][1], vtype(em, e.dtype, self.p.lanes))
+            return f"{fn}({', '.join(self.vector(a) for a in e.args)})", True
         raise AssertionError(f"unplanned vector node {t.__name__}")
 
 
@@ -361,4 +371,5 @@ def typedefs(em) -> str:
             out.append(
                 f"static inline {name} {helper(fn, name)}({name} a, {name} b) {{ {mask} m = "
                 f"({mask})(a {op} b); return ({name})((({mask})a & m) | (({mask})b & ~m)); }}")
+        out += vector_call_helpers(name, mask, dtype)
     return "\n".join(out)

@@ -18,21 +18,10 @@ import math
 
 from .. import _registry, tir
 from ..tir.structural import canonical_text
+from .module_equality import check_module_equality, identity
 
 #: A run time at or above this is the tuner's "failed" sentinel, never a winner.
 FAILED_RUN_SECS = 1e10
-
-MODULE_EQUALITIES = ("structural", "ignore-tensor")
-
-
-def check_module_equality(module_equality: str) -> str:
-    """Our IR holds no constant tensor data, so "ignore-tensor" is the same as "structural"."""
-    if module_equality not in MODULE_EQUALITIES:
-        raise ValueError(
-            f"module_equality must be one of {MODULE_EQUALITIES}, got {module_equality!r}"
-        )
-    return module_equality
-
 
 @functools.lru_cache(maxsize=256)
 def _canonical_target_str(text: str) -> str:
@@ -132,26 +121,46 @@ class Workload:
 
 
 class WorkloadTable:
-    """Workloads found by hash, then confirmed by structural equality."""
+    """Workloads found by their key under the table's module equality, then confirmed equal.
+    Each class of equal workloads has a representative (the first added), which `find` and
+    `add` answer with; `add(..., member=True)` also keeps a workload read from storage as a
+    member of its class (under "anchor-block" a store can hold several), so that its records,
+    stored under its own hash, stay reachable."""
 
-    def __init__(self):
+    def __init__(self, module_equality: str = "structural"):
+        self.module_equality = check_module_equality(module_equality)
+        self._by_key: dict[str, list[tuple[Workload, str | None]]] = {}
+        self._members: dict[Workload, list[Workload]] = {}
         self._by_hash: dict[str, list[Workload]] = {}
 
     def find(self, workload: Workload) -> Workload | None:
-        for cand in self._by_hash.get(workload.shash, ()):
-            if cand.same_as(workload):
+        key, anchor = identity(workload, self.module_equality)
+        for cand, cand_anchor in self._by_key.get(key, ()):
+            if (anchor is not None and anchor == cand_anchor) or (anchor is None and cand.same_as(workload)):
                 return cand
         return None
 
-    def add(self, workload: Workload) -> Workload:
-        """The stored equal workload, or `workload` itself after adding it."""
+    def add(self, workload: Workload, *, member: bool = False) -> Workload:
+        """The representative of `workload`'s class, `workload` itself if the class is new."""
         found = self.find(workload)
         if found is None:
-            self._by_hash.setdefault(workload.shash, []).append(workload)
+            key, anchor = identity(workload, self.module_equality)
+            self._by_key.setdefault(key, []).append((workload, anchor))
+            self._members[workload] = []
             found = workload
+        elif not member or any(m.same_as(workload) for m in self.members(found)):
+            return found
+        else:
+            self._members[found].append(workload)
+        self._by_hash.setdefault(workload.shash, []).append(workload)
         return found
 
+    def members(self, representative: Workload) -> list[Workload]:
+        """The stored workloads of the class, the representative first."""
+        return [representative, *self._members.get(representative, ())]
+
     def by_hash(self, shash: str) -> list[Workload]:
+        """Stored workloads with this whole-module hash (members included)."""
         return self._by_hash.get(shash, [])
 
     def __iter__(self):
@@ -347,7 +356,26 @@ def replay(record: TuningRecord, mod, workload_name: str = "main"):
     return sch
 
 
+def schedule_of(record: TuningRecord, mod, target, workload_name: str = "main"):
+    """A Schedule of `mod` with the record's trace: replayed when `mod` is the record's program,
+    else (a workload equal by its anchor block only) through schedule_using_anchor_trace, which
+    inlines the element-wise blocks the trace does not name (ValueError if it names blocks
+    `mod` lacks)."""
+    mod = _as_module(mod)
+    if record.workload.same_as(Workload(mod)):
+        return replay(record, mod, workload_name)
+    from ..trace_apply import schedule_using_anchor_trace
+
+    sch = new_schedule(mod, workload_name)
+    # the target is only checked there: a record without one (and no target asked) passes "llvm"
+    schedule_using_anchor_trace(sch, record.trace, record.target or target or "llvm")
+    return sch
+
+
 _ANY = object()
+
+#: Records of an anchor-block workload that query_schedule tries, best first, for one that fits.
+ANCHOR_CANDIDATES = 16
 
 
 def top_k_valid(records, top_k: int, target=None) -> list[TuningRecord]:
@@ -422,9 +450,23 @@ class Database(_registry.Registry):
         return best[0] if best else None
 
     def query_schedule(self, mod, target, workload_name: str = "main"):
-        """A Schedule of `mod` with the best record's trace replayed on it."""
+        """A Schedule of `mod` with the best record's trace replayed on it. Under "anchor-block"
+        a workload pools the records of several fused variants: the best whose trace fits `mod`
+        (see schedule_of), among the ANCHOR_CANDIDATES best."""
         record = self.query_tuning_record(mod, target, workload_name)
-        return None if record is None else replay(record, mod, workload_name)
+        if record is None:
+            return None
+        if getattr(self, "module_equality", "structural") != "anchor-block":
+            return schedule_of(record, mod, target, workload_name)
+        ranked = self._top_k_for(self._find_workload(_as_module(mod)), ANCHOR_CANDIDATES, target) or [record]
+        errors = []
+        for candidate in ranked:
+            try:
+                return schedule_of(candidate, mod, target, workload_name)
+            except ValueError as e:
+                errors.append(str(e))
+        raise ValueError(f"query_schedule: none of the {len(ranked)} best records of workload "
+                         f"{ranked[0].workload.shash} fits this program: {errors[0]}")
 
     def query_ir_module(self, mod, target, workload_name: str = "main") -> tir.IRModule | None:
         sch = self.query_schedule(mod, target, workload_name)

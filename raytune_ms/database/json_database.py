@@ -95,7 +95,10 @@ class JSONDatabase(MemoryDatabase):
         for lineno, obj, end in _read_lines(self.path_workload, self._workload_bytes, first):
             if not (isinstance(obj, list) and len(obj) == 2):
                 raise ValueError(f"{self.path_workload}:{lineno}: not [shash, IR]")
-            workload, _ = self._index_workload(Workload.from_stored(*obj))
+            read = Workload.from_stored(*obj)
+            workload, _ = self._index_workload(read)
+            if not workload.same_as(read):  # equal by anchor block only: the line keeps its program
+                workload = read
             self._line_of.setdefault(workload, len(self._by_line))
             self._by_line.append(workload)
             self._workload_bytes, self._workload_lines = end, lineno

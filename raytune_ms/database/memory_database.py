@@ -8,9 +8,9 @@ from .database import (
     Workload,
     WorkloadTable,
     _as_module,
-    check_module_equality,
     top_k_valid,
 )
+from .module_equality import check_module_equality
 
 
 class MemoryDatabase(Database):
@@ -19,7 +19,7 @@ class MemoryDatabase(Database):
 
     def __init__(self, module_equality: str = "structural", *, work_dir: str | None = None):
         self.module_equality = check_module_equality(module_equality)
-        self._workloads = WorkloadTable()
+        self._workloads = WorkloadTable(self.module_equality)
         self._records: list[TuningRecord] = []
         self._by_workload: dict[Workload, list[TuningRecord]] = {}
 
@@ -33,8 +33,11 @@ class MemoryDatabase(Database):
         return stored, False
 
     def _index_record(self, record: TuningRecord) -> TuningRecord:
+        """The record, on the stored workload object when it is the same program; grouped
+        under its class's representative (a workload equal by anchor block only keeps its own
+        program: the trace was tuned on it)."""
         workload, _ = self._index_workload(record.workload)
-        if workload is not record.workload:
+        if workload is not record.workload and workload.same_as(record.workload):
             record = record.with_workload(workload)
         self._records.append(record)
         self._by_workload[workload].append(record)

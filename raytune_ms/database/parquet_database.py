@@ -77,9 +77,10 @@ from .database import (
     WorkloadTable,
     _as_module,
     _json_text,
-    check_module_equality,
     target_key,
+    top_k_valid,
 )
+from .module_equality import check_module_equality
 from .record_index import SUMMARY_COLUMNS, RecordIndex, Source, mean_run_secs
 
 logger = logging.getLogger(__name__)
@@ -241,7 +242,7 @@ class ParquetDatabase(Database):
 
     def _start_reader(self):
         self._index = RecordIndex()
-        self._workloads = WorkloadTable()
+        self._workloads = WorkloadTable(self.module_equality)
         self._known: set[str] = set()
         self._seen: dict[str, set] = {sub: set() for sub in SCHEMAS}
         self._failed: dict[tuple, str] = {}
@@ -298,10 +299,14 @@ class ParquetDatabase(Database):
         if path != final:
             self._fs.move(path, final)
 
-    def _index_workload(self, workload: Workload) -> tuple[Workload, bool]:
-        """The stored equal workload and whether `workload` was new."""
+    def _index_workload(self, workload: Workload, stored: bool = False) -> tuple[Workload, bool]:
+        """The stored equal workload and whether `workload` was new. A `stored` one (read
+        from the store) stays a member of its class, so that its records are found."""
         found = self._workloads.find(workload)
         if found is not None:
+            if stored:
+                self._workloads.add(workload, member=True)
+                self._known.add(workload.shash)
             return found, False
         self._workloads.add(workload)
         self._known.add(workload.shash)
@@ -511,7 +516,7 @@ class ParquetDatabase(Database):
     def _read_workloads(self, name: str) -> None:
         table = pq.read_table(f"{self._dir('workloads')}/{name}", filesystem=self._fs, schema=WORKLOAD_SCHEMA)
         for shash, ir in zip(table.column("shash").to_pylist(), table.column("ir_json").to_pylist()):
-            self._index_workload(Workload.from_stored(shash, ir))
+            self._index_workload(Workload.from_stored(shash, ir), stored=True)
 
     def _try(self, sub: str, name: str, read, retry: bool):
         """`read(name)`; "gone" if the file vanished (merged away), None (warned once) if it
@@ -668,7 +673,11 @@ class ParquetDatabase(Database):
             if stored is None or top_k == 0:
                 return []
             key = None if target is None else target_key(target)
-            return self._retrying(lambda: self._top_k(stored, top_k, key))
+            members = self._workloads.members(stored)
+            if len(members) == 1:
+                return self._retrying(lambda: self._top_k(stored, top_k, key))
+            found = [r for m in members for r in self._retrying(lambda m=m: self._top_k(m, top_k, key))]
+            return top_k_valid(found, top_k)
 
     def _top_k(self, workload: Workload, top_k: int, key) -> list[TuningRecord]:
         out, seen = [], set()

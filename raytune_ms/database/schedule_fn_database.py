@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .database import Database, TuningRecord, Workload, _as_module, check_module_equality, new_schedule
+from .database import Database, TuningRecord, Workload, _as_module, new_schedule
+from .module_equality import check_module_equality
 
 
 class ScheduleFnDatabase(Database):

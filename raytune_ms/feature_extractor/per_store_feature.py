@@ -17,6 +17,7 @@ import numpy as np
 
 from ..codegen import lower
 from ..tir import Block, IRModule, PrimFunc, collect
+from ..tir.layout_rewrite import split_layout_rewrite
 from .feature_extractor import FeatureExtractor
 from .store_collector import ARITH, GPU_EXTENT_TAGS, StoreCollector
 
@@ -139,7 +140,7 @@ class PerStoreFeature(FeatureExtractor):
 
     def _compute(self, func: PrimFunc, is_gpu: bool) -> np.ndarray:
         collector = StoreCollector(self.cache_line_bytes, self.arith_intensity_curve_num_samples, is_gpu)
-        rows = collector.collect(lower(func))
+        rows = collector.collect(lower(split_layout_rewrite(func)[0]))  # the copy of a weight runs once
         width = 57 + 18 * self.buffers_per_store + self.arith_intensity_curve_num_samples + 7
         out = np.zeros((len(rows), width), dtype=np.float64)
         for r, row in enumerate(rows):

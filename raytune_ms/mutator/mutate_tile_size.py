@@ -1,6 +1,8 @@
 """MutateTileSize: move a factor between two tiles of a sample_perfect_tile decision (the
 product, the loop's extent, stays the same), or change a sample_categorical decision that
-gives a split factor (how the CPU spaces pick vector-multiple tiles).
+gives a split factor (how the CPU spaces pick vector-multiple tiles) or a cooperative fetch's
+vector length (the GPU spaces), or a joint one that gives several (the CPU register tile's rows
+and vectors).
 
 A perfect-tile move, as the reference's: draw a position x whose tile is > 1, another position
 y, and a divisor d > 1 of tiles[x]; then tiles[x] /= d and tiles[y] *= d. A move into the
@@ -22,7 +24,9 @@ from __future__ import annotations
 import math
 
 from ..schedule.sampling import divisors, prime_factors
+from ..schedule_rule.multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY
 from ..tir import IntImm
+from .mutate_thread_binding import thread_extent_samples
 from .mutator import Mutator, has_other, replay, weighted_other
 
 _MAX_DRAWS = 64
@@ -79,13 +83,18 @@ def fit_tiles(tiles, extent, limit, rng) -> list:
 
 
 def split_factor_categoricals(trace) -> list:
-    """The SampleCategorical instructions of `trace` whose value is a split factor."""
+    """The SampleCategorical (and SampleJointCategorical) instructions of `trace` with a value
+    that is a split factor or a cooperative fetch's vector length (GPU spaces,
+    multi_level_tiling_cuda.py)."""
     factors = set()
     for inst in trace.insts:
         if inst.kind.name == "Split":
             factors.update(inst.inputs[1:])
+        elif inst.kind.name == "Annotate" and inst.attrs[0] == COOPERATIVE_FETCH_KEY:
+            factors.add(inst.inputs[1])
     return [inst for inst in trace.insts
-            if inst.kind.name == "SampleCategorical" and inst.outputs[0] in factors]
+            if inst.kind.name in ("SampleCategorical", "SampleJointCategorical")
+            and any(o in factors for o in inst.outputs)]
 
 
 class MutateTileSize(Mutator):
@@ -104,7 +113,10 @@ class MutateTileSize(Mutator):
             tiles = [int(t) for t in decision]
             if _moves(tiles, int(inst.attrs[1])):
                 candidates.append(inst)
+        threads = set(thread_extent_samples(insts))  # MutateThreadBinding's
         for inst in split_factor_categoricals(trace):
+            if inst in threads:
+                continue
             decision = trace.decisions.get(inst)
             if inst in kept and decision is not None and has_other(inst.attrs[1], decision):
                 candidates.append(inst)

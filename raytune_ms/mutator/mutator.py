@@ -15,12 +15,14 @@ import copy
 
 from .. import _registry
 from ..schedule import Schedule, ScheduleError
+from ..schedule.replay_cache import replay_cache
 from ..schedule.sampling import RandState
 
 #: the reference's mutators and probabilities per target kind
 _DEFAULTS = {
     "llvm": (("mutate-tile-size", {}, 0.90), ("mutate-compute-location", {}, 0.05),
              ("mutate-unroll", {}, 0.03), ("mutate-parallel", {"max_jobs_per_core": 16}, 0.02)),
+    "cuda": (("mutate-tile-size", {}, 0.90), ("mutate-unroll", {}, 0.08), ("mutate-thread-binding", {}, 0.02)),
 }
 
 
@@ -33,14 +35,9 @@ def replay(trace, mod, decision_provider=None) -> Schedule:
     """`trace` without postprocessing replayed on a fresh schedule of `mod` (ScheduleError if a
     step fails). `decision_provider(sch, inst, inputs, decision) -> decision` is called before
     each instruction runs: it sees the schedule as it is at that point (inputs: the
-    instruction's inputs in `sch`) and returns the decision to use."""
-    sch = Schedule(mod, seed=0)
-    provider = None
-    if decision_provider is not None:
-        def provider(inst, inputs, attrs, decision):
-            return decision_provider(sch, inst, inputs, decision)
-    trace.apply_to_schedule(sch, remove_postproc=True, decision_provider=provider)
-    return sch
+    instruction's inputs in `sch`) and returns the decision to use. The replay resumes from
+    the module's cached state of the longest prefix replayed before (`replay_cache`)."""
+    return replay_cache(mod).replay(trace, seed=0, decision_provider=decision_provider)
 
 
 def has_other(probs, current) -> bool:
@@ -74,6 +71,7 @@ class Mutator(_registry.Registry):
         "mutate-compute-location": "raytune_ms.mutator.mutate_compute_location:MutateComputeLocation",
         "mutate-unroll": "raytune_ms.mutator.mutate_unroll:MutateUnroll",
         "mutate-parallel": "raytune_ms.mutator.mutate_parallel:MutateParallel",
+        "mutate-thread-binding": "raytune_ms.mutator.mutate_thread_binding:MutateThreadBinding",
     }
     KIND_NOUN = "mutator"
 
@@ -125,13 +123,11 @@ class Mutator(_registry.Registry):
     @staticmethod
     def create(kind="llvm") -> dict:
         """The default mutators of a target kind with their probabilities ("llvm": the
-        reference's TileSize 0.90, ComputeLocation 0.05, Unroll 0.03, Parallel(16) 0.02), or
+        reference's TileSize 0.90, ComputeLocation 0.05, Unroll 0.03, Parallel(16) 0.02; "cuda":
+        TileSize 0.90, Unroll 0.08, ThreadBinding 0.02), or
         {mutator: 1.0} for one mutator kind ("mutate-tile-size", ...) or a mutator object."""
         if isinstance(kind, str) and kind in _DEFAULTS:
             return {Mutator._create_kind(name, **kw): p for name, kw, p in _DEFAULTS[kind]}
-        if kind == "cuda":
-            raise ValueError("mutator kind 'cuda' is not available: its default set needs MutateThreadBinding, "
-                             "which does not exist until the CUDA schedule rules do")
         if isinstance(kind, str) and kind not in Mutator.KINDS:
             known = sorted([*_DEFAULTS, *Mutator.KINDS])
             raise ValueError(f"unknown mutator kind {kind!r}; known kinds: {', '.join(known)}")

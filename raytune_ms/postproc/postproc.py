@@ -13,6 +13,8 @@ from .. import _registry
 FAMILIES = {
     "llvm": ["disallow-dynamic-loop", "rewrite-parallel-vectorize-unroll", "rewrite-reduction-block",
              "rewrite-layout"],
+    "cuda": ["disallow-dynamic-loop", "rewrite-cooperative-fetch", "rewrite-unbound-block",
+             "rewrite-parallel-vectorize-unroll", "rewrite-reduction-block", "verify-gpu-code"],
 }
 
 
@@ -26,6 +28,8 @@ class Postproc(_registry.Registry):
         "rewrite-reduction-block": "raytune_ms.postproc.rewrite_reduction_block:RewriteReductionBlock",
         "rewrite-layout": "raytune_ms.postproc.rewrite_layout:RewriteLayout",
         "verify-gpu-code": "raytune_ms.postproc.verify_gpu_code:VerifyGPUCode",
+        "rewrite-cooperative-fetch": "raytune_ms.postproc.rewrite_cooperative_fetch:RewriteCooperativeFetch",
+        "rewrite-unbound-block": "raytune_ms.postproc.rewrite_unbound_block:RewriteUnboundBlock",
     }
     KIND_NOUN = "postprocessor"
 
@@ -40,7 +44,7 @@ class Postproc(_registry.Registry):
 
     @staticmethod
     def create(kind) -> list:
-        """The default postprocessors of a target family ("llvm"; "c" is the same), or
+        """The default postprocessors of a target family ("llvm", "c" is the same; "cuda"), or
         [one postprocessor] of a registered kind, fresh objects."""
         if kind in Postproc.KINDS:
             return [Postproc._create_kind(kind)]

@@ -6,10 +6,17 @@ loop kinds, block by block (each block directly under the root that has loops):
   loop counts if its stride continues the previous used loop's stride x extent);
 - parallel: from the outermost loop inward, serial unannotated spatial loops of constant
   extent, up to the first whose product exceeds the parallel limit (cores x jobs per core) or
-  the first whose body holds several statements; they are fused and parallelised;
+  the first whose body holds several statements; they are fused and parallelised. Beyond the
+  reference, leading loops of extent 1 down to one that holds several statements (a packed
+  panel's or a padding stage and the nest it feeds, computed at tile loops of one iteration)
+  are skipped: the walk starts below them, so each nest under them still gets its parallel
+  loop (else the whole program stays serial);
 - vectorize: from the innermost loop outward, spatial single-statement loops, no more than
   the contiguity allows, while their product stays within the vector limit; fused and
-  vectorised. When both cover every loop, all are fused and split [rest, limit];
+  vectorised. When both cover every loop, all are fused and split [rest, limit]. Beyond the
+  reference, when no loop fits because the innermost (contiguous, spatial, not parallel) one
+  is longer than the limit, it is split [rest, d] by its largest divisor d within the limit
+  and the inner piece vectorised (an element-wise row of 256 would otherwise stay scalar);
 - unroll: a reduction block's outermost loop gets `pragma_auto_unroll_max_step` (and
   `pragma_unroll_explicit`) when the sampled step is above 0.
 """
@@ -42,6 +49,29 @@ def _is_spatial_loop(loop) -> bool:
 
 def _free(loop) -> bool:
     return loop.kind == "serial" and not loop.annotations and isinstance(loop.extent, IntImm)
+
+
+def _shared_units(loops) -> int:
+    """How many leading `loops` to skip: the longest chain of serial one-iteration loops from
+    the outermost that ends with one whose body holds several statements (0 if none)."""
+    start = 0
+    for k, f in enumerate(loops[:-1]):
+        if f.kind != "serial" or not isinstance(f.extent, IntImm) or f.extent.value != 1:
+            break
+        if isinstance(f.body, SeqStmt):
+            start = k + 1
+    return start
+
+
+def _vector_split(loop, max_vector: int) -> int:
+    """The largest divisor (>= 2) within `max_vector` of a free spatial single-statement loop
+    longer than `max_vector`, else 0."""
+    if max_vector < 2 or not (_free(loop) and _is_spatial_loop(loop)) or isinstance(loop.body, SeqStmt):
+        return 0
+    extent = loop.extent.value
+    if extent <= max_vector:
+        return 0
+    return next((d for d in range(max_vector, 1, -1) if extent % d == 0), 0)
 
 
 def _stride(index, shape, var):
@@ -115,9 +145,10 @@ class RewriteParallelVectorizeUnroll(Postproc):
         n = len(loops)
         max_parallel = int(found.get(PARALLEL_KEY, 0) or 0)
         max_vector = int(found.get(VECTORIZE_KEY, 0) or 0)
+        start = _shared_units(loops)
         n_par, prod = 0, 1
-        if max_parallel > 0:
-            for f in loops:
+        if max_parallel > 0 and not any(f.kind == "parallel" for f in loops[:start]):
+            for f in loops[start:]:
                 if not (_free(f) and _is_spatial_loop(f)):
                     break
                 n_par += 1
@@ -141,6 +172,10 @@ class RewriteParallelVectorizeUnroll(Postproc):
                 n_vec = 0
         block = sch.get_block(name, fname)
         rvs = sch.get_loops(block)
+        split = _vector_split(loops[-1], max_vector) if n_vec == 0 and n - 1 >= start + n_par else 0
+        if split and max_fusible(realize, loops[-1:]) >= 1:
+            rvs = rvs[:-1] + list(sch.split(rvs[-1], [None, split]))
+            n_vec, n = 1, n + 1
         if n_par == n and n_vec == n and n_par > 0:
             fused = sch.fuse(*rvs) if n > 1 else rvs[0]
             outer, inner = sch.split(fused, [None, max_vector])
@@ -148,18 +183,18 @@ class RewriteParallelVectorizeUnroll(Postproc):
             sch.vectorize(inner)
             rvs = [outer, inner]
         else:
-            n_par = min(n_par, n - n_vec)
+            n_par = max(min(n_par, n - start - n_vec), 0)
             vec_rvs = rvs[n - n_vec:] if n_vec else []
-            par_rvs = rvs[:n_par]
+            par_rvs = rvs[start:start + n_par]
             if par_rvs:
                 par = sch.fuse(*par_rvs) if len(par_rvs) > 1 else par_rvs[0]
                 sch.parallel(par)
-                rvs = [par] + rvs[n_par:]
+                rvs = rvs[:start] + [par] + rvs[start + n_par:]
             if vec_rvs:
                 vec = sch.fuse(*vec_rvs) if len(vec_rvs) > 1 else vec_rvs[0]
                 sch.vectorize(vec)
                 rvs = rvs[: len(rvs) - len(vec_rvs)] + [vec]
         step = found.get(UNROLL_EXPLICIT_KEY, found.get(UNROLL_IMPLICIT_KEY))
         if step and int(step) > 0 and any(iv.kind != "spatial" for iv in realize.block.iter_vars):
-            sch.annotate(rvs[0], "pragma_auto_unroll_max_step", int(step))
-            sch.annotate(rvs[0], "pragma_unroll_explicit", 1 if UNROLL_EXPLICIT_KEY in found else 0)
+            sch.annotate(rvs[start], "pragma_auto_unroll_max_step", int(step))
+            sch.annotate(rvs[start], "pragma_unroll_explicit", 1 if UNROLL_EXPLICIT_KEY in found else 0)

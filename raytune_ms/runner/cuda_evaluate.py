@@ -194,10 +194,10 @@ _ALLOCATED: list = []  # device pointers alloc_argument made, freed by cleanup
 def alloc_argument(device, args_info, alloc_repeat: int) -> list[list]:
     """alloc_repeat sets of device buffers, each holding the seeded arguments the candidate was
     checked on."""
-    from .evaluate import arg_specs, current_inputs
+    from .evaluate import checked_arguments
 
     lib, _, _ = _context(device.device_id)
-    inputs = current_inputs(arg_specs(args_info))
+    inputs = checked_arguments()
     repeated = []
     for _ in range(alloc_repeat):
         ptrs = []

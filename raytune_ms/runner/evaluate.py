@@ -36,6 +36,37 @@ def arg_specs(args_info) -> list[tuple[str, tuple]]:
     return out
 
 
+def arg_layouts(args_info) -> dict:
+    """{argument index: IndexMap JSON} of the arguments the kernel takes re-laid out (a weight
+    RewriteLayout rewrote; ArgInfo carries the map): the runner converts them before running."""
+    out = {}
+    for i, info in enumerate(args_info):
+        layout = getattr(info, "layout", None) if hasattr(info, "dtype") else (info[3] if len(info) > 3 else None)
+        if layout is not None:
+            out[i] = layout
+    return out
+
+
+_CONVERTED: dict = {}
+
+
+def _converted(arrays, specs, seed, layouts) -> list:
+    """`arrays` with the re-laid-out arguments converted (each conversion done once)."""
+    if not layouts:
+        return arrays
+    from ..tir.index_map import IndexMap
+
+    out = list(arrays)
+    for i, layout in layouts.items():
+        key = (tuple(specs), seed, i, layout)
+        if key not in _CONVERTED:
+            if len(_CONVERTED) > 8:
+                _CONVERTED.clear()
+            _CONVERTED[key] = IndexMap.from_json(layout).apply_to_array(arrays[i])
+        out[i] = _CONVERTED[key].copy()
+    return out
+
+
 def random_array(rng: np.random.Generator, dtype: str, shape: tuple) -> np.ndarray:
     if dtype == "bool":
         return rng.random(shape) < 0.5
@@ -55,23 +86,14 @@ def seeded_inputs(specs, seed: int) -> list[np.ndarray]:
     return _INPUTS[key]
 
 
-def current_inputs(specs) -> list[np.ndarray]:
-    """The seeded arguments last made for `specs` (those the loaded candidate was checked on),
-    else those of seed 0."""
-    for (cached, _), arrays in _INPUTS.items():
-        if cached == tuple(specs):
-            return arrays
-    return seeded_inputs(specs, 0)
-
-
 #: device type -> "module:attr" of its load(artifact, specs), for devices other than the CPU
 #: (named, not imported: cuda_evaluate itself imports this file)
 LOADERS = {"cuda": "raytune_ms.runner.cuda_evaluate:load"}
 
 
-def load(artifact: bytes, specs, device_type: str = "cpu"):
-    """The artifact loaded and callable on numpy arrays: a CPU shared object, or a CUDA
-    artifact on GPU 0 (cuda_evaluate.CudaModule)."""
+def load(artifact: bytes, specs, device_type: str = "cpu", arrays=None):
+    """The artifact loaded and callable on numpy arrays: a CPU shared object (taking `arrays`'
+    shapes when given: re-laid-out arguments), or a CUDA artifact on GPU 0."""
     if device_type in LOADERS:
         return _registry.load(LOADERS[device_type])(artifact, specs)
     if device_type != "cpu":
@@ -79,7 +101,8 @@ def load(artifact: bytes, specs, device_type: str = "cpu"):
                                   f"(cpu, {', '.join(LOADERS)})")
     from ..runtime import Module
 
-    params = [(f"arg{i}", shape, dtype) for i, (dtype, shape) in enumerate(specs)]
+    shapes = [shape for _, shape in specs] if arrays is None else [a.shape for a in arrays]
+    params = [(f"arg{i}", shape, dtype) for i, ((dtype, _), shape) in enumerate(zip(specs, shapes))]
     return Module.from_bytes(artifact, params)
 
 
@@ -126,27 +149,32 @@ def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol
             )
 
 
-_LOADED: list = []  # [module, specs, device_type] of the candidate between first_run and time_loaded
+_LOADED: list = []  # [module, device_type, arrays] of the candidate between first_run and time_loaded
 
 
 def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = None,
-              device_type: str = "cpu") -> float:
+              device_type: str = "cpu", layouts=None) -> float:
     """Load the candidate, run it once (seconds returned) and check its output; it stays loaded
     for `time_loaded`. Raises WrongResult when the check fails.
 
     `check` is a CorrectnessConfig (or None); the baseline outputs must have been prepared
-    under `baseline_key` in this process (see prepare_baseline).
+    under `baseline_key` in this process (see prepare_baseline). `layouts` (see arg_layouts):
+    arguments converted from the seeded inputs before the run; being read-only weights, they
+    are left out of the comparison.
     """
     _release()
-    module = load(artifact, specs, device_type)
+    seed = 0 if check is None else check.seed
+    arrays = _converted([a.copy() for a in seeded_inputs(specs, seed)], specs, seed, layouts)
+    module = load(artifact, specs, device_type, arrays)
     _LOADED.append(module)  # released by the next first_run when this one fails its check
-    arrays = [a.copy() for a in seeded_inputs(specs, 0 if check is None else check.seed)]
     start = time.perf_counter()
     module(*arrays)
     secs = time.perf_counter() - start
     if check is not None and baseline_key is not None:
-        compare(arrays, _BASELINE_OUTPUTS[baseline_key], check.rtol, check.atol)
-    _LOADED.extend([specs, device_type])
+        keep = [i for i in range(len(arrays)) if i not in (layouts or {})]
+        compare([arrays[i] for i in keep], [_BASELINE_OUTPUTS[baseline_key][i] for i in keep],
+                check.rtol, check.atol)
+    _LOADED.extend([device_type, arrays])
     return secs
 
 
@@ -157,13 +185,21 @@ def _release() -> None:
     _LOADED.clear()
 
 
+def checked_arguments() -> list[np.ndarray]:
+    """The arguments the loaded candidate was checked on (after its run; re-laid-out ones as
+    it takes them): what the default f_alloc_argument hooks copy."""
+    if len(_LOADED) != 3:
+        raise RuntimeError("no candidate is loaded (first_run must come first)")
+    return _LOADED[2]
+
+
 def time_loaded(config, hooks) -> list[float]:
     """Per-repeat mean seconds of the candidate `first_run` loaded, through the runner's hooks
     (a runner.hooks.MeasureHooks)."""
     if len(_LOADED) != 3:
         raise RuntimeError("time_loaded: no candidate is loaded (first_run must come first)")
-    module, specs, device_type = _LOADED
-    args_info = [["TENSOR", dtype, list(shape)] for dtype, shape in specs]
+    module, device_type, arrays = _LOADED
+    args_info = [["TENSOR", str(a.dtype), list(a.shape)] for a in arrays]
     try:
         return hooks.measure(module, device_type, config, args_info)
     finally:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _registry
-from .evaluate import arg_specs, current_inputs
+from .evaluate import checked_arguments
 
 #: per device type: the default (f_alloc_argument, f_run_evaluator, f_cleanup)
 DEFAULTS = {
@@ -81,9 +81,8 @@ class MeasureHooks:
 
 
 def default_alloc_argument(device: Device, args_info, alloc_repeat: int) -> list[list]:
-    """alloc_repeat copies of the seeded arguments the candidate was checked on."""
-    specs = arg_specs(args_info)
-    inputs = current_inputs(specs)
+    """alloc_repeat copies of the arguments the candidate was checked on."""
+    inputs = checked_arguments()
     return [[a.copy() for a in inputs] for _ in range(alloc_repeat)]
 
 

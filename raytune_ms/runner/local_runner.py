@@ -42,6 +42,14 @@ class LocalRunner(Runner):
     instead of being timed in full (None: always in full).
     """
 
+    @property
+    def device_types(self) -> tuple:
+        """What it can measure here (run_tuning refuses other targets up front): "cuda" too
+        where this machine has a GPU."""
+        from .cuda_evaluate import gpu_unavailable_reason
+
+        return ("cpu", "cuda") if gpu_unavailable_reason() is None else ("cpu",)
+
     def __init__(self, timeout_sec: float = 30, evaluator_config=None, cooldown_sec: float = 0.0,
                  alloc_repeat: int = 1, f_alloc_argument=None, f_run_evaluator=None, f_cleanup=None,
                  initializer=None, *, max_workers: int = 1, check_correctness=True, slot=True,

@@ -16,7 +16,7 @@ import time
 from ..process.measure_slot import MeasureSlot
 from ..process.subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 from .config import CorrectnessConfig, EvaluatorConfig
-from .evaluate import arg_specs, first_run, install_baseline, prepare_baseline, time_loaded
+from .evaluate import arg_layouts, arg_specs, first_run, install_baseline, prepare_baseline, time_loaded
 from .hooks import MeasureHooks
 from .runner import RunnerResult
 
@@ -126,7 +126,7 @@ class Measurer:
                 started = time.perf_counter()
                 task_key = key or repr(specs)
                 result = self._measure_locked(artifact, specs, check, key, baseline, device_type,
-                                              self._limits(task_key))
+                                              self._limits(task_key), arg_layouts(args_info))
                 if result.error_msg is None and result.run_secs:
                     mean = sum(result.run_secs) / len(result.run_secs)
                     self._best[task_key] = min(mean, self._best.get(task_key, mean))
@@ -144,7 +144,8 @@ class Measurer:
                 time.sleep(self.cooldown_sec)
         return result
 
-    def _measure_locked(self, artifact, specs, check, key, baseline, device_type, limits) -> RunnerResult:
+    def _measure_locked(self, artifact, specs, check, key, baseline, device_type, limits,
+                        layouts=None) -> RunnerResult:
         if key is not None:
             generation = self.worker.ensure_started()
             if (generation, key) not in self._prepared:
@@ -169,7 +170,7 @@ class Measurer:
         first_limit = self.timeout_sec if stop_after is None else min(self.timeout_sec, stop_after)
         try:
             try:
-                first = self.worker.call(first_run, bytes(artifact), specs, check, key, device_type,
+                first = self.worker.call(first_run, bytes(artifact), specs, check, key, device_type, layouts,
                                          timeout=first_limit)
             except WorkerTimeout:
                 if first_limit < self.timeout_sec:

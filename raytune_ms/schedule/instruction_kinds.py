@@ -4,6 +4,7 @@ Split: inputs [loop, *factors], attrs [preserve_unit_iters]."""
 
 from __future__ import annotations
 
+from ..tir.index_map import IndexMap
 from .instruction import register
 
 
@@ -168,6 +169,15 @@ register(
                              factor=repr(a[2]), offset=repr(a[3])),
 )
 
+register(
+    "TransformLayout",
+    lambda sch, i, a, d: sch.transform_layout(i[0], (a[1], a[0]), IndexMap.from_json(a[2]),
+                                              assume_injective_transform=a[3]) or [],
+    lambda i, a, d, o: _call("transform_layout", block=i[0], buffer=repr((a[1], a[0])),
+                             index_map=IndexMap.from_json(a[2]).as_python(), pad_value="None",
+                             assume_injective_transform=repr(a[3])),
+)
+
 # ---------------------------------------------------------------- sampling
 
 register(
@@ -175,6 +185,13 @@ register(
     lambda sch, i, a, d: _one(sch.sample_categorical(list(a[0]), list(a[1]), decision=d)),
     lambda i, a, d, o: _line(o, _call("sample_categorical", candidates=repr(list(a[0])),
                                       probs=repr(list(a[1])), decision=repr(d))),
+    pure=True,
+)
+register(
+    "SampleJointCategorical",
+    lambda sch, i, a, d: sch.sample_joint_categorical([tuple(c) for c in a[0]], list(a[1]), decision=d),
+    lambda i, a, d, o: _line(o, _call("sample_joint_categorical", candidates=repr([tuple(c) for c in a[0]]),
+                                      probs=repr(list(a[1])), decision=repr(d)), True),
     pure=True,
 )
 register(

@@ -28,6 +28,7 @@ from .primitives import (
     block_set_scope,
     block_storage_align,
     dependency,
+    layout_transform,
     loop_kind,
     loop_transform,
 )
@@ -391,6 +392,20 @@ class Schedule:
         self._commit(fname, block_storage_align.storage_align(self._func(fname), name, *args))
         self._record("StorageAlign", (block,), args, ())
 
+    def transform_layout(self, block, buffer, index_map, pad_value=None, *,
+                         assume_injective_transform: bool = False) -> None:
+        """Re-lay out a buffer `block` accesses (("read"|"write", i) or its name) through
+        `index_map` (a function of its indices, or an IndexMap); see primitives.layout_transform."""
+        if pad_value is not None:
+            raise ScheduleError("transform_layout: pad_value is not supported (the map must be a bijection)")
+        if isinstance(block, str):
+            block = self.get_block(block)
+        fname, name = self._block(block)
+        idx, kind = layout_transform.resolve_buffer("transform_layout", self.get(block), buffer)
+        func, imap = layout_transform.transform_layout(self._func(fname), name, idx, kind, index_map)
+        self._commit(fname, func)
+        self._record("TransformLayout", (block,), (idx, kind, imap.as_json(), bool(assume_injective_transform)), ())
+
     # ------------------------------------------------------------------ sampling
 
     def sample_categorical(self, candidates, probs, decision=None) -> ExprRV:
@@ -399,6 +414,20 @@ class Schedule:
         d = sampling.sample_categorical(self._rng, candidates, probs, decision)
         out = self._new(ExprRV, candidates[d])
         self._record("SampleCategorical", (), (tuple(candidates), tuple(probs)), (out,), d)
+        return out
+
+    def sample_joint_categorical(self, candidates, probs, decision=None) -> list:
+        """One categorical draw over tuples of ints (beyond the reference): one ExprRV per
+        tuple position, so factors that constrain each other (a register tile's rows and
+        vectors) are drawn together. The decision is the chosen tuple's index."""
+        tuples = [tuple(self._int(c, "candidate") for c in cand) for cand in candidates]
+        if not tuples or len({len(t) for t in tuples}) != 1 or not tuples[0]:
+            raise ScheduleError(f"sample_joint_categorical: candidates must be non-empty tuples "
+                                f"of one length, got {candidates!r}")
+        probs = [float(p.value if isinstance(p, tir.FloatImm) else p) for p in probs]
+        d = sampling.sample_categorical(self._rng, tuples, probs, decision)
+        out = [self._new(ExprRV, x) for x in tuples[d]]
+        self._record("SampleJointCategorical", (), (tuple(tuples), tuple(probs)), out, d)
         return out
 
     def sample_perfect_tile(self, loop: LoopRV, n: int, max_innermost_factor: int = 16,

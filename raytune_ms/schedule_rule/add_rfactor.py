@@ -26,35 +26,14 @@ class AddRFactor(ScheduleRule):
         self.max_parallel_extent = -1 if self.max_jobs_per_core == -1 else cores * self.max_jobs_per_core
 
     def _wanted(self, info: BlockInfo) -> bool:
-        b = info.block
-        kinds = info.kinds()
-        if info.is_root or not b.writes or info.annotation(TILING_KEY) is not None:
-            return False
-        if b.init is None or "reduce" not in kinds or any(k not in ("spatial", "reduce") for k in kinds):
-            return False
-        if not info.trivial_binding() or None in info.extents():
-            return False
-        for f in info.loops[:-1]:  # a perfect chain of loops down to the block
-            if not hasattr(f.body, "loop_var"):
-                return False
-        ext = info.extents()
-        s = math.prod(e for e, k in zip(ext, kinds) if k == "spatial")
-        r = math.prod(e for e, k in zip(ext, kinds) if k == "reduce")
-        if needs_multi_level_tiling(info):
-            return s < r and (self.max_parallel_extent == -1 or s <= self.max_parallel_extent)
-        return r > 1
+        return needs_rfactor_or_cross_thread_reduction(info, self.max_parallel_extent)
 
     def apply(self, sch, block) -> list:
         info = BlockInfo(sch, block)
         if not self._wanted(info):
             return [sch]
         untouched = sch.copy()
-        kinds = info.kinds()
-        loops = sch.get_loops(block)
-        spatial = [lp for lp, k in zip(loops, kinds) if k == "spatial"]
-        reduce = [lp for lp, k in zip(loops, kinds) if k == "reduce"]
-        sch.reorder(*spatial, *reduce)
-        fused = sch.fuse(*reduce) if len(reduce) > 1 else reduce[0]
+        spatial, fused = fuse_reduction_loops(sch, block, info.kinds())
         factors = sch.sample_perfect_tile(fused, 2, self.max_innermost_factor)
         pieces = sch.split(fused, factors)
         out = []
@@ -67,3 +46,35 @@ class AddRFactor(ScheduleRule):
                 continue
             out.append(attempt)
         return out + [untouched]
+
+
+def needs_rfactor_or_cross_thread_reduction(info: BlockInfo, max_parallel_extent: int) -> bool:
+    """The reference's condition (module docstring), shared with CrossThreadReduction; -1: no
+    parallel limit."""
+    b = info.block
+    kinds = info.kinds()
+    if info.is_root or not b.writes or info.annotation(TILING_KEY) is not None:
+        return False
+    if b.init is None or "reduce" not in kinds or any(k not in ("spatial", "reduce") for k in kinds):
+        return False
+    if not info.trivial_binding() or None in info.extents():
+        return False
+    for f in info.loops[:-1]:  # a perfect chain of loops down to the block
+        if not hasattr(f.body, "loop_var"):
+            return False
+    ext = info.extents()
+    s = math.prod(e for e, k in zip(ext, kinds) if k == "spatial")
+    r = math.prod(e for e, k in zip(ext, kinds) if k == "reduce")
+    if needs_multi_level_tiling(info):
+        return s < r and (max_parallel_extent == -1 or s <= max_parallel_extent)
+    return r > 1
+
+
+def fuse_reduction_loops(sch, block, kinds) -> tuple:
+    """Reorder the block's spatial loops before its reduction loops and fuse the latter:
+    (spatial loops, the fused reduction loop)."""
+    loops = sch.get_loops(block)
+    spatial = [lp for lp, k in zip(loops, kinds) if k == "spatial"]
+    reduce = [lp for lp, k in zip(loops, kinds) if k == "reduce"]
+    sch.reorder(*spatial, *reduce)
+    return spatial, sch.fuse(*reduce) if len(reduce) > 1 else reduce[0]

@@ -10,13 +10,12 @@ Beyond the reference, on a CPU target (`vector_tiling`) the innermost tile has t
 BLAS micro-kernel sized by the target's vector width and register file:
 
 - the fastest-varying output axis (the last index of the write) gets an innermost factor that
-  is a whole number of vectors (by sample_categorical, wider more likely), if its extent is a
-  multiple of the vector width;
-- one other spatial axis (the last non-unit one: the rows) gets an innermost factor up to the
-  number of rows whose accumulators fit the register file next to the loads and a broadcast
-  with the widest tile (AVX-512: up to 4 vectors and 6 rows; AVX2: 2 vectors and 6 rows),
-  taller more likely; the other spatial axes keep an innermost factor of 1, so the register
-  tile is rows x vectors;
+  is a whole number of vectors, if its extent is a multiple of the vector width, and one other
+  spatial axis (the last non-unit one: the rows) an innermost number of rows; rows and vectors
+  are drawn together (sample_joint_categorical) among the tiles whose accumulators fit the
+  register file next to the loads and a broadcast (`register_tile`: AVX-512 reaches 8 x 2 and
+  4 x 4 vectors, AVX2 4 x 2); the other spatial axes keep an innermost factor of 1, so the
+  register tile is rows x vectors;
 - the spatial factors of the level above the innermost (level 3 of SSRSRS) are 1, so the
   write cache at level 2 is exactly that register tile, accumulated across the whole inner
   reduction loop (a random spread of the factors over four levels almost never gives it);
@@ -40,13 +39,11 @@ from ..schedule import ScheduleError
 from ..schedule.tree import block_path
 from ..tir import Var, bytes_of, collect
 from .block_analysis import TILING_KEY, BlockInfo, injective_ordered, needs_multi_level_tiling
+from .register_tile import register_tiles, tile_weight
 from .schedule_rule import ScheduleRule
 
 WRITE_CACHE_LEVEL_KEY = "s_tir.meta_schedule.write_cache_level"
 _REQS = ("no", "may", "must")
-# Register-tile widths, in vectors: the widest of these that leaves room for 4 rows.
-_COL_VECTORS = (1, 2, 4)
-_MIN_ROWS = 4
 # Panel packing: reused by at least this many rows to pay, always packed above this size.
 _PACK_MIN_ROWS = 16
 _UNPACKED_MAX_BYTES = 1 << 20
@@ -63,10 +60,6 @@ def reuse_config(cfg, what) -> dict:
         raise ValueError(f"MultiLevelTiling {what}: req must be one of {_REQS}, got {req!r}")
     levels = [int(x) for x in cfg.get("levels", [])]
     return {"req": req, "levels": levels, "scope": str(cfg.get("scope", "global"))}
-
-
-def _divisors(n: int, limit: int) -> list:
-    return [d for d in range(1, min(n, limit) + 1) if n % d == 0]
 
 
 class _State:
@@ -133,20 +126,23 @@ class MultiLevelTiling(ScheduleRule):
         ext = info.extents()
         if pos is None or ivs[pos].kind != "spatial" or ext[pos] is None or ext[pos] % self.lanes:
             return None, None
-        written = {id(v) for r in b.writes[0].region for v in collect(r.min, Var)}
+        written = _row_vars(info, pos)
         rows = [k for k, iv in enumerate(ivs) if k != pos and iv.kind == "spatial"
                 and id(iv.var) in written and ext[k] is not None and ext[k] > 1]
         return pos, (rows[-1] if rows else None)
 
-    def _col_vectors(self) -> list:
-        """Register-tile widths in vectors: up to the widest leaving room for _MIN_ROWS rows of
-        accumulators next to its loads and a broadcast (AVX-512: 4, AVX2: 2)."""
-        fit = [v for v in _COL_VECTORS if (self.registers - v - 1) // v >= _MIN_ROWS]
-        return fit or [1]
-
-    def _rows_max(self) -> int:
-        widest = self._col_vectors()[-1]
-        return max((self.registers - widest - 1) // widest, 1)
+    def _register_tile(self, sch, ext, vec, row) -> dict:
+        """Innermost factors {axis: ExprRV} of the register tile, drawn jointly (rows with
+        vectors) among the tiles that fit the register file; {} when none does."""
+        rows_extent = ext[row] if row is not None else 1
+        shapes = register_tiles(self.registers, self.lanes, rows_extent, ext[vec], self.max_innermost_factor)
+        if not shapes:
+            return {}
+        probs = [tile_weight(r, v) for r, v in shapes]
+        if row is None:
+            return {vec: sch.sample_categorical([v * self.lanes for _, v in shapes], probs)}
+        rows, cols = sch.sample_joint_categorical([(r, v * self.lanes) for r, v in shapes], probs)
+        return {row: rows, vec: cols}
 
     def _split(self, sch, loop, n, fixed=(), limit=None):
         """Split `loop` into n pieces: sampled ones, then the constant factors `fixed`."""
@@ -154,10 +150,9 @@ class MultiLevelTiling(ScheduleRule):
         limit = self.max_innermost_factor if limit is None else limit
         return sch.split(loop, sch.sample_perfect_tile(loop, sampled, limit) + list(fixed))
 
-    def _split_innermost(self, sch, loop, n, candidates):
-        """Split `loop` into n pieces: the innermost sampled from `candidates` (larger more
-        likely), the one above it 1 when there are 3 or more, the rest sampled."""
-        inner = sch.sample_categorical(candidates, [float(c) for c in candidates])
+    def _split_innermost(self, sch, loop, n, inner):
+        """Split `loop` into n pieces: the innermost `inner` (a sampled ExprRV), the one above
+        it 1 when there are 3 or more, the rest sampled."""
         outer, last = sch.split(loop, [None, inner])
         if n == 1:
             return [sch.fuse(outer, last)]
@@ -167,6 +162,9 @@ class MultiLevelTiling(ScheduleRule):
         kinds = info.kinds()
         ext = info.extents()
         vec, row = self._axes(info)
+        inner = self._register_tile(sch, ext, vec, row) if vec is not None else {}
+        if not inner:
+            vec = row = None
         loops = sch.get_loops(block)
         tiles = [[] for _ in self.structure]
         s_levels = [i for i, c in enumerate(self.structure) if c == "S"]
@@ -176,11 +174,8 @@ class MultiLevelTiling(ScheduleRule):
             if not levels:
                 continue
             n = len(levels)
-            if k == vec:
-                cands = [self.lanes * v for v in self._col_vectors() if ext[k] % (self.lanes * v) == 0]
-                pieces = self._split_innermost(sch, loop, n, cands)
-            elif k == row:
-                pieces = self._split_innermost(sch, loop, n, _divisors(ext[k], self._rows_max()))
+            if k in inner:
+                pieces = self._split_innermost(sch, loop, n, inner[k])
             elif vec is not None and kind == "spatial":  # outside the register tile
                 pieces = self._split(sch, loop, n, (1, 1) if n >= 3 else (1,))
             else:
@@ -296,6 +291,25 @@ def _packing_req(info, index, req) -> str:
     for dim in buf.shape:
         size *= int(getattr(dim, "value", dim))
     return "must" if size > _UNPACKED_MAX_BYTES else "may"
+
+
+def _row_vars(info, pos) -> set:
+    """Ids of the output's index variables that may be the register tile's rows: those the
+    panel input (`_panel_input`) does not use, so that each vector loaded from it serves every
+    row (a capsule conv's weight also varies with an output axis, which as rows would load one
+    weight vector per accumulator); all of them if that leaves no row of extent > 1."""
+    b = info.block
+    written = {id(v) for r in b.writes[0].region for v in collect(r.min, Var)}
+    index = _panel_input(info)
+    if index < 0:
+        return written
+    used = {id(v) for r in b.reads[index].region for v in collect(r.min, Var)}
+    free = written - used
+    ext = info.extents()
+    if any(k != pos and iv.kind == "spatial" and id(iv.var) in free and (ext[k] or 0) > 1
+           for k, iv in enumerate(b.iter_vars)):
+        return free
+    return written
 
 
 def _panel_input(info) -> int:

@@ -28,6 +28,22 @@ FAMILIES = {
                                            unroll_max_steps=[0, 16, 64, 512], unroll_explicit=True)),
         ("random-compute-location", {}),
     ],
+    # the reference's CUDA defaults (multi_level_tiling_cuda.py, cross_thread_reduction.py, auto_bind.py)
+    "cuda": [
+        ("apply-custom-rule", {}),
+        ("multi-level-tiling-cuda", dict(structure="SSSRRSRS", tile_binds=["blockIdx.x", "vthread.x", "threadIdx.x"],
+                                         max_innermost_factor=64, vector_load_lens=[1, 2, 3, 4, 8, 16],
+                                         reuse_read={"req": "must", "levels": [4], "scope": "shared"},
+                                         reuse_write={"req": "must", "levels": [3], "scope": "local"})),
+        ("inline-constant-scalars", {}),
+        ("auto-inline", dict(into_producer=True, into_consumer=True, inline_const_tensor=True,
+                             disallow_if_then_else=False, require_injective=False, require_ordered=False,
+                             disallow_op=[])),
+        ("cross-thread-reduction", dict(thread_extents=[4, 8, 16, 32, 64, 128, 256, 512])),
+        ("parallel-vectorize-unroll", dict(max_jobs_per_core=-1, max_vectorize_extent=-1,
+                                           unroll_max_steps=[0, 16, 64, 512, 1024], unroll_explicit=True)),
+        ("auto-bind", dict(max_threadblocks=256, thread_extents=[32, 64, 128, 256, 512, 1024])),
+    ],
 }
 
 
@@ -42,6 +58,9 @@ class ScheduleRule(_registry.Registry):
         "multi-level-tiling": "raytune_ms.schedule_rule.multi_level_tiling:MultiLevelTiling",
         "parallel-vectorize-unroll": "raytune_ms.schedule_rule.parallel_vectorize_unroll:ParallelizeVectorizeUnroll",
         "random-compute-location": "raytune_ms.schedule_rule.random_compute_location:RandomComputeLocation",
+        "multi-level-tiling-cuda": "raytune_ms.schedule_rule.multi_level_tiling_cuda:MultiLevelTilingCuda",
+        "cross-thread-reduction": "raytune_ms.schedule_rule.cross_thread_reduction:CrossThreadReduction",
+        "auto-bind": "raytune_ms.schedule_rule.auto_bind:AutoBind",
     }
     KIND_NOUN = "schedule rule"
 
@@ -57,7 +76,7 @@ class ScheduleRule(_registry.Registry):
 
     @staticmethod
     def create(kind) -> list:
-        """The default rules of a target family ("llvm"; "c" is the same), or [one rule] of a
+        """The default rules of a target family ("llvm", "c" is the same; "cuda"), or [one rule] of a
         registered kind, fresh objects."""
         if kind in ScheduleRule.KINDS:
             return [ScheduleRule._create_kind(kind)]

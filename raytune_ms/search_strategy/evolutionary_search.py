@@ -21,7 +21,8 @@ import numpy as np
 from .. import tir
 from ..database.database import target_key
 from ..profiler import Profiler
-from ..schedule import Schedule, Trace
+from ..schedule import Trace
+from ..schedule.replay_cache import release_replay_cache, replay_cache
 from .measured_traces import trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
@@ -115,6 +116,8 @@ class EvolutionarySearch(SearchStrategy):
                 self._resume(state, database, cost_model)
 
     def post_tuning(self):
+        if self._run is not None:
+            release_replay_cache(self.context.mod)
         self._run = self._run_database = self._run_cost_model = None
 
     def notify_runner_results(self, measure_candidates, results):
@@ -131,8 +134,7 @@ class EvolutionarySearch(SearchStrategy):
     def _replay_timed(self, trace, state, sch):
         try:
             if sch is None:
-                sch = Schedule(self.context.mod, seed=state.rng.getrandbits(62))
-                trace.apply_to_schedule(sch, remove_postproc=True)
+                sch = replay_cache(self.context.mod).replay(trace, seed=state.rng.getrandbits(62))
             cand = candidate_from_schedule(sch, self.context.postprocs)
         except Exception:  # noqa: BLE001 - any failure of a replay only drops that sample
             return None

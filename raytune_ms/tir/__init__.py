@@ -58,7 +58,8 @@ from .expr import (
 )
 from .flop_estimate import estimate_flops
 from .function import IRModule, PrimFunc
-from .functor import collect, post_order_visit, pre_order_visit, substitute, transform
+from .functor import collect, collect_each, post_order_visit, pre_order_visit, substitute, transform
+from .index_map import IndexMap, IndexMapError
 from .node import Node
 from .printer import script
 from .serialize import from_json, to_json

@@ -6,12 +6,15 @@ touches.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .buffer import Buffer
-from .expr import IntImm, IterVar, PrimExpr, Range, Var
+from .expr import FloatImm, IntImm, IterVar, PrimExpr, Range, StringImm, Var
 from .node import Node
 from .stmt import BufferRegion, Stmt
 
 _LEAVES = (Var, Buffer)
+_CONSTANTS = frozenset((IntImm, FloatImm, StringImm))  # nodes whose fields hold no nodes
 _NON_STMT = (PrimExpr, BufferRegion, Range, IterVar, Buffer)
 
 
@@ -23,11 +26,35 @@ def _tuple_kids(values, out) -> None:
             _tuple_kids(v, out)
 
 
+_FIELD_VALUES: dict = {}  # node class -> a function giving its field values as a tuple
+
+
+def field_values(n) -> tuple:
+    """The values of `n`'s fields in `_fields` order, read in one C call (a getter per class)."""
+    get = _FIELD_VALUES.get(type(n))
+    if get is None:
+        fields = type(n)._fields
+        if not fields:
+            get = _no_fields
+        elif len(fields) == 1:
+            one = attrgetter(fields[0])
+            get = lambda node: (one(node),)  # noqa: E731
+        else:
+            get = attrgetter(*fields)
+        _FIELD_VALUES[type(n)] = get
+    return get(n)
+
+
+def _no_fields(_node) -> tuple:
+    return ()
+
+
 def _kids(n) -> list:
     """Child nodes of `n` in field order (nodes inside tuple fields, nested tuples too)."""
     out = []
-    for f in n._fields:
-        v = getattr(n, f)
+    if type(n) in _CONSTANTS:
+        return out
+    for v in field_values(n):
         if isinstance(v, Node):
             out.append(v)
         elif type(v) is tuple and v:
@@ -35,17 +62,35 @@ def _kids(n) -> list:
     return out
 
 
-def used_vars(node) -> set:
-    """ids of the Vars occurring in `node`."""
+_USED: dict = {}  # id(node) -> (node, its used_vars): nodes are immutable, the answer never changes
+_USED_CAP = 1 << 16
+
+
+def used_vars(node) -> frozenset:
+    """ids of the Vars occurring in `node` (memoised per node; a subtree answered before is
+    not walked again)."""
+    hit = _USED.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
     out = set()
     stack = [node]
+    get = _USED.get
     while stack:
         n = stack.pop()
         if isinstance(n, Var):
             out.add(id(n))
         elif not isinstance(n, (IntImm, Buffer)):
-            stack.extend(_kids(n))
-    return out
+            for k in _kids(n):
+                known = get(id(k))
+                if known is not None and known[0] is k:
+                    out |= known[1]
+                else:
+                    stack.append(k)
+    if len(_USED) >= _USED_CAP:
+        _USED.clear()
+    result = frozenset(out)
+    _USED[id(node)] = (node, result)
+    return result
 
 
 def post_order_visit(node, fn) -> None:
@@ -100,7 +145,7 @@ def transform(node, post=None, pre=None):
         key = id(n)
         if key in memo:
             return memo[key]
-        if isinstance(n, (Var, Buffer)):
+        if type(n) in _CONSTANTS or isinstance(n, (Var, Buffer)):  # no child nodes to rebuild
             out = None
             if pre is not None:
                 out = pre(n)
@@ -113,13 +158,20 @@ def transform(node, post=None, pre=None):
             if out is not None:
                 memo[key] = out
                 return out
-        changes = {}
-        for f in n._fields:
-            old = getattr(n, f)
-            new = rewrite_value(old)
+        values = field_values(n)
+        new_values = None
+        for i, old in enumerate(values):
+            if isinstance(old, Node):
+                new = rewrite(old)
+            elif isinstance(old, tuple) and old:
+                new = rewrite_value(old)
+            else:
+                continue
             if new is not old:
-                changes[f] = new
-        cur = n.replace(**changes) if changes else n
+                if new_values is None:
+                    new_values = list(values)
+                new_values[i] = new
+        cur = n if new_values is None else type(n)(*new_values)
         if post is not None:
             out = post(cur)
             if out is not None:
@@ -145,14 +197,49 @@ def collect(node, cls) -> list:
     out, seen = [], set()
     classes = cls if isinstance(cls, tuple) else (cls,)
     prune = _NON_STMT if all(issubclass(c, Stmt) for c in classes) else ()
+    if prune:  # expression-level nodes are never pushed at all
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cls) and id(n) not in seen:
+                seen.add(id(n))
+                out.append(n)
+            if isinstance(n, prune):
+                continue
+            kids = [k for k in _kids(n) if not isinstance(k, prune)]
+            if kids:
+                kids.reverse()
+                stack.extend(kids)
+        return out
 
     def fn(n):
         if isinstance(n, cls) and id(n) not in seen:
             seen.add(id(n))
             out.append(n)
-        if prune and isinstance(n, prune):
-            return False
-        return None
 
     pre_order_visit(node, fn)
     return out
+
+
+def collect_each(node, classes: tuple) -> list:
+    """`[collect(node, c) for c in classes]` in one walk (each list in pre-order, without
+    duplicates): what a pass needs when it looks for several kinds of node at once."""
+    outs = [[] for _ in classes]
+    seen = [set() for _ in classes]
+    stmts_only = all(issubclass(c, Stmt) for c in classes)
+    stack = [node]
+    pop = stack.pop
+    while stack:
+        n = pop()
+        t = type(n)
+        for i, c in enumerate(classes):
+            if (t is c or isinstance(n, c)) and id(n) not in seen[i]:
+                seen[i].add(id(n))
+                outs[i].append(n)
+        if t in _CONSTANTS or isinstance(n, _LEAVES) or (stmts_only and isinstance(n, _NON_STMT)):
+            continue
+        kids = _kids(n)
+        if kids:
+            kids.reverse()
+            stack.extend(kids)
+    return outs

@@ -17,6 +17,7 @@ from . import function as _function
 from . import stmt as _stmt
 from .buffer import Buffer
 from .expr import Var
+from .functor import field_values
 from .node import Node
 
 FORMAT = "raytune_ms.tir/1"
@@ -27,6 +28,10 @@ NODE_TYPES = {
     for cls in vars(mod).values()
     if isinstance(cls, type) and issubclass(cls, Node) and cls._fields and cls not in (Var, Buffer)
 }
+
+#: node classes encoded as {"t", "f"} (Var and Buffer go to the side tables)
+NODE_CLASSES = frozenset(NODE_TYPES.values())
+_PLAIN = frozenset((int, str, bool, type(None)))
 
 
 class Encoder:
@@ -52,6 +57,15 @@ class Encoder:
         return {"b": i}
 
     def encode(self, value):
+        t = type(value)
+        if t in _PLAIN:  # the common leaves first (same result as the general walk below)
+            return value
+        if t is Var:
+            return self.var(value)
+        if t is tuple:
+            return [self.encode(v) for v in value]
+        if t in NODE_CLASSES:
+            return {"t": t.__name__, "f": [self.encode(v) for v in field_values(value)]}
         if isinstance(value, Var):
             return self.var(value)
         if isinstance(value, Buffer):

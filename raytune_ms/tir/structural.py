@@ -9,14 +9,8 @@ process, on every platform and Python version: it keys the tuning databases.
 from __future__ import annotations
 
 import hashlib
-import json
 
-from .serialize import to_json_obj
-
-
-def canonical_text(node) -> str:
-    obj = to_json_obj(node, keep_names=False)
-    return json.dumps(obj, separators=(",", ":"), sort_keys=True)
+from .canonical import canonical_text  # the sorted JSON of the names-blanked document
 
 
 def structural_hash(node) -> str:

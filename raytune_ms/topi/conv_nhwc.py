@@ -8,26 +8,11 @@ inputs first, the output last.
 from __future__ import annotations
 
 from .. import te, tir
+from .transform import pad
 
 
 def out_size(size: int, kernel: int, stride: int, pad: int, dilation: int = 1) -> int:
     return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def pad(data, before, after, name: str = "pad_temp"):
-    """`data` with zeros added before/after each dimension, as its own compute."""
-    shape = tuple(s + b + a for s, b, a in zip(data.shape, before, after))
-
-    def element(*idx):
-        inside = [
-            te.all(i >= b, i < b + s)
-            for i, s, b, a in zip(idx, data.shape, before, after)
-            if b or a
-        ]
-        shifted = tuple(i - b for i, b in zip(idx, before))
-        return te.if_then_else(te.all(*inside), data[shifted], tir.const(0, data.dtype))
-
-    return te.compute(shape, element, name=name)
 
 
 def _group_channel(co, rc, ci_per_group: int, co_per_group: int, groups: int):
@@ -38,7 +23,7 @@ def _group_channel(co, rc, ci_per_group: int, co_per_group: int, groups: int):
 def conv1d_nlc(N, L, CI, CO, K, stride, padding, dilation=1, groups=1):
     data = te.placeholder((N, L, CI), name="inputs")
     weight = te.placeholder((K, CI // groups, CO), name="weight")
-    padded = pad(data, (0, padding, 0), (0, padding, 0))
+    padded = pad(data, (0, padding, 0), (0, padding, 0), name="pad_temp")
     rl = te.reduce_axis(K, "rl")
     rc = te.reduce_axis(CI // groups, "rc")
     ol = out_size(L, K, stride, padding, dilation)
@@ -58,7 +43,7 @@ def conv2d_nhwc(N, H, W, CI, CO, K, stride, padding, dilation=1, groups=1):
     """C2D, DIL (dilation) and GRP (groups); weight is (KH, KW, CI / groups, CO)."""
     data = te.placeholder((N, H, W, CI), name="inputs")
     weight = te.placeholder((K, K, CI // groups, CO), name="weight")
-    padded = pad(data, (0, padding, padding, 0), (0, padding, padding, 0))
+    padded = pad(data, (0, padding, padding, 0), (0, padding, padding, 0), name="pad_temp")
     rh = te.reduce_axis(K, "rh")
     rw = te.reduce_axis(K, "rw")
     rc = te.reduce_axis(CI // groups, "rc")
@@ -84,7 +69,7 @@ def conv2d_nhwc(N, H, W, CI, CO, K, stride, padding, dilation=1, groups=1):
 def conv3d_ndhwc(N, D, H, W, CI, CO, K, stride, padding):
     data = te.placeholder((N, D, H, W, CI), name="inputs")
     weight = te.placeholder((K, K, K, CI, CO), name="weight")
-    padded = pad(data, (0, padding, padding, padding, 0), (0, padding, padding, padding, 0))
+    padded = pad(data, (0, padding, padding, padding, 0), (0, padding, padding, padding, 0), name="pad_temp")
     rd = te.reduce_axis(K, "rd")
     rh = te.reduce_axis(K, "rh")
     rw = te.reduce_axis(K, "rw")
@@ -105,7 +90,7 @@ def depthwise_conv2d_nhwc(N, H, W, C, K, stride, padding):
     """One KxK filter per channel; weight is (KH, KW, C)."""
     data = te.placeholder((N, H, W, C), name="inputs")
     weight = te.placeholder((K, K, C), name="weight")
-    padded = pad(data, (0, padding, padding, 0), (0, padding, padding, 0))
+    padded = pad(data, (0, padding, padding, 0), (0, padding, padding, 0), name="pad_temp")
     rh = te.reduce_axis(K, "rh")
     rw = te.reduce_axis(K, "rw")
     oh, ow = out_size(H, K, stride, padding), out_size(W, K, stride, padding)
@@ -125,7 +110,7 @@ def conv2d_capsule_nhwijc(N, H, W, CI, CO, K, stride, padding, capsule=4):
     Input (N, H, W, cap, cap, CI), weight (KH, KW, cap, cap, CI, CO)."""
     data = te.placeholder((N, H, W, capsule, capsule, CI), name="inputs")
     weight = te.placeholder((K, K, capsule, capsule, CI, CO), name="weight")
-    padded = pad(data, (0, padding, padding, 0, 0, 0), (0, padding, padding, 0, 0, 0))
+    padded = pad(data, (0, padding, padding, 0, 0, 0), (0, padding, padding, 0, 0, 0), name="pad_temp")
     rh = te.reduce_axis(K, "rh")
     rw = te.reduce_axis(K, "rw")
     rk = te.reduce_axis(capsule, "cap_k")
@@ -159,7 +144,7 @@ def conv2d_transpose_nhwc(N, H, W, CI, CO, K, stride, padding):
     border = before * stride - front  # offset of output row 0 in the padded, dilated grid
     after_h = (oh - 1 + K - 1 + border) // stride + 1 - H - before
     after_w = (ow - 1 + K - 1 + border) // stride + 1 - W - before
-    padded = pad(data, (0, before, before, 0), (0, max(after_h, 0), max(after_w, 0), 0))
+    padded = pad(data, (0, before, before, 0), (0, max(after_h, 0), max(after_w, 0), 0), name="pad_temp")
     rh = te.reduce_axis(K, "rh")
     rw = te.reduce_axis(K, "rw")
     rc = te.reduce_axis(CI, "rc")

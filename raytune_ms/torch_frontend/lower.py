@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import te, tir, topi
+from ..tir.layout_rewrite import LAYOUT_FREE_ATTR
 from .capture import capture
 from .converters import CONVERTERS, IGNORED, ConversionError
 
@@ -392,6 +393,9 @@ class _Lowerer:
         for name in group.outputs:
             self.open.pop(name, None)
         func = te.create_prim_func(list(group.placeholders.values()) + list(group.outputs.values()), name=group.name)
+        constant = tuple(i for i, n in enumerate(group.placeholders) if n in self.constants)
+        if constant:  # weights: their layout may be changed once, ahead of time (RewriteLayout)
+            func = func.with_attr(LAYOUT_FREE_ATTR, constant)
         self.functions.append(LoweredFunction(group.name, group.ops[0], func, list(group.placeholders),
                                               list(group.outputs), group.source, list(group.ops),
                                               "_".join(group.label)))

@@ -122,8 +122,9 @@ def test_query_kind_is_checked(scale):
 
 def test_module_equality_choices():
     MemoryDatabase("ignore-tensor")
+    MemoryDatabase("anchor-block")
     with pytest.raises(ValueError, match="module_equality"):
-        MemoryDatabase("anchor-block")
+        MemoryDatabase("anchor")
 
 
 def test_dump_pruned_keeps_best_per_workload(tmp_path, scale, matmul, make_record):

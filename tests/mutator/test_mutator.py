@@ -20,9 +20,9 @@ def test_llvm_defaults():
 def test_kinds_and_errors():
     ((m, p),) = Mutator.create("mutate-parallel").items()
     assert isinstance(m, MutateParallel) and p == 1.0
-    with pytest.raises(ValueError, match="MutateThreadBinding"):
-        Mutator.create("cuda")
-    with pytest.raises(ValueError, match="known kinds: llvm, mutate-compute-location"):
+    cuda = {type(m).__name__: p for m, p in Mutator.create("cuda").items()}
+    assert cuda == {"MutateTileSize": 0.90, "MutateUnroll": 0.08, "MutateThreadBinding": 0.02}
+    with pytest.raises(ValueError, match="known kinds: cuda, llvm, mutate-compute-location"):
         Mutator.create("hexagon")
 
 

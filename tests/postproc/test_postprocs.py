@@ -33,8 +33,8 @@ def annotate_root(sch, parallel=32, vectorize=64, unroll=16):
 def test_create_llvm_order():
     assert [type(p) for p in Postproc.create("llvm")] == [
         DisallowDynamicLoop, RewriteParallelVectorizeUnroll, RewriteReductionBlock, RewriteLayout]
-    with pytest.raises(ValueError, match="cuda"):
-        Postproc.create("cuda")
+    with pytest.raises(ValueError, match="hexagon.*known: cuda, llvm"):
+        Postproc.create("hexagon")
 
 
 def test_disallow_dynamic_loop():
@@ -110,3 +110,36 @@ def test_rewrite_layout_leaves_the_program():
     sch = Schedule(matmul(8, 8, 8, epilogue=None))
     before = tir.structural_hash(sch.mod)
     assert RewriteLayout().apply(sch) and tir.structural_hash(sch.mod) == before
+
+
+def test_nests_under_a_shared_one_iteration_loop_are_parallelised():
+    # B computed at a one-iteration outer loop of C (as a packed panel at a column-panel loop
+    # of extent 1): the walk starts below that loop, so both nests still get a parallel loop
+    func = elementwise_chain(64, 32, stages=2)
+    sch = Schedule(func)
+    i, j = sch.get_loops(sch.get_block("C"))
+    i0, i1 = sch.split(i, [1, 64])
+    sch.compute_at(sch.get_block("B"), i0, preserve_unit_loops=True)
+    annotate_root(sch, unroll=None)
+    sch.enter_postproc()
+    assert RewriteParallelVectorizeUnroll().apply(sch)
+    f = sch.mod["main"]
+    assert kinds(f, "B")[0] == "serial" and "parallel" in kinds(f, "B")
+    assert kinds(f, "C")[0] == "serial" and "parallel" in kinds(f, "C")
+    check_numpy(func, sch)
+    replay = Schedule(func)
+    sch.trace.apply_to_schedule(replay)
+    assert tir.structural_equal(replay.mod, sch.mod)
+
+
+def test_a_long_innermost_loop_is_split_and_vectorised():
+    func = elementwise_chain(4, 256, stages=1)  # rows of 256, above the vector limit of 64
+    sch = Schedule(func)
+    annotate_root(sch, parallel=2, unroll=None)
+    sch.enter_postproc()
+    assert RewriteParallelVectorizeUnroll().apply(sch)
+    f = sch.mod["main"]
+    loops = loops_above(block_path(f, "B"))
+    assert [lp.kind for lp in loops] == ["parallel", "serial", "vectorized"]
+    assert loops[-1].extent.value == 64
+    check_numpy(func, sch)

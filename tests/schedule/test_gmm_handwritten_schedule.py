@@ -74,3 +74,21 @@ def test_generated_kernel_shape():
     assert "emitted as a scalar loop" not in src
     assert src.count("#pragma omp parallel for") == 1
     assert re.search(r"unrolled: i_\d in \[0, 8\)", src)
+
+
+def test_register_tile_reads_the_innermost_loops():
+    from raytune_ms.schedule import Schedule
+
+    assert bench.register_tile(bench.schedule_gmm(matmul(64, 64, 64), mr=8, nr=32)) == "8x32"
+    assert bench.register_tile(Schedule(matmul(4, 16, 8))) == "16x8"  # unscheduled: j, k innermost
+
+
+@pytest.mark.slow
+def test_tune_spaces_side_by_side():
+    """--tune at 2 trials on a small matmul, for the forced-AVX2 target: both spaces, correct."""
+    rows = bench.tune_spaces(["avx2"], 2, "replay-trace", 1, rounds=1, calls=1, workload="GMM", size="small")
+    assert [r["space"] for r in rows] == ["automatic", "handwritten"]
+    for row in rows:
+        assert row["correct"] and "-mattr=-avx512f" in row["target"]
+        assert re.fullmatch(r"\d+x\d+", row["tile"]) and row["gflops"] > 0 and row["tuned_gflops"] > 0
+    assert rows[1]["vs_handwritten"] == 1.0

@@ -111,6 +111,34 @@ def test_resume_trains_the_model_and_skips_what_was_measured(tuned, caplog):
     assert cands and not measured & {tir.structural_hash(c.sch.mod) for c in cands}
 
 
+class _CountingXGB(XGBModel):
+    """The real XGBModel, counting the times its trained booster scores candidates."""
+
+    scored = 0
+
+    def predict_features(self, features):
+        self.scored += len(features)
+        return super().predict_features(features)
+
+
+@pytest.mark.parametrize("warmup", [0, 100])
+def test_the_first_resumed_batch_is_chosen_by_the_trained_model(tuned, caplog, warmup):
+    """After resume the model scores the first batch's population, unless it holds fewer than
+    num_warmup_samples records (the reference's 100: then it scores at random, and says so)."""
+    wl, db = tuned
+    model = _CountingXGB(num_warmup_samples=warmup)
+    ctx = context(wl, small_search(), logger=logging.getLogger(f"test.evo.first{warmup}"), seed=9)
+    with caplog.at_level(logging.INFO, logger=f"test.evo.first{warmup}"):
+        ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=db, cost_model=model)
+    assert model.trained and model.scored == 0
+    assert ctx.generate_measure_candidates()
+    if warmup == 0:
+        assert model.scored > 0 and "scores at random" not in caplog.text
+    else:
+        assert model.scored == 0
+        assert "the model scores at random until it holds 100 samples (8 now)" in caplog.text
+
+
 def test_records_of_another_target_seed_the_population(tuned, caplog):
     wl, db = tuned
     other = MemoryDatabase()

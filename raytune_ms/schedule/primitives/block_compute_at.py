@@ -3,11 +3,12 @@ regenerating its loops to cover exactly the region needed (produced) in one iter
 
 Region inference: the consumers' read regions (producers' write regions) of the shared buffer,
 with block iterators replaced by their bindings and the loops below `loop` relaxed over their
-ranges, give a box whose lower ends are expressions of the loops at or above `loop` and whose
-extents are constants. Each box side maps back to the moved block's iterator that indexes that
-dimension (`v + c`), and the block's new loops run over those sides; iterators no dimension
-pins keep their whole domain. Where the box can exceed an iterator's domain, a predicate
-guards the block.
+ranges (for a fetch into a "shared" buffer, the threadIdx/vthread loops above it too: the
+fetch serves every thread of the block), give a box whose lower ends are expressions of the
+loops at or above `loop` and whose extents are constants. Each box side maps back to the
+moved block's iterator that indexes that dimension (`v + c`), and the block's new loops run
+over those sides; iterators no dimension pins keep their whole domain. Where the box can
+exceed an iterator's domain, a predicate guards the block.
 
 Legality: the moved block is complete (spatial, sole writer of its outputs) or a reduction with
 its init; compute_at needs every consumer under `loop` and the block not to write a function
@@ -188,14 +189,16 @@ def _partner_boxes(prim, func, me, partners, loop, fixed, reverse) -> dict:
         ranges = dict(fixed)
         ranges.update(loop_ranges(ploops[: q + 1]))
         relaxed = loop_ranges(ploops[q + 1:])
+        threads = _thread_loops(ploops[: q + 1])
         sub = _bindings(p)
         regions = p.block.writes if reverse else p.block.reads
         for r in regions:
             if not any(r.buffer is b for b in mine):
                 continue
+            relax = {**relaxed, **threads} if not reverse and r.buffer.scope == "shared" else relaxed
             try:
                 box = [relax_range(Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub)),
-                                   relaxed, ranges) for x in r.region]
+                                   relax, ranges) for x in r.region]
             except RegionError as e:
                 raise ScheduleError(
                     f"{prim}: the region of buffer {r.buffer.name!r} accessed by block "
@@ -207,6 +210,13 @@ def _partner_boxes(prim, func, me, partners, loop, fixed, reverse) -> dict:
                     raise ScheduleError(f"{prim}: buffer {r.buffer.name!r}: {e}") from None
             boxes[r.buffer] = box
     return boxes
+
+
+def _thread_loops(loops) -> dict:
+    """The threadIdx/vthread-bound loops among `loops`: a shared buffer serves every thread of
+    a block, so a fetch into it covers what all of them read (the reference relaxes them)."""
+    bound = [f for f in loops if f.kind == "thread_binding" and not f.thread_tag.startswith("blockIdx")]
+    return loop_ranges(bound) if bound else {}
 
 
 def _iter_regions(prim, block, boxes, ranges, reverse) -> list:

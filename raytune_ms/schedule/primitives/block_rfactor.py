@@ -6,6 +6,10 @@ a new buffer dimension at `factor_axis`) in the original loop nest, and a write-
 keeping the original name, reduces `C[i] = init combined with C_rf[.., k1, ..][i] over k1` in a
 new loop nest placed right after. Partial results start at the reducer's identity; the
 write-back starts from the original init value, so any init is preserved.
+
+The rfactor block's iterators are its spatial ones, then the factored and the other reduction
+iterators in the order of their loops: a compute_at, which lays loops out in iterator order,
+keeps a factored inner loop innermost (the partial results a vector of contiguous lanes).
 """
 
 from __future__ import annotations
@@ -96,11 +100,12 @@ def rfactor(func, loop_var, factor_axis):
         ivs.append(IterVar(nv, iv.dom, "spatial"))
         values.append(v)
     vrf = Var(f"v{lname}", loop_var.dtype)
-    ivs.append(IterVar(vrf, Range(loop.min, extent), "spatial"))
-    values.append(loop_var)
     loop_to_iv = {loop_var: vrf}
-    for f in loops:
-        if id(f.loop_var) in reduce_ids and f.loop_var is not loop_var:
+    for f in loops:  # the factored and the other reduction iterators in loop order
+        if f.loop_var is loop_var:
+            ivs.append(IterVar(vrf, Range(loop.min, extent), "spatial"))
+            values.append(loop_var)
+        elif id(f.loop_var) in reduce_ids:
             nv = Var(f"v{f.loop_var.name}", f.loop_var.dtype)
             loop_to_iv[f.loop_var] = nv
             ivs.append(IterVar(nv, Range(f.min, f.extent), "reduce"))

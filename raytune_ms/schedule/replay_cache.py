@@ -1,0 +1,175 @@
+"""Incremental trace replay: a trie of schedule states, one per replayed prefix of a trace.
+
+The search replays thousands of traces of one design space on the same module, and most of
+each replay repeats one done before: the instructions before the first sampling decision are
+the same in every trace of a space, and a mutated trace differs from its parent only from the
+mutated decision on. The IR is immutable and a Schedule copy shares its program, so the state
+after every step can be kept (a copy costs its symbol table and trace list) and a new replay
+starts from the deepest state whose steps match its own.
+
+A step matches when its kind, inputs (the random variables of the cached state, by identity),
+attrs and decision (exact types: 32 and 32.0 differ) are the same. A step that samples without
+a decision is keyed by the decision it drew, so a later trace that carries that decision reuses
+it. A replay that resumes from a cached state gets the random stream of a fresh
+`Schedule(mod, seed)`: the steps it skipped all had decisions, and a decided sampling step
+draws nothing. The result is the same program, trace and random state as a plain replay.
+"""
+
+from __future__ import annotations
+
+from .error import ScheduleError
+from .random_variable import RV, _Special
+from .sampling import RandState
+from .schedule import Schedule
+
+
+def _key(x):
+    """A hashable, type-exact key of an input/attr/decision (RVs by identity)."""
+    if isinstance(x, RV):
+        return x
+    if isinstance(x, (list, tuple)):
+        return tuple(_key(y) for y in x)
+    return (type(x), x)
+
+
+class _State:
+    """A schedule state after some steps: the schedule, the outputs of the last step, and the
+    next steps seen from here (static key -> (takes a decision?, decision key -> _State))."""
+
+    __slots__ = ("sch", "outs", "next")
+
+    def __init__(self, sch, outs):
+        self.sch = sch
+        self.outs = outs
+        self.next: dict = {}
+
+
+class ReplayCache:
+    """Replays traces (without their postprocessing) on one module, reusing the states of the
+    longest matching prefix replayed before. At most `max_states` states are kept; when full,
+    the trie starts over."""
+
+    def __init__(self, mod, max_states: int = 20000):
+        self.mod = mod
+        self.max_states = int(max_states)
+        self.num_states = 0
+        self.steps_replayed = 0  # instructions applied (misses)
+        self.steps_reused = 0  # instructions skipped thanks to a cached state
+        self._root = _State(Schedule(mod, seed=0), ())
+
+    def clear(self) -> None:
+        self._root = _State(Schedule(self.mod, seed=0), ())
+        self.num_states = 0
+
+    def replay(self, trace, seed=0, decision_provider=None) -> Schedule:
+        """A new Schedule of the module with `trace` (postprocessing removed) replayed on it,
+        as `trace.apply_to_schedule(Schedule(mod, seed), remove_postproc=True)` gives.
+        `decision_provider(sch, inst, inputs, decision) -> decision` may change decisions; it
+        sees the schedule as it is before the instruction and must not change it."""
+        rv_map: dict = {}
+
+        def tr(x):
+            if isinstance(x, RV):
+                if isinstance(x, _Special):
+                    return x
+                try:
+                    return rv_map[x]
+                except KeyError:
+                    raise ScheduleError(f"trace uses random variable {x!r} before defining it") from None
+            if isinstance(x, (list, tuple)):
+                return [tr(y) for y in x]
+            return x
+
+        insts = trace._kept(True)
+        decisions = trace.decisions
+        node, i, n = self._root, 0, len(insts)
+        pending = None  # (inputs, decision) of insts[i], computed while walking
+        while i < n:
+            inst = insts[i]
+            inputs = [tr(x) for x in inst.inputs]
+            decision = decisions.get(inst)
+            if decision_provider is not None:
+                decision = decision_provider(node.sch, inst, inputs, decision)
+            edge = node.next.get((inst.kind.name, _key(inputs), _key(inst.attrs)))
+            child = None
+            if edge is not None and (decision is not None or not edge[0]):
+                child = edge[1].get(None if decision is None else _key(decision))
+            if child is None:
+                pending = (inputs, decision)
+                break
+            _bind(inst, child.outs, rv_map)
+            node = child
+            i += 1
+        self.steps_reused += i
+        sch = node.sch.copy()
+        sch._rng = RandState(seed)
+        cache = self.num_states < self.max_states
+        while i < n:
+            inst = insts[i]
+            if pending is not None:
+                inputs, decision = pending
+                pending = None
+            else:
+                inputs = [tr(x) for x in inst.inputs]
+                decision = decisions.get(inst)
+                if decision_provider is not None:
+                    decision = decision_provider(sch, inst, inputs, decision)
+            before = len(sch.trace)
+            outputs = inst.kind.apply(sch, inputs, inst.attrs, decision)
+            if len(outputs) != len(inst.outputs):
+                raise ScheduleError(f"replaying {inst.kind.name}: expected {len(inst.outputs)} outputs, "
+                                    f"got {len(outputs)}")
+            _bind(inst, outputs, rv_map)
+            self.steps_replayed += 1
+            if cache:
+                node = self._add(node, inst, inputs, decision, sch, before, outputs)
+                cache = node is not None and self.num_states < self.max_states
+            i += 1
+        if self.num_states >= self.max_states:
+            self.clear()
+        return sch
+
+    def _add(self, node, inst, inputs, decision, sch, before, outputs):
+        """The state after `inst` (as applied to `sch`) as a child of `node`; None if the
+        instruction recorded something other than one instruction (not cacheable)."""
+        if len(sch.trace) != before + 1:
+            return None
+        recorded = sch.trace.decisions.get(sch.trace.insts[-1])
+        if decision is not None and recorded is None:
+            return None
+        edge = node.next.setdefault((inst.kind.name, _key(inputs), _key(inst.attrs)), [recorded is not None, {}])
+        if edge[0] != (recorded is not None):
+            return None
+        key = None if recorded is None else _key(recorded)
+        child = edge[1].get(key)
+        if child is None:
+            child = edge[1][key] = _State(sch.copy(), tuple(outputs))
+            self.num_states += 1
+        return child
+
+
+def _bind(inst, outputs, rv_map) -> None:
+    for old, new in zip(inst.outputs, outputs):
+        rv_map[old] = new
+
+
+_CACHES: dict = {}  # id(module) -> ReplayCache
+_CACHES_CAP = 4  # tasks tuned at once keep theirs; more start over (states cost memory)
+
+
+def replay_cache(mod) -> ReplayCache:
+    """The shared ReplayCache of `mod` (the same module object gives the same cache)."""
+    hit = _CACHES.get(id(mod))
+    if hit is not None and hit.mod is mod:
+        return hit
+    if len(_CACHES) >= _CACHES_CAP:
+        _CACHES.clear()
+    _CACHES[id(mod)] = cache = ReplayCache(mod)
+    return cache
+
+
+def release_replay_cache(mod) -> None:
+    """Drop `mod`'s shared cache (a finished search frees its states)."""
+    hit = _CACHES.get(id(mod))
+    if hit is not None and hit.mod is mod:
+        del _CACHES[id(mod)]
