@@ -29,7 +29,7 @@ def init_ray(**kwargs) -> None:
     if ray.is_initialized():
         return
     options = {**QUIET, **kwargs}
-    address = os.environ.get("RAY_ADDRESS") or options.pop("address", None)
+    address = options.pop("address", None) or os.environ.get("RAY_ADDRESS")  # an explicit one first
     main = threading.current_thread() is threading.main_thread()
     sigterm = signal.getsignal(signal.SIGTERM) if main else None
     try:

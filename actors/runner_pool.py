@@ -1,8 +1,10 @@
 """RayRunner: measurement actors pinned to the target's hardware.
 
-By default one runner per node that has the requested resources (CPU targets: {"CPU": 1};
-CUDA targets: {"GPU": 1}), pinned there, because measurement on a machine is exclusive
-anyway (each runner holds its machine's measurement slot while timing). A runner measures in
+By default one runner per node that has the requested resources (CPU targets: {"CPU": 1}),
+pinned there, because measurement on a machine is exclusive anyway (each runner holds its
+machine's measurement slot while timing). CUDA targets get one runner per GPU ({"GPU": 1}, so
+Ray gives each its own device), each holding a measurement slot of its GPU alone, and measure
+through the CUDA hooks of runner.cuda_evaluate. A runner measures in
 a long-lived child process that is respawned when a kernel kills it, so a segfault or a hang
 becomes an error result and the actor lives on; if the actor itself dies, the pool replaces it
 and re-sends its candidates. Artifacts arrive as ObjectRefs and are resolved by Ray before the
@@ -14,6 +16,7 @@ from __future__ import annotations
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from raytune_ms.process.measure_slot import MeasureSlot
 from raytune_ms.runner import Runner, RunnerFuture, RunnerResult
 from raytune_ms.runner.measurer import Measurer
 
@@ -28,8 +31,10 @@ class RunnerActor:
     and candidates that arrive while one is measured are measured under the same hold of the
     machine's slot."""
 
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, device_type: str = "cpu"):
         node = ray.util.get_node_ip_address()
+        if device_type == "cuda" and options.get("slot", True) is True:
+            options = dict(options, slot=gpu_slot())
         self.measurer = Measurer(**options, node=node)
 
     def run(self, artifact, args_info, baseline, device_type):
@@ -48,6 +53,23 @@ class RunnerActor:
 DEFAULT_RESOURCES = {"cpu": {"CPU": 1}, "cuda": {"GPU": 1}}
 
 
+def gpu_slot() -> MeasureSlot:
+    """The measurement slot of the GPU Ray gave this actor (the machine's when it has none):
+    runners on two GPUs of one machine measure at the same time."""
+    ids = ray.get_gpu_ids()
+    return MeasureSlot(name=f"raytune_ms_measure_slot_gpu{ids[0]}") if ids else MeasureSlot()
+
+
+def runner_nodes(resources: dict, device_type: str) -> list[str]:
+    """Node ids to pin runners on: each node with `resources` once, and for "cuda" once per
+    GPU request it can hold."""
+    pinned = nodes_with(resources)
+    if device_type != "cuda" or not resources.get("GPU"):
+        return pinned
+    gpus = {n["NodeID"]: n.get("Resources", {}).get("GPU", 0) for n in ray.nodes() if n.get("Alive")}
+    return [node for node in pinned for _ in range(int(gpus.get(node, 0) // resources["GPU"]))]
+
+
 class RayRunner(Runner):
     """Measures on a pool of Ray actors.
 
@@ -57,22 +79,26 @@ class RayRunner(Runner):
     resources: per actor (default by device: {"CPU": 1} or {"GPU": 1}; e.g. {"CPU": 1,
     "measure": 1} for nodes that advertise a custom "measure" resource). timeout_sec,
     evaluator_config, cooldown_sec, check_correctness, num_threads, slot, initializer,
-    slow_factor: as LocalRunner. max_retries: re-sends of a candidate whose runner actor died.
+    slow_factor, alloc_repeat, f_alloc_argument, f_run_evaluator, f_cleanup: as LocalRunner
+    (the hooks run in each actor's measurement child). max_retries: re-sends of a candidate
+    whose runner actor died.
     """
 
     scheduler_host = "actors.task_scheduler_actor:tune_in_actor"
-    device_types = ("cpu",)  # what its actors can measure (as LocalRunner)
+    device_types = ("cpu", "cuda")  # what its actors can measure (CUDA: on the cluster's GPU nodes)
 
     def __init__(self, num_runners: int | None = None, *, timeout_sec: float = 30.0,
                  evaluator_config=None, cooldown_sec: float = 0.0, check_correctness=True,
                  resources: dict | None = None, num_threads: int | None = None, slot: bool = True,
-                 initializer=None, max_retries: int = 3, slow_factor: float | None = 5.0):
+                 initializer=None, max_retries: int = 3, slow_factor: float | None = 5.0,
+                 alloc_repeat: int = 1, f_alloc_argument=None, f_run_evaluator=None, f_cleanup=None):
         if num_runners is not None and int(num_runners) < 1:
             raise ValueError(f"RayRunner.num_runners must be >= 1, got {num_runners}")
         self.options = dict(
             timeout_sec=timeout_sec, evaluator_config=evaluator_config, cooldown_sec=cooldown_sec,
             check_correctness=check_correctness, num_threads=num_threads, slot=slot,
-            initializer=initializer, slow_factor=slow_factor,
+            initializer=initializer, slow_factor=slow_factor, alloc_repeat=alloc_repeat,
+            f_alloc_argument=f_alloc_argument, f_run_evaluator=f_run_evaluator, f_cleanup=f_cleanup,
         )
         Measurer(**self.options).close()  # validate the configuration now
         self.num_runners = num_runners
@@ -90,10 +116,10 @@ class RayRunner(Runner):
     def _start(self, device_type: str = "cpu") -> ActorPool:
         if self._pool is None:
             init_ray()
-            resources = self.resources or DEFAULT_RESOURCES.get(device_type, {"CPU": 1})
+            resources = self._resources(device_type)
             options = actor_options(resources)
             fallback = actor_options({**resources, "CPU": 0})
-            pinned = nodes_with(resources) if self.num_runners is None else []
+            pinned = runner_nodes(resources, device_type) if self.num_runners is None else []
             if self.num_runners is None and not pinned:
                 raise RuntimeError(f"no alive Ray node has the runner resources {resources}")
             # one per node while the cluster has room for any; none when it has no room (another
@@ -106,12 +132,12 @@ class RayRunner(Runner):
                 opts = dict(options, name=name)
                 if pinned:
                     opts["scheduling_strategy"] = NodeAffinitySchedulingStrategy(pinned[index], soft=True)
-                return RunnerActor.options(**opts).remote(self.options)
+                return RunnerActor.options(**opts).remote(self.options, device_type)
 
             def make_fallback(index, name):
                 strategy = NodeAffinitySchedulingStrategy(home, soft=True)
                 return RunnerActor.options(name=name, scheduling_strategy=strategy,
-                                           **fallback).remote(self.options)
+                                           **fallback).remote(self.options, device_type)
 
             self._pool = ActorPool(make, size, "runner", resources=resources,
                                    make_fallback=make_fallback)
@@ -131,7 +157,11 @@ class RayRunner(Runner):
         if self.num_runners is not None:
             return self.num_runners
         init_ray()
-        return max(1, len(nodes_with(self.resources or DEFAULT_RESOURCES["cpu"])))
+        return max(1, len(nodes_with(self._resources("cpu"))))
+
+    def _resources(self, device_type: str) -> dict:
+        """What each runner actor requests for artifacts of `device_type`."""
+        return self.resources or DEFAULT_RESOURCES.get(device_type, {"CPU": 1})
 
     def _object(self, data, reuse: bool = False):
         """An ObjectRef for `data`; with reuse, the same bytes object is put only once (a

@@ -201,8 +201,7 @@ def _check_runner_devices(runner, tasks) -> None:
             gpu = gpu_unavailable_reason() if device == "cuda" else None
             raise NotImplementedError(
                 f"task {ctx.task_name!r}: target {str(ctx.target)!r} needs a {device!r} runner, and "
-                f"{type(runner).__name__} measures only {', '.join(kinds)} (the CUDA evaluator, "
-                f"runner/cuda_evaluate.py, is not wired into the runners yet){'; ' + gpu if gpu else ''}. "
+                f"{type(runner).__name__} measures only {', '.join(kinds)} here{'; ' + gpu if gpu else ''}. "
                 "Design spaces and NVRTC builds work without measuring: see "
                 "raytune_ms.testing.design_spaces.replays and codegen.cuda_build.build_cuda")
 

@@ -2,7 +2,8 @@
 other dependency): load the PTX/cubin, allocate device buffers (parameters and workspaces), launch
 the kernels in order, time them with CUDA events (number, repeat, min_repeat_ms; an L2 flush
 before each timed call when asked) and check outputs against a baseline like the CPU path.
-Not wired into the runner yet: `evaluate` is what a CUDA measurement child would call."""
+The runners measure "cuda" artifacts through the hooks at the end of this file (runner.hooks:
+the defaults for device type "cuda"); `evaluate` does the same in one call."""
 
 from __future__ import annotations
 
@@ -49,19 +50,26 @@ def _call(lib, name, *args):
         raise CudaError(f"{name} failed: {(msg.value or b'?').decode()} ({rc})")
 
 
+def _context(device: int):
+    """(driver, CUdevice, the device's primary context, made current)."""
+    lib, reason = _driver()
+    if lib is None:
+        raise CudaError(reason)
+    dev = ctypes.c_int()
+    _call(lib, "cuDeviceGet", ctypes.byref(dev), device)
+    ctx = ctypes.c_void_p()
+    _call(lib, "cuDevicePrimaryCtxRetain", ctypes.byref(ctx), dev)
+    _call(lib, "cuCtxSetCurrent", ctx)
+    return lib, dev, ctx
+
+
 class CudaModule:
-    """The artifact loaded on device `device`; `run(*arrays)` and `time(...)`."""
+    """The artifact loaded on device `device`; `run(*arrays)` and `time(...)`; calling it runs
+    the kernels on numpy arrays in place (copies in, launches, copies back)."""
 
     def __init__(self, artifact, device: int = 0):
-        lib, reason = _driver()
-        if lib is None:
-            raise CudaError(reason)
+        lib, dev, self.ctx = _context(device)
         self.lib, self.art = lib, artifact
-        dev = ctypes.c_int()
-        _call(lib, "cuDeviceGet", ctypes.byref(dev), device)
-        self.ctx = ctypes.c_void_p()
-        _call(lib, "cuDevicePrimaryCtxRetain", ctypes.byref(self.ctx), dev)
-        _call(lib, "cuCtxSetCurrent", self.ctx)
         self.module = ctypes.c_void_p()
         image = artifact.image + (b"\0" if artifact.image_kind == "ptx" else b"")
         _call(lib, "cuModuleLoadData", ctypes.byref(self.module), image)
@@ -85,9 +93,10 @@ class CudaModule:
         _call(self.lib, "cuMemAlloc_v2", ctypes.byref(p), max(1, nbytes))
         return p
 
-    def _launch_all(self):
+    def _launch_all(self, params=None):
+        params = self.params if params is None else params
         for f, k in zip(self.funcs, self.art.kernels):
-            ptrs = [self.params[j] if kind == "param" else self.spaces[j] for kind, j in k.args]
+            ptrs = [params[j] if kind == "param" else self.spaces[j] for kind, j in k.args]
             refs = [ctypes.cast(ctypes.byref(p), ctypes.c_void_p) for p in ptrs]
             argv = (ctypes.c_void_p * max(1, len(ptrs)))(*refs)
             _call(self.lib, "cuLaunchKernel", f, *[ctypes.c_uint(x) for x in k.grid],
@@ -104,14 +113,19 @@ class CudaModule:
         _call(lib, "cuCtxSynchronize")
         return arrays
 
+    def __call__(self, *arrays) -> None:
+        self.fetch(self.run(*arrays))
+
     def fetch(self, arrays) -> None:
         for dev, a in zip(self.params, arrays):
             _call(self.lib, "cuMemcpyDtoH_v2", a.ctypes.data_as(ctypes.c_void_p), dev, ctypes.c_size_t(a.nbytes))
 
-    def time(self, number=3, repeat=1, min_repeat_ms=40, flush=False) -> list:
+    def time(self, number=3, repeat=1, min_repeat_ms=40, flush=False, params=None) -> list:
         """Seconds per call of the whole kernel sequence, one value per repeat (CUDA events;
-        number grows until a repeat lasts min_repeat_ms)."""
+        number grows until a repeat lasts min_repeat_ms), on the module's own device buffers or
+        on `params` (device pointers, one per parameter: alloc_argument's)."""
         lib = self.lib
+        _call(lib, "cuCtxSetCurrent", self.ctx)
         start, stop = ctypes.c_void_p(), ctypes.c_void_p()
         _call(lib, "cuEventCreate", ctypes.byref(start), 0)
         _call(lib, "cuEventCreate", ctypes.byref(stop), 0)
@@ -128,7 +142,7 @@ class CudaModule:
                               ctypes.c_size_t(self.flush_bytes))
                     _call(lib, "cuEventRecord", start, None)
                     for _ in range(1 if flush else n):
-                        self._launch_all()
+                        self._launch_all(params)
                     _call(lib, "cuEventRecord", stop, None)
                     _call(lib, "cuEventSynchronize", stop)
                     _call(lib, "cuEventElapsedTime", ctypes.byref(ms), start, stop)
@@ -148,15 +162,21 @@ class CudaModule:
         self.params, self.spaces, self.flush_buf = [], [], None
 
 
+def load(artifact_bytes: bytes, specs=None) -> CudaModule:
+    """A serialized CudaArtifact loaded on GPU 0 (the runner's loader for "cuda")."""
+    from ..codegen.cuda_artifact import CudaArtifact
+
+    return CudaModule(CudaArtifact.from_bytes(artifact_bytes))
+
+
 def evaluate(artifact_bytes: bytes, arrays, expected=None, rtol=1e-4, atol=1e-4, number=3, repeat=1,
              min_repeat_ms=40, flush=False) -> list:
     """Run once (every argument checked against `expected`, the baseline's arrays after its run,
     when given),
     then time; returns the seconds per repeat. WrongResult when an output differs."""
-    from ..codegen.cuda_artifact import CudaArtifact
     from .evaluate import compare
 
-    mod = CudaModule(CudaArtifact.from_bytes(artifact_bytes))
+    mod = load(artifact_bytes)
     try:
         got = mod.run(*arrays)
         mod.fetch(got)
@@ -165,3 +185,46 @@ def evaluate(artifact_bytes: bytes, arrays, expected=None, rtol=1e-4, atol=1e-4,
         return mod.time(number, repeat, min_repeat_ms, flush)
     finally:
         mod.close()
+
+
+# The runner hooks for device type "cuda" (runner.hooks has their signatures).
+_ALLOCATED: list = []  # device pointers alloc_argument made, freed by cleanup
+
+
+def alloc_argument(device, args_info, alloc_repeat: int) -> list[list]:
+    """alloc_repeat sets of device buffers, each holding the seeded arguments the candidate was
+    checked on."""
+    from .evaluate import checked_arguments
+
+    lib, _, _ = _context(device.device_id)
+    inputs = checked_arguments()
+    repeated = []
+    for _ in range(alloc_repeat):
+        ptrs = []
+        for a in inputs:
+            a = np.ascontiguousarray(a)
+            p = ctypes.c_uint64()
+            _call(lib, "cuMemAlloc_v2", ctypes.byref(p), max(1, a.nbytes))
+            _ALLOCATED.append(p)
+            _call(lib, "cuMemcpyHtoD_v2", p, a.ctypes.data_as(ctypes.c_void_p), ctypes.c_size_t(a.nbytes))
+            ptrs.append(p)
+        repeated.append(ptrs)
+    return repeated
+
+
+def run_evaluator(rt_mod, device, evaluator_config, repeated_args) -> list[float]:
+    """CUDA-event timing on each set of device buffers; enable_cpu_cache_flush flushes the L2
+    cache before each timed call (the GPU's counterpart of the CPU cache flush)."""
+    costs = []
+    for params in repeated_args:
+        costs.extend(rt_mod.time(evaluator_config.number, evaluator_config.repeat,
+                                 evaluator_config.min_repeat_ms, evaluator_config.enable_cpu_cache_flush,
+                                 params=params))
+    return costs
+
+
+def cleanup() -> None:
+    """Free the buffers alloc_argument made."""
+    lib, _ = _driver()
+    while _ALLOCATED:
+        lib.cuMemFree_v2(_ALLOCATED.pop())

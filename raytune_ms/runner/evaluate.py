@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 
+from .. import _registry
+
 _INPUTS: dict = {}
 _BASELINE_OUTPUTS: dict = {}
 
@@ -84,9 +86,19 @@ def seeded_inputs(specs, seed: int) -> list[np.ndarray]:
     return _INPUTS[key]
 
 
+#: device type -> "module:attr" of its load(artifact, specs), for devices other than the CPU
+#: (named, not imported: cuda_evaluate itself imports this file)
+LOADERS = {"cuda": "raytune_ms.runner.cuda_evaluate:load"}
+
+
 def load(artifact: bytes, specs, device_type: str = "cpu", arrays=None):
+    """The artifact loaded and callable on numpy arrays: a CPU shared object (taking `arrays`'
+    shapes when given: re-laid-out arguments), or a CUDA artifact on GPU 0."""
+    if device_type in LOADERS:
+        return _registry.load(LOADERS[device_type])(artifact, specs)
     if device_type != "cpu":
-        raise NotImplementedError(f"measuring {device_type!r} artifacts is not supported yet (CPU only)")
+        raise NotImplementedError(f"measuring {device_type!r} artifacts is not supported "
+                                  f"(cpu, {', '.join(LOADERS)})")
     from ..runtime import Module
 
     shapes = [shape for _, shape in specs] if arrays is None else [a.shape for a in arrays]
@@ -137,7 +149,7 @@ def compare(got: list[np.ndarray], expected: list[np.ndarray], rtol: float, atol
             )
 
 
-_LOADED: list = []  # [module, arrays] of the candidate between first_run and time_loaded
+_LOADED: list = []  # [module, device_type, arrays] of the candidate between first_run and time_loaded
 
 
 def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = None,
@@ -150,10 +162,11 @@ def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = Non
     arguments converted from the seeded inputs before the run; being read-only weights, they
     are left out of the comparison.
     """
-    _LOADED.clear()
+    _release()
     seed = 0 if check is None else check.seed
     arrays = _converted([a.copy() for a in seeded_inputs(specs, seed)], specs, seed, layouts)
     module = load(artifact, specs, device_type, arrays)
+    _LOADED.append(module)  # released by the next first_run when this one fails its check
     start = time.perf_counter()
     module(*arrays)
     secs = time.perf_counter() - start
@@ -161,22 +174,33 @@ def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = Non
         keep = [i for i in range(len(arrays)) if i not in (layouts or {})]
         compare([arrays[i] for i in keep], [_BASELINE_OUTPUTS[baseline_key][i] for i in keep],
                 check.rtol, check.atol)
-    _LOADED.extend([module, arrays])
+    _LOADED.extend([device_type, arrays])
     return secs
 
 
-def time_loaded(config) -> list[float]:
-    """Per-repeat mean seconds of the candidate `first_run` loaded, by its C harness."""
-    if not _LOADED:
-        raise RuntimeError("time_loaded: no candidate is loaded (first_run must come first)")
-    module, arrays = _LOADED
+def _release() -> None:
+    """Unload the candidate of the last first_run (a CUDA module frees its device memory)."""
+    if _LOADED and hasattr(_LOADED[0], "close"):
+        _LOADED[0].close()
     _LOADED.clear()
-    return list(
-        module.time(
-            *arrays,
-            number=config.number,
-            repeat=config.repeat,
-            min_repeat_ms=config.min_repeat_ms,
-            enable_cpu_cache_flush=config.enable_cpu_cache_flush,
-        )
-    )
+
+
+def checked_arguments() -> list[np.ndarray]:
+    """The arguments the loaded candidate was checked on (after its run; re-laid-out ones as
+    it takes them): what the default f_alloc_argument hooks copy."""
+    if len(_LOADED) != 3:
+        raise RuntimeError("no candidate is loaded (first_run must come first)")
+    return _LOADED[2]
+
+
+def time_loaded(config, hooks) -> list[float]:
+    """Per-repeat mean seconds of the candidate `first_run` loaded, through the runner's hooks
+    (a runner.hooks.MeasureHooks)."""
+    if len(_LOADED) != 3:
+        raise RuntimeError("time_loaded: no candidate is loaded (first_run must come first)")
+    module, device_type, arrays = _LOADED
+    args_info = [["TENSOR", str(a.dtype), list(a.shape)] for a in arrays]
+    try:
+        return hooks.measure(module, device_type, config, args_info)
+    finally:
+        _release()

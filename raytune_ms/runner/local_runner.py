@@ -29,18 +29,29 @@ def resolve_bytes(artifact, artifact_path=None):
 class LocalRunner(Runner):
     """Measure candidates in child processes of this process.
 
-    timeout_sec, evaluator_config, cooldown_sec and initializer follow the baseline
-    LocalRunner (its device hooks f_alloc_argument/f_run_evaluator/f_cleanup have no
-    counterpart: allocation and timing live in the artifact's C harness). max_workers:
-    concurrent measurements (default 1; the machine's measurement slot serialises them anyway
-    unless slot=False). check_correctness: True, False or a CorrectnessConfig. slow_factor: a
-    candidate whose first run is slower than this many times the task's best so far is
-    reported with that one run instead of being timed in full (None: always in full).
+    timeout_sec, evaluator_config, cooldown_sec, alloc_repeat, f_alloc_argument,
+    f_run_evaluator, f_cleanup and initializer follow the reference LocalRunner: each candidate
+    is first run once on seeded arguments and checked, then f_alloc_argument(device, args_info,
+    alloc_repeat) makes the timing arguments, f_run_evaluator(rt_mod, device,
+    evaluator_config, repeated_args) times it on them and f_cleanup() releases what they hold
+    (see runner.hooks; None: the defaults of the artifact's device type, the C harness for CPU
+    and the CUDA driver-API evaluator for "cuda"). max_workers: concurrent measurements
+    (default 1; the machine's measurement slot serialises them anyway unless slot=False).
+    check_correctness: True, False or a CorrectnessConfig. slow_factor: a candidate whose first
+    run is slower than this many times the task's best so far is reported with that one run
+    instead of being timed in full (None: always in full).
     """
 
-    device_types = ("cpu",)  # what it can measure (run_tuning refuses other targets up front)
+    @property
+    def device_types(self) -> tuple:
+        """What it can measure here (run_tuning refuses other targets up front): "cuda" too
+        where this machine has a GPU."""
+        from .cuda_evaluate import gpu_unavailable_reason
+
+        return ("cpu", "cuda") if gpu_unavailable_reason() is None else ("cpu",)
 
     def __init__(self, timeout_sec: float = 30, evaluator_config=None, cooldown_sec: float = 0.0,
+                 alloc_repeat: int = 1, f_alloc_argument=None, f_run_evaluator=None, f_cleanup=None,
                  initializer=None, *, max_workers: int = 1, check_correctness=True, slot=True,
                  num_threads: int | None = None, slow_factor: float | None = 5.0):
         if int(max_workers) < 1:
@@ -48,7 +59,8 @@ class LocalRunner(Runner):
         self.options = dict(
             timeout_sec=timeout_sec, evaluator_config=evaluator_config, cooldown_sec=cooldown_sec,
             initializer=initializer, check_correctness=check_correctness, slot=slot,
-            num_threads=num_threads, slow_factor=slow_factor,
+            num_threads=num_threads, slow_factor=slow_factor, alloc_repeat=alloc_repeat,
+            f_alloc_argument=f_alloc_argument, f_run_evaluator=f_run_evaluator, f_cleanup=f_cleanup,
         )
         Measurer(**self.options).close()  # validate now, not on first use
         self.max_workers = int(max_workers)

@@ -17,6 +17,7 @@ from ..process.measure_slot import MeasureSlot
 from ..process.subprocess_worker import RemoteError, SubprocessWorker, WorkerCrashed, WorkerError, WorkerTimeout
 from .config import CorrectnessConfig, EvaluatorConfig
 from .evaluate import arg_layouts, arg_specs, first_run, install_baseline, prepare_baseline, time_loaded
+from .hooks import MeasureHooks
 from .runner import RunnerResult
 
 #: The untransformed program may be slow (it is unscheduled): it gets this many timeouts.
@@ -46,12 +47,15 @@ class Measurer:
     min_repeat_ms), is reported with that one run instead of being timed in full; one whose
     first run goes on past STOP_FACTOR times the best (and ONE_RUN_S) is stopped and recorded
     as "too slow" (None: time every candidate in full, stop none before timeout_sec).
+    alloc_repeat, f_alloc_argument, f_run_evaluator, f_cleanup: the device hooks that time a
+    checked candidate (runner.hooks; None: the device type's defaults).
     """
 
     def __init__(self, timeout_sec: float = 30.0, evaluator_config=None, check_correctness=True,
                  cooldown_sec: float = 0.0, *, slot=True, num_threads: int | None = None,
                  initializer=None, node: str | None = None, stderr=None,
-                 slow_factor: float | None = 5.0):
+                 slow_factor: float | None = 5.0, alloc_repeat: int = 1, f_alloc_argument=None,
+                 f_run_evaluator=None, f_cleanup=None):
         if not timeout_sec or timeout_sec <= 0:
             raise ValueError(f"timeout_sec must be > 0, got {timeout_sec!r}")
         if slow_factor is not None and not slow_factor >= 1:
@@ -59,6 +63,7 @@ class Measurer:
         self.slow_factor = slow_factor
         self.timeout_sec = float(timeout_sec)
         self.evaluator_config = EvaluatorConfig._normalized(evaluator_config)
+        self.hooks = MeasureHooks(alloc_repeat, f_alloc_argument, f_run_evaluator, f_cleanup)
         self.check = CorrectnessConfig._normalized(check_correctness)
         self.cooldown_sec = float(cooldown_sec)
         self.slot = MeasureSlot() if slot is True else (slot or None)
@@ -174,7 +179,7 @@ class Measurer:
                 raise
             if cutoff is not None and first > cutoff:
                 return RunnerResult([first], node=self.node)
-            secs = self.worker.call(time_loaded, self.evaluator_config, timeout=self.timeout_sec)
+            secs = self.worker.call(time_loaded, self.evaluator_config, self.hooks, timeout=self.timeout_sec)
         except WorkerTimeout as err:
             return RunnerResult(error_msg=f"timeout: the candidate {err}", node=self.node)
         except WorkerCrashed as err:

@@ -83,6 +83,7 @@ class Runner(_registry.Registry):
     KINDS = {
         "local": "raytune_ms.runner.local_runner:LocalRunner",
         "ray": "actors.runner_pool:RayRunner",
+        "rpc": "actors.rpc_runner:RPCRunner",
     }
     KIND_NOUN = "runner"
 
@@ -101,8 +102,9 @@ class Runner(_registry.Registry):
 
     @staticmethod
     def create(kind="local", *args, **kwargs) -> Runner:
-        """A runner of the given kind: "local" (child processes on this machine) or "ray"
-        (measurement actors pinned to the target's resources)."""
+        """A runner of the given kind: "local" (child processes on this machine), "ray"
+        (measurement actors pinned to the target's resources) or "rpc" (the reference's
+        RPCRunner: Ray actors on the nodes an RPCConfig names)."""
         return Runner._create_kind(kind, *args, **kwargs)
 
 
