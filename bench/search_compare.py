@@ -168,7 +168,7 @@ def plot(path: str, out_dir: str, at: list) -> None:
     from matplotlib.figure import Figure
 
     runs = [json.loads(line) for line in open(path) if line.strip().startswith("{")]
-    runs = [r for r in runs if "curve_gflops" in r]
+    runs = [r for r in runs if "curve_gflops" in r and r.get("stop_reason") != "interrupted"]  # (Ctrl-C)
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     groups: dict = {}
