@@ -1,6 +1,6 @@
 """The add-to-database callback writes the Parquet store once per batch, not once per record:
 a run leaves a few files, every record reaches the disk by the end, and records are on disk as
-soon as a batch's worth has arrived (a crash loses at most a batch)."""
+soon as a batch's worth is pending (a crash loses less than a batch)."""
 
 import os
 
@@ -39,5 +39,7 @@ def test_a_run_writes_a_part_per_batch_and_every_record(tmp_path):
     assert 1 <= len(_files(store)) <= 12 // 4 + 1
     fresh = Database.create("parquet", store)
     assert len(fresh.get_all_tuning_records()) == 12
-    for done, stored in batches:  # whole batches are on disk as soon as they have arrived
-        assert stored >= done // 4 * 4, batches
+    # results arrive in groups of any size; a batch's worth pending is written at once, so
+    # fewer than a batch (4) of the arrived records are ever only in memory
+    for done, stored in batches:
+        assert stored > done - 4, batches
