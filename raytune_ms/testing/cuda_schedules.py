@@ -49,3 +49,19 @@ def vector_copy(dtype="float32", lanes=4, threads=64):
     sch.bind(t, "threadIdx.x")
     sch.vectorize(v)
     return sch
+
+
+def compile_to_ptx(sch, name: str):
+    """The scheduled program's CUDA C compiled by NVRTC, checked to hold one PTX entry per
+    generated kernel: (the CudaArtifact, the NVRTC seconds)."""
+    import time
+
+    from ..codegen.cuda import codegen_cuda
+    from ..runtime.nvrtc import compile_cuda
+
+    art = codegen_cuda(sch.mod.entry_func(), "cuda")
+    start = time.perf_counter()
+    ptx, kind = compile_cuda(art.source, None, name)
+    secs = time.perf_counter() - start
+    assert kind == "ptx" and ptx.count(b".entry") == len(art.kernels), name
+    return art, secs

@@ -11,6 +11,7 @@ from raytune_ms import workloads
 from raytune_ms.codegen.cuda import codegen_cuda
 from raytune_ms.codegen.cuda_bind import bind_outer_loops
 from raytune_ms.runtime.nvrtc import compile_cuda, nvrtc_available
+from raytune_ms.testing.cuda_schedules import compile_to_ptx
 
 CROSS_THREAD = ("NRM", "SFM", "LN")
 
@@ -28,13 +29,10 @@ def test_suite_compiles_to_ptx(size, capsys):
     kernels, secs, rows = 0, 0.0, []
     for name, cross in _cases(size):
         sch = bind_outer_loops(ms.Schedule(workloads.get(name, size).func), 128, cross)
-        art = codegen_cuda(sch.mod.entry_func(), "cuda")
+        art, took = compile_to_ptx(sch, name)
         if cross:
             assert "__shfl_down_sync" in art.source, name
-        start = time.perf_counter()
-        ptx, kind = compile_cuda(art.source, None, name)
-        secs += time.perf_counter() - start
-        assert kind == "ptx" and ptx.count(b".entry") == len(art.kernels), name
+        secs += took
         kernels += len(art.kernels)
         rows.append(f"{name}{'(xthread)' if cross else ''}:{len(art.kernels)}")
     with capsys.disabled():

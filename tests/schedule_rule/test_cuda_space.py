@@ -4,7 +4,6 @@ the CPU emulator of generated CUDA C) match numpy. Prints counts and the NVRTC c
 
 import os
 import shutil
-import time
 from collections import Counter
 
 import numpy as np
@@ -15,9 +14,10 @@ from raytune_ms import te, workloads
 from raytune_ms.codegen.cuda import codegen_cuda
 from raytune_ms.mutator import Mutator
 from raytune_ms.postproc import Postproc, RewriteCooperativeFetch, RewriteUnboundBlock
-from raytune_ms.runtime.nvrtc import compile_cuda, nvrtc_available
+from raytune_ms.runtime.nvrtc import nvrtc_available
 from raytune_ms.schedule_rule import AutoBind, CrossThreadReduction, ScheduleRule
 from raytune_ms.schedule_rule.multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
+from raytune_ms.testing.cuda_schedules import compile_to_ptx
 from raytune_ms.testing.design_spaces import context, replays
 from raytune_ms.tir import For, collect
 
@@ -127,11 +127,8 @@ def _soak(size, want, most, compile_some, names, capsys):
         total += draws
         accepted += len(ok)
         for sch in ok if compile_some is None else ok[:1] if name in compile_some else []:
-            art = codegen_cuda(sch.mod.entry_func(), "cuda")
-            start = time.perf_counter()
-            ptx, kind = compile_cuda(art.source, None, name)
-            secs += time.perf_counter() - start
-            assert kind == "ptx" and ptx.count(b".entry") == len(art.kernels), name
+            art, took = compile_to_ptx(sch, name)
+            secs += took
             kernels += len(art.kernels)
         rows.append(f"{name}:{len(ok)}/{draws}")
     with capsys.disabled():
