@@ -19,11 +19,11 @@ BLAS micro-kernel sized by the target's vector width and register file:
 - the spatial factors of the level above the innermost (level 3 of SSRSRS) are 1, so the
   write cache at level 2 is exactly that register tile, accumulated across the whole inner
   reduction loop (a random spread of the factors over four levels almost never gives it);
-- that axis' outer tile loop comes first in level 0, and read reuse (`reuse_read`, CPU "panel"
-  packing) copies the input indexed by that output axis and a reduction axis (B of a matmul)
-  by cache_read under that loop (for level 1; else under the last loop of level L-1): every
-  row tile reuses the packed panel, and the kernel streams a contiguous [K][width] panel
-  instead of rows a large power of two apart.
+- read reuse (`reuse_read`, CPU "panel" packing) copies the input indexed by that output axis
+  and a reduction axis (B of a matmul) by cache_read under that axis' outer tile loop, moved
+  first in level 0 (for level 1; else under the last loop of level L-1): every row tile
+  reuses the packed panel, and the kernel streams a contiguous [K][width] panel instead of
+  rows a large power of two apart. Without packing the loops keep the block's order.
   With "may", a panel reused by fewer than 16 output rows is never packed (copying costs more
   than it saves: GEMV), and a panel input larger than 1 MiB always is (unpacked it thrashes
   the caches: GMM-1024 unpacked is 3-5x slower).
@@ -184,9 +184,6 @@ class MultiLevelTiling(ScheduleRule):
                 tiles[level].append(piece)
             if k == vec:
                 panel = pieces[0]
-        if vec is not None:  # the output's column panels outermost: a packed panel serves every row
-            tiles[0].remove(panel)
-            tiles[0].insert(0, panel)
         sch.reorder(*[lp for level in tiles for lp in level])
         return _State(sch, tiles, panel if vec is not None else None)
 
@@ -256,9 +253,20 @@ class MultiLevelTiling(ScheduleRule):
                 continue
             if req == "may":
                 out.append(state)
-            out += self._at_levels(state, cfg["levels"], lambda sch, loop, index=index: sch.compute_at(
-                sch.cache_read(block, index, cfg["scope"]), loop, preserve_unit_loops=True), panel=True)
+            out += self._at_levels(state, cfg["levels"], lambda sch, loop, index=index, state=state: _pack(
+                sch, state, block, index, cfg["scope"], loop), panel=True)
         return out or states
+
+
+def _pack(sch, state, block, index, scope, loop) -> None:
+    """Read input `index` through a cache_read computed under `loop`; a column panel's loop
+    first goes outermost in level 0, so that every row tile reuses the packed panel (without
+    packing, the loops keep their order: rows outermost, so a padding stage computed at a row
+    tile is not redone for every column panel)."""
+    if state.panel is not None and loop is state.panel:
+        level0 = [lp for lp in state.tiles[0] if lp is not state.panel]
+        sch.reorder(state.panel, *level0)
+    sch.compute_at(sch.cache_read(block, index, scope), loop, preserve_unit_loops=True)
 
 
 def _fusible_consumer(info):

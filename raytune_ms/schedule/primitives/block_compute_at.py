@@ -16,7 +16,7 @@ output; reverse_compute_at needs a producer under `loop` (the others must run be
 may not split its own reduction iterators, and must still cover its whole domain over all
 iterations. Inside the loop body it goes between its producers and consumers: `index` -1 is the
 last such position, -2 the first, or an explicit child index. `compute_location_candidates` plans
-compute_at at every enclosing loop (what sample_compute_location draws from).
+compute_at at the enclosing loops worth drawing (what sample_compute_location draws from).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from .block_common import (
     writes_buffer,
     written_buffers,
 )
+from .compute_location import worth_drawing
 from .dependency import _consumers, _producers
 
 
@@ -342,24 +343,25 @@ def _position(prim, kids, prods, cons, index, block_name, lname) -> int:
 
 def compute_location_candidates(func, block_name) -> list:
     """Loop Vars (outermost first) under which `compute_at(func, block_name, loop)` succeeds:
-    of the loops enclosing every consumer of the block, those that pass compute_at's checks
-    and region inference (planned, not applied)."""
+    of the loops enclosing every consumer of the block, those worth drawing
+    (compute_location.py) that pass compute_at's checks and region inference (planned, not
+    applied)."""
     try:
         ctx = analyze(func, block_name, reverse=False)
     except ScheduleError:
         return []
     common = None
     for c in ctx.cons:
-        vars_ = [f.loop_var for f in loops_above(block_path(func, c.block.name))]
+        loops = loops_above(block_path(func, c.block.name))
         n = 0
-        while common is not None and n < min(len(common), len(vars_)) and common[n] is vars_[n]:
+        while common is not None and n < min(len(common), len(loops)) and common[n] is loops[n]:
             n += 1
-        common = vars_ if common is None else common[:n]
+        common = loops if common is None else common[:n]
     out = []
-    for v in common:
+    for f in worth_drawing(common, ctx.me, ctx.cons):
         try:
-            plan(ctx, v)
+            plan(ctx, f.loop_var)
         except ScheduleError:
             continue
-        out.append(v)
+        out.append(f.loop_var)
     return out
