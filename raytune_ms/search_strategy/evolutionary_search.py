@@ -3,6 +3,8 @@ database's best measured schedules and random replays of the design spaces, evol
 few rounds (the cost model scores every member, parents are drawn in proportion to their score
 and mutated by the space generator's mutators), and hands out the best-scored programs not
 measured before, plus a few random ones (eps-greedy) so a wrong model cannot starve the search.
+A first batch scored at random (the model before its warm-up, nothing measured yet) is drawn
+from random replays without the genetic rounds, which would only shuffle them.
 
 Programs are told apart by the structural hash of the postprocessed module, so two traces that
 give the same program are measured once. A run over an existing database keeps its knowledge:
@@ -210,13 +212,16 @@ class EvolutionarySearch(SearchStrategy):
         for _ in range(self.max_fail_count):  # (an empty batch would end the task)
             with Profiler.timeit("EvolutionarySearch/InitPopulation"):
                 measured = self._measured_members(state)
-                randoms = self._random_members(state, self.population_size - len(measured))
+                blind = not measured and _scores_at_random(self._run_cost_model)
+                randoms = self._random_members(state, n if blind else self.population_size - len(measured))
             if randoms is None:
                 return None
-            state.mutations = {}
-            with Profiler.timeit("EvolutionarySearch/Evolve"):
-                bests = self._evolve(state, measured + randoms, n)
-            state.mutations = {}
+            bests = []
+            if not blind:
+                state.mutations = {}
+                with Profiler.timeit("EvolutionarySearch/Evolve"):
+                    bests = self._evolve(state, measured + randoms, n)
+                state.mutations = {}
             out = self._pick(state, bests, randoms, n)
             if out:
                 state.st += len(out)
@@ -357,6 +362,17 @@ class EvolutionarySearch(SearchStrategy):
                 state.num_handed_out_mutated += 1
             out.append(member.cand)
         return out
+
+
+def _scores_at_random(model) -> bool:
+    """Whether the model's scores are uniform random (a feature model before its warm-up).
+    With such scores and nothing measured in the population, genetic rounds only shuffle random
+    replays: the batch is drawn from the replays directly (beyond the reference, which evolves
+    them; on a deep loop nest such as a 7x7 convolution that took ~70% of a 64-trial run)."""
+    trained = getattr(model, "trained", None)
+    if trained is None:
+        return False
+    return not trained or getattr(model, "data_size", 0) < getattr(model, "num_warmup_samples", 0)
 
 
 def _take(first, i, second, j):
