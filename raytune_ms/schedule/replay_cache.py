@@ -68,7 +68,7 @@ class ReplayCache:
         `decision_provider(sch, inst, inputs, decision) -> decision` may change decisions; it
         sees the schedule as it is before the instruction and must not change it."""
         rv_map: dict = {}
-        insts = trace._kept(True)
+        insts = trace.instructions(True)
         decisions = trace.decisions
         node, i, n = self._root, 0, len(insts)
         pending = None  # (inputs, decision) of insts[i], computed while walking

@@ -5,7 +5,8 @@ cores x max_jobs_per_core."""
 import pytest
 
 from raytune_ms.mutator import MutateParallel
-from raytune_ms.mutator.mutate_parallel import PARALLEL_KEY, fusible_extents, other_limit, plan
+from raytune_ms.mutator.mutate_parallel import PARALLEL_KEY, other_limit, plan
+from raytune_ms.postproc.rewrite_parallel_vectorize_unroll import parallel_extents
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.sampling import RandState
 from raytune_ms.schedule.tree import block_path, loops_above
@@ -60,10 +61,10 @@ def test_fusible_loops_stop_at_reductions_and_statement_lists():
     trace.apply_to_schedule(sch)
     body = sch.mod["main"]
     loops = loops_above(block_path(body, "C"))
-    assert fusible_extents(loops) == [4, 3, 4, 4]  # k binds the reduction
+    assert parallel_extents(loops) == (0, [4, 3, 4, 4])  # k binds the reduction
     c = sch.get_block("C")
     sch.decompose_reduction(c, sch.get_loops(c)[2])  # init and update under i1: a statement list
-    assert fusible_extents(loops_above(block_path(sch.mod["main"], "C"))) == [4, 3]
+    assert parallel_extents(loops_above(block_path(sch.mod["main"], "C"))) == (0, [4, 3])
 
 
 def test_nothing_to_mutate():
