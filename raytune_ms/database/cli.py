@@ -17,8 +17,9 @@ from ..cli_error import CommandError
 from ..progress import format_ms
 
 
-def open_database(path: str):
-    """The database at `path`, without creating one (nor any directory)."""
+def open_database(path: str, *, writable: bool = False):
+    """The database at `path`, without creating one; nor, unless `writable` (a command that
+    commits), any of its missing directories."""
     if "://" not in path:
         if not os.path.isdir(path):
             raise CommandError(f"no database at {path}: not a directory")
@@ -35,7 +36,7 @@ def open_database(path: str):
         _check_uri(path)
     from .parquet_database import ParquetDatabase
 
-    return ParquetDatabase(path)
+    return ParquetDatabase(path, create=writable)
 
 
 def _check_uri(uri: str) -> None:
@@ -52,7 +53,7 @@ def _check_uri(uri: str) -> None:
 
 
 def _open_parquet(path: str):
-    db = open_database(path)
+    db = open_database(path, writable=True)
     if not hasattr(db, "compact"):
         raise CommandError(f"{path} is a JSON database; this command needs a parquet store")
     return db

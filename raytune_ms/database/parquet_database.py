@@ -188,6 +188,8 @@ class ParquetDatabase(Database):
     files at most this often (0: on every read; raise it on object stores where listing is
     slow). log_rows: records per log before it becomes a part. merge_fanout: this many parts of
     one size are merged into one in the background (0: never; `compact()` still merges).
+    create: make the store's directories when missing (False: a reader that writes nothing,
+    such as the read-only `db` commands).
     """
 
     shared_store = True
@@ -195,7 +197,7 @@ class ParquetDatabase(Database):
     def __init__(self, path=None, *, work_dir: str | None = None, flush_every: int = 1,
                  flush_interval_s: float | None = None, reload_interval_s: float = 0.0,
                  filesystem: pafs.FileSystem | None = None, module_equality: str = "structural",
-                 log_rows: int = 4096, merge_fanout: int = 8):
+                 log_rows: int = 4096, merge_fanout: int = 8, create: bool = True):
         self.module_equality = check_module_equality(module_equality)
         if path is None:
             if work_dir is None:
@@ -217,10 +219,12 @@ class ParquetDatabase(Database):
         self.merge_fanout = int(merge_fanout)
         self._options = dict(flush_every=flush_every, flush_interval_s=flush_interval_s,
                              reload_interval_s=reload_interval_s, filesystem=filesystem,
-                             module_equality=module_equality, log_rows=log_rows, merge_fanout=merge_fanout)
+                             module_equality=module_equality, log_rows=log_rows, merge_fanout=merge_fanout,
+                             create=create)
         self._fs, self._root = resolve_path(path, filesystem)
-        for sub in SCHEMAS:
-            self._fs.create_dir(self._dir(sub), recursive=True)
+        if create:
+            for sub in SCHEMAS:
+                self._fs.create_dir(self._dir(sub), recursive=True)
         self._atomic_put = self._fs.type_name in ATOMIC_PUT_FILESYSTEMS
         self._local = isinstance(self._fs, pafs.LocalFileSystem)
         self._start_writer()
