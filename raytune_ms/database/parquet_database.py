@@ -82,6 +82,7 @@ from .database import (
 )
 from .module_equality import check_module_equality
 from .record_index import SUMMARY_COLUMNS, RecordIndex, Source, mean_run_secs
+from .remeasurement import latest_remeasurements, superseded
 
 logger = logging.getLogger(__name__)
 
@@ -685,11 +686,15 @@ class ParquetDatabase(Database):
 
     def _top_k(self, workload: Workload, top_k: int, key) -> list[TuningRecord]:
         out, seen = [], set()
+        latest = latest_remeasurements(  # re-measured traces (database/remeasurement.py)
+            (v[4], v[2], v[9]) for v in (self._row(src, row) for src, row in self._index.remeasured(workload.shash)))
         for src, row in self._index.ranked(workload.shash, key):
             if row in src.bad:
                 continue
             values = self._row(src, row)
             if values[0] in seen or not self._trace_ok(src, row, values):
+                continue
+            if latest and superseded(latest, values[4], values[2], values[9]):
                 continue
             seen.add(values[0])
             out.append(self._record(values, workload))
