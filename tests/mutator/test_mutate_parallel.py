@@ -76,3 +76,25 @@ def test_nothing_to_mutate():
     assert mutator.apply(sch.trace, 0) is None  # a sampled value is not a literal to tune
     with pytest.raises(ValueError, match="max_jobs_per_core"):
         MutateParallel(0)
+
+
+@pytest.mark.parametrize("limit", [1, 16, 100, 1000])
+def test_the_plan_is_what_the_postproc_parallelises_past_shared_units(limit):
+    """A one-iteration tile loop holding a fetch and the nest is skipped by both: the plan's
+    loops are the ones RewriteParallelVectorizeUnroll fuses into its parallel loop."""
+    import math
+
+    from raytune_ms.postproc import RewriteParallelVectorizeUnroll
+
+    sch = Schedule(matmul(16, 12, 8), seed=0)
+    c = sch.get_block("C")
+    i, _, _ = sch.get_loops(c)
+    i0, _ = sch.split(i, [1, 16])
+    sch.compute_at(sch.cache_read(c, 0, "global"), i0)
+    start, extents = parallel_extents(loops_above(block_path(sch.mod["main"], "C")))
+    assert (start, extents) == (1, [16, 12])
+    (n,) = plan([extents], limit)
+    sch.annotate(sch.get_block("root"), PARALLEL_KEY, limit)
+    assert RewriteParallelVectorizeUnroll().apply(sch)
+    parallel = [f for f in loops_above(block_path(sch.mod["main"], "C")) if f.kind == "parallel"]
+    assert [f.extent.value for f in parallel] == ([math.prod(extents[:n])] if n else [])
