@@ -59,9 +59,10 @@ def remeasure_best(database, top_k: int, *, target=None, tasks=None, workloads=N
     tasks: TuneContexts (module, target, task name, baseline) whose workloads to re-measure;
     None: every workload with a valid record measured on `target` (a Target or string; needed
     then, unless the store holds records of one target only), or only those of `workloads`
-    (stored Workloads) when given. builder/runner: kind names
-    (created here, the runner with REMEASURE_CONFIG, and shut down after) or objects (used as
-    they are). Records of another machine cannot be re-timed here: only `target`'s are.
+    (stored Workloads) when given. builder/runner: kind names (created here, the runner with
+    REMEASURE_CONFIG and no slow_factor, so every candidate is timed in full, and shut down
+    after) or objects (used as they are: a runner's own slow_factor may cut a slow reading to
+    one run). Records of another machine cannot be re-timed here: only `target`'s are.
     """
     if int(top_k) < 1:
         raise ValueError(f"remeasure top_k must be >= 1, got {top_k!r}")
@@ -73,7 +74,8 @@ def remeasure_best(database, top_k: int, *, target=None, tasks=None, workloads=N
         return []
     own_builder, own_runner = isinstance(builder, str), isinstance(runner, str)
     builder = Builder.create(builder)
-    runner = Runner.create(runner, evaluator_config=REMEASURE_CONFIG) if own_runner else runner
+    # every candidate timed in full: no one-run shortcut or early stop for slow readings
+    runner = Runner.create(runner, evaluator_config=REMEASURE_CONFIG, slow_factor=None) if own_runner else runner
     try:
         out = []
         for workload, job_target, task_name, baseline in jobs:

@@ -259,7 +259,7 @@ def register(subparsers) -> None:
     p = sub.add_parser("remeasure", help="re-time the best records of each workload side by side, with "
                        "more repeats, as new records that rank in their place")
     p.add_argument("dir")
-    p.add_argument("--top-k", type=int, default=5, help="records re-timed per workload (default 5)")
+    p.add_argument("--top-k", type=int, default=5, help="records re-timed per workload, at least 1 (default 5)")
     p.add_argument("--target", default=None, help="the target whose records to re-time (this machine's; "
                    "needed when the store holds several)")
     p.add_argument("--workload", default=None, help="only this workload (task name, function name or hash prefix)")
