@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import tir
 from ..database.database import target_key
+from ..database.remeasurement import latest_remeasurements, superseded
 from ..profiler import Profiler
 from ..schedule import Trace
 from ..schedule.replay_cache import release_replay_cache, replay_cache
@@ -163,9 +164,13 @@ class EvolutionarySearch(SearchStrategy):
         ctx = self.context
         mine = target_key(ctx.target)
         cands, results, others = [], [], []
-        for rec in database.get_all_tuning_records():
-            if rec.workload.shash != state.workload.shash or not rec.workload.same_as(state.workload):
-                continue
+        records = [rec for rec in database.get_all_tuning_records()
+                   if rec.workload.shash == state.workload.shash and rec.workload.same_as(state.workload)]
+        latest = latest_remeasurements((r.target_key, r.trace_text(), r.time) for r in records
+                                       if r.is_remeasurement and r.is_valid())
+        for rec in records:
+            if latest and superseded(latest, rec.target_key, rec.trace_text(), rec.time):
+                continue  # its re-measurement stands for it: the model learns the honest time
             if rec.target_key != mine:
                 if rec.is_valid():
                     others.append(rec)
