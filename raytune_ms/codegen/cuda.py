@@ -26,6 +26,7 @@ Programs with blocks outside every thread-bound loop are rejected, naming the bl
 
 from __future__ import annotations
 
+from ..schedule.primitives.tensorize import TENSORIZED_KEY
 from ..tir import (
     BlockRealize,
     BufferLoad,
@@ -42,6 +43,7 @@ from ..tir import (
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
 from ..tir.functor import used_vars
+from . import cuda_wmma
 from .affine import build as affine_build
 from .affine import is_multiple, split_lane
 from .c import BufInfo, CEmitter, entry_symbol
@@ -49,8 +51,6 @@ from .c_expr import CodegenError, ExprPrinter, c_type, compute_type, dtype_code,
 from .cuda_artifact import CudaArtifact, KernelLaunch
 from .cuda_prelude import CUDA_PRELUDE, FP16_INCLUDE
 from .cuda_reduce import AllReduce, rewrite_cross_thread
-from . import cuda_wmma
-from ..schedule.primitives.tensorize import TENSORIZED_KEY
 from .lower import lower
 from .lowered import Allocate
 from .names import comment

@@ -11,5 +11,6 @@ from .rewrite_unbound_block import RewriteUnboundBlock
 from .verify_gpu_code import VerifyGPUCode
 
 __all__ = ["DisallowDynamicLoop", "Postproc", "PyPostproc", "RewriteCooperativeFetch", "RewriteLayout",
-           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "RewriteTensorize", "RewriteUnboundBlock", "VerifyGPUCode",
+           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "RewriteTensorize",
+           "RewriteUnboundBlock", "VerifyGPUCode",
            "create"]

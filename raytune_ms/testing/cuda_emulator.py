@@ -65,10 +65,12 @@ namespace nvcuda { namespace wmma {  // each lane holds a whole 16x16 tile and c
 struct matrix_a {}; struct matrix_b {}; struct accumulator {}; struct row_major {}; struct col_major {};
 enum layout_t { mem_row_major, mem_col_major };
 template <class U, int M, int N, int K, class T, class L = void> struct fragment { T x[256]; };
-template <class U, class T, class L> static void load_matrix_sync(fragment<U, 16, 16, 16, T, L>& f, const T* p, unsigned ldm) {
+template <class U, class T, class L>
+static void load_matrix_sync(fragment<U, 16, 16, 16, T, L>& f, const T* p, unsigned ldm) {
   for (int r = 0; r < 16; ++r) for (int c = 0; c < 16; ++c) f.x[r * 16 + c] = p[r * ldm + c];
 }
-template <class T> static void store_matrix_sync(T* p, const fragment<accumulator, 16, 16, 16, T>& f, unsigned ldm, layout_t) {
+template <class T>
+static void store_matrix_sync(T* p, const fragment<accumulator, 16, 16, 16, T>& f, unsigned ldm, layout_t) {
   for (int r = 0; r < 16; ++r) for (int c = 0; c < 16; ++c) p[r * ldm + c] = f.x[r * 16 + c];
 }
 template <class T, class V> static void fill_fragment(fragment<accumulator, 16, 16, 16, T>& f, V v) {
@@ -76,7 +78,8 @@ template <class T, class V> static void fill_fragment(fragment<accumulator, 16, 
 }
 template <class T, class LA, class LB>
 static void mma_sync(fragment<accumulator, 16, 16, 16, T>& d, const fragment<matrix_a, 16, 16, 16, __half, LA>& a,
-                     const fragment<matrix_b, 16, 16, 16, __half, LB>& b, const fragment<accumulator, 16, 16, 16, T>& c) {
+                     const fragment<matrix_b, 16, 16, 16, __half, LB>& b,
+                     const fragment<accumulator, 16, 16, 16, T>& c) {
   T out[256];
   for (int i = 0; i < 16; ++i) for (int j = 0; j < 16; ++j) {
     float s = (float)c.x[i * 16 + j];
