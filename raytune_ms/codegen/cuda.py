@@ -453,14 +453,14 @@ class CudaEmitter(CEmitter):
         dynamic = total > STATIC_SHARED_LIMIT
         decls, offset = [], 0
         if dynamic:
-            decls.append("  extern __shared__ __align__(16) unsigned char rtms_dyn_smem[];")
+            decls.append("  extern __shared__ __align__(32) unsigned char rtms_dyn_smem[];")
         for cname, ctype, elems, nbytes, what in self.smem:
             decls.append(f"  /* shared buffer {what} */")
             if dynamic:
                 decls.append(f"  {ctype}* {cname} = ({ctype}*)(rtms_dyn_smem + {offset});")
-                offset += (nbytes + 15) // 16 * 16
+                offset += (nbytes + 31) // 32 * 32  # 32 bytes: wmma tiles need 256-bit alignment
             else:
-                decls.append(f"  __shared__ __align__(16) {ctype} {cname}[{elems}];")
+                decls.append(f"  __shared__ __align__(32) {ctype} {cname}[{elems}];")
         threads = self.launch["block"][0] * self.launch["block"][1] * self.launch["block"][2]
         head = [f'extern "C" __global__ void __launch_bounds__({threads}) {name}({", ".join(sig)}) {{']
         text = "\n".join(head + decls + body + ["}"])

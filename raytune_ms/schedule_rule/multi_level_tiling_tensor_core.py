@@ -15,16 +15,20 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
   reduction's init, split off later by RewriteReductionBlock, via `..._init`); RewriteTensorize
   applies them.
 
-A block that does not match (other dtypes, extents not multiples of 16, other layouts such as
+A stride-1 NHWC conv2d matches as an implicit GEMM over (w, co, ci), with n, h and the kernel
+window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). A block that
+does not match (other dtypes, extents not multiples of 16, strided convs, other layouts such as
 a transposed B) is left to the rules after it (the plain CUDA tiling): the result is [sch].
-Conv2d as an implicit GEMM needs the reference's reindex/transform_block_layout, not built here.
+The reference's reindex/transform_block_layout (fusing n, h, w into one GEMM row axis) is not
+built here.
 """
 
 from __future__ import annotations
 
 from ..schedule import ScheduleError
 from ..schedule.primitives.tensorize import match
-from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var
+from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var, const, sub, substitute
+from ..tir.arith import simplify
 from ..tir.tensor_intrin import TensorIntrin
 from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
 from .block_analysis import TILING_KEY, BlockInfo
@@ -43,11 +47,18 @@ def _operand(e, dtype):
     return e if isinstance(e, BufferLoad) and e.dtype == "float16" else None
 
 
+def _advances_with(e, v) -> bool:
+    """`e` is v plus terms without v (an implicit-GEMM row: a conv's w + rw at stride 1)."""
+    moving = simplify(sub(e, substitute(e, {v: const(0, v.dtype)})))
+    return moving is v
+
+
 def gemm_axes(info):
     """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
-    computing C[..., i, j] = C[..., i, j] + A[..., i, k] * B[..., k, j] on float16 inputs with a
-    float16 or float32 accumulator, with i, j, k extents multiples of 16 and trivial bindings;
-    None otherwise."""
+    computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
+    reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
+    inputs with a float16 or float32 accumulator, i, j, k extents multiples of 16 and trivial
+    bindings; None otherwise (tensorize's match is the final check)."""
     b = info.block
     body = b.body
     if b.init is None or not isinstance(body, BufferStore) or len(b.writes) != 1 or not info.trivial_binding():
@@ -66,15 +77,13 @@ def gemm_axes(info):
     i, j = body.indices[-2:]
     ai, ak = a.indices[-2:]
     bk, bj = bb.indices[-2:]
-    if not all(isinstance(x, Var) and id(x) in pos for x in (i, j, ai, ak, bk, bj)):
+    if not all(isinstance(x, Var) and id(x) in pos for x in (i, j, ak, bk, bj)):
         return None
-    if ai is not i or bj is not j or ak is not bk:
+    if not isinstance(i, Var) or not _advances_with(ai, i) or bj is not j or ak is not bk:
         return None
     n_i, n_j, n_k = pos[id(i)], pos[id(j)], pos[id(ak)]
     kinds, ext = info.kinds(), info.extents()
     if kinds[n_i] != "spatial" or kinds[n_j] != "spatial" or kinds[n_k] != "reduce":
-        return None
-    if sum(k == "reduce" for k in kinds) != 1:
         return None
     for n, size in ((n_i, WMMA_M), (n_j, WMMA_N), (n_k, WMMA_K)):
         if ext[n] is None or ext[n] % size:

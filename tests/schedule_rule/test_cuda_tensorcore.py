@@ -23,7 +23,7 @@ from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.space_generator.post_order_apply import PostOrderApply
 from raytune_ms.tir import For, collect
 from raytune_ms.tir.tensor_intrin import TensorIntrin, TensorIntrinError
-from raytune_ms.topi import dense
+from raytune_ms.topi import conv_nhwc, dense, reference
 from raytune_ms.tune_context import TuneContext
 
 needs_nvrtc = pytest.mark.skipif(not nvrtc_available(),
@@ -89,6 +89,34 @@ def test_tensorcore_defaults_follow_the_reference():
         TensorIntrin.register("wmma_fill_16x16x16_f32", None, None)
 
 
+C2D = dict(N=1, H=16, W=16, CI=32, CO=32, K=3, stride=1, padding=1)
+
+
+def _c2d(out_dtype="float32", **kw):
+    return te.create_prim_func(conv_nhwc.conv2d_nhwc(**{**C2D, **kw}, dtype="float16", out_dtype=out_dtype))
+
+
+def _c2d_inputs(out_dtype="float32"):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((1, 16, 16, 32)) * 0.5).astype(np.float16)
+    w = (rng.standard_normal((3, 3, 32, 32)) * 0.5).astype(np.float16)
+    return x, w, np.zeros((1, 16, 16, 32), out_dtype)
+
+
+@needs_gxx
+def test_fp16_conv2d_is_an_implicit_gemm_on_tensor_cores():
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    _, samples = _samples(_context(_c2d()), 2)
+    assert samples
+    for sch in samples:
+        assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+        x, w, out = _c2d_inputs()
+        EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, w, out)
+        ref = reference.conv2d_nhwc(x.astype(np.float64), w.astype(np.float64), **C2D)[0]
+        np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
+
+
 @needs_gxx
 @pytest.mark.parametrize("out_dtype,shape", [("float32", (64, 64, 64, 1)), ("float16", (32, 48, 32, 2))])
 def test_fp16_gmm_space_is_tensorized_and_correct(out_dtype, shape):
@@ -117,8 +145,9 @@ def test_fp16_gmm_space_is_tensorized_and_correct(out_dtype, shape):
 
 @needs_nvrtc
 @pytest.mark.parametrize("arch", ["compute_80", "compute_90"])
-def test_tensorcore_candidates_compile_to_ptx_with_wmma(arch):
-    _, samples = _samples(_context(_gmm(128)), 3, seed=2)
+@pytest.mark.parametrize("op", ["GMM", "C2D"])
+def test_tensorcore_candidates_compile_to_ptx_with_wmma(arch, op):
+    _, samples = _samples(_context(_gmm(128) if op == "GMM" else _c2d()), 3, seed=2)
     assert samples
     for n, sch in enumerate(samples):
         art = codegen_cuda(sch.mod.entry_func(), "cuda")
@@ -129,12 +158,12 @@ def test_tensorcore_candidates_compile_to_ptx_with_wmma(arch):
         mma = text.count("wmma.mma.sync")
         loads = text.count("wmma.load.a.sync") + text.count("wmma.load.b.sync")
         stores = text.count("wmma.store.d.sync")
-        print(f"{arch} candidate {n}: {mma} wmma.mma, {loads} wmma.load, {stores} wmma.store in the PTX")
+        print(f"{op} {arch} candidate {n}: {mma} wmma.mma, {loads} wmma.load, {stores} wmma.store in the PTX")
         assert mma >= 1 and loads >= 2 and stores >= 1
 
 
-@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"), _gmm(24, 32, 32)],
-                         ids=["fp32", "not-multiple-of-16"])
+@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"), _gmm(24, 32, 32),
+                                  _c2d(stride=2)], ids=["fp32", "not-multiple-of-16", "strided-conv"])
 def test_unmatched_blocks_fall_back_to_the_cuda_space(func):
     ctx = _context(func)
     (space,) = ctx.generate_design_space()
