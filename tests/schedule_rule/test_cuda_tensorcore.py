@@ -216,3 +216,17 @@ def test_tuned_tensorcore_gmm_runs_on_the_gpu(tmp_path):
         _check(arrays[2], a, b, "float32")
     finally:
         mod.close()
+
+
+def test_a_tensorized_trace_replays_from_json():
+    """Database records keep the whole trace: Tensorize replays (and round-trips through JSON)
+    to the same program."""
+    from raytune_ms.tir import structural_equal
+
+    func = _gmm(64)
+    _, (sch,) = _samples(_context(func), 1)
+    assert any(i.kind.name == "Tensorize" for i in sch.trace.insts)
+    again = Schedule(func)
+    Trace.from_json(sch.trace.as_json()).apply_to_schedule(again)
+    assert structural_equal(again.mod, sch.mod)
+    assert "sch.tensorize(" in "\n".join(sch.trace.as_python())
