@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from raytune_ms import te
+from raytune_ms.codegen import build
 from raytune_ms.codegen.cuda import codegen_cuda
 from raytune_ms.mutator import Mutator
 from raytune_ms.postproc import Postproc
@@ -141,6 +142,10 @@ def test_fp16_gmm_space_is_tensorized_and_correct(out_dtype, shape):
         a, b, c = _inputs(n, m, k, batch, out_dtype)
         EmulatedModule(art)(a, b, c)
         _check(c, a, b, out_dtype)
+    # the scalar reading of a tensorized program (its description loops, through the C back end)
+    a, b, c = _inputs(n, m, k, batch, out_dtype)
+    build(samples[0].mod, "llvm")(a, b, c)
+    _check(c, a, b, out_dtype)
 
 
 @needs_nvrtc
@@ -196,7 +201,6 @@ def test_tuned_tensorcore_gmm_runs_on_the_gpu(tmp_path):
     """8 trials of the cuda-tensorcore space on a 256^3 fp16 GMM; the best record, built and
     run on the GPU, matches numpy."""
     import raytune_ms as ms
-    from raytune_ms.codegen import build
     from raytune_ms.runner.cuda_evaluate import CudaModule
     from raytune_ms.target import Target
 
