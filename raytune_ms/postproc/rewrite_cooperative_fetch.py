@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from ..schedule.tree import block_path, loops_above
 from ..schedule_rule.multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY
-from ..schedule_rule.multi_level_tiling_tensor_core import WARP_EXECUTION_KEY
+from ..schedule_rule.multi_level_tiling_tensor_core import WARP, WARP_EXECUTION_KEY
 from ..tir import Block, collect
 from .postproc import Postproc
-
-WARP = 32
 
 
 def _thread_extents(loops) -> dict:

@@ -7,7 +7,9 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
   blockIdx.x, threadIdx.y: one warp per threadIdx.y; its 32 lanes run every wmma call), and the
   16x16x16 loops go innermost;
 - the output accumulates in "wmma.accumulator" fragments (cache_write at level 3, under the
-  warp loop), stored back 16x16 at a time by the store intrinsic;
+  warp loop), stored back 16x16 at a time by the store intrinsic; when the output is not the
+  function's (an epilogue such as bias + relu follows), the fragments are stored to a shared
+  tile and the warp's lanes copy it out, so AutoInline fuses the epilogue into that copy;
 - A and B are staged in shared memory at level 4 (cooperative fetches over the warps and their
   lanes: the fetch blocks carry `warp_execution`), and from there into "wmma.matrix_a/_b"
   fragments under the innermost reduction tile, 16x16 at a time;
@@ -38,6 +40,7 @@ from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
 AUTO_TENSORIZE_KEY = "meta_schedule.auto_tensorize"
 AUTO_TENSORIZE_INIT_KEY = "meta_schedule.auto_tensorize_init"
 WARP_EXECUTION_KEY = "warp_execution"
+WARP = 32
 
 
 def _operand(e, dtype):
@@ -165,10 +168,19 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             sch.bind(fused, tag)
             tiles[level] = [fused]
         state = _State(sch, tiles)
-        wlevel = self.reuse_write["levels"][0]
+        warp_loop = self._level_loop(state, self.reuse_write["levels"][0])
+        staged = None
+        if not BlockInfo(sch, block).is_output():  # an epilogue follows: it reads a shared tile
+            staged = sch.cache_write(block, 0, "shared")
         store = sch.cache_write(block, 0, self.reuse_write["scope"])
-        sch.reverse_compute_at(store, self._level_loop(state, wlevel), preserve_unit_loops=True)
-        self._tile_2d(sch, store, group["store"])
+        sch.reverse_compute_at(store, warp_loop, preserve_unit_loops=True)
+        self._tile_2d(sch, store, group["store"] if staged is None else group["store"].replace("_global", "_shared"))
+        if staged is not None:
+            sch.reverse_compute_at(staged, warp_loop, preserve_unit_loops=True)
+            out = sch.get(staged).writes[0].buffer
+            loops = sch.get_loops(staged)[-len(out.shape):]
+            _, lanes = sch.split(sch.fuse(*loops), [None, WARP])
+            sch.bind(lanes, "threadIdx.x")
         rlevel = len(self.structure) - 1  # the fragments: under the innermost reduction tile
         for index, op in ((a_index, "load_a"), (b_index, "load_b")):
             shared = sch.cache_read(block, index, self.reuse_read["scope"])

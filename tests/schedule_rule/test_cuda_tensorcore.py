@@ -22,7 +22,7 @@ from raytune_ms.schedule.primitives.tensorize import TENSORIZED_KEY
 from raytune_ms.schedule_rule import ScheduleRule
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.space_generator.post_order_apply import PostOrderApply
-from raytune_ms.tir import For, collect
+from raytune_ms.tir import Block, For, collect
 from raytune_ms.tir.tensor_intrin import TensorIntrin, TensorIntrinError
 from raytune_ms.topi import conv_nhwc, dense, reference
 from raytune_ms.tune_context import TuneContext
@@ -146,6 +146,25 @@ def test_fp16_gmm_space_is_tensorized_and_correct(out_dtype, shape):
     a, b, c = _inputs(n, m, k, batch, out_dtype)
     build(samples[0].mod, "llvm")(a, b, c)
     _check(c, a, b, out_dtype)
+
+
+@needs_gxx
+def test_an_epilogue_is_fused_after_a_shared_staging():
+    """GMM + relu: the fragments go to a shared tile (the store intrinsic to shared), and the
+    relu is inlined into the warp's copy of that tile to global memory."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    a_, b_, c_ = dense.batch_matmul_nkkm(1, 64, 64, 64, "float16", "float32")
+    relu = te.compute(c_.shape, lambda x, i, j: te.max(c_[x, i, j], 0.0), name="relu")
+    _, samples = _samples(_context(te.create_prim_func([a_, b_, relu])), 2)
+    assert samples
+    for sch in samples:
+        assert "wmma_store_16x16x16_f32_shared" in _intrins(sch)
+        assert [b.name for b in collect(sch.mod.entry_func().body, Block) if b.name == "relu"] == []  # inlined
+        a, b, c = _inputs(64, 64, 64)
+        EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(a, b, c)
+        np.testing.assert_allclose(c, np.maximum(np.matmul(a.astype(np.float64), b.astype(np.float64)), 0),
+                                   rtol=1e-3, atol=1e-3)
 
 
 @needs_nvrtc
