@@ -10,7 +10,7 @@ import shutil
 import numpy as np
 import pytest
 
-from raytune_ms import te
+from raytune_ms import te, workloads
 from raytune_ms.codegen import build
 from raytune_ms.codegen.cuda import codegen_cuda
 from raytune_ms.mutator import Mutator
@@ -195,6 +195,32 @@ def test_unmatched_blocks_fall_back_to_the_cuda_space(func):
     assert scopes == ["local", "shared", "shared"]  # MultiLevelTilingCuda's
     _, samples = _samples(ctx, 2)
     assert samples and not _intrins(samples[0])
+
+
+def test_fp32_suite_workloads_get_exactly_the_cuda_space():
+    from raytune_ms.testing.design_spaces import context
+
+    for name in workloads.names():
+        func = workloads.get(name, "small").func
+        plain = [s.trace.as_python() for s in context(func, target="cuda").generate_design_space()]
+        tc = [s.trace.as_python() for s in _context(func).generate_design_space()]
+        assert tc == plain, name
+
+
+@needs_gxx
+@pytest.mark.parametrize("name,tensorized", [("GMM", True), ("GMM-1024", True), ("BMM", False), ("C2D", False)])
+def test_suite_fp16_variants(name, tensorized):
+    """The suite's fp16 variants: GMM and GMM-1024 (small) on tensor cores; BMM small (K=4) and
+    C2D (3 input channels, stride 2) do not match and get the CUDA space; all correct."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    w = workloads.get(name, "small", dtype="float16")
+    _, (sch,) = _samples(_context(w.func), 1)
+    assert bool(_intrins(sch)) == tensorized
+    arrays = w.make_inputs()
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(*arrays)
+    ok, err = w.compare(arrays)
+    assert ok, f"{name}: max error {err}"
 
 
 def test_tensorize_rejects_a_nest_that_is_not_the_intrinsic():
