@@ -125,7 +125,7 @@ def test_fp16_gmm_space_is_tensorized_and_correct(out_dtype, shape):
 
     n, m, k, batch = shape
     ctx = _context(_gmm(n, m, k, out_dtype=out_dtype, batch=batch))
-    space, samples = _samples(ctx, 3)
+    space, samples = _samples(ctx, 2)
     insts = [i for i in space.trace.insts if i.kind.name == "CacheRead"] + \
             [i for i in space.trace.insts if i.kind.name == "CacheWrite"]
     assert sorted(i.attrs[-1] for i in insts) == ["shared", "shared", "wmma.accumulator", "wmma.matrix_a",
@@ -279,3 +279,31 @@ def test_a_tensorized_trace_replays_from_json():
     Trace.from_json(sch.trace.as_json()).apply_to_schedule(again)
     assert structural_equal(again.mod, sch.mod)
     assert "sch.tensorize(" in "\n".join(sch.trace.as_python())
+
+
+@needs_gxx
+def test_mutated_tensorcore_traces_stay_tensorized_and_correct():
+    """MutateTileSize (the cuda-tensorcore mutators' main one) on a tensorized GMM: mutated
+    traces replay through the postprocessors, stay on tensor cores and compute the same."""
+    from raytune_ms.mutator import MutateTileSize
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+    from raytune_ms.testing.mutation import init_mutator, mutate_many
+
+    func = _gmm(64)
+    ctx = _context(func)
+    _, (sch,) = _samples(ctx, 1)
+    mutator = init_mutator(MutateTileSize(), func, target="cuda")
+    traces = mutate_many(mutator, sch.trace, range(12))
+    assert traces
+    accepted = []
+    for trace in traces:
+        new = Schedule(func, seed=0)
+        trace.apply_to_schedule(new, remove_postproc=True)
+        cand = candidate_from_schedule(new, ctx.postprocs)
+        if cand is not None:
+            accepted.append(cand.sch)
+    assert accepted and all("wmma_sync_16x16x16_f16f16f32" in _intrins(s) for s in accepted)
+    a, b, c = _inputs(64, 64, 64)
+    EmulatedModule(codegen_cuda(accepted[-1].mod.entry_func(), "cuda"))(a, b, c)
+    _check(c, a, b, "float32")
+    print(f"{len(accepted)} of {len(traces)} mutated traces accepted")
