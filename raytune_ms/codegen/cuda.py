@@ -21,12 +21,12 @@ printed by the C emitter's statement and expression code with these differences:
   warp shuffles (`__shfl_down_sync`) when the axis is threadIdx.x with a power-of-two extent,
   a second shuffle stage through shared memory beyond a warp, else a shared-memory tree.
 - float16 is `__half` (cuda_fp16.h), computed in float like the C back end.
+- Loops tensorized with a wmma intrinsic and "wmma.*" fragment buffers: cuda_wmma.py.
 Programs with blocks outside every thread-bound loop are rejected, naming the block.
 """
 
 from __future__ import annotations
 
-from ..schedule.primitives.tensorize import TENSORIZED_KEY
 from ..tir import (
     BlockRealize,
     BufferLoad,
@@ -43,6 +43,7 @@ from ..tir import (
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
 from ..tir.functor import used_vars
+from ..tir.tensor_intrin import TENSORIZED_KEY
 from . import cuda_wmma
 from .affine import build as affine_build
 from .affine import is_multiple, split_lane

@@ -18,12 +18,11 @@ from raytune_ms.postproc import Postproc
 from raytune_ms.runner.cuda_evaluate import gpu_unavailable_reason
 from raytune_ms.runtime.nvrtc import compile_cuda, nvrtc_available
 from raytune_ms.schedule import Schedule, ScheduleError, Trace
-from raytune_ms.schedule.primitives.tensorize import TENSORIZED_KEY
 from raytune_ms.schedule_rule import ScheduleRule
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.space_generator.post_order_apply import PostOrderApply
 from raytune_ms.tir import Block, For, collect
-from raytune_ms.tir.tensor_intrin import TensorIntrin, TensorIntrinError
+from raytune_ms.tir.tensor_intrin import TENSORIZED_KEY, TensorIntrin, TensorIntrinError
 from raytune_ms.topi import conv_nhwc, dense, reference
 from raytune_ms.tune_context import TuneContext
 

@@ -17,11 +17,9 @@ from __future__ import annotations
 from ...tir import BlockRealize, Buffer, BufferLoad, BufferStore, For, IntImm, Node, Var, const, sub, substitute
 from ...tir.analysis import is_true
 from ...tir.arith import simplify
-from ...tir.tensor_intrin import TensorIntrin
+from ...tir.tensor_intrin import TENSORIZED_KEY, TensorIntrin
 from ..error import ScheduleError
 from ..tree import loop_path, replace_in_func
-
-TENSORIZED_KEY = "raytune_ms.tensorized"
 
 
 def _nest(stmt):

@@ -3,6 +3,6 @@ PrimFunc) and how the back end emits it (an implementation); `Schedule.tensorize
 loop nest against the description. Importing this package registers the CUDA wmma set."""
 
 from . import cuda  # noqa: F401  (registers the wmma intrinsics)
-from .tensor_intrin import TensorIntrin, TensorIntrinError
+from .tensor_intrin import TENSORIZED_KEY, TensorIntrin, TensorIntrinError
 
-__all__ = ["TensorIntrin", "TensorIntrinError"]
+__all__ = ["TENSORIZED_KEY", "TensorIntrin", "TensorIntrinError"]

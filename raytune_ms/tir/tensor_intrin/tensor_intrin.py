@@ -8,6 +8,9 @@ keeps the description's loops as the region's body (tensorize.py says why)."""
 
 from __future__ import annotations
 
+#: loop annotation: the nest below is the named intrinsic (set by Schedule.tensorize)
+TENSORIZED_KEY = "raytune_ms.tensorized"
+
 
 class TensorIntrinError(KeyError):
     """An unknown or doubly registered intrinsic name."""
