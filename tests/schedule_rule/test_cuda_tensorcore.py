@@ -36,11 +36,12 @@ def _gmm(n=64, m=None, k=None, dtype="float16", out_dtype="float32", batch=1):
     return te.create_prim_func(dense.batch_matmul_nkkm(batch, n, m or n, k or n, dtype, out_dtype))
 
 
+def _space():
+    return PostOrderApply(sch_rules="cuda-tensorcore", postprocs="cuda-tensorcore", mutator_probs="cuda-tensorcore")
+
+
 def _context(func):
-    gen = PostOrderApply(sch_rules=ScheduleRule.create("cuda-tensorcore"),
-                         postprocs=Postproc.create("cuda-tensorcore"),
-                         mutator_probs=Mutator.create("cuda-tensorcore"))
-    return TuneContext(func, target="cuda", space_generator=gen, rand_state=5)
+    return TuneContext(func, target="cuda", space_generator=_space(), rand_state=5)
 
 
 def _samples(ctx, n, seed=1):
@@ -250,9 +251,7 @@ def test_tuned_tensorcore_gmm_runs_on_the_gpu(tmp_path):
 
     n = 256
     func = _gmm(n)
-    gen = PostOrderApply(sch_rules=ScheduleRule.create("cuda-tensorcore"),
-                         postprocs=Postproc.create("cuda-tensorcore"), mutator_probs=Mutator.create("cuda-tensorcore"))
-    db = ms.tune_tir(func, "cuda", str(tmp_path), max_trials_global=8, num_trials_per_iter=4, space=gen,
+    db = ms.tune_tir(func, "cuda", str(tmp_path), max_trials_global=8, num_trials_per_iter=4, space=_space(),
                      strategy="replay-trace", builder="local", runner="local", progress=False)
     sch = db.query_schedule(func, Target("cuda"), "main")
     assert sch is not None and "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
