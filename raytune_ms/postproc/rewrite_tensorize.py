@@ -2,7 +2,9 @@
 (`meta_schedule.auto_tensorize` = an intrinsic name: its innermost loops become that
 intrinsic) and the init block RewriteReductionBlock split off a block marked
 `meta_schedule.auto_tensorize_init`. A marked nest that no longer matches its intrinsic
-rejects the candidate: fragment buffers cannot be reached any other way."""
+rejects the candidate: fragment buffers cannot be reached any other way.
+`vectorize_init_loop` is the reference's parameter; the wmma init is one fill call, so it has
+no effect here."""
 
 from __future__ import annotations
 

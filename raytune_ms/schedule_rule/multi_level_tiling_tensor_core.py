@@ -109,7 +109,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
                          None, vector_tiling=False)
         self.intrin_groups = [dict(g) for g in (intrin_groups or [intrin_names("float32"), intrin_names("float16")])]
         for group in self.intrin_groups:
-            missing = {"load_a", "load_b", "mma", "fill", "store"} - set(group)
+            missing = {"init", "load_a", "load_b", "compute", "store"} - set(group)
             if missing:
                 raise ValueError(f"MultiLevelTilingTensorCore: intrin group {group} lacks {sorted(missing)}")
             for name in group.values():
@@ -123,7 +123,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
 
     def _group(self, out_dtype):
         for group in self.intrin_groups:
-            desc = TensorIntrin.get(group["mma"]).desc
+            desc = TensorIntrin.get(group["compute"]).desc
             if desc.params[-1].dtype == out_dtype:
                 return group
         return None
@@ -174,7 +174,10 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             staged = sch.cache_write(block, 0, "shared")
         store = sch.cache_write(block, 0, self.reuse_write["scope"])
         sch.reverse_compute_at(store, warp_loop, preserve_unit_loops=True)
-        self._tile_2d(sch, store, group["store"] if staged is None else group["store"].replace("_global", "_shared"))
+        store_intrin = group["store"] if staged is None else group["store"].replace("_global", "_shared")
+        if TensorIntrin.get(store_intrin, allow_missing=True) is None:
+            raise ScheduleError(f"no intrinsic {store_intrin!r} to store the fragments to a shared tile")
+        self._tile_2d(sch, store, store_intrin)
         if staged is not None:
             sch.reverse_compute_at(staged, warp_loop, preserve_unit_loops=True)
             out = sch.get(staged).writes[0].buffer
@@ -190,9 +193,9 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             self._fetch(sch, shared, self._level_loop(state, self.reuse_read["levels"][0]))
         block = sch.get_block(name)
         # the check of the intrinsic's description, init aside: a mismatch falls back to [sch]
-        match(sch.get(sch.get_loops(block)[-3]), TensorIntrin.get(group["mma"]).desc, ignore_init=True)
-        sch.annotate(block, AUTO_TENSORIZE_KEY, group["mma"])
-        sch.annotate(block, AUTO_TENSORIZE_INIT_KEY, group["fill"])
+        match(sch.get(sch.get_loops(block)[-3]), TensorIntrin.get(group["compute"]).desc, ignore_init=True)
+        sch.annotate(block, AUTO_TENSORIZE_KEY, group["compute"])
+        sch.annotate(block, AUTO_TENSORIZE_INIT_KEY, group["init"])
 
     def _tile_2d(self, sch, block, intrin) -> None:
         """Split a copy block's last two loops by 16 and mark the 16x16 nest for `intrin`."""

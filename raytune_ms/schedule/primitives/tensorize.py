@@ -43,7 +43,7 @@ class _Matcher:
     def fail(self, why):
         raise ScheduleError(f"tensorize {self.where}: {why}")
 
-    def index(self, c, d, buf) -> bool:
+    def index(self, c, d) -> bool:
         zero = {v: const(0, v.dtype) for v in self.vars}
         moving = simplify(sub(c, substitute(c, zero)))
         if d is None:
@@ -61,8 +61,8 @@ class _Matcher:
         lead = len(c.indices) - len(d.indices)
         if lead < 0:
             return False
-        return (all(self.index(i, None, cb) for i in c.indices[:lead])
-                and all(self.index(i, j, cb) for i, j in zip(c.indices[lead:], d.indices)))
+        return (all(self.index(i, None) for i in c.indices[:lead])
+                and all(self.index(i, j) for i, j in zip(c.indices[lead:], d.indices)))
 
     def same(self, c, d) -> bool:
         if type(c) is not type(d):

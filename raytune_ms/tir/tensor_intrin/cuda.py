@@ -89,11 +89,11 @@ def _register() -> None:
 
 
 def intrin_names(out_dtype: str, store_scope: str = "global") -> dict:
-    """The wmma intrinsic names for an accumulator of `out_dtype`: {"load_a", "load_b", "mma",
-    "fill", "store"}."""
+    """The wmma intrinsic group for an accumulator of `out_dtype`, with the reference's keys:
+    {"init", "load_a", "load_b", "compute", "store"}."""
     code = {"float32": "f32", "float16": "f16"}[out_dtype]
-    return {"load_a": "wmma_load_16x16x16_f16_a_shared", "load_b": "wmma_load_16x16x16_f16_b_shared",
-            "mma": f"wmma_sync_16x16x16_f16f16{code}", "fill": f"wmma_fill_16x16x16_{code}",
+    return {"init": f"wmma_fill_16x16x16_{code}", "load_a": "wmma_load_16x16x16_f16_a_shared",
+            "load_b": "wmma_load_16x16x16_f16_b_shared", "compute": f"wmma_sync_16x16x16_f16f16{code}",
             "store": f"wmma_store_16x16x16_{code}_{store_scope}"}
 
 
