@@ -131,55 +131,59 @@ def transform(node, post=None, pre=None):
     `post(n)` sees a node whose children are already rewritten and returns its replacement
     (or None to keep it). Unchanged subtrees are returned as the same objects.
     """
-    memo = {}
+    return _rewrite(node, {}, pre, post)
 
-    def rewrite_value(value):
-        if isinstance(value, Node):
-            return rewrite(value)
-        if isinstance(value, tuple):
-            new = tuple(rewrite_value(v) for v in value)
-            return value if all(a is b for a, b in zip(new, value)) else new
-        return value
 
-    def rewrite(n):
-        key = id(n)
-        if key in memo:
-            return memo[key]
-        if type(n) in _CONSTANTS or isinstance(n, (Var, Buffer)):  # no child nodes to rebuild
-            out = None
-            if pre is not None:
-                out = pre(n)
-            if out is None and post is not None:
-                out = post(n)
-            memo[key] = n if out is None else out
-            return memo[key]
+# The walk of `transform` is made of module-level functions taking their state as arguments: a
+# closure that calls itself is a reference cycle, and every call would leave one (with its memo
+# of rewritten nodes) for the cyclic garbage collector.
+
+def _rewrite_value(value, memo, pre, post):
+    if isinstance(value, Node):
+        return _rewrite(value, memo, pre, post)
+    if isinstance(value, tuple):
+        new = tuple([_rewrite_value(v, memo, pre, post) for v in value])
+        return value if all(a is b for a, b in zip(new, value)) else new
+    return value
+
+
+def _rewrite(n, memo, pre, post):
+    key = id(n)
+    if key in memo:
+        return memo[key]
+    if type(n) in _CONSTANTS or isinstance(n, (Var, Buffer)):  # no child nodes to rebuild
+        out = None
         if pre is not None:
             out = pre(n)
-            if out is not None:
-                memo[key] = out
-                return out
-        values = field_values(n)
-        new_values = None
-        for i, old in enumerate(values):
-            if isinstance(old, Node):
-                new = rewrite(old)
-            elif isinstance(old, tuple) and old:
-                new = rewrite_value(old)
-            else:
-                continue
-            if new is not old:
-                if new_values is None:
-                    new_values = list(values)
-                new_values[i] = new
-        cur = n if new_values is None else type(n)(*new_values)
-        if post is not None:
-            out = post(cur)
-            if out is not None:
-                cur = out
-        memo[key] = cur
-        return cur
-
-    return rewrite(node)
+        if out is None and post is not None:
+            out = post(n)
+        memo[key] = n if out is None else out
+        return memo[key]
+    if pre is not None:
+        out = pre(n)
+        if out is not None:
+            memo[key] = out
+            return out
+    values = field_values(n)
+    new_values = None
+    for i, old in enumerate(values):
+        if isinstance(old, Node):
+            new = _rewrite(old, memo, pre, post)
+        elif isinstance(old, tuple) and old:
+            new = _rewrite_value(old, memo, pre, post)
+        else:
+            continue
+        if new is not old:
+            if new_values is None:
+                new_values = list(values)
+            new_values[i] = new
+    cur = n if new_values is None else type(n)(*new_values)
+    if post is not None:
+        out = post(cur)
+        if out is not None:
+            cur = out
+    memo[key] = cur
+    return cur
 
 
 def substitute(node, mapping: dict):
