@@ -23,6 +23,22 @@ from .sampling import RandState
 from .schedule import Schedule
 from .trace import translate
 
+_ATTR_KEYS: dict = {}  # id(instruction) -> (instruction, _key of its attrs)
+_ATTR_KEYS_CAP = 1 << 16
+
+
+def _attrs_key(inst):
+    """The key of `inst.attrs`, memoised per instruction (attrs never change; a joint
+    categorical's candidate list is long, and every replay of a trace holding it asks)."""
+    hit = _ATTR_KEYS.get(id(inst))
+    if hit is not None and hit[0] is inst:
+        return hit[1]
+    key = _key(inst.attrs)
+    if len(_ATTR_KEYS) >= _ATTR_KEYS_CAP:
+        _ATTR_KEYS.clear()
+    _ATTR_KEYS[id(inst)] = (inst, key)
+    return key
+
 
 def _key(x):
     """A hashable, type-exact key of an input/attr/decision (RVs by identity)."""
@@ -78,7 +94,7 @@ class ReplayCache:
             decision = decisions.get(inst)
             if decision_provider is not None:
                 decision = decision_provider(node.sch, inst, inputs, decision)
-            edge = node.next.get((inst.kind.name, _key(inputs), _key(inst.attrs)))
+            edge = node.next.get((inst.kind.name, _key(inputs), _attrs_key(inst)))
             child = None
             if edge is not None and (decision is not None or not edge[0]):
                 child = edge[1].get(None if decision is None else _key(decision))
@@ -125,7 +141,7 @@ class ReplayCache:
         recorded = sch.trace.decisions.get(sch.trace.insts[-1])
         if decision is not None and recorded is None:
             return None
-        edge = node.next.setdefault((inst.kind.name, _key(inputs), _key(inst.attrs)), [recorded is not None, {}])
+        edge = node.next.setdefault((inst.kind.name, _key(inputs), _attrs_key(inst)), [recorded is not None, {}])
         if edge[0] != (recorded is not None):
             return None
         key = None if recorded is None else _key(recorded)

@@ -190,7 +190,43 @@ def substitute(node, mapping: dict):
     """Replace Vars (keys) by expressions, and Buffers by Buffers, everywhere in `node`."""
     if not mapping:
         return node
+    if all(type(k) is Buffer for k in mapping):  # skip the subtrees that use none of them
+        ids = {id(k) for k in mapping}
+
+        def pre(n):
+            if isinstance(n, (Var, Buffer)):
+                return mapping.get(n)
+            return n if ids.isdisjoint(used_buffers(n)) else None
+
+        return transform(node, pre=pre)
     return transform(node, pre=lambda n: mapping.get(n) if isinstance(n, (Var, Buffer)) else None)
+
+
+_BUFFERS: dict = {}  # id(node) -> (node, ids of the Buffers in it), every subtree asked or walked
+_BUFFERS_CAP = 1 << 16
+_NO_IDS: frozenset = frozenset()
+
+
+def used_buffers(node) -> frozenset:
+    """ids of the Buffers occurring in `node` (as transform sees them: Buffers are leaves);
+    memoised per subtree, so a subtree shared by many versions of a program is walked once."""
+    hit = _BUFFERS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if isinstance(node, Buffer):
+        out = frozenset((id(node),))
+    elif type(node) in _CONSTANTS or isinstance(node, Var):
+        return _NO_IDS
+    else:
+        out = _NO_IDS
+        for k in _kids(node):
+            sub = used_buffers(k)
+            if sub:
+                out = sub if not out else out | sub
+    if len(_BUFFERS) >= _BUFFERS_CAP:
+        _BUFFERS.clear()
+    _BUFFERS[id(node)] = (node, out)
+    return out
 
 
 def collect(node, cls) -> list:
