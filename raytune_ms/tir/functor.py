@@ -234,52 +234,51 @@ def collect(node, cls) -> list:
 
     Statements never sit inside expressions, so collecting statement classes skips every
     expression subtree (the common case, e.g. all Blocks of a function, stays fast)."""
-    out, seen = [], set()
-    classes = cls if isinstance(cls, tuple) else (cls,)
-    prune = _NON_STMT if all(issubclass(c, Stmt) for c in classes) else ()
-    if prune:  # expression-level nodes are never pushed at all
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, cls) and id(n) not in seen:
-                seen.add(id(n))
-                out.append(n)
-            if isinstance(n, prune):
-                continue
-            kids = [k for k in _kids(n) if not isinstance(k, prune)]
-            if kids:
-                kids.reverse()
-                stack.extend(kids)
-        return out
+    return collect_each(node, (cls,))[0]
 
-    def fn(n):
-        if isinstance(n, cls) and id(n) not in seen:
-            seen.add(id(n))
-            out.append(n)
 
-    pre_order_visit(node, fn)
-    return out
+_OPEN, _SHUT, _EXPR = 0, 1, 2  # how a walk treats a node class: descend, leaf, expression-level
+_NODE_KIND: dict = {}
+
+
+def _node_kind(t) -> int:
+    kind = _NODE_KIND.get(t)
+    if kind is None:
+        kind = _NODE_KIND[t] = (_SHUT if t in _CONSTANTS or issubclass(t, _LEAVES)
+                                else _EXPR if issubclass(t, _NON_STMT) else _OPEN)
+    return kind
 
 
 def collect_each(node, classes: tuple) -> list:
     """`[collect(node, c) for c in classes]` in one walk (each list in pre-order, without
-    duplicates): what a pass needs when it looks for several kinds of node at once."""
+    duplicates): what a pass needs when it looks for several kinds of node at once. (A class
+    in `classes` may itself be a tuple of classes.)"""
     outs = [[] for _ in classes]
     seen = [set() for _ in classes]
-    stmts_only = all(issubclass(c, Stmt) for c in classes)
+    stmts_only = all(issubclass(c, Stmt) for cs in classes for c in (cs if isinstance(cs, tuple) else (cs,)))
+    matches: dict = {}  # node class -> indices of the classes it is an instance of
     stack = [node]
-    pop = stack.pop
+    pop, push = stack.pop, stack.extend
+    kind_of = _NODE_KIND.get
     while stack:
         n = pop()
         t = type(n)
-        for i, c in enumerate(classes):
-            if (t is c or isinstance(n, c)) and id(n) not in seen[i]:
+        hit = matches.get(t)
+        if hit is None:
+            hit = matches[t] = tuple(i for i, c in enumerate(classes) if issubclass(t, c))
+        for i in hit:
+            if id(n) not in seen[i]:
                 seen[i].add(id(n))
                 outs[i].append(n)
-        if t in _CONSTANTS or isinstance(n, _LEAVES) or (stmts_only and isinstance(n, _NON_STMT)):
+        kind = kind_of(t)
+        if kind is None:
+            kind = _node_kind(t)
+        if kind == _SHUT or (stmts_only and kind == _EXPR):
             continue
         kids = _kids(n)
         if kids:
+            if stmts_only:  # expression-level nodes are never pushed
+                kids = [k for k in kids if _node_kind(type(k)) == _OPEN]
             kids.reverse()
-            stack.extend(kids)
+            push(kids)
     return outs
