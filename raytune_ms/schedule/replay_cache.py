@@ -86,8 +86,10 @@ class ReplayCache:
         rv_map: dict = {}
         insts = trace._kept(True)
         decisions = trace.decisions
+        rng = RandState(seed)
         node, i, n = self._root, 0, len(insts)
         pending = None  # (inputs, decision) of insts[i], computed while walking
+        sch = None  # set when the walk stopped after applying a step itself (a new draw)
         while i < n:
             inst = insts[i]
             inputs = [translate(x, rv_map) for x in inst.inputs]
@@ -95,19 +97,40 @@ class ReplayCache:
             if decision_provider is not None:
                 decision = decision_provider(node.sch, inst, inputs, decision)
             edge = node.next.get((inst.kind.name, _key(inputs), _attrs_key(inst)))
-            child = None
-            if edge is not None and (decision is not None or not edge[0]):
-                child = edge[1].get(None if decision is None else _key(decision))
-            if child is None:
+            if edge is None:
                 pending = (inputs, decision)
                 break
+            if decision is None and edge[0]:  # a sampling step to draw: draw it as a plain replay would
+                drawn = node.sch.copy()
+                drawn._rng = rng
+                before = len(drawn.trace)
+                outputs = self._apply(drawn, inst, inputs, None)
+                child = None
+                if len(drawn.trace) == before + 1:
+                    recorded = drawn.trace.decisions.get(drawn.trace.insts[-1])
+                    child = None if recorded is None else edge[1].get(_key(recorded))
+                if child is None:  # a new draw: the replay goes on from `drawn`
+                    self.steps_replayed += 1
+                    _bind(inst, outputs, rv_map)
+                    node = self._add(node, inst, inputs, None, drawn, before, outputs) \
+                        if self.num_states < self.max_states else None
+                    sch = drawn
+                    break
+            else:
+                child = edge[1].get(None if decision is None else _key(decision))
+                if child is None:
+                    pending = (inputs, decision)
+                    break
             _bind(inst, child.outs, rv_map)
             node = child
             i += 1
         self.steps_reused += i
-        sch = node.sch.copy()
-        sch._rng = RandState(seed)
-        cache = self.num_states < self.max_states
+        if sch is None:
+            sch = node.sch.copy()
+            sch._rng = rng
+        else:
+            i += 1
+        cache = node is not None and self.num_states < self.max_states
         while i < n:
             inst = insts[i]
             if pending is not None:
@@ -119,10 +142,7 @@ class ReplayCache:
                 if decision_provider is not None:
                     decision = decision_provider(sch, inst, inputs, decision)
             before = len(sch.trace)
-            outputs = inst.kind.apply(sch, inputs, inst.attrs, decision)
-            if len(outputs) != len(inst.outputs):
-                raise ScheduleError(f"replaying {inst.kind.name}: expected {len(inst.outputs)} outputs, "
-                                    f"got {len(outputs)}")
+            outputs = self._apply(sch, inst, inputs, decision)
             _bind(inst, outputs, rv_map)
             self.steps_replayed += 1
             if cache:
@@ -132,6 +152,14 @@ class ReplayCache:
         if self.num_states >= self.max_states:
             self.clear()
         return sch
+
+    @staticmethod
+    def _apply(sch, inst, inputs, decision):
+        outputs = inst.kind.apply(sch, inputs, inst.attrs, decision)
+        if len(outputs) != len(inst.outputs):
+            raise ScheduleError(f"replaying {inst.kind.name}: expected {len(inst.outputs)} outputs, "
+                                f"got {len(outputs)}")
+        return outputs
 
     def _add(self, node, inst, inputs, decision, sch, before, outputs):
         """The state after `inst` (as applied to `sch`) as a child of `node`; None if the
