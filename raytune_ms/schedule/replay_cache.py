@@ -10,9 +10,11 @@ starts from the deepest state whose steps match its own.
 A step matches when its kind, inputs (the random variables of the cached state, by identity),
 attrs and decision (exact types: 32 and 32.0 differ) are the same. A step that samples without
 a decision is keyed by the decision it drew, so a later trace that carries that decision reuses
-it. A replay that resumes from a cached state gets the random stream of a fresh
-`Schedule(mod, seed)`: the steps it skipped all had decisions, and a decided sampling step
-draws nothing. The result is the same program, trace and random state as a plain replay.
+it; and a later replay that has to draw there draws on a copy of the cached state with its own
+random stream (`Schedule(mod, seed)`'s, advanced only by the draws before, exactly as in a plain
+replay) and goes on from the state of that decision when it was drawn before. A decided
+sampling step draws nothing. The result is the same program, trace and random state as a
+plain replay.
 """
 
 from __future__ import annotations
