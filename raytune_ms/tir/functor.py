@@ -233,11 +233,26 @@ def collect(node, cls) -> list:
     """Every node of class `cls` under `node`, in pre-order, without duplicates.
 
     Statements never sit inside expressions, so collecting statement classes skips every
-    expression subtree (the common case, e.g. all Blocks of a function, stays fast)."""
-    return collect_each(node, (cls,))[0]
+    expression subtree (the common case, e.g. all Blocks of a function, stays fast), and the
+    answer for a statement tree is memoised (several passes ask for the same program's blocks
+    or loops)."""
+    if not (isinstance(cls, type) and issubclass(cls, Stmt) and isinstance(node, Stmt)):
+        return collect_each(node, (cls,))[0]
+    key = (id(node), cls)
+    hit = _STMTS.get(key)
+    if hit is None or hit[0] is not node:
+        hit = (node, collect_each(node, (cls,))[0])
+        if len(_STMTS) >= _STMTS_CAP:
+            _STMTS.clear()
+        _STMTS[key] = hit
+    return list(hit[1])
 
 
-_OPEN, _SHUT, _EXPR = 0, 1, 2  # how a walk treats a node class: descend, leaf, expression-level
+_STMTS: dict = {}  # (id(statement), class) -> (statement, the statements of that class in it)
+_STMTS_CAP = 256
+
+
+_OPEN, _SHUT, _EXPR = 1, 2, 3  # how a walk treats a node class: descend, leaf, expression-level
 _NODE_KIND: dict = {}
 
 
@@ -270,15 +285,13 @@ def collect_each(node, classes: tuple) -> list:
             if id(n) not in seen[i]:
                 seen[i].add(id(n))
                 outs[i].append(n)
-        kind = kind_of(t)
-        if kind is None:
-            kind = _node_kind(t)
+        kind = kind_of(t) or _node_kind(t)
         if kind == _SHUT or (stmts_only and kind == _EXPR):
             continue
         kids = _kids(n)
         if kids:
             if stmts_only:  # expression-level nodes are never pushed
-                kids = [k for k in kids if _node_kind(type(k)) == _OPEN]
+                kids = [k for k in kids if (kind_of(type(k)) or _node_kind(type(k))) == _OPEN]
             kids.reverse()
             push(kids)
     return outs
