@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
-import pathlib
 import random
 import statistics
 import time
+
+from search_compare import cpu_info  # (bench/ is on the path of a bench script)
 
 from raytune_ms import tir, workloads
 from raytune_ms.feature_extractor import PerStoreFeature
@@ -104,7 +104,7 @@ def main():
     with gc_paused() if args.gc == "off" else contextlib.nullcontext():
         phases = _search_phases(args.workload, args.size, args.candidates)
     print(json.dumps({"bench": "trace_replay_search", "workload": args.workload, "size": args.size,
-                      "candidates": args.candidates, "gc": args.gc, **phases, **_cpu_info()}))
+                      "candidates": args.candidates, "gc": args.gc, **phases, **cpu_info()}))
 
 
 def _mutated(func, base, repeat, rng):
@@ -177,16 +177,6 @@ def _search_phases(name, size, n):
     prof.disable()
     out["python_calls"] = round(pstats.Stats(prof).total_calls / max(n, 1))
     return out
-
-
-def _cpu_info() -> dict:
-    """lscpu's model name and AVX-512, as bench/suite_vs_torch.py reports them."""
-    path = pathlib.Path(__file__).with_name("suite_vs_torch.py")
-    spec = importlib.util.spec_from_file_location("suite_vs_torch", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    info = mod.cpu_info()
-    return {"cpu": info["cpu"], "avx512": info["avx512"]}
 
 
 if __name__ == "__main__":
