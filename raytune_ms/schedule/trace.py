@@ -146,6 +146,7 @@ class Trace:
             ])
             if inst in self.decisions:
                 out_dec.append([idx, _plain(self.decisions[inst])])
+        enc = None  # (a closure that calls itself is a reference cycle until its cell is emptied)
         return [out_insts, out_dec]
 
     @staticmethod

@@ -24,6 +24,7 @@ from ..database.remeasurement import latest_remeasurements, superseded
 from ..profiler import Profiler
 from ..schedule import Trace
 from ..schedule.replay_cache import release_replay_cache, replay_cache
+from .gc_pause import gc_paused
 from .measured_traces import trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
@@ -206,6 +207,10 @@ class EvolutionarySearch(SearchStrategy):
 
     # -- one batch ---------------------------------------------------------------------------
     def generate_measure_candidates(self):
+        with gc_paused():
+            return self._generate()
+
+    def _generate(self):
         state = self._run
         if state is None:
             raise RuntimeError("EvolutionarySearch: call pre_tuning before generate_measure_candidates")
