@@ -21,22 +21,23 @@ Usage: python bench/cuda_nvrtc_rate.py [--size small] [--per 2] [--names GMM,C2D
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import pathlib
 import random
 import statistics
-import subprocess
 import time
 
 
 def cpu_info() -> dict:
-    """lscpu's model name and whether it has AVX-512."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as err:
-        return {"cpu": f"unknown (lscpu failed: {err})", "avx512": None}
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    return {"cpu": fields.get("Model name", "unknown").strip(), "avx512": "avx512f" in fields.get("Flags", "").split()}
+    """lscpu's model name and AVX-512, as bench/suite_vs_torch.py reports them."""
+    path = pathlib.Path(__file__).with_name("suite_vs_torch.py")
+    spec = importlib.util.spec_from_file_location("suite_vs_torch", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    info = mod.cpu_info()
+    return {"cpu": info["cpu"], "avx512": info["avx512"]}
 
 
 def candidates(name: str, size: str, per: int, most: int, seed: int):
