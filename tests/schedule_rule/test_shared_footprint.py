@@ -3,6 +3,7 @@ footprint model agrees with the shared arrays the CUDA code generator declares, 
 fit, and large convolutions' sampled candidates now pass VerifyGPUCode."""
 
 import math
+import shutil
 
 import pytest
 
@@ -72,3 +73,27 @@ def test_large_convolutions_sample_valid_candidates(name):
     for sch in ok[:1]:
         (kernel,) = [k for k in codegen_cuda(sch.mod.entry_func(), "cuda").kernels if k.shared_bytes]
         assert kernel.shared_bytes <= 48 << 10
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="the CUDA emulator needs g++")
+@pytest.mark.parametrize("name", ["GMM", "C2D"])
+def test_bounded_tiles_fit_and_match_numpy(name):
+    """With a 1 KiB limit the small workloads' loops are bounded (a two-way split first): the
+    candidates stage at most about the limit and compute what numpy does."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    w = workloads.get(name, "small")
+    target = "cuda -max-shared-memory-per-block=1024"
+    ctx = context(w.func, target=target)
+    (space,) = ctx.generate_design_space()[:1]
+    tiles = [i.attrs for i in space.trace.insts if i.kind.name == "SamplePerfectTile"]
+    assert any(n == 2 and bound < 64 for n, bound in tiles)  # a bounded loop: [outer, tile <= bound]
+    ok, _ = replays(ctx, 6, seed=5)
+    assert ok
+    for sch in ok[:1]:
+        art = codegen_cuda(sch.mod.entry_func(), target)
+        assert all(k.shared_bytes <= 1024 for k in art.kernels)
+        arrays = w.make_inputs()
+        EmulatedModule(art)(*arrays)
+        good, err = w.compare(arrays)
+        assert good, (name, err)
