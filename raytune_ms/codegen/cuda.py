@@ -8,7 +8,15 @@ printed by the C emitter's statement and expression code with these differences:
 - Each outermost thread-bound loop nest is one `__global__` kernel; the kernels run in order.
   A loop bound to blockIdx.*/threadIdx.* is no loop: its variable is the hardware index. The
   extents of the loops bound to one tag give the launch grid and block (they must agree).
-  vthread.* loops run serially inside each thread (unrolled), as virtual threads do.
+  vthread.* loops run serially inside each thread, as virtual threads do.
+- Unrolled loops (`unroll`, or below `pragma_auto_unroll_max_step`) and vthread loops are
+  `#pragma unroll` loops: nvcc unrolls them (fully, for constant extents), so the per-thread
+  arrays they index become registers. Copying the body once per value, as the C back end does,
+  made sources up to 60x larger (700 KB) and codegen 16x slower on the suite's sampled
+  candidates. Only inside a serial loop that fully unrolled is at most SMALL_SERIAL_LOOP
+  statements are unrolled loops copied: nvcc unrolls such a loop by itself over straight-line
+  code (a register tile it indexes stays in registers) but leaves it rolled over loops (the
+  tile in local memory).
 - Global buffers allocated outside the kernels are workspaces the runner allocates; `shared`
   buffers are `__shared__` arrays declared at the kernel's top (dynamic shared memory above
   48 KiB); `local` buffers (and global ones placed inside the thread loops) are per-thread arrays.
@@ -47,7 +55,7 @@ from ..tir.tensor_intrin import TENSORIZED_KEY
 from . import cuda_wmma
 from .affine import build as affine_build
 from .affine import is_multiple, split_lane
-from .c import BufInfo, CEmitter, entry_symbol
+from .c import BufInfo, CEmitter, code_size, entry_symbol
 from .c_expr import CodegenError, ExprPrinter, c_type, compute_type, dtype_code, float_literal
 from .cuda_artifact import CudaArtifact, KernelLaunch
 from .cuda_prelude import CUDA_PRELUDE, FP16_INCLUDE
@@ -58,6 +66,7 @@ from .names import comment
 
 STATIC_SHARED_LIMIT = 48 << 10  # bytes of static __shared__ per block; above: dynamic shared memory
 WARP = 32
+SMALL_SERIAL_LOOP = 512  # statements (see the module docstring)
 _DIMS = {"x": 0, "y": 1, "z": 2}
 # identifiers CUDA gives a meaning to: user names never take them
 _CUDA_NAMES = ("threadIdx blockIdx blockDim gridDim warpSize half half2 float2 float4 int2 int4 dim3 "
@@ -124,6 +133,7 @@ class CudaEmitter(CEmitter):
         self.launch: dict = {}
         self.uses_wmma = False
         self.fragments: dict = {}  # id(fragment buffer) -> (cname, shape), cuda_wmma.py
+        self.copying = False  # in a small serial loop: unrolled loops are copied
 
     # ------------------------------------------------------------------ buffers
 
@@ -230,7 +240,18 @@ class CudaEmitter(CEmitter):
             raise CodegenError(
                 f"function {self.func.name!r}: loop {f.loop_var.name!r} is parallel; on CUDA bind it "
                 "to blockIdx/threadIdx instead")
+        if (not self.copying and f.kind == "serial" and isinstance(f.extent, IntImm) and f.extent.value > 1
+                and f.extent.value * code_size(f.body) <= SMALL_SERIAL_LOOP):
+            self.copying = True
+            super().loop(f)
+            self.copying = False
+            return None
         return super().loop(f)
+
+    def unrolled(self, f: For) -> None:
+        if self.copying:
+            return super().unrolled(f)
+        self.for_loop(f, pragma="#pragma unroll")
 
     def for_loop(self, f: For, pragma=None, parallel=False, body=None) -> None:
         if pragma and pragma.startswith("#pragma GCC unroll"):
