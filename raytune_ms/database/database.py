@@ -365,8 +365,8 @@ def replay(record: TuningRecord, mod, workload_name: str = "main"):
 def schedule_of(record: TuningRecord, mod, target, workload_name: str = "main"):
     """A Schedule of `mod` with the record's trace: replayed when `mod` is the record's program,
     else (a workload equal by its anchor block only) through schedule_using_anchor_trace, which
-    inlines the element-wise blocks the trace does not name (ValueError if it names blocks
-    `mod` lacks)."""
+    inlines the element-wise blocks the trace does not name and skips its instructions on
+    blocks `mod` lacks (ScheduleError, a ValueError, if an instruction fails on `mod`)."""
     mod = _as_module(mod)
     if record.workload.same_as(Workload(mod)):
         return replay(record, mod, workload_name)

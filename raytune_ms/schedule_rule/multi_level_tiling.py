@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from ..schedule import ScheduleError
 from ..schedule.tree import block_path
-from ..tir import Var, bytes_of, collect
+from ..tir import IndexMap, Var, bytes_of, collect
 from .block_analysis import TILING_KEY, BlockInfo, injective_ordered, needs_multi_level_tiling
 from .register_tile import register_tiles, tile_weight
 from .schedule_rule import ScheduleRule
@@ -256,9 +256,34 @@ class MultiLevelTiling(ScheduleRule):
                 continue
             if req == "may":
                 out.append(state)
-            out += self._at_levels(state, cfg["levels"], lambda sch, loop, index=index: sch.compute_at(
-                sch.cache_read(block, index, cfg["scope"]), loop, preserve_unit_loops=True), panel=True)
+            out += self._at_levels(state, cfg["levels"], lambda sch, loop, index=index: _pack(
+                sch, block, index, cfg["scope"], loop), panel=True)
         return out or states
+
+
+def _pack(sch, block, index, scope, loop) -> None:
+    """Copy read `index` of `block` into a cache computed under `loop`; for the panel input,
+    in the panel's order: the dimension the output's last axis indexes goes last, so that the
+    micro-kernel's vector loads are contiguous (nn.Linear's weight [out, in] is read
+    transposed: copied as is, each vector would gather `in` floats apart)."""
+    info = BlockInfo(sch, block)
+    dim = _vector_dim(info, index) if index == _panel_input(info) else None
+    cache = sch.cache_read(block, index, scope)
+    sch.compute_at(cache, loop, preserve_unit_loops=True)
+    ndim = len(info.block.reads[index].region)
+    if dim is not None and dim != ndim - 1:
+        order = [d for d in range(ndim) if d != dim] + [dim]
+        idx = [Var(f"i{d}", "int32") for d in range(ndim)]
+        sch.transform_layout(cache, ("write", 0), IndexMap(idx, [idx[d] for d in order]))
+
+
+def _vector_dim(info, index):
+    """The dimension of read `index` that the output's last index variable indexes by itself,
+    or None."""
+    b = info.block
+    last = b.writes[0].region[-1].min
+    dims = [d for d, r in enumerate(b.reads[index].region) if r.min is last]
+    return dims[0] if len(dims) == 1 else None
 
 
 def _fusible_consumer(info):
