@@ -22,7 +22,7 @@ part of the sum of kernel times, weight counted) and one end-to-end line {"model
 "tasks", "trials", "ours_ms", "eager_ms", "speed" (eager_ms / ours_ms), "kernels_ms",
 "max_abs_err", "tune_wall_s"}.
 Usage: python bench/model_vs_eager.py [--models resnet18,bert] [--trials-per-task 8]
-       [--rounds 10] [--calls 3] [--strategy replay-trace] [--cost-model random]
+       [--rounds 10] [--calls 3] [--strategy replay-trace] [--cost-model random] [--op-names linear]
 """
 
 from __future__ import annotations
@@ -71,19 +71,21 @@ class TimedCall:
         return out
 
 
-def tune(model, inputs, trials_per_task: int, work_dir: str, strategy: str, cost_model: str, seed):
+def tune(model, inputs, trials_per_task: int, work_dir: str, strategy: str, cost_model: str, seed,
+         op_names=None):
     from raytune_ms.torch_integration import extract_tasks, run_model_tuning
 
-    n = len(extract_tasks(model, inputs, TARGET))
+    tasks = extract_tasks(model, inputs, TARGET)
+    n = len([t for t in tasks if op_names is None or any(op in t.task_name for op in op_names)])
     return run_model_tuning(
         model, inputs, TARGET, work_dir, trials_per_task * n, max_trials_per_task=trials_per_task,
-        num_trials_per_iter=max(1, min(trials_per_task, 16)), builder="local", runner="local",
+        op_names=op_names, num_trials_per_iter=max(1, min(trials_per_task, 16)), builder="local", runner="local",
         database="memory", cost_model=cost_model, strategy=strategy, task_scheduler="round-robin", seed=seed,
     )
 
 
 def bench_model(name: str, trials_per_task: int, rounds: int, calls: int, strategy: str = "replay-trace",
-                cost_model: str = "random", seed=1) -> list:
+                cost_model: str = "random", seed=1, op_names=None) -> list:
     """Tune, compile, check and time one model; its JSON rows (tasks, then end to end)."""
     import torch
 
@@ -96,7 +98,7 @@ def bench_model(name: str, trials_per_task: int, rounds: int, calls: int, strate
     inputs = (torch.randn(*shape, generator=torch.Generator().manual_seed(0)),)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"model_vs_eager_{name}_") as work_dir:
-        result = tune(model, inputs, trials_per_task, work_dir, strategy, cost_model, seed)
+        result = tune(model, inputs, trials_per_task, work_dir, strategy, cost_model, seed, op_names)
         wall = time.perf_counter() - t0
         compiled = compile_model(result.database, model, inputs, TARGET)
     with torch.no_grad():
@@ -136,15 +138,18 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--calls", type=int, default=3)
     p.add_argument("--seed", type=int, default=1, help="tuning seed, >= 1")
+    p.add_argument("--op-names", default=None,
+                   help="comma-separated: tune only the tasks whose name contains one (the rest run untuned)")
     args = p.parse_args(argv)
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in MODELS]
     if unknown:
         raise SystemExit(f"model_vs_eager: unknown model(s) {unknown}; choose from {list(MODELS)}")
+    ops = [o.strip() for o in args.op_names.split(",") if o.strip()] if args.op_names else None
     print(json.dumps(cpu_info()), flush=True)
     for name in names:
         for row in bench_model(name, args.trials_per_task, args.rounds, args.calls, args.strategy,
-                               args.cost_model, args.seed):
+                               args.cost_model, args.seed, ops):
             print(json.dumps(row), flush=True)
 
 

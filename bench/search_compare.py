@@ -28,6 +28,7 @@ import argparse
 import functools
 import importlib.util
 import json
+import os
 import pathlib
 import re
 import sys
@@ -84,7 +85,7 @@ def tune(op: str, size: str, strategy: str, seed: int, trials: int, work_dir: st
                         num_trials_per_iter=64, builder=pools[0], runner=pools[1],
                         cost_model=cost_model)
     return {"wall_s": round(time.perf_counter() - t0, 2), "trials": result.trials,
-            "stop_reason": result.stop_reason}
+            "stop_reason": result.stop_reason, "load_avg_1min": round(os.getloadavg()[0], 2)}
 
 
 def curve(op: str, size: str, work_dir: str) -> list:

@@ -12,22 +12,42 @@ mutation replays), plainly and through a ReplayCache that holds the unchanged tr
 (the search's incremental replay), side by side; `mutated_same_program` checks both give the
 same structural hash.
 
-Prints one JSON line: {"bench": "trace_replay", "median_ms": ..., "mutated_plain_ms": ...,
-"mutated_cached_ms": ..., ...}.
-Usage: python bench/trace_replay.py [--repeat 200] [--profile]
+A third measurement is the search's own per-candidate work on a suite workload's automatic
+design space (default GMM-1024 standard), phase by phase, as EvolutionarySearch does it: a
+random replay of a space through the shared ReplayCache, the postprocessors, the structural
+hash, PerStoreFeature (a fresh extractor: no cache hit), and a mutation through the target's
+mutators (drawn in turn; the mutator replays its output through the cache). Times are CPU
+seconds of this process (time.process_time: not inflated by other processes on a shared
+machine), means per candidate, with the cyclic GC paused as the search pauses it
+(`--gc on` keeps it running); `python_calls` counts the Python calls per candidate of the
+random replay + postprocessing (cProfile, a separate pass).
+
+Prints two JSON lines: {"bench": "trace_replay", "median_ms": ..., "mutated_plain_ms": ...,
+"mutated_cached_ms": ..., ...} and {"bench": "trace_replay_search", "workload": ...,
+"random_replay_ms", "mutated_replay_ms", "postproc_ms", "shash_ms", "features_ms",
+"python_calls", "cpu", "avx512"}.
+Usage: python bench/trace_replay.py [--repeat 200] [--profile] [--workload GMM-1024]
+       [--candidates 100] [--gc off|on]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import random
 import statistics
 import time
 
-from raytune_ms import tir
+from search_compare import cpu_info  # (bench/ is on the path of a bench script)
+
+from raytune_ms import tir, workloads
+from raytune_ms.feature_extractor import PerStoreFeature
 from raytune_ms.schedule import Schedule, Trace
-from raytune_ms.schedule.replay_cache import ReplayCache
+from raytune_ms.schedule.replay_cache import ReplayCache, replay_cache
 from raytune_ms.schedule.sampling import RandState, sample_perfect_tile
+from raytune_ms.search_strategy.gc_pause import gc_paused
+from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.testing import matmul, tile_matmul
 
 
@@ -35,6 +55,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--workload", default="GMM-1024")
+    ap.add_argument("--size", default="standard")
+    ap.add_argument("--candidates", type=int, default=100)
+    ap.add_argument("--gc", default="off", choices=("off", "on"), help="the cyclic GC during the search phases")
     args = ap.parse_args()
     func = matmul(128, 128, 128)
     tiled = tile_matmul(Schedule(func, seed=0), cache=True, max_innermost_factor=64, inline_epilogue=True)
@@ -77,6 +101,10 @@ def main():
         "target_ms": 2.0, "program_hash": tir.structural_hash(sch.mod),
         "mutated_plain_ms": plain_ms, "mutated_cached_ms": cached_ms, "mutated_same_program": same,
     }))
+    with gc_paused() if args.gc == "off" else contextlib.nullcontext():
+        phases = _search_phases(args.workload, args.size, args.candidates)
+    print(json.dumps({"bench": "trace_replay_search", "workload": args.workload, "size": args.size,
+                      "candidates": args.candidates, "gc": args.gc, **phases, **cpu_info()}))
 
 
 def _mutated(func, base, repeat, rng):
@@ -100,6 +128,55 @@ def _mutated(func, base, repeat, rng):
         cached.append(t2 - t1)
         same = same and tir.structural_hash(a.mod) == tir.structural_hash(b.mod)
     return round(statistics.median(plain) * 1e3, 4), round(statistics.median(cached) * 1e3, 4), same
+
+
+def _search_phases(name, size, n):
+    """Mean CPU ms per candidate of the search's phases on `name`'s automatic space, and the
+    Python calls per candidate of random replay + postprocessing."""
+    from raytune_ms.tune_context import TuneContext
+
+    ctx = TuneContext(workloads.get(name, size).func, target="llvm", space_generator="post-order-apply",
+                      rand_state=3)
+    spaces = [Trace(s.trace.simplified(remove_postproc=True).insts, {}) for s in ctx.generate_design_space()]
+    mutators = [m for m, p in ctx.space_generator.mutator_probs.items() if p > 0]
+    cache = replay_cache(ctx.mod)
+    rng = random.Random(5)
+    times = {"random_replay_ms": [], "postproc_ms": [], "shash_ms": [], "features_ms": [], "mutated_replay_ms": []}
+
+    def timed(phase, fn):
+        t0 = time.process_time()
+        out = fn()
+        times[phase].append(time.process_time() - t0)
+        return out
+
+    def candidate(i):
+        sch = cache.replay(spaces[i % len(spaces)], seed=rng.getrandbits(40))
+        return candidate_from_schedule(sch, ctx.postprocs)
+
+    parents = []
+    for i in range(n):
+        sch = timed("random_replay_ms", lambda i=i: cache.replay(spaces[i % len(spaces)], seed=rng.getrandbits(40)))
+        cand = timed("postproc_ms", lambda sch=sch: candidate_from_schedule(sch, ctx.postprocs))
+        if cand is None:
+            continue
+        timed("shash_ms", lambda cand=cand: tir.structural_hash(cand.sch.mod))
+        timed("features_ms", lambda cand=cand: PerStoreFeature().extract_func(cand.sch.mod))
+        parents.append(cand.sch.trace)
+    for i in range(n if parents else 0):
+        mutator = mutators[i % len(mutators)]
+        timed("mutated_replay_ms", lambda i=i, m=mutator: m.apply_with_schedule(parents[i % len(parents)],
+                                                                                 rng.getrandbits(40)))
+    out = {k: round(statistics.mean(v) * 1e3, 3) if v else None for k, v in times.items()}
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for i in range(n):
+        candidate(i)
+    prof.disable()
+    out["python_calls"] = round(pstats.Stats(prof).total_calls / max(n, 1))
+    return out
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from .measure_callback import MeasureCallback
 from .post_optimization import post_optimize
 from .profiler import Profiler
 from .progress import ProgressBar, interactive
+from .remeasure import remeasure_best
 from .runner import Runner
 from .stop_signal import StopOnSignal, TuningInterrupted, interrupted_line
 from .task_scheduler import TaskScheduler, TuneResult
@@ -66,7 +67,7 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
                measure_callbacks="default", task_scheduler="gradient",
                module_equality: str = "structural", post_optimization: bool | None = False,
                progress_callback=None, scheduler_in_actor: bool | None = None,
-               stop: StopOnSignal | None = None) -> TuneResult:
+               stop: StopOnSignal | None = None, remeasure_top_k: int = 0) -> TuneResult:
     """Tune `tasks` (TuneContexts); the run's TuneResult (per-task trials, best latency, stop
     reasons, profile, the trained cost model, and the database holding every record).
 
@@ -79,7 +80,12 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
     post_optimization: after tuning (unless interrupted), a Droplet search around each task's
     best record (`post_optimization.PostOpt`, its defaults: 100 trials, p-value 0.05), its
     records added to the database; the run log says what it found.
+    remeasure_top_k: after tuning (and post-optimization; unless interrupted), re-time each
+    task's K best records side by side with more repeats (`remeasure.remeasure_best`), so that
+    the database's best is an honest reading, not a lucky one; 0: no re-measurement.
     """
+    if int(remeasure_top_k) < 0:
+        raise ValueError(f"remeasure_top_k must be >= 0, got {remeasure_top_k!r}")
     os.makedirs(work_dir, exist_ok=True)
     if max_trials_per_task is None:
         max_trials_per_task = max_trials_global
@@ -132,6 +138,9 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
             runner.shutdown()
     if post_optimization and not result.interrupted:
         post_optimize(tasks, work_dir, database, builder_arg, runner_arg, run_logger)
+    if remeasure_top_k and not result.interrupted:
+        remeasure_best(database, int(remeasure_top_k), tasks=tasks, builder=builder_arg, runner=runner_arg,
+                       logger=run_logger)
     database.flush()
     result = dataclasses.replace(result, database=database, records_saved=len(database) - records_before)
     if result.interrupted:
@@ -214,11 +223,12 @@ def tune_tir(mod, target, work_dir: str, max_trials_global: int, *,
              module_equality: str = "structural", special_space: dict | None = None,
              post_optimization: bool | None = False, baseline=None, progress_callback=None,
              scheduler_in_actor: bool | None = None, task_name: str | None = None,
-             progress: bool | None = None) -> Database:
+             progress: bool | None = None, remeasure_top_k: int = 0) -> Database:
     """Tune a PrimFunc, or every PrimFunc of an IRModule (one task each, weight 1), and return
     the database with all tuning records (by default the Parquet store under work_dir/database).
 
-    space, special_space, baseline, task_name: see `tir_tasks`. seed: makes the search
+    space, special_space, baseline, task_name: see `tir_tasks`. remeasure_top_k: see
+    `run_tuning`. seed: makes the search
     reproducible. progress: a progress bar on stderr and a one-line summary at the end (default:
     when interactive, a notebook or a terminal; a notebook's widget needs ipywidgets); ignored
     when a progress_callback is given.
@@ -241,6 +251,7 @@ def tune_tir(mod, target, work_dir: str, max_trials_global: int, *,
             cost_model=cost_model, measure_callbacks=measure_callbacks, task_scheduler=task_scheduler,
             module_equality=module_equality, post_optimization=post_optimization,
             progress_callback=progress_callback, scheduler_in_actor=scheduler_in_actor,
+            remeasure_top_k=remeasure_top_k,
         )
         if bar is not None:
             bar(result.progress())

@@ -33,14 +33,18 @@ WORKLOAD_SPACES = {
 }
 
 
-def _positive(text: str) -> int:
+def _positive(text: str, least: int = 1) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
     return value
+
+
+def _count(text: str) -> int:
+    return _positive(text, 0)
 
 
 def _workload(text: str) -> str:
@@ -129,6 +133,9 @@ def register(subparsers) -> None:
                    help="Ray runner actors (default: one per node while the cluster has a free "
                         "CPU, else one reserving none); overrides the default sizing")
     p.add_argument("--seed", type=int, default=None, help="makes the search reproducible")
+    p.add_argument("--remeasure-top-k", type=_count, default=0, metavar="K",
+                   help="after tuning, re-time the K best records side by side with more repeats, so the "
+                        "best is an honest reading (0: off)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -240,7 +247,7 @@ def run(args) -> int:
                     tasks=tasks, task_weights=[1.0], work_dir=args.work_dir, max_trials_global=args.trials,
                     num_trials_per_iter=args.num_trials_per_iter, builder=builder, runner=runner,
                     database=database, cost_model=args.cost_model, task_scheduler=args.task_scheduler,
-                    progress_callback=bar, stop=stop,
+                    progress_callback=bar, stop=stop, remeasure_top_k=args.remeasure_top_k,
                 )
                 bar(result.progress())
             finally:

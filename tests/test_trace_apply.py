@@ -1,12 +1,14 @@
 """schedule_using_anchor_trace: a trace made on conv2d+bias serves conv2d+bias+relu and
-conv2d+bias+add+relu (the extra blocks inlined), both checked against numpy."""
+conv2d+bias+add+relu (the extra blocks inlined), and one tuned on conv2d+bias+relu serves
+conv2d+bias (the instructions on the relu block skipped); all checked against numpy."""
 
 import numpy as np
 import pytest
 
 from raytune_ms import Schedule, build, te, topi
+from raytune_ms.testing.design_spaces import check_numpy, context, replays
 from raytune_ms.topi import testing as ref
-from raytune_ms.trace_apply import block_names, schedule_using_anchor_trace
+from raytune_ms.trace_apply import block_names, replay_present, schedule_using_anchor_trace, traced_blocks
 
 SHAPE_X, SHAPE_W = (1, 4, 10, 10), (8, 4, 3, 3)
 
@@ -54,8 +56,46 @@ def test_anchor_trace_serves_fused_variants(tail):
     np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-4)
 
 
-def test_trace_naming_an_absent_block_is_refused():
+def _check_conv_bias(sch):
+    rng = np.random.default_rng(1)
+    x, w, b = (rng.uniform(-1, 1, s).astype("float32") for s in (SHAPE_X, SHAPE_W, (8,)))
+    out = np.zeros((1, 8, 10, 10), "float32")
+    build(sch.mod)(x, w, b, out)
+    np.testing.assert_allclose(out, ref.conv(x, w, b, 1, 1, 1, 1), rtol=1e-4, atol=1e-4)
+
+
+def test_instructions_on_absent_blocks_are_skipped_with_what_they_derive():
+    sch = Schedule(_conv("relu"))
+    loops = sch.get_loops(sch.get_block("T_relu"))
+    sch.parallel(loops[0])
+    sch.vectorize(loops[-1])
+    _anchor_trace().apply_to_schedule(sch)
+    trace = sch.trace
+    target = Schedule(_conv(None))
+    skipped, standing = replay_present(target, trace, {*block_names(target), "root"})
+    assert [i.kind.name for i in skipped] == ["GetBlock", "GetLoops", "Parallel", "Vectorize"]
+    assert standing == []
+    _check_conv_bias(target)
+
+
+def test_a_trace_tuned_with_relu_serves_the_kernel_without_it():
+    tuned_on, func = _conv("relu"), _conv(None)
+    schedules, _ = replays(context(tuned_on, target="llvm"), 4, seed=2)
+    assert schedules
+    for tuned in schedules:
+        assert "T_relu" in traced_blocks(tuned.trace)
+        check_numpy(tuned_on, tuned, interpreter=False)
+        sch = Schedule(func)
+        schedule_using_anchor_trace(sch, tuned.trace, "llvm")
+        _check_conv_bias(sch)
+
+
+def test_a_trace_of_another_anchor_leaves_the_program_as_it_was():
     x = te.placeholder((4, 4), name="x")
     func = te.create_prim_func([x, topi.relu(x)])
-    with pytest.raises(ValueError, match="conv2d_nchw"):
-        schedule_using_anchor_trace(Schedule(func), _anchor_trace(), "llvm")
+    sch = Schedule(func)
+    schedule_using_anchor_trace(sch, _anchor_trace(), "llvm")
+    a = np.random.default_rng(0).uniform(-1, 1, (4, 4)).astype("float32")
+    out = np.zeros((4, 4), "float32")
+    build(sch.mod)(a, out)
+    np.testing.assert_array_equal(out, np.maximum(a, 0))

@@ -44,5 +44,9 @@ def test_tune_cli_default_space_is_post_order_apply(tmp_path, capsys):
         pytest.skip("the automatic space's default mutators are not installed")
     rc = main(["tune", "--workload", "SFM", "--size", "small", "--trials", "4", "--work-dir", str(tmp_path / "run"),
                "--builder", "local", "--runner", "local", "--num-trials-per-iter", "2", "--seed", "3", "--json",
-               "--strategy", "replay-trace", "--cost-model", "random"])
+               "--strategy", "replay-trace", "--cost-model", "random", "--remeasure-top-k", "1"])
     assert rc == 0 and json.loads(capsys.readouterr()[0].strip().splitlines()[-1])["correct"] is True
+    from raytune_ms.database.parquet_database import ParquetDatabase
+
+    records = ParquetDatabase(str(tmp_path / "run" / "database")).get_all_tuning_records()
+    assert sum(r.is_remeasurement and r.is_valid() for r in records) == 1  # the best, re-timed

@@ -4,6 +4,8 @@ logs under work_dir."""
 
 import os
 
+import pytest
+
 import raytune_ms as ms
 from raytune_ms import spaces
 from raytune_ms.arg_info import ArgInfo
@@ -15,6 +17,8 @@ from raytune_ms.testing import planted
 from raytune_ms.tir import IRModule
 
 FAST = EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5)
+#: the runner timeout of the planted-fault run (a hang is recorded after this long)
+HANG_TIMEOUT_S = 5
 
 
 def _tune(wl, work_dir, trials, **kwargs):
@@ -58,12 +62,16 @@ def test_resume_does_not_measure_a_trace_twice(tmp_path):
     assert len({trace_key(r.trace_text()) for r in records}) == 12
 
 
+@pytest.mark.slow  # ~30 s: each planted hang runs to HANG_TIMEOUT_S
 def test_faults_are_recorded_and_the_run_completes(tmp_path):
     wl = ms.workloads.get("GMM", "small")
     db = _tune(
         wl, tmp_path, 12, strategy="replay-func", database="memory",
         builder=LocalBuilder(max_workers=2, f_build=planted.planted_build),
-        runner=LocalRunner(timeout_sec=1, evaluator_config=FAST),
+        # long enough for a normal candidate (and a respawned child taking the baseline) on a
+        # loaded machine; each planted hang costs this much (no early "too slow" stop: the
+        # hang must end by the timeout)
+        runner=LocalRunner(timeout_sec=HANG_TIMEOUT_S, evaluator_config=FAST, slow_factor=None),
         space=planted.make_planted_space([0.4, 0.2, 0.2, 0.2]),
     )
     records = db.get_all_tuning_records()

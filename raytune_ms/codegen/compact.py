@@ -42,13 +42,20 @@ def _box(alloc: Allocate, outer: dict, threads: dict, inner: dict, accesses: lis
     everything = dict(outer)
     everything.update(inner)
     boxes = []
+    sides: dict = {}  # id(index expr) -> its side: a store and the loads of it share their indices
     for n in accesses:
         if n.buffer is not b:
             continue
-        try:
-            boxes.append([relax_range(Range(i, 1), inner, everything) for i in n.indices])
-        except RegionError:
-            return None
+        box = []
+        for i in n.indices:
+            side = sides.get(id(i))
+            if side is None:
+                try:
+                    side = sides[id(i)] = relax_range(Range(i, 1), inner, everything)
+                except RegionError:
+                    return None
+            box.append(side)
+        boxes.append(box)
     if not boxes:
         return None
     try:

@@ -8,7 +8,15 @@ printed by the C emitter's statement and expression code with these differences:
 - Each outermost thread-bound loop nest is one `__global__` kernel; the kernels run in order.
   A loop bound to blockIdx.*/threadIdx.* is no loop: its variable is the hardware index. The
   extents of the loops bound to one tag give the launch grid and block (they must agree).
-  vthread.* loops run serially inside each thread (unrolled), as virtual threads do.
+  vthread.* loops run serially inside each thread, as virtual threads do.
+- Unrolled loops (`unroll`, or below `pragma_auto_unroll_max_step`) and vthread loops are
+  `#pragma unroll` loops: nvcc unrolls them (fully, for constant extents), so the per-thread
+  arrays they index become registers. Copying the body once per value, as the C back end does,
+  made sources up to 60x larger (700 KB) and codegen 16x slower on the suite's sampled
+  candidates. Only inside a serial loop that fully unrolled is at most SMALL_SERIAL_LOOP
+  statements are unrolled loops copied: nvcc unrolls such a loop by itself over straight-line
+  code (a register tile it indexes stays in registers) but leaves it rolled over loops (the
+  tile in local memory).
 - Global buffers allocated outside the kernels are workspaces the runner allocates; `shared`
   buffers are `__shared__` arrays declared at the kernel's top (dynamic shared memory above
   48 KiB); `local` buffers (and global ones placed inside the thread loops) are per-thread arrays.
@@ -21,6 +29,7 @@ printed by the C emitter's statement and expression code with these differences:
   warp shuffles (`__shfl_down_sync`) when the axis is threadIdx.x with a power-of-two extent,
   a second shuffle stage through shared memory beyond a warp, else a shared-memory tree.
 - float16 is `__half` (cuda_fp16.h), computed in float like the C back end.
+- Loops tensorized with a wmma intrinsic and "wmma.*" fragment buffers: cuda_wmma.py.
 Programs with blocks outside every thread-bound loop are rejected, naming the block.
 """
 
@@ -42,9 +51,11 @@ from ..tir import (
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
 from ..tir.functor import used_vars
+from ..tir.tensor_intrin import TENSORIZED_KEY
+from . import cuda_wmma
 from .affine import build as affine_build
 from .affine import is_multiple, split_lane
-from .c import BufInfo, CEmitter, entry_symbol
+from .c import BufInfo, CEmitter, code_size, entry_symbol
 from .c_expr import CodegenError, ExprPrinter, c_type, compute_type, dtype_code, float_literal
 from .cuda_artifact import CudaArtifact, KernelLaunch
 from .cuda_prelude import CUDA_PRELUDE, FP16_INCLUDE
@@ -55,6 +66,7 @@ from .names import comment
 
 STATIC_SHARED_LIMIT = 48 << 10  # bytes of static __shared__ per block; above: dynamic shared memory
 WARP = 32
+SMALL_SERIAL_LOOP = 512  # statements (see the module docstring)
 _DIMS = {"x": 0, "y": 1, "z": 2}
 # identifiers CUDA gives a meaning to: user names never take them
 _CUDA_NAMES = ("threadIdx blockIdx blockDim gridDim warpSize half half2 float2 float4 int2 int4 dim3 "
@@ -119,6 +131,9 @@ class CudaEmitter(CEmitter):
         self.divergent = 0  # enclosing conditions that depend on thread indices
         self.smem: list = []  # (cname, ctype, elems, bytes) of the current kernel
         self.launch: dict = {}
+        self.uses_wmma = False
+        self.fragments: dict = {}  # id(fragment buffer) -> (cname, shape), cuda_wmma.py
+        self.copying = False  # in a small serial loop: unrolled loops are copied
 
     # ------------------------------------------------------------------ buffers
 
@@ -145,6 +160,8 @@ class CudaEmitter(CEmitter):
         if b.scope == "shared":
             self.stmt(a.body)  # declared at the kernel's top
             return
+        if cuda_wmma.is_fragment(b):
+            return cuda_wmma.allocate(self, a)
         if b.scope == "global" and not self.thread_vars:
             raise CodegenError(
                 f"function {self.func.name!r}: global buffer {b.name!r} is allocated inside a kernel "
@@ -212,6 +229,9 @@ class CudaEmitter(CEmitter):
     # ------------------------------------------------------------------ loops
 
     def loop(self, f: For) -> None:
+        intrin = f.annotation(TENSORIZED_KEY)
+        if intrin is not None:
+            return cuda_wmma.emit(self, f, intrin)
         if f.kind == "thread_binding":
             if f.thread_tag.startswith("vthread"):
                 return self.for_loop(f, pragma="#pragma unroll")
@@ -220,7 +240,18 @@ class CudaEmitter(CEmitter):
             raise CodegenError(
                 f"function {self.func.name!r}: loop {f.loop_var.name!r} is parallel; on CUDA bind it "
                 "to blockIdx/threadIdx instead")
+        if (not self.copying and f.kind == "serial" and isinstance(f.extent, IntImm) and f.extent.value > 1
+                and f.extent.value * code_size(f.body) <= SMALL_SERIAL_LOOP):
+            self.copying = True
+            super().loop(f)
+            self.copying = False
+            return None
         return super().loop(f)
+
+    def unrolled(self, f: For) -> None:
+        if self.copying:
+            return super().unrolled(f)
+        self.for_loop(f, pragma="#pragma unroll")
 
     def for_loop(self, f: For, pragma=None, parallel=False, body=None) -> None:
         if pragma and pragma.startswith("#pragma GCC unroll"):
@@ -444,14 +475,14 @@ class CudaEmitter(CEmitter):
         dynamic = total > STATIC_SHARED_LIMIT
         decls, offset = [], 0
         if dynamic:
-            decls.append("  extern __shared__ __align__(16) unsigned char rtms_dyn_smem[];")
+            decls.append("  extern __shared__ __align__(32) unsigned char rtms_dyn_smem[];")
         for cname, ctype, elems, nbytes, what in self.smem:
             decls.append(f"  /* shared buffer {what} */")
             if dynamic:
                 decls.append(f"  {ctype}* {cname} = ({ctype}*)(rtms_dyn_smem + {offset});")
-                offset += (nbytes + 15) // 16 * 16
+                offset += (nbytes + 31) // 32 * 32  # 32 bytes: wmma tiles need 256-bit alignment
             else:
-                decls.append(f"  __shared__ __align__(16) {ctype} {cname}[{elems}];")
+                decls.append(f"  __shared__ __align__(32) {ctype} {cname}[{elems}];")
         threads = self.launch["block"][0] * self.launch["block"][1] * self.launch["block"][2]
         head = [f'extern "C" __global__ void __launch_bounds__({threads}) {name}({", ".join(sig)}) {{']
         text = "\n".join(head + decls + body + ["}"])
@@ -493,7 +524,8 @@ def codegen_cuda(func: PrimFunc, target=None, symbol: str | None = None) -> Cuda
     em = CudaEmitter(func, target, symbol)
     em.program(lower(func))
     header = f"/* generated by raytune_ms for function {comment(func.name)}, target {comment(str(target))} */"
-    parts = [header] + ([FP16_INCLUDE] if em.uses_fp16 else []) + [CUDA_PRELUDE] + [t for t, _ in em.kernels] + [""]
+    parts = [header] + ([FP16_INCLUDE] if em.uses_fp16 else []) + ([cuda_wmma.MMA_INCLUDE] if em.uses_wmma else [])
+    parts += [CUDA_PRELUDE] + [t for t, _ in em.kernels] + [""]
     return CudaArtifact(
         func_name=func.name,
         params=[(b.name, tuple(b.shape), b.dtype) for b in func.params],

@@ -61,8 +61,22 @@ class LoweringError(ValueError):
     """The program cannot be lowered (the message names the buffer or block)."""
 
 
-def _direct_stores(block: Block) -> set:
-    """ids of buffers stored by the block itself (not by blocks nested in it)."""
+_DIRECT: dict = {}  # id(block) -> (block, _direct_stores of it): blocks outlive many candidates
+_DIRECT_CAP = 4096
+
+
+def _direct_stores(block: Block) -> frozenset:
+    """ids of buffers stored by the block itself (not by blocks nested in it), memoised per
+    block (a split or a reorder rebuilds the loops and bindings around a block, not the block)."""
+    hit = _DIRECT.get(id(block))
+    if hit is None or hit[0] is not block:
+        if len(_DIRECT) >= _DIRECT_CAP:
+            _DIRECT.clear()
+        hit = _DIRECT[id(block)] = (block, frozenset(_walk_direct_stores(block)))
+    return hit[1]
+
+
+def _walk_direct_stores(block: Block) -> set:
     out = set()
 
     def fn(n):

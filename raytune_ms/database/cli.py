@@ -1,4 +1,4 @@
-"""`raytune-ms db ...`: summarise, rank, compact, export and plot tuning stores.
+"""`raytune-ms db ...`: summarise, rank, re-measure, compact, export and plot tuning stores.
 
 DIR is a parquet store (a directory or a pyarrow.fs URI) or a JSON database directory (one that
 holds database_workload.json).
@@ -15,10 +15,12 @@ import sys
 
 from ..cli_error import CommandError
 from ..progress import format_ms
+from .database import top_k_valid
 
 
-def open_database(path: str):
-    """The database at `path`, without creating one (nor any directory)."""
+def open_database(path: str, *, writable: bool = False):
+    """The database at `path`, without creating one; nor, unless `writable` (a command that
+    commits), any of its missing directories."""
     if "://" not in path:
         if not os.path.isdir(path):
             raise CommandError(f"no database at {path}: not a directory")
@@ -35,7 +37,7 @@ def open_database(path: str):
         _check_uri(path)
     from .parquet_database import ParquetDatabase
 
-    return ParquetDatabase(path)
+    return ParquetDatabase(path, create=writable)
 
 
 def _check_uri(uri: str) -> None:
@@ -52,7 +54,7 @@ def _check_uri(uri: str) -> None:
 
 
 def _open_parquet(path: str):
-    db = open_database(path)
+    db = open_database(path, writable=True)
     if not hasattr(db, "compact"):
         raise CommandError(f"{path} is a JSON database; this command needs a parquet store")
     return db
@@ -74,12 +76,14 @@ def _display_name(workload, task_names: dict) -> str:
 
 
 def summarize(db) -> dict:
-    """Per (workload, target): record count, valid count and best mean time (a workload with
-    no records gets one row without target); plus totals."""
+    """Per (workload, target): record count, valid count and best mean time, as get_top_k ranks
+    (a re-measurement stands for the readings it re-timed; a workload with no records gets one
+    row without target); plus totals."""
     task_names = _task_names(db)
     workloads = db.workloads()
     by_hash = {wl.shash: wl for wl in workloads}
     rows: dict[tuple, dict] = {}
+    valid = collections.defaultdict(list)
     for rec in db.get_all_tuning_records():
         key = (rec.workload.shash, rec.target_key)
         if key not in rows:
@@ -88,8 +92,9 @@ def summarize(db) -> dict:
         row["records"] += 1
         if rec.is_valid():
             row["valid"] += 1
-            ms = rec.mean_run_secs * 1e3
-            row["best_ms"] = ms if row["best_ms"] is None else min(row["best_ms"], ms)
+            valid[key].append(rec)
+    for key, recs in valid.items():
+        rows[key]["best_ms"] = top_k_valid(recs, 1)[0].mean_run_secs * 1e3
     tuned = {shash for shash, _ in rows}
     out = list(rows.values()) + [_summary_row(wl, None, task_names) for wl in workloads if wl.shash not in tuned]
     out.sort(key=lambda r: (r["workload"], r["shash"], r["target"] or ""))
@@ -170,6 +175,28 @@ def _top(args) -> int:
     return 0
 
 
+def _remeasure(args) -> int:
+    from ..remeasure import remeasure_best
+
+    db = open_database(args.dir, writable=True)
+    matches = None
+    if args.workload:
+        matches = match_workloads(db, args.workload)
+        if not matches:
+            print(f"no workload matches {args.workload!r}", file=sys.stderr)
+            return 1
+    try:
+        done = remeasure_best(db, args.top_k, target=args.target, workloads=matches, builder=args.builder,
+                              runner=args.runner, rounds=args.rounds)
+    except ValueError as err:
+        raise CommandError(str(err)) from None
+    rows = [[d.task_name, d.shash, len(d.before_secs), format_ms(min(d.before_secs) * 1e3),
+             None if d.best_secs is None else format_ms(d.best_secs * 1e3),
+             sum(e is not None for e in d.errors)] for d in done]
+    print(_table(["workload", "hash", "re-measured", "best before", "best now", "failed"], rows))
+    return 0
+
+
 def _compact(args) -> int:
     stats = _open_parquet(args.dir).compact()
     for sub, s in stats.items():
@@ -228,6 +255,18 @@ def register(subparsers) -> None:
     p.add_argument("--target", default=None, help="only records measured on this target")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=_top)
+
+    p = sub.add_parser("remeasure", help="re-time the best records of each workload side by side, with "
+                       "more repeats, as new records that rank in their place")
+    p.add_argument("dir")
+    p.add_argument("--top-k", type=int, default=5, help="records re-timed per workload, at least 1 (default 5)")
+    p.add_argument("--target", default=None, help="the target whose records to re-time (this machine's; "
+                   "needed when the store holds several)")
+    p.add_argument("--workload", default=None, help="only this workload (task name, function name or hash prefix)")
+    p.add_argument("--rounds", type=int, default=3, help="side-by-side rounds (default 3)")
+    p.add_argument("--builder", default="local", choices=("local", "ray"), help="builder kind (default local)")
+    p.add_argument("--runner", default="local", choices=("local", "ray"), help="runner kind (default local)")
+    p.set_defaults(func=_remeasure)
 
     p = sub.add_parser("compact", help="merge a parquet store's part files")
     p.add_argument("dir")

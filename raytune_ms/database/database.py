@@ -19,6 +19,7 @@ import math
 from .. import _registry, tir
 from ..tir.structural import canonical_text
 from .module_equality import check_module_equality, identity
+from .remeasurement import is_remeasure_id, latest_remeasurements, superseded
 
 #: A run time at or above this is the tuner's "failed" sentinel, never a winner.
 FAILED_RUN_SECS = 1e10
@@ -279,6 +280,11 @@ class TuningRecord:
         )
 
     @property
+    def is_remeasurement(self) -> bool:
+        """Whether this record re-times a stored trace (see database/remeasurement.py)."""
+        return is_remeasure_id(self.record_id)
+
+    @property
     def mean_run_secs(self) -> float:
         """Mean run time; infinity for an invalid record, so it sorts last."""
         return sum(self.run_secs) / len(self.run_secs) if self.is_valid() else math.inf
@@ -359,8 +365,8 @@ def replay(record: TuningRecord, mod, workload_name: str = "main"):
 def schedule_of(record: TuningRecord, mod, target, workload_name: str = "main"):
     """A Schedule of `mod` with the record's trace: replayed when `mod` is the record's program,
     else (a workload equal by its anchor block only) through schedule_using_anchor_trace, which
-    inlines the element-wise blocks the trace does not name (ValueError if it names blocks
-    `mod` lacks)."""
+    inlines the element-wise blocks the trace does not name and skips its instructions on
+    blocks `mod` lacks (ScheduleError, a ValueError, if an instruction fails on `mod`)."""
     mod = _as_module(mod)
     if record.workload.same_as(Workload(mod)):
         return replay(record, mod, workload_name)
@@ -380,11 +386,15 @@ ANCHOR_CANDIDATES = 16
 
 def top_k_valid(records, top_k: int, target=None) -> list[TuningRecord]:
     """The `top_k` valid records with the lowest mean run time (ties keep commit order),
-    restricted to `target` unless it is None."""
+    restricted to `target` unless it is None; a record whose trace was re-measured after it
+    gives way to that re-measurement (database/remeasurement.py)."""
     if top_k < 0:
         raise ValueError(f"top_k must be >= 0, got {top_k}")
     key = _ANY if target is None else target_key(target)
-    valid = (r for r in records if r.is_valid() and (key is _ANY or r.target_key == key))
+    valid = [r for r in records if r.is_valid() and (key is _ANY or r.target_key == key)]
+    latest = latest_remeasurements((r.target_key, r.trace_text(), r.time) for r in valid if r.is_remeasurement)
+    if latest:
+        valid = [r for r in valid if not superseded(latest, r.target_key, r.trace_text(), r.time)]
     return heapq.nsmallest(top_k, valid, key=lambda r: r.mean_run_secs)
 
 
@@ -483,15 +493,14 @@ class Database(_registry.Registry):
         raise ValueError(f"query kind must be 'schedule', 'record' or 'ir_module', got {kind!r}")
 
     def dump_pruned(self, destination: Database) -> None:
-        """Commit the best valid record of each (workload, target) pair into `destination`."""
-        best: dict[tuple, TuningRecord] = {}
+        """Commit the best valid record of each (workload, target) pair into `destination`
+        (ranked as get_top_k ranks: re-measurements stand for what they re-timed)."""
+        groups: dict[tuple, list] = {}
         for rec in self.get_all_tuning_records():
-            if not rec.is_valid():
-                continue
-            key = (rec.workload.shash, rec.target_key)
-            if key not in best or rec.mean_run_secs < best[key].mean_run_secs:
-                best[key] = rec
-        for rec in best.values():
+            if rec.is_valid():
+                groups.setdefault((rec.workload.shash, rec.target_key), []).append(rec)
+        for recs in groups.values():
+            rec = top_k_valid(recs, 1)[0]
             workload = destination.commit_workload(rec.workload.mod)
             destination.commit_tuning_record(rec.with_workload(workload))
 

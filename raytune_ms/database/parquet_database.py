@@ -82,6 +82,7 @@ from .database import (
 )
 from .module_equality import check_module_equality
 from .record_index import SUMMARY_COLUMNS, RecordIndex, Source, mean_run_secs
+from .remeasurement import latest_remeasurements, superseded
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,8 @@ class ParquetDatabase(Database):
     files at most this often (0: on every read; raise it on object stores where listing is
     slow). log_rows: records per log before it becomes a part. merge_fanout: this many parts of
     one size are merged into one in the background (0: never; `compact()` still merges).
+    create: make the store's directories when missing (False: a reader that writes nothing,
+    such as the read-only `db` commands).
     """
 
     shared_store = True
@@ -195,7 +198,7 @@ class ParquetDatabase(Database):
     def __init__(self, path=None, *, work_dir: str | None = None, flush_every: int = 1,
                  flush_interval_s: float | None = None, reload_interval_s: float = 0.0,
                  filesystem: pafs.FileSystem | None = None, module_equality: str = "structural",
-                 log_rows: int = 4096, merge_fanout: int = 8):
+                 log_rows: int = 4096, merge_fanout: int = 8, create: bool = True):
         self.module_equality = check_module_equality(module_equality)
         if path is None:
             if work_dir is None:
@@ -217,10 +220,12 @@ class ParquetDatabase(Database):
         self.merge_fanout = int(merge_fanout)
         self._options = dict(flush_every=flush_every, flush_interval_s=flush_interval_s,
                              reload_interval_s=reload_interval_s, filesystem=filesystem,
-                             module_equality=module_equality, log_rows=log_rows, merge_fanout=merge_fanout)
+                             module_equality=module_equality, log_rows=log_rows, merge_fanout=merge_fanout,
+                             create=create)
         self._fs, self._root = resolve_path(path, filesystem)
-        for sub in SCHEMAS:
-            self._fs.create_dir(self._dir(sub), recursive=True)
+        if create:
+            for sub in SCHEMAS:
+                self._fs.create_dir(self._dir(sub), recursive=True)
         self._atomic_put = self._fs.type_name in ATOMIC_PUT_FILESYSTEMS
         self._local = isinstance(self._fs, pafs.LocalFileSystem)
         self._start_writer()
@@ -681,11 +686,15 @@ class ParquetDatabase(Database):
 
     def _top_k(self, workload: Workload, top_k: int, key) -> list[TuningRecord]:
         out, seen = [], set()
+        latest = latest_remeasurements(  # re-measured traces (database/remeasurement.py)
+            (v[4], v[2], v[9]) for v in (self._row(src, row) for src, row in self._index.remeasured(workload.shash)))
         for src, row in self._index.ranked(workload.shash, key):
             if row in src.bad:
                 continue
             values = self._row(src, row)
             if values[0] in seen or not self._trace_ok(src, row, values):
+                continue
+            if latest and superseded(latest, values[4], values[2], values[9]):
                 continue
             seen.add(values[0])
             out.append(self._record(values, workload))

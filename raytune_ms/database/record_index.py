@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .database import FAILED_RUN_SECS
+from .remeasurement import REMEASURE_PREFIX
 
 #: The columns the index reads from a part (never the traces).
 SUMMARY_COLUMNS = ["record_id", "workload", "target", "run_secs", "error", "time"]
@@ -89,6 +90,7 @@ class Source:
         self._groups: dict | None = {}
         self.num_rows = 0
         self.handle = None  # the store's open file, for parts
+        self._remeasured = None  # per row: whether it is a re-measurement (computed on first use)
 
     @classmethod
     def from_table(cls, name, covers, table: pa.Table, workloads: Codes, targets: Codes, exact=True):
@@ -119,6 +121,15 @@ class Source:
         if self.rows is not None:
             return pa.array([r[0] for r in self.rows], pa.string())
         return self.record_id
+
+    def remeasured(self, workload: int) -> np.ndarray:
+        """The valid re-measurement rows of `workload`."""
+        if self._remeasured is None or len(self._remeasured) != self.num_rows:
+            marked = pc.starts_with(self.record_ids(), REMEASURE_PREFIX)
+            self._remeasured = pc.fill_null(marked, False).to_numpy(zero_copy_only=False)
+        if not self._remeasured.any():
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(self._remeasured & (self.workload == workload) & np.isfinite(self.mean))
 
     def groups(self) -> dict:
         """(workload code, target code) -> its valid rows, best first (ties: commit time, then
@@ -223,6 +234,13 @@ class RecordIndex:
         streams = [s.ranked(w, targets) for s in by_order.values()]
         for _, _, order, row in heapq.merge(*streams):
             yield by_order[order], row
+
+    def remeasured(self, shash: str):
+        """(source, row) of `shash`'s valid re-measurement records, on any target."""
+        w = self.workloads.get(shash)
+        if w is None:
+            return []
+        return [(s, int(row)) for s in self.sources.values() if s.num_rows for row in s.remeasured(w)]
 
     def count(self, known_shashes) -> int:
         """Distinct record ids among records whose workload is known."""

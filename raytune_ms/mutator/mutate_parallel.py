@@ -1,61 +1,29 @@
 """MutateParallel: change the parallel extent limit that ParallelizeVectorizeUnroll writes as the
 `meta_schedule.parallel` annotation of a root block.
 
-RewriteParallelVectorizeUnroll reads the limit per child block of that root: from the
-outermost loop inward it takes serial, unannotated, constant-extent loops that bind no
-reduction iterator of any block below them, stopping after the loop whose running product of
-extents first exceeds the limit or whose body holds several statements (a product of 1:
-nothing). Only limits that change what gets parallelised are worth a trial, so the trace is
-replayed (without postprocessing), each block's fusible loops are found, and the prefix
-products of their extents (up to cores x max_jobs_per_core), and 1, are tried as limits; a plan
+RewriteParallelVectorizeUnroll reads the limit per child block of that root (its
+`parallel_extents` walk: the loops it may fuse, and `parallel_count`: how many of them a limit
+takes). Only limits that change what gets parallelised are worth a trial, so the trace is
+replayed (without postprocessing), each block's fusible loops are found by that same walk,
+and the prefix products of their extents (up to cores x max_jobs_per_core), and 1, are tried as limits; a plan
 (the number of loops per block) other than the current limit's is picked uniformly, and the
 smallest limit giving it is written into the annotation.
 """
 
 from __future__ import annotations
 
-from .. import tir
+from ..postproc.rewrite_parallel_vectorize_unroll import parallel_count, parallel_extents
 from ..schedule import Trace
 from ..schedule.instruction import Instruction
 from ..schedule.random_variable import BlockRV
-from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
+from ..schedule.tree import block_path, child_blocks, loops_above
 from ..schedule_rule.parallel_vectorize_unroll import PARALLEL_KEY
-from ..tir.functor import used_vars
 from .mutator import Mutator, replay
-
-
-def _binds_reduction(loop) -> bool:
-    return any(iv.kind != "spatial" and id(loop.loop_var) in used_vars(value)
-               for realize in blocks_in(loop.body)
-               for iv, value in zip(realize.block.iter_vars, realize.iter_values))
-
-
-def fusible_extents(loops) -> list:
-    """Extents of the outer loops (outermost first) that may be fused and parallelised; the
-    run ends after a loop whose body holds several statements."""
-    out = []
-    for loop in loops:
-        if (loop.kind != "serial" or loop.annotations or not isinstance(loop.extent, tir.IntImm)
-                or _binds_reduction(loop)):
-            break
-        out.append(loop.extent.value)
-        if isinstance(loop.body, tir.SeqStmt):
-            break
-    return out
 
 
 def plan(extents_per_block, limit) -> tuple:
     """How many outer loops of each block a parallel limit parallelises."""
-    out = []
-    for extents in extents_per_block:
-        n, prod = 0, 1
-        for extent in extents:
-            n += 1
-            prod *= extent
-            if prod > limit:
-                break
-        out.append(n if prod > 1 else 0)
-    return tuple(out)
+    return tuple(parallel_count(extents, limit) for extents in extents_per_block)
 
 
 def other_limit(extents_per_block, current, max_extent, rng):
@@ -95,7 +63,7 @@ class MutateParallel(Mutator):
         return max(int(getattr(target, "num_cores", None) or 1), 1) * self.max_jobs_per_core
 
     def _mutate(self, trace, rng):
-        insts = trace._kept(remove_postproc=True)
+        insts = trace.instructions(remove_postproc=True)
         annotates = [inst for inst in insts if inst.kind.name == "Annotate" and inst.attrs[0] == PARALLEL_KEY
                      and isinstance(inst.inputs[0], BlockRV) and isinstance(inst.inputs[1], int)]
         if not annotates:
@@ -115,7 +83,7 @@ class MutateParallel(Mutator):
         choices = []
         for inst in annotates:
             children = child_blocks(block_path(func, blocks[inst])[-1])
-            extents = [fusible_extents(loops_above(block_path(func, r.block.name))) for r in children]
+            extents = [parallel_extents(loops_above(block_path(func, r.block.name)))[1] for r in children]
             choices.append((inst, extents))
         while choices:
             inst, extents = choices.pop(rng.randint(len(choices)))

@@ -25,7 +25,7 @@ class MutateThreadBinding(Mutator):
     """Mutates the thread extent of a threadIdx.x binding."""
 
     def _mutate(self, trace, rng):
-        candidates = [inst for inst in thread_extent_samples(trace._kept(remove_postproc=True))
+        candidates = [inst for inst in thread_extent_samples(trace.instructions(remove_postproc=True))
                       if trace.decisions.get(inst) is not None and has_other(inst.attrs[1], trace.decisions[inst])]
         if not candidates:
             return None

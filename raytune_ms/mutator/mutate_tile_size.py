@@ -103,7 +103,7 @@ class MutateTileSize(Mutator):
     _replays_output = True
 
     def _mutate(self, trace, rng):
-        insts = trace._kept(remove_postproc=True)
+        insts = trace.instructions(remove_postproc=True)
         kept = set(insts)
         candidates = []
         for inst in insts:

@@ -16,7 +16,7 @@ class MutateUnroll(Mutator):
     """Mutates the auto-unroll step of an unroll annotation."""
 
     def _mutate(self, trace, rng):
-        insts = trace._kept(remove_postproc=True)
+        insts = trace.instructions(remove_postproc=True)
         sampled = {inst.outputs[0]: inst for inst in insts if inst.kind.name == "SampleCategorical"}
         candidates = []
         for inst in insts:

@@ -24,6 +24,7 @@ _DEFAULTS = {
              ("mutate-unroll", {}, 0.03), ("mutate-parallel", {"max_jobs_per_core": 16}, 0.02)),
     "cuda": (("mutate-tile-size", {}, 0.90), ("mutate-unroll", {}, 0.08), ("mutate-thread-binding", {}, 0.02)),
 }
+_DEFAULTS["cuda-tensorcore"] = _DEFAULTS["cuda"]
 
 
 def as_rand_state(rand_state) -> RandState:

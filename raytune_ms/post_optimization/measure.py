@@ -34,23 +34,36 @@ def build_baseline(builder, mod, target):
 
 def measure_candidates(cands, *, builder, runner, target, baseline) -> list[RunnerResult]:
     """One RunnerResult per candidate (None in `cands`: a point that gives no program)."""
+    results, built = build_candidates(cands, builder=builder, target=target, baseline=baseline)
+    return run_built(built, results, runner)
+
+
+def build_candidates(cands, *, builder, target, baseline) -> tuple[list, list]:
+    """(results, built): per candidate, a RunnerResult if it failed before running (None in
+    `cands` or a failed build) else None; and (position, RunnerInput) of those built, which
+    `run_built` may run any number of times."""
     real = [c for c in cands if c is not None]
-    built = builder.build([BuilderInput(c.sch.mod, target) for c in real]) if real else []
-    inputs, slots = [], []
+    outputs = iter(builder.build([BuilderInput(c.sch.mod, target) for c in real]) if real else [])
     results: list = [RunnerResult(error_msg="the point gives no valid program") if c is None else None
                      for c in cands]
-    it = iter(built)
+    built = []
     for i, c in enumerate(cands):
         if c is None:
             continue
-        res = next(it)
+        res = next(outputs)
         if res.error_msg is not None or (res.artifact is None and res.artifact_path is None):
             results[i] = RunnerResult(error_msg=res.error_msg or "build produced no artifact")
             continue
-        inputs.append(RunnerInput(res.artifact_path, device_type_of(target), c.args_info,
-                                  artifact=res.artifact, baseline=baseline))
-        slots.append(i)
-    for i, future in zip(slots, runner.run(inputs) if inputs else []):
+        built.append((i, RunnerInput(res.artifact_path, device_type_of(target), c.args_info,
+                                     artifact=res.artifact, baseline=baseline)))
+    return results, built
+
+
+def run_built(built, results, runner) -> list[RunnerResult]:
+    """`results` with the run of each built (position, RunnerInput) filled in."""
+    results = list(results)
+    futures = runner.run([inp for _, inp in built]) if built else []
+    for (i, _), future in zip(built, futures):
         try:
             results[i] = future.result()
         except Exception as err:  # the runner itself failed for this candidate

@@ -6,9 +6,11 @@ from .rewrite_cooperative_fetch import RewriteCooperativeFetch
 from .rewrite_layout import RewriteLayout
 from .rewrite_parallel_vectorize_unroll import RewriteParallelVectorizeUnroll
 from .rewrite_reduction_block import RewriteReductionBlock
+from .rewrite_tensorize import RewriteTensorize
 from .rewrite_unbound_block import RewriteUnboundBlock
 from .verify_gpu_code import VerifyGPUCode
 
 __all__ = ["DisallowDynamicLoop", "Postproc", "PyPostproc", "RewriteCooperativeFetch", "RewriteLayout",
-           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "RewriteUnboundBlock", "VerifyGPUCode",
+           "RewriteParallelVectorizeUnroll", "RewriteReductionBlock", "RewriteTensorize",
+           "RewriteUnboundBlock", "VerifyGPUCode",
            "create"]

@@ -15,6 +15,11 @@ FAMILIES = {
              "rewrite-layout"],
     "cuda": ["disallow-dynamic-loop", "rewrite-cooperative-fetch", "rewrite-unbound-block",
              "rewrite-parallel-vectorize-unroll", "rewrite-reduction-block", "verify-gpu-code"],
+    # the reference's, with RewriteTensorize before VerifyGPUCode: the check generates the code,
+    # and fragments are reached only through the intrinsics
+    "cuda-tensorcore": ["disallow-dynamic-loop", "rewrite-cooperative-fetch", "rewrite-unbound-block",
+                        "rewrite-parallel-vectorize-unroll", "rewrite-reduction-block", "rewrite-tensorize",
+                        "verify-gpu-code"],
 }
 
 
@@ -30,6 +35,7 @@ class Postproc(_registry.Registry):
         "verify-gpu-code": "raytune_ms.postproc.verify_gpu_code:VerifyGPUCode",
         "rewrite-cooperative-fetch": "raytune_ms.postproc.rewrite_cooperative_fetch:RewriteCooperativeFetch",
         "rewrite-unbound-block": "raytune_ms.postproc.rewrite_unbound_block:RewriteUnboundBlock",
+        "rewrite-tensorize": "raytune_ms.postproc.rewrite_tensorize:RewriteTensorize",
     }
     KIND_NOUN = "postprocessor"
 

@@ -2,12 +2,14 @@
 (a fetch into shared memory, see multi_level_tiling_cuda.py) over the threads of its block:
 the loop is split [rest, (threadIdx.y,) threadIdx.x, vector length] with the extents of the
 threadIdx loops around it, the thread parts bound, the vector part vectorized (a length of 1
-adds no vector loop). A fetch with no threadIdx.x loop around it is rejected."""
+adds no vector loop). A fetch with no threadIdx.x loop around it is rejected, unless its block
+carries `warp_execution` (tensor-core tiles: the 32 lanes of each warp share the fetch)."""
 
 from __future__ import annotations
 
 from ..schedule.tree import block_path, loops_above
 from ..schedule_rule.multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY
+from ..schedule_rule.multi_level_tiling_tensor_core import WARP, WARP_EXECUTION_KEY
 from ..tir import Block, collect
 from .postproc import Postproc
 
@@ -29,6 +31,9 @@ class RewriteCooperativeFetch(Postproc):
                     if vec is None:
                         continue
                     threads = _thread_extents(loops[:pos])
+                    if "threadIdx.x" not in threads and block_path(sch.mod[fname], name)[-1].block.annotation(
+                            WARP_EXECUTION_KEY):
+                        threads["threadIdx.x"] = WARP  # a warp's lanes run the tensor-core tiles
                     if "threadIdx.x" not in threads:
                         return False
                     rv = sch.get_loops(sch.get_block(name, fname))[pos]

@@ -63,6 +63,37 @@ def _shared_units(loops) -> int:
     return start
 
 
+def parallel_extents(loops) -> tuple[int, list]:
+    """(start, extents): where the parallel walk begins (past the shared one-iteration units)
+    and the extents of the loops from there that it may fuse and parallelise, outermost first:
+    serial unannotated spatial loops of constant extent, the run ending after one whose body
+    holds several statements (none if a skipped loop is parallel already). MutateParallel
+    walks the same loops, so it proposes only limits that change the result."""
+    start = _shared_units(loops)
+    out = []
+    if any(f.kind == "parallel" for f in loops[:start]):
+        return start, out
+    for f in loops[start:]:
+        if not (_free(f) and _is_spatial_loop(f)):
+            break
+        out.append(f.extent.value)
+        if isinstance(f.body, SeqStmt):
+            break
+    return start, out
+
+
+def parallel_count(extents, limit: int) -> int:
+    """How many of `extents` (from parallel_extents) a parallel limit fuses: up to the first
+    whose running product exceeds it; 0 when their product is 1."""
+    n, prod = 0, 1
+    for extent in extents:
+        n += 1
+        prod *= extent
+        if prod > limit:
+            break
+    return n if prod > 1 else 0
+
+
 def _vector_split(loop, max_vector: int) -> int:
     """The largest divisor (>= 2) within `max_vector` of a free spatial single-statement loop
     longer than `max_vector`, else 0."""
@@ -145,18 +176,8 @@ class RewriteParallelVectorizeUnroll(Postproc):
         n = len(loops)
         max_parallel = int(found.get(PARALLEL_KEY, 0) or 0)
         max_vector = int(found.get(VECTORIZE_KEY, 0) or 0)
-        start = _shared_units(loops)
-        n_par, prod = 0, 1
-        if max_parallel > 0 and not any(f.kind == "parallel" for f in loops[:start]):
-            for f in loops[start:]:
-                if not (_free(f) and _is_spatial_loop(f)):
-                    break
-                n_par += 1
-                prod *= f.extent.value
-                if prod > max_parallel or isinstance(f.body, SeqStmt):
-                    break
-            if prod == 1:
-                n_par = 0
+        start, extents = parallel_extents(loops)
+        n_par = parallel_count(extents, max_parallel) if max_parallel > 0 else 0
         n_vec = 0
         if max_vector > 0:
             limit = max_fusible(realize, loops)

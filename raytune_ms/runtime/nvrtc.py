@@ -96,8 +96,9 @@ def compile_cuda(source: str, arch: str | None = None, name: str = "kernel") -> 
     _check(lib, lib.nvrtcCreateProgram(ctypes.byref(prog), src, f"{name}.cu".encode(), 0, None, None),
            f"NVRTC could not create a program for {name!r}")
     try:
-        virtual = PTX_ARCH if arch is None else "compute_" + arch[3:]
-        cubin = arch is not None
+        # "sm_XX": a cubin; "compute_XX": PTX for that virtual arch; None: PTX for PTX_ARCH
+        virtual = PTX_ARCH if arch is None else arch if arch.startswith("compute_") else "compute_" + arch[3:]
+        cubin = arch is not None and not arch.startswith("compute_")
         opts = [f"-arch={arch if cubin else virtual}", "-default-device", "--std=c++17",
                 "-fmad=true", "-lineinfo"]
         opts += [f"-I{d}" for d in include_dirs()]

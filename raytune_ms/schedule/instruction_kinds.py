@@ -163,6 +163,12 @@ register(
     lambda i, a, d, o: _line(o, _call("decompose_reduction", block=i[0], loop=i[1])),
 )
 register(
+    "Tensorize",
+    lambda sch, i, a, d: sch.tensorize(i[0], a[0], a[1]) or [],
+    lambda i, a, d, o: _call("tensorize", block_or_loop=i[0], tensor_intrin=repr(a[0]),
+                             preserve_unit_iters=repr(a[1])),
+)
+register(
     "StorageAlign",
     lambda sch, i, a, d: sch.storage_align(i[0], *a) or [],
     lambda i, a, d, o: _call("storage_align", block=i[0], buffer_index=repr(a[0]), axis=repr(a[1]),

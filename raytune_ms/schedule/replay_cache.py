@@ -10,9 +10,11 @@ starts from the deepest state whose steps match its own.
 A step matches when its kind, inputs (the random variables of the cached state, by identity),
 attrs and decision (exact types: 32 and 32.0 differ) are the same. A step that samples without
 a decision is keyed by the decision it drew, so a later trace that carries that decision reuses
-it. A replay that resumes from a cached state gets the random stream of a fresh
-`Schedule(mod, seed)`: the steps it skipped all had decisions, and a decided sampling step
-draws nothing. The result is the same program, trace and random state as a plain replay.
+it; and a later replay that has to draw there draws on a copy of the cached state with its own
+random stream (`Schedule(mod, seed)`'s, advanced only by the draws before, exactly as in a plain
+replay) and goes on from the state of that decision when it was drawn before. A decided
+sampling step draws nothing. The result is the same program, trace and random state as a
+plain replay.
 """
 
 from __future__ import annotations
@@ -22,6 +24,22 @@ from .random_variable import RV
 from .sampling import RandState
 from .schedule import Schedule
 from .trace import translate
+
+_ATTR_KEYS: dict = {}  # id(instruction) -> (instruction, _key of its attrs)
+_ATTR_KEYS_CAP = 1 << 16
+
+
+def _attrs_key(inst):
+    """The key of `inst.attrs`, memoised per instruction (attrs never change; a joint
+    categorical's candidate list is long, and every replay of a trace holding it asks)."""
+    hit = _ATTR_KEYS.get(id(inst))
+    if hit is not None and hit[0] is inst:
+        return hit[1]
+    key = _key(inst.attrs)
+    if len(_ATTR_KEYS) >= _ATTR_KEYS_CAP:
+        _ATTR_KEYS.clear()
+    _ATTR_KEYS[id(inst)] = (inst, key)
+    return key
 
 
 def _key(x):
@@ -68,30 +86,53 @@ class ReplayCache:
         `decision_provider(sch, inst, inputs, decision) -> decision` may change decisions; it
         sees the schedule as it is before the instruction and must not change it."""
         rv_map: dict = {}
-        insts = trace._kept(True)
+        insts = trace.instructions(True)
         decisions = trace.decisions
+        rng = RandState(seed)
         node, i, n = self._root, 0, len(insts)
         pending = None  # (inputs, decision) of insts[i], computed while walking
+        sch = None  # set when the walk stopped after applying a step itself (a new draw)
         while i < n:
             inst = insts[i]
             inputs = [translate(x, rv_map) for x in inst.inputs]
             decision = decisions.get(inst)
             if decision_provider is not None:
                 decision = decision_provider(node.sch, inst, inputs, decision)
-            edge = node.next.get((inst.kind.name, _key(inputs), _key(inst.attrs)))
-            child = None
-            if edge is not None and (decision is not None or not edge[0]):
-                child = edge[1].get(None if decision is None else _key(decision))
-            if child is None:
+            edge = node.next.get((inst.kind.name, _key(inputs), _attrs_key(inst)))
+            if edge is None:
                 pending = (inputs, decision)
                 break
+            if decision is None and edge[0]:  # a sampling step to draw: draw it as a plain replay would
+                drawn = node.sch.copy()
+                drawn._rng = rng
+                before = len(drawn.trace)
+                outputs = self._apply(drawn, inst, inputs, None)
+                child = None
+                if len(drawn.trace) == before + 1:
+                    recorded = drawn.trace.decisions.get(drawn.trace.insts[-1])
+                    child = None if recorded is None else edge[1].get(_key(recorded))
+                if child is None:  # a new draw: the replay goes on from `drawn`
+                    self.steps_replayed += 1
+                    _bind(inst, outputs, rv_map)
+                    node = self._add(node, inst, inputs, None, drawn, before, outputs) \
+                        if self.num_states < self.max_states else None
+                    sch = drawn
+                    break
+            else:
+                child = edge[1].get(None if decision is None else _key(decision))
+                if child is None:
+                    pending = (inputs, decision)
+                    break
             _bind(inst, child.outs, rv_map)
             node = child
             i += 1
         self.steps_reused += i
-        sch = node.sch.copy()
-        sch._rng = RandState(seed)
-        cache = self.num_states < self.max_states
+        if sch is None:
+            sch = node.sch.copy()
+            sch._rng = rng
+        else:
+            i += 1
+        cache = node is not None and self.num_states < self.max_states
         while i < n:
             inst = insts[i]
             if pending is not None:
@@ -103,10 +144,7 @@ class ReplayCache:
                 if decision_provider is not None:
                     decision = decision_provider(sch, inst, inputs, decision)
             before = len(sch.trace)
-            outputs = inst.kind.apply(sch, inputs, inst.attrs, decision)
-            if len(outputs) != len(inst.outputs):
-                raise ScheduleError(f"replaying {inst.kind.name}: expected {len(inst.outputs)} outputs, "
-                                    f"got {len(outputs)}")
+            outputs = self._apply(sch, inst, inputs, decision)
             _bind(inst, outputs, rv_map)
             self.steps_replayed += 1
             if cache:
@@ -117,6 +155,14 @@ class ReplayCache:
             self.clear()
         return sch
 
+    @staticmethod
+    def _apply(sch, inst, inputs, decision):
+        outputs = inst.kind.apply(sch, inputs, inst.attrs, decision)
+        if len(outputs) != len(inst.outputs):
+            raise ScheduleError(f"replaying {inst.kind.name}: expected {len(inst.outputs)} outputs, "
+                                f"got {len(outputs)}")
+        return outputs
+
     def _add(self, node, inst, inputs, decision, sch, before, outputs):
         """The state after `inst` (as applied to `sch`) as a child of `node`; None if the
         instruction recorded something other than one instruction (not cacheable)."""
@@ -125,7 +171,7 @@ class ReplayCache:
         recorded = sch.trace.decisions.get(sch.trace.insts[-1])
         if decision is not None and recorded is None:
             return None
-        edge = node.next.setdefault((inst.kind.name, _key(inputs), _key(inst.attrs)), [recorded is not None, {}])
+        edge = node.next.setdefault((inst.kind.name, _key(inputs), _attrs_key(inst)), [recorded is not None, {}])
         if edge[0] != (recorded is not None):
             return None
         key = None if recorded is None else _key(recorded)

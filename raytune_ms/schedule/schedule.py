@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import tir
 from ..tir import IntImm, IRModule, PrimFunc
+from ..tir.tensor_intrin import TensorIntrin
 from . import (
     instruction_kinds,  # noqa: F401  (registers the instruction kinds)
     sampling,
@@ -31,6 +32,7 @@ from .primitives import (
     layout_transform,
     loop_kind,
     loop_transform,
+    tensorize,
 )
 from .random_variable import COMPUTE_INLINE, COMPUTE_ROOT, BlockRV, ExprRV, LoopRV
 from .trace import Trace
@@ -391,6 +393,22 @@ class Schedule:
         args = (int(buffer_index), int(axis), int(factor), int(offset))
         self._commit(fname, block_storage_align.storage_align(self._func(fname), name, *args))
         self._record("StorageAlign", (block,), args, ())
+
+    def tensorize(self, block_or_loop, tensor_intrin: str, preserve_unit_iters: bool = True) -> None:
+        """Mark the nest at a loop (or a block's innermost loops, as many as the intrinsic has)
+        as the registered tensor intrinsic `tensor_intrin`; see primitives.tensorize."""
+        intrin = TensorIntrin.get(tensor_intrin)
+        loop = block_or_loop
+        if isinstance(block_or_loop, BlockRV):
+            depth = len(tensorize._desc_nest(intrin.desc)[0])
+            loops = self.get_loops(block_or_loop)
+            if len(loops) < depth:
+                raise ScheduleError(f"tensorize: block {self._block(block_or_loop)[1]!r} has {len(loops)} "
+                                    f"loops; {tensor_intrin!r} needs {depth}")
+            loop = loops[-depth]
+        fname, var = self._real_loop(loop, "tensorize")
+        self._commit(fname, tensorize.tensorize(self._func(fname), var, tensor_intrin))
+        self._record("Tensorize", (block_or_loop,), (tensor_intrin, bool(preserve_unit_iters)), ())
 
     def transform_layout(self, block, buffer, index_map, pad_value=None, *,
                          assume_injective_transform: bool = False) -> None:

@@ -48,7 +48,9 @@ class Trace:
     def __len__(self):
         return len(self.insts)
 
-    def _kept(self, remove_postproc):
+    def instructions(self, remove_postproc: bool = False) -> list:
+        """The instructions a replay applies: all of them, or (remove_postproc) those before
+        the first postprocessing instruction, which is what mutators and the search work on."""
         if not remove_postproc:
             return self.insts
         for i, inst in enumerate(self.insts):
@@ -64,7 +66,7 @@ class Trace:
         `decision_provider(inst, inputs, attrs, decision) -> decision` may replace decisions."""
         rv_map: dict = {}
         decisions = self.decisions
-        for inst in self._kept(remove_postproc):
+        for inst in self.instructions(remove_postproc):
             inputs = [translate(x, rv_map) for x in inst.inputs]
             decision = decisions.get(inst)
             if decision_provider is not None:
@@ -80,7 +82,7 @@ class Trace:
 
     def with_decision(self, inst: Instruction, decision, remove_postproc: bool) -> Trace:
         """A new trace with `inst`'s decision replaced (postprocessing dropped if asked)."""
-        insts = self._kept(remove_postproc)
+        insts = self.instructions(remove_postproc)
         kept = set(insts)
         if inst not in kept:
             raise ValueError(f"{inst!r} is not in this trace")
@@ -90,7 +92,7 @@ class Trace:
 
     def simplified(self, remove_postproc: bool) -> Trace:
         """Dead-code elimination: drop pure instructions none of whose outputs is used later."""
-        insts = self._kept(remove_postproc)
+        insts = self.instructions(remove_postproc)
         used: set = set()
         kept = []
         for inst in reversed(insts):
@@ -122,7 +124,7 @@ class Trace:
     # ------------------------------------------------------------------ JSON
 
     def as_json(self, remove_postproc: bool = False) -> list:
-        insts = self._kept(remove_postproc)
+        insts = self.instructions(remove_postproc)
         names = self._names(insts)
 
         def enc(x):
@@ -144,6 +146,7 @@ class Trace:
             ])
             if inst in self.decisions:
                 out_dec.append([idx, _plain(self.decisions[inst])])
+        enc = None  # (a closure that calls itself is a reference cycle until its cell is emptied)
         return [out_insts, out_dec]
 
     @staticmethod
@@ -193,7 +196,7 @@ class Trace:
 
     def as_python(self, remove_postproc: bool = False) -> list:
         """The trace as lines of Python calling `sch.<primitive>(...)`."""
-        insts = self._kept(remove_postproc)
+        insts = self.instructions(remove_postproc)
         names = self._names(insts)
 
         def py(x):

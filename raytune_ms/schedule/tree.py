@@ -8,7 +8,7 @@ the statements on its path.
 
 from __future__ import annotations
 
-from ..tir import Block, BlockRealize, For, IfThenElse, PrimFunc, SeqStmt, seq
+from ..tir import Block, BlockRealize, BufferStore, For, IfThenElse, PrimFunc, SeqStmt, seq
 from .error import ScheduleError
 
 
@@ -62,13 +62,29 @@ def _index(root):
     while stack:
         node, parent = pop()
         link = (node, parent)
-        if isinstance(node, BlockRealize):
-            blocks.setdefault(node.block.name, link)
-        elif isinstance(node, For):
-            loops.setdefault(node.loop_var, link)
-        kids = stmt_children(node)
-        for child in reversed(kids):
-            push((child, link))
+        t = type(node)  # the common statement kinds inline (stmt_children's order), others generic
+        if t is For:
+            if node.loop_var not in loops:
+                loops[node.loop_var] = link
+            push((node.body, link))
+        elif t is BlockRealize:
+            if node.block.name not in blocks:
+                blocks[node.block.name] = link
+            push((node.block, link))
+        elif t is Block:
+            push((node.body, link))
+            if node.init is not None:
+                push((node.init, link))
+        elif t is SeqStmt:
+            for child in reversed(node.seq):
+                push((child, link))
+        elif t is not BufferStore:
+            if isinstance(node, BlockRealize):
+                blocks.setdefault(node.block.name, link)
+            elif isinstance(node, For):
+                loops.setdefault(node.loop_var, link)
+            for child in reversed(stmt_children(node)):
+                push((child, link))
     if len(_INDEX) >= _INDEX_CAP:
         _INDEX.clear()
     _INDEX[id(root)] = (root, blocks, loops)
@@ -86,10 +102,18 @@ def _unlink(link) -> list:
 
 def block_path(func: PrimFunc, name: str) -> list:
     """Path to the BlockRealize of block `name` (ScheduleError if absent)."""
-    link = _index(func.body)[0].get(name)
+    body = func.body
+    if type(body) is BlockRealize and body.block.name == name:  # the root: no walk needed
+        return [body]
+    link = _index(body)[0].get(name)
     if link is None:
         raise ScheduleError(f"no block named {name!r} in function {func.name!r}")
     return _unlink(link)
+
+
+def named_blocks(func: PrimFunc) -> list:
+    """The BlockRealize of every block name in the function (from the cached index)."""
+    return [link[0] for link in _index(func.body)[0].values()]
 
 
 def loop_path(func: PrimFunc, loop_var) -> list:
@@ -103,13 +127,13 @@ def loop_path(func: PrimFunc, loop_var) -> list:
 def _replace_child(parent, old, new):
     """`parent` with its child statement `old` replaced by `new` (None removes it)."""
     if isinstance(parent, For):
-        return parent.replace(body=new)
+        return parent.with_field("body", new)
     if isinstance(parent, BlockRealize):
         return parent.replace(block=new)
     if isinstance(parent, Block):
         if parent.init is old:
-            return parent.replace(init=new)
-        return parent.replace(body=new)
+            return parent.with_field("init", new)
+        return parent.with_field("body", new)
     if isinstance(parent, SeqStmt):
         items = []
         for s in parent.seq:

@@ -8,10 +8,12 @@ from .cross_thread_reduction import CrossThreadReduction
 from .inline_constant_scalars import InlineConstantScalars
 from .multi_level_tiling import MultiLevelTiling
 from .multi_level_tiling_cuda import MultiLevelTilingCuda
+from .multi_level_tiling_tensor_core import MultiLevelTilingTensorCore
 from .parallel_vectorize_unroll import ParallelizeVectorizeUnroll
 from .random_compute_location import RandomComputeLocation
 from .schedule_rule import PyScheduleRule, ScheduleRule, create
 
 __all__ = ["CUSTOM_RULES", "AddRFactor", "ApplyCustomRule", "AutoBind", "AutoInline", "CrossThreadReduction",
-           "InlineConstantScalars", "MultiLevelTiling", "MultiLevelTilingCuda", "ParallelizeVectorizeUnroll",
+           "InlineConstantScalars", "MultiLevelTiling", "MultiLevelTilingCuda", "MultiLevelTilingTensorCore",
+           "ParallelizeVectorizeUnroll",
            "PyScheduleRule", "RandomComputeLocation", "ScheduleRule", "create", "register_custom_rule"]

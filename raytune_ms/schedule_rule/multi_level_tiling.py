@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from ..schedule import ScheduleError
 from ..schedule.tree import block_path
-from ..tir import Var, bytes_of, collect
+from ..tir import IndexMap, Var, bytes_of, collect
 from .block_analysis import TILING_KEY, BlockInfo, injective_ordered, needs_multi_level_tiling
 from .register_tile import register_tiles, tile_weight
 from .schedule_rule import ScheduleRule
@@ -259,14 +259,35 @@ class MultiLevelTiling(ScheduleRule):
 
 
 def _pack(sch, state, block, index, scope, loop) -> None:
-    """Read input `index` through a cache_read computed under `loop`; a column panel's loop
-    first goes outermost in level 0, so that every row tile reuses the packed panel (without
-    packing, the loops keep their order: rows outermost, so a padding stage computed at a row
-    tile is not redone for every column panel)."""
+    """Copy read `index` of `block` into a cache computed under `loop`.
+
+    A column panel's loop first goes outermost in level 0, so that every row tile reuses the
+    packed panel (without packing, the loops keep their order: rows outermost, so a padding
+    stage computed at a row tile is not redone for every column panel). The panel input is
+    copied in the panel's order: the dimension the output's last axis indexes goes last, so
+    that the micro-kernel's vector loads are contiguous (nn.Linear's weight [out, in] is read
+    transposed: copied as is, each vector would gather `in` floats apart)."""
     if state.panel is not None and loop is state.panel:
         level0 = [lp for lp in state.tiles[0] if lp is not state.panel]
         sch.reorder(state.panel, *level0)
-    sch.compute_at(sch.cache_read(block, index, scope), loop, preserve_unit_loops=True)
+    info = BlockInfo(sch, block)
+    dim = _vector_dim(info, index) if index == _panel_input(info) else None
+    cache = sch.cache_read(block, index, scope)
+    sch.compute_at(cache, loop, preserve_unit_loops=True)
+    ndim = len(info.block.reads[index].region)
+    if dim is not None and dim != ndim - 1:
+        order = [d for d in range(ndim) if d != dim] + [dim]
+        idx = [Var(f"i{d}", "int32") for d in range(ndim)]
+        sch.transform_layout(cache, ("write", 0), IndexMap(idx, [idx[d] for d in order]))
+
+
+def _vector_dim(info, index):
+    """The dimension of read `index` that the output's last index variable indexes by itself,
+    or None."""
+    b = info.block
+    last = b.writes[0].region[-1].min
+    dims = [d for d, r in enumerate(b.reads[index].region) if r.min is last]
+    return dims[0] if len(dims) == 1 else None
 
 
 def _fusible_consumer(info):

@@ -13,8 +13,13 @@ block's tile, its virtual threads, its threads), then:
   for 2-byte types 1 or even). RewriteCooperativeFetch later spreads that loop over the
   block's threads and vectorizes it.
 
-Tiles are not sized to the GPU's limits here: VerifyGPUCode rejects a candidate with too many
-threads, virtual threads or bytes of shared memory, as in the reference.
+Shared memory: with the tune context's CUDA target, a loop whose whole block tile would let the
+staged inputs exceed max_shared_memory_per_block is split in two first, the block tile drawn
+at most its bound (sample_perfect_tile with that bound as the innermost limit, see
+shared_footprint.py), and the block tile then split into the inner levels; loops that need no
+bound are tiled as in the reference (one sample_perfect_tile). Without the bounds almost every
+draw of C3D staged megabytes. Threads and virtual threads are not bounded here: VerifyGPUCode
+rejects a candidate with too many, as in the reference.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from ..schedule import ScheduleError
 from ..tir import bytes_of
 from .block_analysis import BlockInfo
 from .multi_level_tiling import MultiLevelTiling
+from .shared_footprint import block_tile_caps
 
 COOPERATIVE_FETCH_KEY = "meta_schedule.cooperative_fetch"
 
@@ -45,12 +51,32 @@ class MultiLevelTilingCuda(MultiLevelTiling):
         if len(self.tile_binds) > self.structure.index("R"):
             raise ValueError(f"MultiLevelTilingCuda: {len(self.tile_binds)} tile_binds for structure "
                              f"{self.structure!r}, whose first {self.structure.index('R')} levels are spatial")
+        self.max_shared_memory_per_block = None
+        self._caps: dict = {}
 
     def _initialize_with_tune_context(self, context) -> None:
-        """Nothing from the target: the GPU's limits are checked by VerifyGPUCode."""
+        """The shared-memory limit the block tiles are bounded by (a CUDA target's)."""
+        target = getattr(context, "target", None)
+        if target is not None and target.kind == "cuda":
+            self.max_shared_memory_per_block = target.max_shared_memory_per_block
+
+    def _split(self, sch, loop, n, fixed=(), limit=None):
+        """A bounded loop: its block tile drawn first (at most the bound), then split."""
+        cap = self._caps.get(id(sch.get(loop).loop_var))
+        if cap is None or n < 2:
+            return super()._split(sch, loop, n, fixed, limit)
+        outer, tile = sch.split(loop, sch.sample_perfect_tile(loop, 2, cap))
+        return [outer] + super()._split(sch, tile, n - 1, fixed, limit)
 
     def _tile(self, sch, block, info):
-        state = super()._tile(sch, block, info)
+        extents = info.extents()
+        if self.max_shared_memory_per_block and None not in extents:
+            caps = block_tile_caps(info.block, extents, self.max_shared_memory_per_block)
+            self._caps = {id(f.loop_var): c for f, c, e in zip(info.loops, caps, extents) if c < e}
+        try:
+            state = super()._tile(sch, block, info)
+        finally:
+            self._caps = {}
         tiles = list(state.tiles)
         for level, tag in enumerate(self.tile_binds):
             loops = tiles[level]

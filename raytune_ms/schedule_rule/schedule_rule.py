@@ -45,6 +45,8 @@ FAMILIES = {
         ("auto-bind", dict(max_threadblocks=256, thread_extents=[32, 64, 128, 256, 512, 1024])),
     ],
 }
+# the reference's tensor-core set: the wmma tiling first, then the CUDA rules for what it leaves
+FAMILIES["cuda-tensorcore"] = [FAMILIES["cuda"][0], ("multi-level-tiling-tensor-core", {})] + FAMILIES["cuda"][1:]
 
 
 class ScheduleRule(_registry.Registry):
@@ -61,6 +63,8 @@ class ScheduleRule(_registry.Registry):
         "multi-level-tiling-cuda": "raytune_ms.schedule_rule.multi_level_tiling_cuda:MultiLevelTilingCuda",
         "cross-thread-reduction": "raytune_ms.schedule_rule.cross_thread_reduction:CrossThreadReduction",
         "auto-bind": "raytune_ms.schedule_rule.auto_bind:AutoBind",
+        "multi-level-tiling-tensor-core":
+            "raytune_ms.schedule_rule.multi_level_tiling_tensor_core:MultiLevelTilingTensorCore",
     }
     KIND_NOUN = "schedule rule"
 

@@ -22,9 +22,11 @@ import numpy as np
 
 from .. import tir
 from ..database.database import target_key
+from ..database.remeasurement import latest_remeasurements, superseded
 from ..profiler import Profiler
 from ..schedule import Trace
 from ..schedule.replay_cache import release_replay_cache, replay_cache
+from .gc_pause import gc_paused
 from .measured_traces import trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
@@ -165,9 +167,13 @@ class EvolutionarySearch(SearchStrategy):
         ctx = self.context
         mine = target_key(ctx.target)
         cands, results, others = [], [], []
-        for rec in database.get_all_tuning_records():
-            if rec.workload.shash != state.workload.shash or not rec.workload.same_as(state.workload):
-                continue
+        records = [rec for rec in database.get_all_tuning_records()
+                   if rec.workload.shash == state.workload.shash and rec.workload.same_as(state.workload)]
+        latest = latest_remeasurements((r.target_key, r.trace_text(), r.time) for r in records
+                                       if r.is_remeasurement and r.is_valid())
+        for rec in records:
+            if latest and superseded(latest, rec.target_key, rec.trace_text(), rec.time):
+                continue  # its re-measurement stands for it: the model learns the honest time
             if rec.target_key != mine:
                 if rec.is_valid():
                     others.append(rec)
@@ -203,6 +209,10 @@ class EvolutionarySearch(SearchStrategy):
 
     # -- one batch ---------------------------------------------------------------------------
     def generate_measure_candidates(self):
+        with gc_paused():
+            return self._generate()
+
+    def _generate(self):
         state = self._run
         if state is None:
             raise RuntimeError("EvolutionarySearch: call pre_tuning before generate_measure_candidates")

@@ -15,6 +15,7 @@ import random
 
 from .. import tir
 from ..schedule import Schedule, Trace
+from .gc_pause import gc_paused
 from .measured_traces import MeasuredTraces, trace_key
 from .search_strategy import SearchStrategy, candidate_from_schedule
 
@@ -76,6 +77,10 @@ class ReplayTrace(SearchStrategy):
         return candidate_from_schedule(sch, self.context.postprocs)
 
     def generate_measure_candidates(self):
+        with gc_paused():
+            return self._generate()
+
+    def _generate(self):
         state = self._run
         if state is None:
             raise RuntimeError(f"{type(self).__name__}: call pre_tuning before generate_measure_candidates")

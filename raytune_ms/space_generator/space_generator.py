@@ -27,13 +27,12 @@ def target_family(target) -> str:
 
 
 def resolve_default(field: str, value, target):
-    """`value`, or the target's defaults when it is "from-target", or empty when it is None."""
+    """`value`, or the target's defaults when it is "from-target", a kind's defaults when it
+    names one (e.g. "cuda-tensorcore"), or empty when it is None."""
     if value is None:
         return {} if field == "mutator_probs" else []
     if isinstance(value, str):
-        if value != FROM_TARGET:
-            raise ValueError(f"{field} must be a list, None or {FROM_TARGET!r}, got {value!r}")
-        return _registry.load(_DEFAULTS[field]).create(target_family(target))
+        return _registry.load(_DEFAULTS[field]).create(target_family(target) if value == FROM_TARGET else value)
     return dict(value) if field == "mutator_probs" else list(value)
 
 
@@ -41,8 +40,8 @@ class SpaceGenerator(_registry.Registry):
     """Generates design spaces for a module.
 
     sch_rules, postprocs, mutator_probs: lists (a dict mutator -> probability for the last),
-    None for none, or "from-target" for the target's defaults (resolved when the generator is
-    attached to a TuneContext).
+    None for none, "from-target" for the target's defaults, or a kind's defaults by name
+    ("cuda-tensorcore"), resolved when the generator is attached to a TuneContext.
     """
 
     KINDS = {

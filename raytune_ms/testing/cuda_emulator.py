@@ -61,6 +61,34 @@ template <class T> static T __shfl_sync(unsigned, T v, int src, int width) {
   int tid = rtms_tid();
   return rtms_exchange(v, tid - tid % 32 % width + src);
 }
+namespace nvcuda { namespace wmma {  // each lane holds a whole 16x16 tile and computes it all
+struct matrix_a {}; struct matrix_b {}; struct accumulator {}; struct row_major {}; struct col_major {};
+enum layout_t { mem_row_major, mem_col_major };
+template <class U, int M, int N, int K, class T, class L = void> struct fragment { T x[256]; };
+template <class U, class T, class L>
+static void load_matrix_sync(fragment<U, 16, 16, 16, T, L>& f, const T* p, unsigned ldm) {
+  for (int r = 0; r < 16; ++r) for (int c = 0; c < 16; ++c) f.x[r * 16 + c] = p[r * ldm + c];
+}
+template <class T>
+static void store_matrix_sync(T* p, const fragment<accumulator, 16, 16, 16, T>& f, unsigned ldm, layout_t) {
+  for (int r = 0; r < 16; ++r) for (int c = 0; c < 16; ++c) p[r * ldm + c] = f.x[r * 16 + c];
+}
+template <class T, class V> static void fill_fragment(fragment<accumulator, 16, 16, 16, T>& f, V v) {
+  for (int i = 0; i < 256; ++i) f.x[i] = (T)v;
+}
+template <class T, class LA, class LB>
+static void mma_sync(fragment<accumulator, 16, 16, 16, T>& d, const fragment<matrix_a, 16, 16, 16, __half, LA>& a,
+                     const fragment<matrix_b, 16, 16, 16, __half, LB>& b,
+                     const fragment<accumulator, 16, 16, 16, T>& c) {
+  T out[256];
+  for (int i = 0; i < 16; ++i) for (int j = 0; j < 16; ++j) {
+    float s = (float)c.x[i * 16 + j];
+    for (int k = 0; k < 16; ++k) s += (float)a.x[i * 16 + k] * (float)b.x[k * 16 + j];
+    out[i * 16 + j] = (T)s;
+  }
+  for (int i = 0; i < 256; ++i) d.x[i] = out[i];
+}
+} }
 template <class... A, std::size_t... I>
 static void rtms_call(void (*f)(A...), void** a, std::index_sequence<I...>) { f(static_cast<A>(a[I])...); }
 template <class... A>
@@ -80,7 +108,7 @@ static void rtms_launch(void (*f)(A...), void** a, const unsigned* g, const unsi
 
 
 def _device_source(source: str) -> str:
-    drop = re.compile(r"^(typedef .*int\d+_t;|#define (INT64_C|INFINITY|NAN)\b.*|#include <cuda_fp16.h>)$")
+    drop = re.compile(r"^(typedef .*int\d+_t;|#define (INT64_C|INFINITY|NAN)\b.*|#include <(cuda_fp16|mma)\.h>)$")
     return "\n".join(line for line in source.splitlines() if not drop.match(line))
 
 

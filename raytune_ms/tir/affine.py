@@ -111,7 +111,23 @@ def linear(e, open_casts: bool = False) -> Linear:
 
 def affine_form(e):
     """`e` as ({Var: coef}, const), zero coefficients dropped, when every atom of its linear
-    view is a variable; else None."""
+    view is a variable; else None. Memoised per expression (a pass asks for the same index's
+    form once per loop it weighs); each call gets its own dict."""
+    hit = _FORMS.get(id(e))
+    if hit is None or hit[0] is not e:
+        hit = (e, _affine_form(e))
+        if len(_FORMS) >= _FORMS_CAP:
+            _FORMS.clear()
+        _FORMS[id(e)] = hit
+    form = hit[1]
+    return None if form is None else (dict(form[0]), form[1])
+
+
+_FORMS: dict = {}  # id(expr) -> (expr, its affine form or None)
+_FORMS_CAP = 4096
+
+
+def _affine_form(e):
     lin = linear(e)
     coefs = {}
     for _, atom, c in lin.live():

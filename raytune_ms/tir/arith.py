@@ -473,7 +473,7 @@ class Rebinder:
         values = {v: simplify(e, ranges) for v, e in mapping.items()}
         self.subst = {v: (e, linear(e)) for v, e in values.items()}
         self.ids = {id(v) for v in values}
-        self.canonical = canonical_ids(values.values())
+        self.canonical = None  # canonical_ids of the values, when a binding first needs them
 
     def __call__(self, expr, ranges: dict | None = None):
         """`expr` rewritten and simplified, or `expr` itself when no mapped variable occurs."""
@@ -487,6 +487,8 @@ class Rebinder:
             lin = Linear()
             if self._affine(expr, 1, lin):
                 return _Simplifier(ranges).build(lin, expr.dtype)
+        if self.canonical is None:
+            self.canonical = canonical_ids(e for e, _ in self.subst.values())
         s = _Simplifier(ranges, self.canonical, self.subst)
         out = s.expr(expr)
         return out if s.hit else expr

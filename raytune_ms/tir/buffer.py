@@ -5,7 +5,8 @@ from __future__ import annotations
 from .dtype import check_dtype
 from .node import Node
 
-SCOPES = ("global", "local", "shared")
+# wmma.*: tensor-core fragments, per warp (tir/tensor_intrin/cuda.py)
+SCOPES = ("global", "local", "shared", "wmma.matrix_a", "wmma.matrix_b", "wmma.accumulator")
 
 
 class Buffer(Node):

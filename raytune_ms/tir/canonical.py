@@ -86,7 +86,10 @@ def canonical_text(node) -> str:
         else:
             raise TypeError(f"cannot serialise {type(value).__name__} {value!r} in the IR")
 
-    write(node)
+    try:
+        write(node)
+    finally:  # `write` refers to itself through its cell: emptying the cell frees it, and `out`,
+        write = None  # now rather than at the next cyclic collection (the search pauses those)
     root = "".join(out)
     return ('{"buffers":[' + ",".join(buffer_rows) + '],"format":' + _quote(FORMAT) + ',"root":' + root
             + ',"vars":[' + ",".join(var_rows) + "]}")

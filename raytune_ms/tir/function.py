@@ -28,7 +28,7 @@ class PrimFunc(Node):
         return PrimFunc(self.params, self.body, attrs)
 
     def with_body(self, body) -> PrimFunc:
-        return PrimFunc(self.params, body, self.attrs)
+        return self.with_field("body", body)
 
 
 class IRModule(Node):

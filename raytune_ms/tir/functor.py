@@ -131,115 +131,167 @@ def transform(node, post=None, pre=None):
     `post(n)` sees a node whose children are already rewritten and returns its replacement
     (or None to keep it). Unchanged subtrees are returned as the same objects.
     """
-    memo = {}
+    return _rewrite(node, {}, pre, post)
 
-    def rewrite_value(value):
-        if isinstance(value, Node):
-            return rewrite(value)
-        if isinstance(value, tuple):
-            new = tuple(rewrite_value(v) for v in value)
-            return value if all(a is b for a, b in zip(new, value)) else new
-        return value
 
-    def rewrite(n):
-        key = id(n)
-        if key in memo:
-            return memo[key]
-        if type(n) in _CONSTANTS or isinstance(n, (Var, Buffer)):  # no child nodes to rebuild
-            out = None
-            if pre is not None:
-                out = pre(n)
-            if out is None and post is not None:
-                out = post(n)
-            memo[key] = n if out is None else out
-            return memo[key]
+# The walk of `transform` is made of module-level functions taking their state as arguments: a
+# closure that calls itself is a reference cycle, and every call would leave one (with its memo
+# of rewritten nodes) for the cyclic garbage collector.
+
+def _rewrite_value(value, memo, pre, post):
+    if isinstance(value, Node):
+        return _rewrite(value, memo, pre, post)
+    if isinstance(value, tuple):
+        new = tuple([_rewrite_value(v, memo, pre, post) for v in value])
+        return value if all(a is b for a, b in zip(new, value)) else new
+    return value
+
+
+def _rewrite(n, memo, pre, post):
+    key = id(n)
+    if key in memo:
+        return memo[key]
+    if type(n) in _CONSTANTS or isinstance(n, (Var, Buffer)):  # no child nodes to rebuild
+        out = None
         if pre is not None:
             out = pre(n)
-            if out is not None:
-                memo[key] = out
-                return out
-        values = field_values(n)
-        new_values = None
-        for i, old in enumerate(values):
-            if isinstance(old, Node):
-                new = rewrite(old)
-            elif isinstance(old, tuple) and old:
-                new = rewrite_value(old)
-            else:
-                continue
-            if new is not old:
-                if new_values is None:
-                    new_values = list(values)
-                new_values[i] = new
-        cur = n if new_values is None else type(n)(*new_values)
-        if post is not None:
-            out = post(cur)
-            if out is not None:
-                cur = out
-        memo[key] = cur
-        return cur
-
-    return rewrite(node)
+        if out is None and post is not None:
+            out = post(n)
+        memo[key] = n if out is None else out
+        return memo[key]
+    if pre is not None:
+        out = pre(n)
+        if out is not None:
+            memo[key] = out
+            return out
+    values = field_values(n)
+    new_values = None
+    for i, old in enumerate(values):
+        if isinstance(old, Node):
+            new = _rewrite(old, memo, pre, post)
+        elif isinstance(old, tuple) and old:
+            new = _rewrite_value(old, memo, pre, post)
+        else:
+            continue
+        if new is not old:
+            if new_values is None:
+                new_values = list(values)
+            new_values[i] = new
+    cur = n if new_values is None else type(n)(*new_values)
+    if post is not None:
+        out = post(cur)
+        if out is not None:
+            cur = out
+    memo[key] = cur
+    return cur
 
 
 def substitute(node, mapping: dict):
     """Replace Vars (keys) by expressions, and Buffers by Buffers, everywhere in `node`."""
     if not mapping:
         return node
+    if all(type(k) is Buffer for k in mapping):  # skip the subtrees that use none of them
+        ids = {id(k) for k in mapping}
+
+        def pre(n):
+            if isinstance(n, (Var, Buffer)):
+                return mapping.get(n)
+            return n if ids.isdisjoint(used_buffers(n)) else None
+
+        return transform(node, pre=pre)
     return transform(node, pre=lambda n: mapping.get(n) if isinstance(n, (Var, Buffer)) else None)
+
+
+_BUFFERS: dict = {}  # id(node) -> (node, ids of the Buffers in it), every subtree asked or walked
+_BUFFERS_CAP = 1 << 16
+_NO_IDS: frozenset = frozenset()
+
+
+def used_buffers(node) -> frozenset:
+    """ids of the Buffers occurring in `node` (as transform sees them: Buffers are leaves);
+    memoised per subtree, so a subtree shared by many versions of a program is walked once."""
+    hit = _BUFFERS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if isinstance(node, Buffer):
+        out = frozenset((id(node),))
+    elif type(node) in _CONSTANTS or isinstance(node, Var):
+        return _NO_IDS
+    else:
+        out = _NO_IDS
+        for k in _kids(node):
+            sub = used_buffers(k)
+            if sub:
+                out = sub if not out else out | sub
+    if len(_BUFFERS) >= _BUFFERS_CAP:
+        _BUFFERS.clear()
+    _BUFFERS[id(node)] = (node, out)
+    return out
 
 
 def collect(node, cls) -> list:
     """Every node of class `cls` under `node`, in pre-order, without duplicates.
 
     Statements never sit inside expressions, so collecting statement classes skips every
-    expression subtree (the common case, e.g. all Blocks of a function, stays fast)."""
-    out, seen = [], set()
-    classes = cls if isinstance(cls, tuple) else (cls,)
-    prune = _NON_STMT if all(issubclass(c, Stmt) for c in classes) else ()
-    if prune:  # expression-level nodes are never pushed at all
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, cls) and id(n) not in seen:
-                seen.add(id(n))
-                out.append(n)
-            if isinstance(n, prune):
-                continue
-            kids = [k for k in _kids(n) if not isinstance(k, prune)]
-            if kids:
-                kids.reverse()
-                stack.extend(kids)
-        return out
+    expression subtree (the common case, e.g. all Blocks of a function, stays fast), and the
+    answer for a statement tree is memoised (several passes ask for the same program's blocks
+    or loops)."""
+    if not (isinstance(cls, type) and issubclass(cls, Stmt) and isinstance(node, Stmt)):
+        return collect_each(node, (cls,))[0]
+    key = (id(node), cls)
+    hit = _STMTS.get(key)
+    if hit is None or hit[0] is not node:
+        hit = (node, collect_each(node, (cls,))[0])
+        if len(_STMTS) >= _STMTS_CAP:
+            _STMTS.clear()
+        _STMTS[key] = hit
+    return list(hit[1])
 
-    def fn(n):
-        if isinstance(n, cls) and id(n) not in seen:
-            seen.add(id(n))
-            out.append(n)
 
-    pre_order_visit(node, fn)
-    return out
+_STMTS: dict = {}  # (id(statement), class) -> (statement, the statements of that class in it)
+_STMTS_CAP = 256
+
+
+_OPEN, _SHUT, _EXPR = 1, 2, 3  # how a walk treats a node class: descend, leaf, expression-level
+_NODE_KIND: dict = {}
+
+
+def _node_kind(t) -> int:
+    kind = _NODE_KIND.get(t)
+    if kind is None:
+        kind = _NODE_KIND[t] = (_SHUT if t in _CONSTANTS or issubclass(t, _LEAVES)
+                                else _EXPR if issubclass(t, _NON_STMT) else _OPEN)
+    return kind
 
 
 def collect_each(node, classes: tuple) -> list:
     """`[collect(node, c) for c in classes]` in one walk (each list in pre-order, without
-    duplicates): what a pass needs when it looks for several kinds of node at once."""
+    duplicates): what a pass needs when it looks for several kinds of node at once. (A class
+    in `classes` may itself be a tuple of classes.)"""
     outs = [[] for _ in classes]
     seen = [set() for _ in classes]
-    stmts_only = all(issubclass(c, Stmt) for c in classes)
+    stmts_only = all(issubclass(c, Stmt) for cs in classes for c in (cs if isinstance(cs, tuple) else (cs,)))
+    matches: dict = {}  # node class -> indices of the classes it is an instance of
     stack = [node]
-    pop = stack.pop
+    pop, push = stack.pop, stack.extend
+    kind_of = _NODE_KIND.get
     while stack:
         n = pop()
         t = type(n)
-        for i, c in enumerate(classes):
-            if (t is c or isinstance(n, c)) and id(n) not in seen[i]:
+        hit = matches.get(t)
+        if hit is None:
+            hit = matches[t] = tuple(i for i, c in enumerate(classes) if issubclass(t, c))
+        for i in hit:
+            if id(n) not in seen[i]:
                 seen[i].add(id(n))
                 outs[i].append(n)
-        if t in _CONSTANTS or isinstance(n, _LEAVES) or (stmts_only and isinstance(n, _NON_STMT)):
+        kind = kind_of(t) or _node_kind(t)
+        if kind == _SHUT or (stmts_only and kind == _EXPR):
             continue
         kids = _kids(n)
         if kids:
+            if stmts_only:  # expression-level nodes are never pushed
+                kids = [k for k in kids if (kind_of(type(k)) or _node_kind(type(k))) == _OPEN]
             kids.reverse()
-            stack.extend(kids)
+            push(kids)
     return outs

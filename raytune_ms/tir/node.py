@@ -20,6 +20,16 @@ class Node:
             raise TypeError(f"{type(self).__name__} has no field(s) {sorted(changes)}")
         return type(self)(*values)
 
+    def with_field(self, name, value):
+        """A copy with field `name` set to `value`, which must already be what the constructor
+        would store (no checks, no conversion): the cheap rebuild of a statement on a path whose
+        child changed."""
+        out = object.__new__(type(self))
+        for slot in _slots(type(self)):
+            setattr(out, slot, getattr(self, slot))
+        setattr(out, name, value)
+        return out
+
     #: the text form of nodes, set by `printer` (which imports every node class, so node.py
     #: cannot import it)
     _script = None
@@ -27,3 +37,19 @@ class Node:
     def __repr__(self):
         script = Node._script
         return script(self) if script is not None else f"<{type(self).__name__}>"
+
+
+_SLOTS: dict = {}
+
+
+def _slots(cls) -> tuple:
+    """Every slot of `cls` and its bases (what a copy must carry over)."""
+    slots = _SLOTS.get(cls)
+    if slots is None:
+        names = []
+        for c in reversed(cls.__mro__):
+            for name in c.__dict__.get("__slots__", ()):
+                if name not in names:
+                    names.append(name)
+        slots = _SLOTS[cls] = tuple(names)
+    return slots

@@ -15,6 +15,11 @@ def out_size(size: int, kernel: int, stride: int, pad: int, dilation: int = 1) -
     return (size + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def _as(dtype, x):
+    """`x` cast to `dtype` when it differs (an accumulation wider than the inputs)."""
+    return x if x.dtype == dtype else te.cast(dtype, x)
+
+
 def _group_channel(co, rc, ci_per_group: int, co_per_group: int, groups: int):
     """The input channel that output channel `co` reads at reduction step `rc`."""
     return rc if groups == 1 else co // co_per_group * ci_per_group + rc
@@ -39,10 +44,12 @@ def conv1d_nlc(N, L, CI, CO, K, stride, padding, dilation=1, groups=1):
     return [data, weight, out]
 
 
-def conv2d_nhwc(N, H, W, CI, CO, K, stride, padding, dilation=1, groups=1):
-    """C2D, DIL (dilation) and GRP (groups); weight is (KH, KW, CI / groups, CO)."""
-    data = te.placeholder((N, H, W, CI), name="inputs")
-    weight = te.placeholder((K, K, CI // groups, CO), name="weight")
+def conv2d_nhwc(N, H, W, CI, CO, K, stride, padding, dilation=1, groups=1, dtype="float32", out_dtype=None):
+    """C2D, DIL (dilation) and GRP (groups); weight is (KH, KW, CI / groups, CO); inputs of
+    `dtype` accumulated in `out_dtype` (default the same)."""
+    out_dtype = out_dtype or dtype
+    data = te.placeholder((N, H, W, CI), name="inputs", dtype=dtype)
+    weight = te.placeholder((K, K, CI // groups, CO), name="weight", dtype=dtype)
     padded = pad(data, (0, padding, padding, 0), (0, padding, padding, 0), name="pad_temp")
     rh = te.reduce_axis(K, "rh")
     rw = te.reduce_axis(K, "rw")
@@ -52,13 +59,13 @@ def conv2d_nhwc(N, H, W, CI, CO, K, stride, padding, dilation=1, groups=1):
     out = te.compute(
         (N, oh, ow, CO),
         lambda n, h, w, co: te.sum(
-            padded[
+            _as(out_dtype, padded[
                 n,
                 h * stride + rh * dilation,
                 w * stride + rw * dilation,
                 _group_channel(co, rc, CI // groups, CO // groups, groups),
-            ]
-            * weight[rh, rw, rc, co],
+            ])
+            * _as(out_dtype, weight[rh, rw, rc, co]),
             axis=[rh, rw, rc],
         ),
         name="conv2d_nhwc",

@@ -8,12 +8,20 @@ from __future__ import annotations
 from .. import te
 
 
-def batch_matmul_nkkm(B, N, M, K):
-    """C[b, i, j] = sum_k A[b, i, k] * B[b, k, j] (GMM, GMM-1024, BMM)."""
-    a = te.placeholder((B, N, K), name="A")
-    b = te.placeholder((B, K, M), name="B")
+def batch_matmul_nkkm(B, N, M, K, dtype="float32", out_dtype=None):
+    """C[b, i, j] = sum_k A[b, i, k] * B[b, k, j] (GMM, GMM-1024, BMM); inputs of `dtype`
+    accumulated in `out_dtype` (default the same; float16 inputs with float32 accumulation
+    match the tensor-core intrinsics)."""
+    out_dtype = out_dtype or dtype
+    a = te.placeholder((B, N, K), name="A", dtype=dtype)
+    b = te.placeholder((B, K, M), name="B", dtype=dtype)
     k = te.reduce_axis(K, "k")
-    c = te.compute((B, N, M), lambda bb, i, j: te.sum(a[bb, i, k] * b[bb, k, j], axis=k), name="C")
+
+    def term(bb, i, j):
+        x, y = a[bb, i, k], b[bb, k, j]
+        return x * y if out_dtype == dtype else te.cast(out_dtype, x) * te.cast(out_dtype, y)
+
+    c = te.compute((B, N, M), lambda bb, i, j: te.sum(term(bb, i, j), axis=k), name="C")
     return [a, b, c]
 
 

@@ -206,11 +206,19 @@ def config(name: str, size: str = "standard") -> dict:
     return dict(entry.standard if size == "standard" else entry.small)
 
 
-def get(name: str, size: str = "standard") -> Workload:
-    """Workload `name` at `size` ("standard" or "small"), its PrimFunc freshly built."""
+def get(name: str, size: str = "standard", dtype: str | None = None) -> Workload:
+    """Workload `name` at `size` ("standard" or "small"), its PrimFunc freshly built; `dtype`
+    "float16" builds the tensor-core variant (fp16 inputs, fp32 accumulation) of the workloads
+    whose builder takes a dtype (the matmuls and conv2d)."""
     cfg = config(name, size)
     entry = SUITE[name]
-    tensors = entry.build(**cfg)
+    if dtype is None:
+        tensors = entry.build(**cfg)
+    else:
+        try:
+            tensors = entry.build(**cfg, dtype=dtype, out_dtype="float32")
+        except TypeError as err:
+            raise ValueError(f"workload {name!r} has no {dtype} variant (its builder takes no dtype)") from err
     return Workload(
         name=name,
         size=size,

@@ -104,7 +104,7 @@ def _fallback_cases():
     def strided(A, B, i):
         return tir.BufferStore(B, A[i * 2], [i])
 
-    def call(A, B, i):  # a math call without a vector form (exp has one: test_vector_exp.py)
+    def call(A, B, i):  # a math call without a vector form (exp and erf have one: test_vector_math.py)
         return tir.BufferStore(B, tir.call("tanh", A[i]), [i])
 
     def lane_select(A, B, i):

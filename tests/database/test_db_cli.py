@@ -98,3 +98,12 @@ def test_compact_reports_an_unreadable_part(store, capsys):
     assert code == 0 and "records: merged 4 parts, 4 rows" in out
     assert f"records: left 1 unreadable parts in place: {victim}" in out
     assert os.path.exists(os.path.join(records, victim))
+
+
+def test_read_only_commands_write_nothing(tmp_path, capsys):
+    """summary/top/plot open a store without creating its missing directories."""
+    path = tmp_path / "db"
+    (path / "records").mkdir(parents=True)
+    for argv in (["summary", str(path)], ["top", str(path), "--workload", "x"]):
+        _run(capsys, "db", *argv)
+        assert sorted(os.listdir(path)) == ["records"] and not os.listdir(path / "records")

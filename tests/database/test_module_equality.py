@@ -132,20 +132,21 @@ def test_a_structural_store_reopened_by_anchor_block_pools_the_variants(stores, 
     assert len(pooled.get_all_tuning_records()) == 2
 
 
-def test_a_trace_naming_blocks_the_variant_lacks_is_an_error():
+def test_an_inlining_the_variant_cannot_take_is_skipped():
+    """The relu variant's trace inlines T_bias; in add_relu T_bias becomes the output (T_add and
+    T_relu are inlined into it first), so that inlining is skipped and T_bias parallelised."""
     relu = _matmul("relu")
     sch = Schedule(relu)
     sch.compute_inline(sch.get_block("T_bias"))
     db = MemoryDatabase("anchor-block")
     db.commit_tuning_record(TuningRecord(sch.trace, db.commit_workload(relu), [1e-3], TARGET))
-    with pytest.raises(ValueError, match="T_bias"):
-        db.query_schedule(_matmul("add_relu").with_attr("global_symbol", "main"), TARGET)
+    _check(db.query_schedule(_matmul("add_relu").with_attr("global_symbol", "main"), TARGET), "add_relu")
 
 
 @pytest.mark.parametrize("kind", ["memory", "parquet"])
-def test_the_best_record_that_fits_answers(stores, kind):
-    """A faster variant's trace that names its own relu block does not fit the plain kernel:
-    the plain kernel's own (slower) record answers for it, the faster one for the variant."""
+def test_the_best_record_answers_with_the_instructions_on_absent_blocks_skipped(stores, kind):
+    """A faster variant's trace that names its own relu block serves the plain kernel too (as in
+    the reference, its instructions on T_relu are skipped); the variant gets it whole."""
     base, relu = _matmul(""), _matmul("relu")
     db = stores(kind)
     stored = db.commit_workload(base)
@@ -156,10 +157,6 @@ def test_the_best_record_that_fits_answers(stores, kind):
     assert db.query_tuning_record(base, TARGET).run_secs == [1e-3]
     _check(db.query_schedule(base, TARGET), "")
     _check(db.query_schedule(relu, TARGET), "relu")
-    only_relu = stores("memory")
-    only_relu.commit_tuning_record(TuningRecord(sch.trace, only_relu.commit_workload(relu), [1e-3], TARGET))
-    with pytest.raises(ValueError, match="none of the 1 best records.*T_relu"):
-        only_relu.query_schedule(base, TARGET)
 
 
 def test_unions_answer_for_fused_variants():

@@ -5,7 +5,8 @@ cores x max_jobs_per_core."""
 import pytest
 
 from raytune_ms.mutator import MutateParallel
-from raytune_ms.mutator.mutate_parallel import PARALLEL_KEY, fusible_extents, other_limit, plan
+from raytune_ms.mutator.mutate_parallel import PARALLEL_KEY, other_limit, plan
+from raytune_ms.postproc.rewrite_parallel_vectorize_unroll import parallel_extents
 from raytune_ms.schedule import Schedule
 from raytune_ms.schedule.sampling import RandState
 from raytune_ms.schedule.tree import block_path, loops_above
@@ -60,10 +61,10 @@ def test_fusible_loops_stop_at_reductions_and_statement_lists():
     trace.apply_to_schedule(sch)
     body = sch.mod["main"]
     loops = loops_above(block_path(body, "C"))
-    assert fusible_extents(loops) == [4, 3, 4, 4]  # k binds the reduction
+    assert parallel_extents(loops) == (0, [4, 3, 4, 4])  # k binds the reduction
     c = sch.get_block("C")
     sch.decompose_reduction(c, sch.get_loops(c)[2])  # init and update under i1: a statement list
-    assert fusible_extents(loops_above(block_path(sch.mod["main"], "C"))) == [4, 3]
+    assert parallel_extents(loops_above(block_path(sch.mod["main"], "C"))) == (0, [4, 3])
 
 
 def test_nothing_to_mutate():
@@ -75,3 +76,25 @@ def test_nothing_to_mutate():
     assert mutator.apply(sch.trace, 0) is None  # a sampled value is not a literal to tune
     with pytest.raises(ValueError, match="max_jobs_per_core"):
         MutateParallel(0)
+
+
+@pytest.mark.parametrize("limit", [1, 16, 100, 1000])
+def test_the_plan_is_what_the_postproc_parallelises_past_shared_units(limit):
+    """A one-iteration tile loop holding a fetch and the nest is skipped by both: the plan's
+    loops are the ones RewriteParallelVectorizeUnroll fuses into its parallel loop."""
+    import math
+
+    from raytune_ms.postproc import RewriteParallelVectorizeUnroll
+
+    sch = Schedule(matmul(16, 12, 8), seed=0)
+    c = sch.get_block("C")
+    i, _, _ = sch.get_loops(c)
+    i0, _ = sch.split(i, [1, 16])
+    sch.compute_at(sch.cache_read(c, 0, "global"), i0)
+    start, extents = parallel_extents(loops_above(block_path(sch.mod["main"], "C")))
+    assert (start, extents) == (1, [16, 12])
+    (n,) = plan([extents], limit)
+    sch.annotate(sch.get_block("root"), PARALLEL_KEY, limit)
+    assert RewriteParallelVectorizeUnroll().apply(sch)
+    parallel = [f for f in loops_above(block_path(sch.mod["main"], "C")) if f.kind == "parallel"]
+    assert [f.extent.value for f in parallel] == ([math.prod(extents[:n])] if n else [])

@@ -22,7 +22,7 @@ def test_kinds_and_errors():
     assert isinstance(m, MutateParallel) and p == 1.0
     cuda = {type(m).__name__: p for m, p in Mutator.create("cuda").items()}
     assert cuda == {"MutateTileSize": 0.90, "MutateUnroll": 0.08, "MutateThreadBinding": 0.02}
-    with pytest.raises(ValueError, match="known kinds: cuda, llvm, mutate-compute-location"):
+    with pytest.raises(ValueError, match="known kinds: cuda, cuda-tensorcore, llvm, mutate-compute-location"):
         Mutator.create("hexagon")
 
 

@@ -33,7 +33,7 @@ def annotate_root(sch, parallel=32, vectorize=64, unroll=16):
 def test_create_llvm_order():
     assert [type(p) for p in Postproc.create("llvm")] == [
         DisallowDynamicLoop, RewriteParallelVectorizeUnroll, RewriteReductionBlock, RewriteLayout]
-    with pytest.raises(ValueError, match="hexagon.*known: cuda, llvm"):
+    with pytest.raises(ValueError, match="hexagon.*known: cuda, cuda-tensorcore, llvm"):
         Postproc.create("hexagon")
 
 

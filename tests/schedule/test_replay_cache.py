@@ -106,3 +106,26 @@ def test_the_shared_cache_is_per_module_and_released():
     first = replay_cache(a)
     release_replay_cache(a)
     assert replay_cache(a) is not first
+
+
+@pytest.mark.parametrize("name", ["GMM", "C2D", "SFM"])
+def test_random_replays_reuse_the_states_of_the_same_draws(name):
+    """A step that samples without a decision draws as the plain replay would (same random
+    stream) and resumes from the cached state of that draw when there is one."""
+    ctx = TuneContext(workloads.get(name, "small").func, target="llvm", space_generator="post-order-apply",
+                      rand_state=3)
+    spaces = [Trace(s.trace.simplified(remove_postproc=True).insts, {}) for s in ctx.generate_design_space()]
+    cache = ReplayCache(ctx.mod)
+    rng = random.Random(5)
+    for i in range(30):
+        space, seed = spaces[i % len(spaces)], rng.getrandbits(40)
+        fast, fast_err = _outcome(lambda space=space, seed=seed: cache.replay(space, seed))
+        slow, slow_err = _outcome(lambda space=space, seed=seed: _plain(ctx.mod, space, seed))
+        assert fast_err == slow_err
+        if slow is not None:
+            _same(fast, slow)
+    def first_draw(space):  # steps before the first sampling step: all a replay reused before
+        return next((k for k, inst in enumerate(space.insts) if inst.kind.name.startswith("Sample")),
+                    len(space.insts))
+
+    assert cache.steps_reused > sum(first_draw(spaces[i % len(spaces)]) for i in range(30))

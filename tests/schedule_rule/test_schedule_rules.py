@@ -39,7 +39,7 @@ def test_create_llvm_is_the_reference_list_in_order():
     assert mlt.reuse_write == {"req": "may", "levels": [1, 2], "scope": "global"}
     assert (pvu.max_jobs_per_core, pvu.max_vectorize_extent, pvu.unroll_max_steps) == (16, 64, [0, 16, 64, 512])
     assert ScheduleRule.create("c")[0] is not rules[0]
-    with pytest.raises(ValueError, match="hexagon.*known: cuda, llvm"):
+    with pytest.raises(ValueError, match="hexagon.*known: cuda, cuda-tensorcore, llvm"):
         ScheduleRule.create("hexagon")
 
 

@@ -111,6 +111,25 @@ def test_resume_trains_the_model_and_skips_what_was_measured(tuned, caplog):
     assert cands and not measured & {tir.structural_hash(c.sch.mod) for c in cands}
 
 
+def test_resume_trains_on_a_remeasurement_not_on_the_reading_it_retimed(tuned, caplog):
+    from raytune_ms.database import TuningRecord
+    from raytune_ms.database.remeasurement import new_remeasure_id
+
+    wl, stored = tuned
+    db = MemoryDatabase()
+    workload = db.commit_workload(wl.func)
+    for rec in stored.get_all_tuning_records():
+        db.commit_tuning_record(rec.with_workload(workload))
+    best = db.get_top_k(workload, 1)[0]
+    db.commit_tuning_record(TuningRecord(best.trace_text(), workload, [best.mean_run_secs * 3], best.target_key,
+                                         best.args_info_json(), time=best.time + 1, record_id=new_remeasure_id()))
+    model = XGBModel(num_warmup_samples=0)
+    ctx = context(wl, small_search(), logger=logging.getLogger("test.evo.remeasured"), seed=9)
+    with caplog.at_level(logging.INFO, logger="test.evo.remeasured"):
+        ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=db, cost_model=model)
+    assert "cost model trained on 8 records from the database" in caplog.text and model.data_size == 8
+
+
 class _CountingXGB(XGBModel):
     """The real XGBModel, counting the times its trained booster scores candidates."""
 

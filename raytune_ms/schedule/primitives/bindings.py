@@ -19,36 +19,37 @@ def rewrite_bindings(stmt, mapping: dict, ranges: dict, extra_predicate=None):
     `extra_predicate` (already in terms of the new variables) to every top-level block.
 
     Substitution and simplification happen in one pass per expression (arith.Rebinder)."""
-    rebind = Rebinder(mapping, ranges)
+    return _visit(stmt, ranges, Rebinder(mapping, ranges), extra_predicate)
 
-    def visit(s, ranges):
-        if isinstance(s, For):
-            mn, ext = rebind(s.min, ranges), rebind(s.extent, ranges)
-            inner = dict(ranges)
-            inner[s.loop_var] = Range(mn, ext)
-            body = visit(s.body, inner)
-            if mn is s.min and ext is s.extent and body is s.body:
-                return s
-            return For(s.loop_var, mn, ext, s.kind, body, s.thread_tag, s.annotations)
-        if isinstance(s, SeqStmt):
-            items = [visit(x, ranges) for x in s.seq]
-            return s if all(a is b for a, b in zip(items, s.seq)) else SeqStmt(items)
-        if isinstance(s, IfThenElse):
-            cond = rebind(s.condition, ranges)
-            then = visit(s.then_case, ranges)
-            other = visit(s.else_case, ranges) if s.else_case is not None else None
-            if cond is s.condition and then is s.then_case and other is s.else_case:
-                return s
-            return IfThenElse(cond, then, other)
-        if isinstance(s, BlockRealize):
-            values = tuple(rebind(v, ranges) for v in s.iter_values)
-            changed = any(a is not b for a, b in zip(values, s.iter_values))
-            pred = rebind(s.predicate, ranges)
-            if extra_predicate is not None:
-                pred = simplify(logical_and(pred, extra_predicate), ranges)
-            if not changed and pred is s.predicate:
-                return s
-            return BlockRealize(values if changed else s.iter_values, pred, s.block)
-        return s
 
-    return visit(stmt, ranges)
+def _visit(s, ranges, rebind, extra_predicate):
+    """The walk of rewrite_bindings (a module-level function: a closure calling itself would be
+    a reference cycle left for the garbage collector on every call)."""
+    if isinstance(s, For):
+        mn, ext = rebind(s.min, ranges), rebind(s.extent, ranges)
+        inner = dict(ranges)
+        inner[s.loop_var] = Range(mn, ext)
+        body = _visit(s.body, inner, rebind, extra_predicate)
+        if mn is s.min and ext is s.extent and body is s.body:
+            return s
+        return For(s.loop_var, mn, ext, s.kind, body, s.thread_tag, s.annotations)
+    if isinstance(s, SeqStmt):
+        items = [_visit(x, ranges, rebind, extra_predicate) for x in s.seq]
+        return s if all(a is b for a, b in zip(items, s.seq)) else SeqStmt(items)
+    if isinstance(s, IfThenElse):
+        cond = rebind(s.condition, ranges)
+        then = _visit(s.then_case, ranges, rebind, extra_predicate)
+        other = _visit(s.else_case, ranges, rebind, extra_predicate) if s.else_case is not None else None
+        if cond is s.condition and then is s.then_case and other is s.else_case:
+            return s
+        return IfThenElse(cond, then, other)
+    if isinstance(s, BlockRealize):
+        values = tuple(rebind(v, ranges) for v in s.iter_values)
+        changed = any(a is not b for a, b in zip(values, s.iter_values))
+        pred = rebind(s.predicate, ranges)
+        if extra_predicate is not None:
+            pred = simplify(logical_and(pred, extra_predicate), ranges)
+        if not changed and pred is s.predicate:
+            return s
+        return BlockRealize(values if changed else s.iter_values, pred, s.block)
+    return s

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, BufferStore, For, IterVar, Range, SeqStmt, Var
 from ..error import ScheduleError
-from ..tree import block_path, child_blocks, enclosing_block, find_path, replace_path
+from ..tree import block_path, child_blocks, enclosing_block, find_path, named_blocks, replace_path
 
 
 def scope_realize(path) -> BlockRealize:
@@ -46,11 +46,29 @@ def reads_buffer(realize: BlockRealize, buf) -> bool:
 
 
 def _stores_to(block, buf) -> bool:
-    return any(s.buffer is buf for s in tir.collect(block, BufferStore))
+    return id(buf) in _accessed(block)[0]
 
 
 def _loads_from(block, buf) -> bool:
-    return any(ld.buffer is buf for ld in tir.collect(block.body, tir.BufferLoad))
+    return id(buf) in _accessed(block)[1]
+
+
+_ACCESSED: dict = {}  # id(block) -> (block, ids of stored buffers, ids of buffers loaded in its body)
+_ACCESSED_CAP = 4096
+
+
+def _accessed(block) -> tuple:
+    """(ids of the buffers `block` stores to, ids of those its body loads), memoised per block:
+    blocks are immutable, and most survive many schedule steps unchanged."""
+    hit = _ACCESSED.get(id(block))
+    if hit is not None and hit[0] is block:
+        return hit[1], hit[2]
+    stored = frozenset(id(s.buffer) for s in tir.collect(block, BufferStore))
+    loaded = frozenset(id(ld.buffer) for ld in tir.collect(block.body, tir.BufferLoad))
+    if len(_ACCESSED) >= _ACCESSED_CAP:
+        _ACCESSED.clear()
+    _ACCESSED[id(block)] = (block, stored, loaded)
+    return stored, loaded
 
 
 def _buffers(regions) -> list:
@@ -97,7 +115,11 @@ def check_sole_writer(func, scope, block_realize, buf) -> None:
 
 def taken_names(func) -> set:
     names = {p.name for p in func.params}
-    for node in tir.collect(func.body, Block):
+    if isinstance(func.body, BlockRealize):  # every block sits in a BlockRealize: the index has it
+        blocks = [r.block for r in named_blocks(func)]
+    else:
+        blocks = tir.collect(func.body, Block)
+    for node in blocks:
         names.add(node.name)
         names.update(b.name for b in node.alloc_buffers)
     return names

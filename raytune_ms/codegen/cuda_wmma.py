@@ -1,0 +1,137 @@
+"""CUDA C of tensorized regions (schedule/primitives/tensorize.py) whose intrinsic is a wmma
+`WmmaImpl` (tir/tensor_intrin/cuda.py): fragment buffers become arrays of
+`nvcuda::wmma::fragment` (one per 16x16 tile, per warp), and each tensorized loop nest one
+`load_matrix_sync` / `mma_sync` / `fill_fragment` / `store_matrix_sync` call, run by every lane
+of the warp. A fragment is addressed by its tile: the region's start in its last two
+dimensions, divided by 16 (a CodegenError when it is not a multiple of 16)."""
+
+from __future__ import annotations
+
+from ..tir import BufferLoad, BufferStore, For, IfThenElse, IntImm, collect, floordiv, floormod, substitute
+from ..tir.analysis import is_true
+from ..tir.arith import simplify
+from ..tir.tensor_intrin import TensorIntrin
+from ..tir.tensor_intrin.cuda import FRAGMENT_SCOPES
+from .c_expr import CodegenError
+from .names import comment
+
+MMA_INCLUDE = "#include <mma.h>"
+_USE = {"wmma.matrix_a": "nvcuda::wmma::matrix_a", "wmma.matrix_b": "nvcuda::wmma::matrix_b",
+        "wmma.accumulator": "nvcuda::wmma::accumulator"}
+
+
+def _ctype(dtype: str) -> str:
+    if dtype not in ("float16", "float32"):
+        raise CodegenError(f"wmma fragments hold float16 or float32, not {dtype}")
+    return "__half" if dtype == "float16" else "float"
+
+
+def is_fragment(buffer) -> bool:
+    return buffer.scope in FRAGMENT_SCOPES
+
+
+def allocate(em, a) -> None:
+    """Declare a fragment buffer as an array of wmma fragments over its 16x16 tiles."""
+    b = a.buffer
+    shape = [int(getattr(d, "value", d)) for d in b.shape]
+    if len(shape) < 2 or shape[-1] % 16 or shape[-2] % 16:
+        raise CodegenError(f"function {em.func.name!r}: fragment buffer {b.name!r} has shape {shape}; its last "
+                           "two dimensions must be multiples of 16")
+    count = (shape[-2] // 16) * (shape[-1] // 16)
+    for d in shape[:-2]:
+        count *= d
+    layout = "" if b.scope == "wmma.accumulator" else ", nvcuda::wmma::row_major"
+    name = em.names.get(b, b.name)
+    em.uses_wmma = True
+    em.line("{")
+    em.depth += 1
+    em.line(f"/* {b.scope} fragments {comment(b.name)} {shape}: per warp */")
+    em.line(f"nvcuda::wmma::fragment<{_USE[b.scope]}, 16, 16, 16, {_ctype(b.dtype)}{layout}> {name}[{count}];")
+    em.fragments[id(b)] = (name, shape)
+    em.stmt(a.body)
+    del em.fragments[id(b)]
+    em.depth -= 1
+    em.line("}")
+
+
+def _nest(f: For):
+    loops, s = [], f
+    while isinstance(s, For):
+        loops.append(s)
+        s = s.body
+    while isinstance(s, IfThenElse) and is_true(s.condition) and s.else_case is None:
+        s = s.then_case
+    return loops, s
+
+
+class _Region:
+    def __init__(self, em, f):
+        self.em = em
+        loops, self.store = _nest(f)
+        if not isinstance(self.store, BufferStore):
+            raise CodegenError(f"function {em.func.name!r}: tensorized loop {f.loop_var.name!r} holds a "
+                               f"{type(self.store).__name__}, not one store")
+        self.zero = {lp.loop_var: IntImm(0, lp.loop_var.dtype) for lp in loops}
+        self.where = f"tensorized loop {f.loop_var.name!r}"
+
+    def base(self, indices):
+        out = [substitute(i, self.zero) for i in indices]
+        if self.em.values:
+            out = [substitute(i, {v: IntImm(x, v.dtype) for v, x in self.em.values.items()}) for i in out]
+        return [simplify(i, self.em.ranges) for i in out]
+
+    def fragment(self, buffer, indices) -> str:
+        entry = self.em.fragments.get(id(buffer))
+        if entry is None:
+            raise CodegenError(f"function {self.em.func.name!r}: {self.where}: {buffer.name!r} is not an "
+                               "allocated fragment buffer")
+        name, shape = entry
+        *lead, r, c = self.base(indices)
+        for x in (r, c):
+            rem = simplify(floormod(x, 16), self.em.ranges)
+            if not (isinstance(rem, IntImm) and rem.value == 0):
+                raise CodegenError(f"function {self.em.func.name!r}: {self.where}: fragment {buffer.name!r} "
+                                   f"is addressed at {x!r}, not a multiple of 16")
+        index = None
+        for x, d in zip(lead, shape[:-2]):
+            index = x if index is None else index * d + x
+        tiles = floordiv(r, 16) * (shape[-1] // 16) + floordiv(c, 16)
+        if index is not None:
+            tiles = index * ((shape[-2] // 16) * (shape[-1] // 16)) + tiles
+        return f"{name}[{self.em.expr(simplify(tiles, self.em.ranges))}]"
+
+    def memory(self, buffer, indices, verb):
+        info = self.em.allocated(buffer, verb)
+        if len(info.strides) < 2 or info.strides[-1] != 1:
+            raise CodegenError(f"function {self.em.func.name!r}: {self.where}: {buffer.name!r} is not a dense "
+                               "row-major matrix")
+        flat = self.em.flat_index(info, self.base(indices))
+        return f"&{info.cname}[{self.em.expr(flat)}]", info.strides[-2]
+
+
+def emit(em, f: For, intrin_name: str) -> None:
+    impl = TensorIntrin.get(intrin_name).impl
+    reg = _Region(em, f)
+    s = reg.store
+    em.uses_wmma = True
+    em.line(f"/* {comment(intrin_name)} */")
+    if impl.op in ("load_a", "load_b"):
+        if not isinstance(s.value, BufferLoad):
+            raise CodegenError(f"function {em.func.name!r}: {reg.where}: a fragment load must copy a buffer")
+        ptr, ldm = reg.memory(s.value.buffer, s.value.indices, "read")
+        em.line(f"nvcuda::wmma::load_matrix_sync({reg.fragment(s.buffer, s.indices)}, {ptr}, {ldm});")
+    elif impl.op == "store":
+        ptr, ldm = reg.memory(s.buffer, s.indices, "written")
+        frag = reg.fragment(s.value.buffer, s.value.indices)
+        em.line(f"nvcuda::wmma::store_matrix_sync({ptr}, {frag}, {ldm}, nvcuda::wmma::mem_row_major);")
+    elif impl.op == "fill":
+        zero = "__float2half(0.0f)" if impl.dtype == "float16" else "0.0f"
+        em.line(f"nvcuda::wmma::fill_fragment({reg.fragment(s.buffer, s.indices)}, {zero});")
+    elif impl.op == "mma":
+        loads = {ld.buffer.scope: ld for ld in collect(s.value, BufferLoad)}
+        a, b = loads["wmma.matrix_a"], loads["wmma.matrix_b"]
+        c = reg.fragment(s.buffer, s.indices)
+        em.line(f"nvcuda::wmma::mma_sync({c}, {reg.fragment(a.buffer, a.indices)}, "
+                f"{reg.fragment(b.buffer, b.indices)}, {c});")
+    else:
+        raise CodegenError(f"function {em.func.name!r}: {reg.where}: unknown wmma op {impl.op!r}")

@@ -1,0 +1,216 @@
+"""MultiLevelTilingTensorCore: tile a float16 matmul-shaped block (C[..., i, j] += A[..., i, k] *
+B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of wmma
+(tir/tensor_intrin/cuda.py), the reference's tensor-core rule:
+
+- i, j and k are first split by 16 (the intrinsic's tile); the outer parts are tiled by the
+  structure ("SSSRRSRS") like MultiLevelTilingCuda, levels bound to `tile_binds` (blockIdx.y,
+  blockIdx.x, threadIdx.y: one warp per threadIdx.y; its 32 lanes run every wmma call), and the
+  16x16x16 loops go innermost;
+- the output accumulates in "wmma.accumulator" fragments (cache_write at level 3, under the
+  warp loop), stored back 16x16 at a time by the store intrinsic; when the output is not the
+  function's (an epilogue such as bias + relu follows), the fragments are stored to a shared
+  tile and the warp's lanes copy it out, so AutoInline fuses the epilogue into that copy;
+- A and B are staged in shared memory at level 4 (cooperative fetches over the warps and their
+  lanes: the fetch blocks carry `warp_execution`), and from there into "wmma.matrix_a/_b"
+  fragments under the innermost reduction tile, 16x16 at a time;
+- every block to tensorize is annotated `meta_schedule.auto_tensorize` with its intrinsic (the
+  reduction's init, split off later by RewriteReductionBlock, via `..._init`); RewriteTensorize
+  applies them.
+
+A stride-1 NHWC conv2d matches as an implicit GEMM over (w, co, ci), with n, h and the kernel
+window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). A block that
+does not match (other dtypes, extents not multiples of 16, strided convs, other layouts such as
+a transposed B) is left to the rules after it (the plain CUDA tiling): the result is [sch].
+The reference's reindex/transform_block_layout (fusing n, h, w into one GEMM row axis) is not
+built here.
+"""
+
+from __future__ import annotations
+
+from ..schedule import ScheduleError
+from ..schedule.primitives.tensorize import match
+from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var, const, sub, substitute
+from ..tir.arith import simplify
+from ..tir.tensor_intrin import TensorIntrin
+from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
+from .block_analysis import TILING_KEY, BlockInfo
+from .multi_level_tiling import MultiLevelTiling, _State
+from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
+
+AUTO_TENSORIZE_KEY = "meta_schedule.auto_tensorize"
+AUTO_TENSORIZE_INIT_KEY = "meta_schedule.auto_tensorize_init"
+WARP_EXECUTION_KEY = "warp_execution"
+WARP = 32
+
+
+def _operand(e, dtype):
+    """The BufferLoad under an optional cast to `dtype`, else None."""
+    if isinstance(e, Cast) and e.dtype == dtype:
+        e = e.value
+    return e if isinstance(e, BufferLoad) and e.dtype == "float16" else None
+
+
+def _advances_with(e, v) -> bool:
+    """`e` is v plus terms without v (an implicit-GEMM row: a conv's w + rw at stride 1)."""
+    moving = simplify(sub(e, substitute(e, {v: const(0, v.dtype)})))
+    return moving is v
+
+
+def gemm_axes(info):
+    """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
+    computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
+    reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
+    inputs with a float16 or float32 accumulator, i, j, k extents multiples of 16 and trivial
+    bindings; None otherwise (tensorize's match is the final check)."""
+    b = info.block
+    body = b.body
+    if b.init is None or not isinstance(body, BufferStore) or len(b.writes) != 1 or not info.trivial_binding():
+        return None
+    out = body.buffer.dtype
+    if out not in ("float16", "float32") or not isinstance(body.value, Add) or not isinstance(body.value.b, Mul):
+        return None
+    acc, prod = body.value.a, body.value.b
+    if not (isinstance(acc, BufferLoad) and acc.buffer is body.buffer):
+        return None
+    a, bb = _operand(prod.a, out), _operand(prod.b, out)
+    if a is None or bb is None or len(body.indices) < 2 or len(a.indices) < 2 or len(bb.indices) < 2:
+        return None
+    ivs = [iv.var for iv in b.iter_vars]
+    pos = {id(v): n for n, v in enumerate(ivs)}
+    i, j = body.indices[-2:]
+    ai, ak = a.indices[-2:]
+    bk, bj = bb.indices[-2:]
+    if not all(isinstance(x, Var) and id(x) in pos for x in (i, j, ak, bk, bj)):
+        return None
+    if not isinstance(i, Var) or not _advances_with(ai, i) or bj is not j or ak is not bk:
+        return None
+    n_i, n_j, n_k = pos[id(i)], pos[id(j)], pos[id(ak)]
+    kinds, ext = info.kinds(), info.extents()
+    if kinds[n_i] != "spatial" or kinds[n_j] != "spatial" or kinds[n_k] != "reduce":
+        return None
+    for n, size in ((n_i, WMMA_M), (n_j, WMMA_N), (n_k, WMMA_K)):
+        if ext[n] is None or ext[n] % size:
+            return None
+    index = {id(r.buffer): n for n, r in enumerate(b.reads)}
+    if id(a.buffer) not in index or id(bb.buffer) not in index or a.buffer is bb.buffer:
+        return None
+    return n_i, n_j, n_k, index[id(a.buffer)], index[id(bb.buffer)], out
+
+
+class MultiLevelTilingTensorCore(MultiLevelTiling):
+    def __init__(self, intrin_groups=None, structure: str = "SSSRRSRS",
+                 tile_binds=("blockIdx.y", "blockIdx.x", "threadIdx.y"), max_innermost_factor: int = 4,
+                 vector_load_lens=(1, 2, 3, 4, 8, 16), reuse_read=None, reuse_write=None,
+                 use_software_pipeline: bool = False):
+        super().__init__(structure, list(tile_binds), max_innermost_factor, list(vector_load_lens or []),
+                         reuse_read if reuse_read is not None else {"req": "must", "levels": [4], "scope": "shared"},
+                         reuse_write if reuse_write is not None else {"req": "must", "levels": [3],
+                                                                      "scope": "wmma.accumulator"},
+                         None, vector_tiling=False)
+        self.intrin_groups = [dict(g) for g in (intrin_groups or [intrin_names("float32"), intrin_names("float16")])]
+        for group in self.intrin_groups:
+            missing = {"init", "load_a", "load_b", "compute", "store"} - set(group)
+            if missing:
+                raise ValueError(f"MultiLevelTilingTensorCore: intrin group {group} lacks {sorted(missing)}")
+            for name in group.values():
+                TensorIntrin.get(name)
+        if use_software_pipeline:
+            raise ValueError("MultiLevelTilingTensorCore: use_software_pipeline is not supported")
+        self.use_software_pipeline = False
+
+    def _initialize_with_tune_context(self, context) -> None:
+        """Nothing from the target: VerifyGPUCode checks the limits."""
+
+    def _group(self, out_dtype):
+        for group in self.intrin_groups:
+            desc = TensorIntrin.get(group["compute"]).desc
+            if desc.params[-1].dtype == out_dtype:
+                return group
+        return None
+
+    def apply(self, sch, block) -> list:
+        info = BlockInfo(sch, block)
+        if info.annotation(TILING_KEY) is not None:
+            return [sch]
+        axes = gemm_axes(info)
+        group = self._group(axes[-1]) if axes is not None else None
+        if group is None:
+            return [sch]
+        try:
+            new = sch.copy()
+            self._apply(new, new.get_block(info.name), axes, group)
+        except ScheduleError:
+            return [sch]
+        return [new]
+
+    def _apply(self, sch, block, axes, group) -> None:
+        n_i, n_j, n_k, a_index, b_index, _ = axes
+        name = sch.get(block).name
+        sch.annotate(block, TILING_KEY, self.structure)
+        loops = sch.get_loops(block)
+        kinds = BlockInfo(sch, block).kinds()
+        tiles = [[] for _ in self.structure]
+        s_levels = [i for i, c in enumerate(self.structure) if c == "S"]
+        r_levels = [i for i, c in enumerate(self.structure) if c == "R"]
+        inner = []
+        for k, (loop, kind) in enumerate(zip(loops, kinds)):
+            if k in (n_i, n_j, n_k):
+                loop, last = sch.split(loop, [None, 16])
+                inner.append(last)
+            levels = s_levels if kind == "spatial" else r_levels
+            for level, piece in zip(levels, self._split(sch, loop, len(levels))):
+                tiles[level].append(piece)
+        by_loop = dict(zip(sorted((n_i, n_j, n_k)), inner))
+        inner = [by_loop[n_i], by_loop[n_j], by_loop[n_k]]
+        sch.reorder(*[lp for level in tiles for lp in level], *inner)
+        for level, tag in enumerate(self.tile_binds):
+            fused = sch.fuse(*tiles[level]) if len(tiles[level]) > 1 else tiles[level][0]
+            sch.bind(fused, tag)
+            tiles[level] = [fused]
+        state = _State(sch, tiles)
+        warp_loop = self._level_loop(state, self.reuse_write["levels"][0])
+        staged = None
+        if not BlockInfo(sch, block).is_output():  # an epilogue follows: it reads a shared tile
+            staged = sch.cache_write(block, 0, "shared")
+        store = sch.cache_write(block, 0, self.reuse_write["scope"])
+        sch.reverse_compute_at(store, warp_loop, preserve_unit_loops=True)
+        store_intrin = group["store"] if staged is None else group["store"].replace("_global", "_shared")
+        if TensorIntrin.get(store_intrin, allow_missing=True) is None:
+            raise ScheduleError(f"no intrinsic {store_intrin!r} to store the fragments to a shared tile")
+        self._tile_2d(sch, store, store_intrin)
+        if staged is not None:
+            sch.reverse_compute_at(staged, warp_loop, preserve_unit_loops=True)
+            out = sch.get(staged).writes[0].buffer
+            loops = sch.get_loops(staged)[-len(out.shape):]
+            _, lanes = sch.split(sch.fuse(*loops), [None, WARP])
+            sch.bind(lanes, "threadIdx.x")
+        rlevel = len(self.structure) - 1  # the fragments: under the innermost reduction tile
+        for index, op in ((a_index, "load_a"), (b_index, "load_b")):
+            shared = sch.cache_read(block, index, self.reuse_read["scope"])
+            frag = sch.cache_read(block, index, "wmma.matrix_a" if op == "load_a" else "wmma.matrix_b")
+            sch.compute_at(frag, self._level_loop(state, rlevel), preserve_unit_loops=True)
+            self._tile_2d(sch, frag, group[op])
+            self._fetch(sch, shared, self._level_loop(state, self.reuse_read["levels"][0]))
+        block = sch.get_block(name)
+        # the check of the intrinsic's description, init aside: a mismatch falls back to [sch]
+        match(sch.get(sch.get_loops(block)[-3]), TensorIntrin.get(group["compute"]).desc, ignore_init=True)
+        sch.annotate(block, AUTO_TENSORIZE_KEY, group["compute"])
+        sch.annotate(block, AUTO_TENSORIZE_INIT_KEY, group["init"])
+
+    def _tile_2d(self, sch, block, intrin) -> None:
+        """Split a copy block's last two loops by 16 and mark the 16x16 nest for `intrin`."""
+        *_, r, c = sch.get_loops(block)
+        r0, r1 = sch.split(r, [None, 16])
+        c0, c1 = sch.split(c, [None, 16])
+        sch.reorder(r0, c0, r1, c1)
+        sch.annotate(block, AUTO_TENSORIZE_KEY, intrin)
+
+    def _fetch(self, sch, cache, loop) -> None:
+        sch.compute_at(cache, loop, preserve_unit_loops=True)
+        buf = sch.get(cache).writes[0].buffer
+        loops = sch.get_loops(cache)[-len(buf.shape):]
+        fused = sch.fuse(*loops) if len(loops) > 1 else loops[0]
+        lens = vector_lens_for(buf.dtype, self.vector_load_lens)
+        vec = lens[0] if len(lens) == 1 else sch.sample_categorical(lens, [1.0 / len(lens)] * len(lens))
+        sch.annotate(fused, COOPERATIVE_FETCH_KEY, vec)
+        sch.annotate(cache, WARP_EXECUTION_KEY, 1)

@@ -1,0 +1,307 @@
+"""The "cuda-tensorcore" design space: fp16 matmuls tile onto wmma intrinsics (fragments loaded
+from shared memory, mma_sync, fill, store), sampled candidates pass VerifyGPUCode, compile
+through NVRTC to PTX with wmma instructions for sm_80 and sm_90, and compute the right result
+in the CPU emulator (whose nvcuda::wmma shim executes the intrinsics); blocks that do not match
+fall back to the plain CUDA space."""
+
+import random
+import shutil
+
+import numpy as np
+import pytest
+
+from raytune_ms import te, workloads
+from raytune_ms.codegen.cuda import codegen_cuda
+from raytune_ms.mutator import Mutator
+from raytune_ms.postproc import Postproc
+from raytune_ms.runner.cuda_evaluate import gpu_unavailable_reason
+from raytune_ms.runtime.nvrtc import compile_cuda, nvrtc_available
+from raytune_ms.schedule import Schedule, ScheduleError, Trace
+from raytune_ms.schedule_rule import ScheduleRule
+from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
+from raytune_ms.space_generator.post_order_apply import PostOrderApply
+from raytune_ms.testing.interpreter import interpret
+from raytune_ms.tir import Block, For, collect
+from raytune_ms.tir.tensor_intrin import TENSORIZED_KEY, TensorIntrin, TensorIntrinError
+from raytune_ms.topi import conv_nhwc, dense, reference
+from raytune_ms.tune_context import TuneContext
+
+needs_nvrtc = pytest.mark.skipif(not nvrtc_available(),
+                                 reason="NVRTC not installed (pip install nvidia-cuda-nvrtc-cu12)")
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="the CUDA emulator needs g++")
+GPU_REASON = gpu_unavailable_reason()
+
+
+def _gmm(n=64, m=None, k=None, dtype="float16", out_dtype="float32", batch=1):
+    return te.create_prim_func(dense.batch_matmul_nkkm(batch, n, m or n, k or n, dtype, out_dtype))
+
+
+def _space():
+    return PostOrderApply(sch_rules="cuda-tensorcore", postprocs="cuda-tensorcore", mutator_probs="cuda-tensorcore")
+
+
+def _context(func):
+    return TuneContext(func, target="cuda", space_generator=_space(), rand_state=5)
+
+
+def _samples(ctx, n, seed=1):
+    (space,) = ctx.generate_design_space()
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        sch = Schedule(ctx.mod, seed=rng.getrandbits(30))
+        Trace(space.trace.simplified(remove_postproc=True).insts, {}).apply_to_schedule(sch, remove_postproc=True)
+        cand = candidate_from_schedule(sch, ctx.postprocs)
+        if cand is not None:
+            out.append(cand.sch)
+    return space, out
+
+
+def _intrins(sch):
+    return sorted(f.annotation(TENSORIZED_KEY) for f in collect(sch.mod.entry_func().body, For)
+                  if f.annotation(TENSORIZED_KEY))
+
+
+def _inputs(n, m, k, batch=1, out_dtype="float32"):
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((batch, n, k)) * 0.5).astype(np.float16)
+    b = (rng.standard_normal((batch, k, m)) * 0.5).astype(np.float16)
+    return a, b, np.zeros((batch, n, m), out_dtype)
+
+
+def _check(c, a, b, out_dtype):
+    ref = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    tol = 1e-3 if out_dtype == "float32" else 3e-2 * np.abs(ref).max()
+    np.testing.assert_allclose(c.astype(np.float64), ref, rtol=1e-2 if out_dtype == "float16" else 1e-3, atol=tol)
+
+
+def test_tensorcore_defaults_follow_the_reference():
+    rules = [type(r).__name__ for r in ScheduleRule.create("cuda-tensorcore")]
+    assert rules[:3] == ["ApplyCustomRule", "MultiLevelTilingTensorCore", "MultiLevelTilingCuda"]
+    assert rules[3:] == [type(r).__name__ for r in ScheduleRule.create("cuda")][2:]
+    mltc = ScheduleRule.create("cuda-tensorcore")[1]
+    assert mltc.structure == "SSSRRSRS" and mltc.tile_binds == ["blockIdx.y", "blockIdx.x", "threadIdx.y"]
+    assert [type(p).__name__ for p in Postproc.create("cuda-tensorcore")][-2:] == ["RewriteTensorize", "VerifyGPUCode"]
+    assert {type(m).__name__: p for m, p in Mutator.create("cuda-tensorcore").items()} == {
+        "MutateTileSize": 0.90, "MutateUnroll": 0.08, "MutateThreadBinding": 0.02}
+    with pytest.raises(TensorIntrinError, match="unknown tensor intrinsic 'nope'"):
+        TensorIntrin.get("nope")
+    with pytest.raises(TensorIntrinError, match="already registered"):
+        TensorIntrin.register("wmma_fill_16x16x16_f32", None, None)
+
+
+C2D = dict(N=1, H=16, W=16, CI=32, CO=32, K=3, stride=1, padding=1)
+
+
+def _c2d(out_dtype="float32", **kw):
+    return te.create_prim_func(conv_nhwc.conv2d_nhwc(**{**C2D, **kw}, dtype="float16", out_dtype=out_dtype))
+
+
+def _c2d_inputs(out_dtype="float32"):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((1, 16, 16, 32)) * 0.5).astype(np.float16)
+    w = (rng.standard_normal((3, 3, 32, 32)) * 0.5).astype(np.float16)
+    return x, w, np.zeros((1, 16, 16, 32), out_dtype)
+
+
+@needs_gxx
+def test_fp16_conv2d_is_an_implicit_gemm_on_tensor_cores():
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    _, samples = _samples(_context(_c2d()), 2)
+    assert samples
+    for sch in samples:
+        assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+        x, w, out = _c2d_inputs()
+        EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, w, out)
+        ref = reference.conv2d_nhwc(x.astype(np.float64), w.astype(np.float64), **C2D)[0]
+        np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
+
+
+@needs_gxx
+@pytest.mark.parametrize("out_dtype,shape", [("float32", (32, 64, 48, 1)), ("float16", (32, 48, 32, 2))])
+def test_fp16_gmm_space_is_tensorized_and_correct(out_dtype, shape):
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    n, m, k, batch = shape
+    ctx = _context(_gmm(n, m, k, out_dtype=out_dtype, batch=batch))
+    space, samples = _samples(ctx, 2)
+    insts = [i for i in space.trace.insts if i.kind.name == "CacheRead"] + \
+            [i for i in space.trace.insts if i.kind.name == "CacheWrite"]
+    assert sorted(i.attrs[-1] for i in insts) == ["shared", "shared", "wmma.accumulator", "wmma.matrix_a",
+                                                    "wmma.matrix_b"]
+    assert samples, "no sampled candidate passed the postprocessors"
+    code = "f32" if out_dtype == "float32" else "f16"
+    for sch in samples:
+        assert set(_intrins(sch)) == {"wmma_load_16x16x16_f16_a_shared", "wmma_load_16x16x16_f16_b_shared",
+                                      f"wmma_sync_16x16x16_f16f16{code}", f"wmma_fill_16x16x16_{code}",
+                                      f"wmma_store_16x16x16_{code}_global"}
+        art = codegen_cuda(sch.mod.entry_func(), "cuda")
+        assert "#include <mma.h>" in art.source and "nvcuda::wmma::mma_sync" in art.source
+        assert art.kernels[0].block[0] == 32  # one warp's lanes per threadIdx.y
+    a, b, c = _inputs(n, m, k, batch, out_dtype)
+    EmulatedModule(codegen_cuda(samples[-1].mod.entry_func(), "cuda"))(a, b, c)
+    _check(c, a, b, out_dtype)
+    # the scalar reading of a tensorized program (its description loops, by the IR interpreter)
+    a, b, c = _inputs(n, m, k, batch, out_dtype)
+    _check(interpret(samples[0].mod.entry_func(), [a, b, c])[-1], a, b, out_dtype)
+
+
+@needs_gxx
+def test_an_epilogue_is_fused_after_a_shared_staging():
+    """GMM + relu: the fragments go to a shared tile (the store intrinsic to shared), and the
+    relu is inlined into the warp's copy of that tile to global memory."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    a_, b_, c_ = dense.batch_matmul_nkkm(1, 64, 64, 64, "float16", "float32")
+    relu = te.compute(c_.shape, lambda x, i, j: te.max(c_[x, i, j], 0.0), name="relu")
+    _, samples = _samples(_context(te.create_prim_func([a_, b_, relu])), 2)
+    assert samples
+    for sch in samples:
+        assert "wmma_store_16x16x16_f32_shared" in _intrins(sch)
+        assert [b.name for b in collect(sch.mod.entry_func().body, Block) if b.name == "relu"] == []  # inlined
+        a, b, c = _inputs(64, 64, 64)
+        EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(a, b, c)
+        np.testing.assert_allclose(c, np.maximum(np.matmul(a.astype(np.float64), b.astype(np.float64)), 0),
+                                   rtol=1e-3, atol=1e-3)
+
+
+@needs_nvrtc
+@pytest.mark.parametrize("arch", ["compute_80", "compute_90"])
+@pytest.mark.parametrize("op", ["GMM", "C2D"])
+def test_tensorcore_candidates_compile_to_ptx_with_wmma(arch, op):
+    _, samples = _samples(_context(_gmm(128) if op == "GMM" else _c2d()), 3, seed=2)
+    assert samples
+    for n, sch in enumerate(samples):
+        art = codegen_cuda(sch.mod.entry_func(), "cuda")
+        ptx, kind = compile_cuda(art.source, arch, f"tc{n}")
+        assert kind == "ptx" and ptx.count(b".entry") == len(art.kernels)
+        text = ptx.decode()
+        assert f".target sm_{arch[-2:]}" in text
+        mma = text.count("wmma.mma.sync")
+        loads = text.count("wmma.load.a.sync") + text.count("wmma.load.b.sync")
+        stores = text.count("wmma.store.d.sync")
+        print(f"{op} {arch} candidate {n}: {mma} wmma.mma, {loads} wmma.load, {stores} wmma.store in the PTX")
+        assert mma >= 1 and loads >= 2 and stores >= 1
+
+
+@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"), _gmm(24, 32, 32),
+                                  _c2d(stride=2)], ids=["fp32", "not-multiple-of-16", "strided-conv"])
+def test_unmatched_blocks_fall_back_to_the_cuda_space(func):
+    ctx = _context(func)
+    (space,) = ctx.generate_design_space()
+    scopes = sorted(i.attrs[-1] for i in space.trace.insts if i.kind.name in ("CacheRead", "CacheWrite"))
+    assert scopes == ["local", "shared", "shared"]  # MultiLevelTilingCuda's
+    _, samples = _samples(ctx, 2)
+    assert samples and not _intrins(samples[0])
+
+
+def test_fp32_suite_workloads_get_exactly_the_cuda_space():
+    from raytune_ms.testing.design_spaces import context
+
+    for name in workloads.names():
+        func = workloads.get(name, "small").func
+        plain = [s.trace.as_python() for s in context(func, target="cuda").generate_design_space()]
+        tc = [s.trace.as_python() for s in _context(func).generate_design_space()]
+        assert tc == plain, name
+
+
+@needs_gxx
+@pytest.mark.parametrize("name,tensorized", [("GMM", True), ("GMM-1024", True), ("BMM", False), ("C2D", False)])
+def test_suite_fp16_variants(name, tensorized):
+    """The suite's fp16 variants: GMM and GMM-1024 (small) on tensor cores; BMM small (K=4) and
+    C2D (3 input channels, stride 2) do not match and get the CUDA space; all correct."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    w = workloads.get(name, "small", dtype="float16")
+    _, (sch,) = _samples(_context(w.func), 1)
+    assert bool(_intrins(sch)) == tensorized
+    arrays = w.make_inputs()
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(*arrays)
+    ok, err = w.compare(arrays)
+    assert ok, f"{name}: max error {err}"
+
+
+def test_tensorize_rejects_a_nest_that_is_not_the_intrinsic():
+    sch = Schedule(_gmm(32))
+    block = sch.get_block("C")
+    _, i, j, k = sch.get_loops(block)
+    with pytest.raises(ScheduleError, match="loop extents"):
+        sch.tensorize(i, "wmma_sync_16x16x16_f16f16f32")
+    for loop in (i, j, k):
+        sch.split(loop, [None, 16])
+    loops = sch.get_loops(block)
+    sch.reorder(loops[1], loops[3], loops[5], loops[2], loops[4], loops[6])
+    with pytest.raises(ScheduleError, match="init"):
+        sch.tensorize(block, "wmma_sync_16x16x16_f16f16f32")
+    sch.decompose_reduction(block, sch.get_loops(block)[0])
+    with pytest.raises(ScheduleError, match="buffer 'C' is float32 in 'global'.*'wmma.accumulator'"):
+        sch.tensorize(block, "wmma_sync_16x16x16_f16f16f32")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(GPU_REASON is not None, reason=GPU_REASON or "")
+def test_tuned_tensorcore_gmm_runs_on_the_gpu(tmp_path):
+    """8 trials of the cuda-tensorcore space on a 256^3 fp16 GMM; the best record, built and
+    run on the GPU, matches numpy."""
+    import raytune_ms as ms
+    from raytune_ms.codegen import build
+    from raytune_ms.runner.cuda_evaluate import CudaModule
+    from raytune_ms.target import Target
+
+    n = 256
+    func = _gmm(n)
+    db = ms.tune_tir(func, "cuda", str(tmp_path), max_trials_global=8, num_trials_per_iter=4, space=_space(),
+                     strategy="replay-trace", builder="local", runner="local", progress=False)
+    sch = db.query_schedule(func, Target("cuda"), "main")
+    assert sch is not None and "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    mod = CudaModule(build(sch.mod, "cuda"))
+    try:
+        a, b, c = _inputs(n, n, n)
+        arrays = mod.run(a, b, c)
+        mod.fetch(arrays)
+        _check(arrays[2], a, b, "float32")
+    finally:
+        mod.close()
+
+
+def test_a_tensorized_trace_replays_from_json():
+    """Database records keep the whole trace: Tensorize replays (and round-trips through JSON)
+    to the same program."""
+    from raytune_ms.tir import structural_equal
+
+    func = _gmm(64)
+    _, (sch,) = _samples(_context(func), 1)
+    assert any(i.kind.name == "Tensorize" for i in sch.trace.insts)
+    again = Schedule(func)
+    Trace.from_json(sch.trace.as_json()).apply_to_schedule(again)
+    assert structural_equal(again.mod, sch.mod)
+    assert "sch.tensorize(" in "\n".join(sch.trace.as_python())
+
+
+@needs_gxx
+def test_mutated_tensorcore_traces_stay_tensorized_and_correct():
+    """MutateTileSize (the cuda-tensorcore mutators' main one) on a tensorized GMM: mutated
+    traces replay through the postprocessors, stay on tensor cores and compute the same."""
+    from raytune_ms.mutator import MutateTileSize
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+    from raytune_ms.testing.mutation import init_mutator, mutate_many
+
+    func = _gmm(64)
+    ctx = _context(func)
+    _, (sch,) = _samples(ctx, 1)
+    mutator = init_mutator(MutateTileSize(), func, target="cuda")
+    traces = mutate_many(mutator, sch.trace, range(12))
+    assert traces
+    accepted = []
+    for trace in traces:
+        new = Schedule(func, seed=0)
+        trace.apply_to_schedule(new, remove_postproc=True)
+        cand = candidate_from_schedule(new, ctx.postprocs)
+        if cand is not None:
+            accepted.append(cand.sch)
+    assert accepted and all("wmma_sync_16x16x16_f16f16f32" in _intrins(s) for s in accepted)
+    a, b, c = _inputs(64, 64, 64)
+    EmulatedModule(codegen_cuda(accepted[-1].mod.entry_func(), "cuda"))(a, b, c)
+    _check(c, a, b, "float32")
+    print(f"{len(accepted)} of {len(traces)} mutated traces accepted")

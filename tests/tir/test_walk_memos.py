@@ -1,0 +1,104 @@
+"""The fast tree walks answer exactly what the plain walks answer: collect/collect_each against
+a naive pre-order walk, a buffer substitution that skips subtrees without the buffer against
+the unpruned rebuild (same program, same shared subtrees), the block index's root shortcut,
+`Node.with_field` against `replace`, and the search's GC pause. Programs: every suite
+workload's replayed and postprocessed design spaces."""
+
+import gc
+import random
+
+import pytest
+
+from raytune_ms import tir, workloads
+from raytune_ms.schedule import Schedule, Trace
+from raytune_ms.schedule.tree import block_path, find_path
+from raytune_ms.search_strategy.gc_pause import gc_paused
+from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
+from raytune_ms.tir import Block, BlockRealize, Buffer, BufferLoad, BufferStore, For, Var
+from raytune_ms.tir.functor import _kids, collect, collect_each, transform, used_buffers
+from raytune_ms.tir.node import Node
+from raytune_ms.tune_context import TuneContext
+
+
+def _programs(name):
+    ctx = TuneContext(workloads.get(name, "small").func, target="llvm", space_generator="post-order-apply",
+                      rand_state=2)
+    out = [ctx.mod["main"]]
+    rng = random.Random(3)
+    for space in ctx.generate_design_space():
+        sch = Schedule(ctx.mod, seed=rng.getrandbits(30))
+        Trace(space.trace.simplified(remove_postproc=True).insts, {}).apply_to_schedule(sch, remove_postproc=True)
+        out.append(sch.mod["main"])
+        cand = candidate_from_schedule(sch, ctx.postprocs)
+        if cand is not None:
+            out.append(cand.sch.mod["main"])
+    return out
+
+
+def _naive_collect(node, cls):
+    out, seen = [], set()
+
+    def walk(n):
+        if isinstance(n, cls) and id(n) not in seen:
+            seen.add(id(n))
+            out.append(n)
+        if not isinstance(n, (Var, Buffer)):
+            for k in _kids(n):
+                walk(k)
+
+    walk(node)
+    return out
+
+
+CLASSES = (Block, BlockRealize, For, BufferLoad, BufferStore, Var, Buffer, (For, BufferStore), tir.IntImm)
+
+
+@pytest.mark.parametrize("name", workloads.names())
+def test_fast_walks_match_plain_ones(name):
+    for func in _programs(name):
+        body = func.body
+        for cls in CLASSES:
+            want = _naive_collect(body, cls)
+            assert [id(n) for n in collect(body, cls)] == [id(n) for n in want]
+        each = collect_each(body, (For, BufferLoad, BufferStore))
+        assert [[id(n) for n in xs] for xs in each] == \
+            [[id(n) for n in _naive_collect(body, c)] for c in (For, BufferLoad, BufferStore)]
+        assert block_path(func, body.block.name) == [body]
+        for buf in {id(r.buffer): r.buffer for blk in collect(body, Block) for r in blk.reads + blk.writes}.values():
+            new = Buffer(buf.name + "_x", buf.shape, buf.dtype, buf.scope)
+            fast = tir.substitute(body, {buf: new})
+            plain = transform(body, pre=lambda n, b=buf, nb=new: nb if n is b else None)
+            assert tir.script(fast) == tir.script(plain)
+            assert (id(buf) in used_buffers(body)) == (fast is not body)
+            kept = {id(n) for n in _naive_collect(body, Node)}
+            fast_nodes, plain_nodes = _naive_collect(fast, Node), _naive_collect(plain, Node)
+            assert len(fast_nodes) == len(plain_nodes)
+            for a, b in zip(fast_nodes, plain_nodes):  # both share exactly the unchanged subtrees
+                assert (a is b) if id(b) in kept else (id(a) not in kept)
+
+
+def test_with_field_is_replace_without_the_constructor():
+    func = workloads.get("GMM", "small").func
+    loop = find_path(func.body, lambda s: isinstance(s, For))[-1]
+    body = tir.Evaluate(0)
+    a, b = loop.with_field("body", body), loop.replace(body=body)
+    assert a is not loop and a.body is body and tir.script(a) == tir.script(b)
+    assert all(getattr(a, f) is getattr(loop, f) for f in For._fields if f != "body")
+    assert loop.body is not body  # the original is untouched
+
+
+def test_gc_paused_restores_the_collector_state():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
