@@ -15,6 +15,7 @@ import functools
 import heapq
 import json
 import math
+import warnings
 
 from .. import _registry, tir
 from ..tir.structural import canonical_text
@@ -451,6 +452,10 @@ class Database(_registry.Registry):
     def _top_k_for(self, workload: Workload, top_k: int, target) -> list[TuningRecord]:
         return self.get_top_k(workload, top_k, target=target)
 
+    def _query_candidates(self, mod, target) -> list[TuningRecord]:
+        """The records query_schedule tries, best first."""
+        return self._top_k_for(self._find_workload(_as_module(mod)), ANCHOR_CANDIDATES, target)
+
     def query_tuning_record(self, mod, target, workload_name: str = "main") -> TuningRecord | None:
         """The best valid record of `mod` measured on `target` (any target if None)."""
         workload = self._find_workload(_as_module(mod))
@@ -460,21 +465,27 @@ class Database(_registry.Registry):
         return best[0] if best else None
 
     def query_schedule(self, mod, target, workload_name: str = "main"):
-        """A Schedule of `mod` with the best record's trace replayed on it. Under "anchor-block"
-        a workload pools the records of several fused variants: the best whose trace fits `mod`
-        (see schedule_of), among the ANCHOR_CANDIDATES best."""
+        """A Schedule of `mod` with the best record's trace replayed on it: the best, among the
+        ANCHOR_CANDIDATES best, whose trace applies (see schedule_of). Under "anchor-block" a
+        workload pools the records of several fused variants, and a variant's trace may not fit;
+        under any equality a record from an older design space may no longer replay: it is
+        passed over (with a warning naming it, where that is not the anchor-block routine), so
+        an old store still compiles with its best record that does."""
         record = self.query_tuning_record(mod, target, workload_name)
         if record is None:
             return None
-        if getattr(self, "module_equality", "structural") != "anchor-block":
-            return schedule_of(record, mod, target, workload_name)
-        ranked = self._top_k_for(self._find_workload(_as_module(mod)), ANCHOR_CANDIDATES, target) or [record]
+        ranked = self._query_candidates(mod, target) or [record]
         errors = []
         for candidate in ranked:
             try:
-                return schedule_of(candidate, mod, target, workload_name)
+                sch = schedule_of(candidate, mod, target, workload_name)
             except ValueError as e:
-                errors.append(str(e))
+                errors.append(f"record {candidate.record_id}: {e}")
+                continue
+            if errors and getattr(self, "module_equality", "structural") != "anchor-block":
+                warnings.warn(f"query_schedule: passed over {len(errors)} better record(s) whose trace does "
+                              f"not apply to this program: {'; '.join(errors)}", stacklevel=2)
+            return sch
         raise ValueError(f"query_schedule: none of the {len(ranked)} best records of workload "
                          f"{ranked[0].workload.shash} fits this program: {errors[0]}")
 

@@ -34,6 +34,11 @@ class UnionDatabase(Database):
     def __len__(self) -> int:
         return sum(len(db) for db in self.databases)
 
+    def _query_candidates(self, mod, target) -> list[TuningRecord]:
+        """Only the winning record: the members' workloads differ, so they are not ranked jointly."""
+        record = self.query_tuning_record(mod, target)
+        return [] if record is None else [record]
+
     def query_tuning_record(self, mod, target, workload_name: str = "main"):
         found = (db.query_tuning_record(mod, target, workload_name) for db in self.databases)
         found = [r for r in found if r is not None]

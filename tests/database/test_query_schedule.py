@@ -74,3 +74,32 @@ def test_hand_schedule_overrides_tuned_records_in_ordered_union(make_func):
     assert len(sch.trace) == 0  # the hand-written (empty) schedule won
     sch = OrderedUnionDatabase(tuned, hand).query_schedule(func, None)
     assert len(sch.trace) > 0
+
+
+@pytest.mark.parametrize("kind", ["memory", "parquet"])
+def test_best_record_that_no_longer_replays_is_passed_over(kind, open_db, make_func):
+    """A store written by an older design space may hold a best trace that fails on today's
+    schedule primitives: the query warns, naming it, and gives the best record that replays."""
+    func = make_func(n=16)
+    good = _tiled(func)
+    tile = next(inst for inst in good.trace.instructions() if inst.kind.name == "SamplePerfectTile")
+    stale = good.trace.with_decision(tile, [3, 5], remove_postproc=False)  # 3 * 5 != 16
+    db = open_db(kind)
+    wl = db.commit_workload(func)
+    db.commit_tuning_record(TuningRecord(stale, wl, [0.5e-3], None, None, record_id="stale-1"))
+    db.commit_tuning_record(TuningRecord(good.trace, wl, [1e-3], None, None))
+    with pytest.warns(UserWarning, match="stale-1"):
+        got = db.query_schedule(make_func(n=16), None)
+    tir.assert_structural_equal(got.mod, good.mod)
+
+
+def test_no_record_replays_is_an_error_naming_them(open_db, make_func):
+    func = make_func(n=16)
+    good = _tiled(func)
+    tile = next(inst for inst in good.trace.instructions() if inst.kind.name == "SamplePerfectTile")
+    db = open_db("memory")
+    wl = db.commit_workload(func)
+    db.commit_tuning_record(TuningRecord(good.trace.with_decision(tile, [3, 5], remove_postproc=False), wl,
+                                         [1e-3], None, None, record_id="stale-2"))
+    with pytest.raises(ValueError, match="none of the 1 best records.*stale-2"):
+        db.query_schedule(func, None)
