@@ -14,12 +14,19 @@ puts the sign back: below 1, a * P(a^2) with P of degree 5; from 1, 1 - exp(-a^2
 with Q of degree 8 (erfc(a) e^(a^2) is smooth in 1/a). Both are weighted least-squares fits made
 for this file (numpy polyfit against math.erf on [0, 1] and [1, 4]); within 4 ulp of float64
 erf rounded to float32, tested. A NaN lane passes through.
+
+`rtms_vtanh_*` works on a = min(|x|, 9) (tanh is 1 in float32 from 9 on) and puts the sign
+back: below 0.625, a + a^3 P(a^2) (Cephes' tanhf coefficients), above, 1 - 2 / (e^(2a) + 1)
+with the vector exp. `rtms_vsigmoid_*` is 1 / (1 + e^(-x)) with the vector exp (0 once e^(-x)
+overflows, below about -88.7, as the scalar form). Both within a few ulp of float64 (sigmoid's
+results in the denormal range within a few denormal steps), tested; a NaN lane passes through.
 """
 
 from __future__ import annotations
 
 # op -> (dtype it has a vector form for, helper kind)
-VECTOR_CALLS = {"exp": ("float32", "vexp"), "erf": ("float32", "verf")}
+VECTOR_CALLS = {"exp": ("float32", "vexp"), "erf": ("float32", "verf"), "tanh": ("float32", "vtanh"),
+                "sigmoid": ("float32", "vsigmoid")}
 
 _EXP_F32 = """static inline {v} rtms_vexp_{s}({v} x) {{
   {m} nan = ({m})(x != x);
@@ -70,9 +77,32 @@ _ERF_F32 = """static inline {v} rtms_verf_{s}({v} x) {{
 }}"""
 
 
+_TANH_F32 = """static inline {v} rtms_vtanh_{s}({v} x) {{
+  {m} bits = ({m})x;
+  {v} a = rtms_vmin_{s}(({v})(bits & 0x7fffffff), rtms_splat_{s}(9.0f));
+  {v} z = a * a;
+  {v} p = rtms_splat_{s}(-5.70498872745e-3f);
+  p = p * z + 2.06390887954e-2f;
+  p = p * z + -5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z + -3.33332819422e-1f;
+  p = p * z * a + a;
+  {v} big = 1.0f - 2.0f / (rtms_vexp_{s}(a + a) + 1.0f);
+  {m} small = ({m})(a < rtms_splat_{s}(0.625f));
+  {m} r = ((({m})p & small) | (({m})big & ~small)) | (bits & ~0x7fffffff);
+  {m} nan = ({m})(x != x);
+  return ({v})((r & ~nan) | (bits & nan));
+}}"""
+
+
+_SIGMOID_F32 = """static inline {v} rtms_vsigmoid_{s}({v} x) {{
+  return 1.0f / (1.0f + rtms_vexp_{s}(-x));
+}}"""
+
+
 def vector_call_helpers(name: str, mask: str, dtype: str) -> list:
     """C definitions of the vector math helpers of vector type `name` (lanes of `dtype`,
     comparison masks of type `mask`)."""
     if dtype != "float32":
         return []
-    return [t.format(v=name, m=mask, s=name[len("rtms_"):]) for t in (_EXP_F32, _ERF_F32)]
+    return [t.format(v=name, m=mask, s=name[len("rtms_"):]) for t in (_EXP_F32, _ERF_F32, _TANH_F32, _SIGMOID_F32)]

@@ -1,7 +1,8 @@
-"""exp and erf in a vectorized loop become the vector helpers of vector_math.py. exp matches
+"""exp, erf, tanh and sigmoid in a vectorized loop become the vector helpers of vector_math.py. exp matches
 numpy's float32 exp to a few ulp over the whole range, overflow, denormals, infinities and NaN;
 erf (GELU) matches float64 erf rounded to float32 within a few ulp on both sides of its branch
-point, at the saturation, for signed zeros, infinities and NaN."""
+point, at the saturation, for signed zeros, infinities and NaN; tanh and sigmoid match float64
+within a few ulp across their branch points and saturations."""
 
 import math
 
@@ -32,7 +33,7 @@ def _inputs():
     return x[:N].copy()
 
 
-@pytest.mark.parametrize("op", ["exp", "erf"])
+@pytest.mark.parametrize("op", ["exp", "erf", "tanh", "sigmoid"])
 @pytest.mark.parametrize("mcpu", [None, "haswell", "skylake-avx512"])
 def test_vector_helper_is_emitted(mcpu, op):
     target = Target("llvm -num-cores=1" + (f" -mcpu={mcpu}" if mcpu else ""))
@@ -82,3 +83,45 @@ def test_vector_erf_matches_float64_erf(mcpu):
     ulp = np.spacing(np.abs(want[fin]).astype(np.float32)).astype(np.float64)
     err = np.abs(out[fin].astype(np.float64) - want[fin]) / ulp
     assert err.max() <= 4, (err.max(), x[fin][err.argmax()])
+
+
+def _ulp_error(out, want):
+    """Error of float32 `out` against float64 `want` in float32 ulps of `want` (NaN where want
+    is NaN, checked separately)."""
+    ulp = np.spacing(np.abs(want).astype(np.float32)).astype(np.float64)
+    return np.abs(out.astype(np.float64) - want) / ulp
+
+
+@pytest.mark.parametrize("mcpu", ["haswell", "skylake-avx512"])
+def test_vector_tanh_matches_float64_tanh(mcpu):
+    rng = np.random.default_rng(1)
+    special = [0.0, -0.0, 0.624, 0.625, 0.626, -0.625, 8.9, 9.0, 9.1, 20.0, -20.0, 1e-30, -1e-30, 1.5e-45,
+               np.inf, -np.inf, np.nan]
+    x = np.concatenate([np.array(special), rng.uniform(-10, 10, ERF_N // 2), rng.uniform(-1, 1, ERF_N // 4),
+                        10.0 ** rng.uniform(-12, 0, ERF_N)])[:ERF_N].astype(np.float32)
+    out = np.zeros_like(x)
+    build(_kernel("tanh", ERF_N), f"llvm -num-cores=1 -mcpu={mcpu}")(x, out)
+    want = np.tanh(x.astype(np.float64))
+    assert np.array_equal(np.isnan(out), np.isnan(want))
+    fin = ~np.isnan(want)
+    assert np.array_equal(np.signbit(out[fin]), np.signbit(want[fin]))
+    err = _ulp_error(out[fin], want[fin])
+    assert err.max() <= 4, (err.max(), x[fin][err.argmax()])
+
+
+@pytest.mark.parametrize("mcpu", ["haswell", "skylake-avx512"])
+def test_vector_sigmoid_matches_float64_sigmoid(mcpu):
+    rng = np.random.default_rng(2)
+    special = [0.0, -0.0, 16.0, 17.0, 18.0, -80.0, -87.0, -88.7, -89.0, -104.0, -200.0, 200.0,
+               np.inf, -np.inf, np.nan]
+    x = np.concatenate([np.array(special), rng.uniform(-30, 30, ERF_N)])[:ERF_N].astype(np.float32)
+    out = np.zeros_like(x)
+    build(_kernel("sigmoid", ERF_N), f"llvm -num-cores=1 -mcpu={mcpu}")(x, out)
+    with np.errstate(over="ignore"):
+        want = 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+    assert np.array_equal(np.isnan(out), np.isnan(want))
+    normal = ~np.isnan(want) & (want >= np.finfo(np.float32).tiny)
+    err = _ulp_error(out[normal], want[normal])
+    assert err.max() <= 4, (err.max(), x[normal][err.argmax()])
+    tiny = ~np.isnan(want) & ~normal  # e^(-x) overflows there: 0, as the scalar form
+    assert np.abs(out[tiny] - want[tiny]).max() <= np.finfo(np.float32).tiny
