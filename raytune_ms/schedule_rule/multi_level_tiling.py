@@ -28,6 +28,10 @@ BLAS micro-kernel sized by the target's vector width and register file:
   than it saves: GEMV), and a panel input larger than 1 MiB always is (unpacked it thrashes
   the caches: GMM-1024 unpacked is 3-5x slower).
 
+An intermediate output whose last axis is no whole number of vectors (an NCHW convolution's
+width) is first laid out with a vectorizable axis last (`vector_layout`), and the register
+tile's vector loop is innermost whatever the block's axis order.
+
 The candidate factor lists come from the program and the target, never from a decision, so
 the trace's structure does not depend on what was sampled; replaying it with fresh decisions
 (ReplayTrace) stays inside the space.
@@ -41,6 +45,7 @@ from ..tir import IndexMap, Var, bytes_of, collect
 from .block_analysis import TILING_KEY, BlockInfo, injective_ordered, needs_multi_level_tiling
 from .register_tile import register_tiles, tile_weight
 from .schedule_rule import ScheduleRule
+from .vector_layout import vector_axis_last
 
 WRITE_CACHE_LEVEL_KEY = "s_tir.meta_schedule.write_cache_level"
 _REQS = ("no", "may", "must")
@@ -107,6 +112,8 @@ class MultiLevelTiling(ScheduleRule):
         wanted = self.filter_fn(sch, block) if self.filter_fn is not None else needs_multi_level_tiling(info)
         if not wanted or info.annotation(TILING_KEY) is not None:
             return [sch]
+        if self._vector_cpu() and vector_axis_last(sch, block, self.lanes):
+            info = BlockInfo(sch, block)
         sch.annotate(block, TILING_KEY, self.structure)
         states = [self._tile(sch, block, info)]
         states = self._write_reuse(states, block)
@@ -115,9 +122,12 @@ class MultiLevelTiling(ScheduleRule):
 
     # ------------------------------------------------------------------ tiling
 
+    def _vector_cpu(self) -> bool:
+        return bool(self.vector_tiling and self.lanes and self.lanes >= 2 and self.registers)
+
     def _axes(self, info):
         """(vector axis, row axis) iterator positions for the CPU micro-kernel, or (None, None)."""
-        if not self.vector_tiling or not self.lanes or self.lanes < 2 or not self.registers:
+        if not self._vector_cpu():
             return None, None
         b = info.block
         ivs = list(b.iter_vars)
@@ -184,6 +194,10 @@ class MultiLevelTiling(ScheduleRule):
                 tiles[level].append(piece)
             if k == vec:
                 panel = pieces[0]
+                vector_loop = pieces[-1]
+        if vec is not None:  # the register tile's vector loop innermost, whatever the axis order
+            tiles[s_levels[-1]].remove(vector_loop)
+            tiles[s_levels[-1]].append(vector_loop)
         sch.reorder(*[lp for level in tiles for lp in level])
         return _State(sch, tiles, panel if vec is not None else None)
 
