@@ -112,11 +112,12 @@ class MultiLevelTiling(ScheduleRule):
         wanted = self.filter_fn(sch, block) if self.filter_fn is not None else needs_multi_level_tiling(info)
         if not wanted or info.annotation(TILING_KEY) is not None:
             return [sch]
-        if self._vector_cpu() and vector_axis_last(sch, block, self.lanes):
+        permuted = self._vector_cpu() and vector_axis_last(sch, block, self.lanes)
+        if permuted:
             info = BlockInfo(sch, block)
         sch.annotate(block, TILING_KEY, self.structure)
         states = [self._tile(sch, block, info)]
-        states = self._write_reuse(states, block)
+        states = self._write_reuse(states, block, permuted)
         states = self._read_reuse(states, block)
         return [s.sch for s in states]
 
@@ -228,7 +229,7 @@ class MultiLevelTiling(ScheduleRule):
             out.append(new)
         return out
 
-    def _write_reuse(self, states, block) -> list:
+    def _write_reuse(self, states, block, permuted=False) -> list:
         cfg = self.reuse_write
         info = BlockInfo(states[0].sch, block)
         levels = cfg["levels"]
@@ -239,7 +240,7 @@ class MultiLevelTiling(ScheduleRule):
             req = "must"
         if req == "no":
             return states
-        consumer = _fusible_consumer(info)
+        consumer = _fusible_consumer(info, ordered=not permuted)
         out = []
         for state in states:
             if consumer is not None:  # an element-wise consumer is the write stage itself
@@ -304,17 +305,19 @@ def _vector_dim(info, index):
     return dims[0] if len(dims) == 1 else None
 
 
-def _fusible_consumer(info):
+def _fusible_consumer(info, ordered=True):
     """The name of the block's only consumer if it is an element-wise stage whose reads map
-    injectively and in order onto its write (it can be computed tile by tile), else None."""
+    injectively and (if `ordered`) in order onto its write (it can be computed tile by tile),
+    else None. A result whose layout vector_axis_last permuted is read out of order by its
+    epilogue, which still runs tile by tile (the tile is transposed into the output)."""
     consumers = info.consumers()
     if len(consumers) != 1:
         return None
     node = block_path(info.func, consumers[0])[-1].block
     if any(iv.kind != "spatial" for iv in node.iter_vars):
         return None
-    injective, ordered = injective_ordered(node)
-    return consumers[0] if injective and ordered else None
+    injective, in_order = injective_ordered(node)
+    return consumers[0] if injective and (in_order or not ordered) else None
 
 
 def _packing_req(info, index, req) -> str:

@@ -8,8 +8,10 @@ memory, about 4x slower than PyTorch. Its output channels are a multiple of the 
 and index the weight together with a reduction axis, as a matmul's columns index B. When the
 block writes an intermediate buffer (an epilogue reads it: bias, batch norm, relu), its layout
 is permuted so that such an axis is last (NCHW -> NHWC for the convolution's result); the
-register tile, the packed weight panel and the write cache follow from it. A function's own
-output keeps its layout (the caller's), and so does an output whose last axis already fits.
+register tile, the packed weight panel and the write cache follow from it, and the epilogue,
+which now reads it out of order, is still fused tile by tile (it transposes the tile into the
+NCHW output). A function's own output keeps its layout (the caller's), and so does an output
+whose last axis already fits.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """An NCHW convolution whose width is no whole number of vectors (ResNet-18's 56, 28, 14, 7)
 writes its result, an intermediate read by the epilogue, with the output channels last, so that
 MultiLevelTiling gives it a register tile over the channels (without it the accumulators lived
-in memory). A function's own output and an output whose last axis already fits keep their
-layout. Every schedule is checked against numpy."""
+in memory), and its epilogue is still computed tile by tile. A function's own output and an
+output whose last axis already fits keep their layout. Every schedule is checked against numpy."""
 
 import pytest
 
@@ -55,6 +55,9 @@ def test_nchw_intermediate_is_laid_out_channels_last(target, stride):
         assert "SampleJointCategorical" in [inst.kind.name for inst in sch.trace.insts]
         assert _result_shapes(sch) == {(1, out, out, CO)}
         check_numpy(func, sch, interpreter=False)
+    # the epilogue reads the permuted result out of order and is still computed tile by tile
+    kinds = [{inst.kind.name for inst in sch.trace.insts} for sch in schedules]
+    assert any("ReverseComputeAt" in k and "CacheWrite" not in k for k in kinds)
 
 
 def test_the_accumulation_is_vectorized_over_the_channels():
