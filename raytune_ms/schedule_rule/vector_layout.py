@@ -24,8 +24,11 @@ from .block_analysis import BlockInfo
 def vector_axis_last(sch, block, lanes: int) -> bool:
     """Permute the layout of the intermediate `block` writes so that its last dimension is a
     spatial axis whose extent is a multiple of `lanes` and that indexes an input together with a
-    reduction axis (the last such dimension); whether it did. A no-op when the last dimension
-    already is a multiple of `lanes`, the buffer is a parameter, or no dimension qualifies."""
+    reduction axis, and no input the old last axis indexes (the weight, not the data: the
+    vectors load the packed weight and broadcast the data; a depthwise convolution's channels
+    also index the data and keep their place); the last such dimension. Whether it did. A no-op
+    when the last dimension already is a multiple of `lanes`, the buffer is a parameter, or no
+    dimension qualifies."""
     info = BlockInfo(sch, block)
     b = info.block
     if len(b.writes) != 1 or not b.writes[0].region or is_param(info.func, b.writes[0].buffer):
@@ -48,7 +51,9 @@ def vector_axis_last(sch, block, lanes: int) -> bool:
     for d, k in enumerate(dims[:-1]):
         if ivs[k].kind != "spatial" or not ext[k] or ext[k] % lanes:
             continue
-        if any(id(ivs[k].var) in used and used & reduce for used in read_vars):
+        var, last = id(ivs[k].var), id(ivs[dims[-1]].var)
+        uses = [used for used in read_vars if var in used]
+        if any(used & reduce for used in uses) and not any(last in used for used in uses):
             chosen = d
     if chosen is None:
         return False

@@ -93,3 +93,14 @@ def test_a_fitting_last_axis_is_left_alone():
     func = te.create_prim_func([data, weight, topi.relu(conv)])
     for sch in context(func, target=AVX512).generate_design_space():
         assert not [i for i in sch.trace.insts if i.kind.name == "TransformLayout"]
+
+
+def test_a_depthwise_convolution_keeps_its_layout():
+    # its channels index the data too: vectors over them would gather the data H * W apart
+    data = te.placeholder((1, CO, H, W), name="data")
+    weight = te.placeholder((CO, 1, 3, 3), name="weight")
+    func = te.create_prim_func([data, weight, topi.relu(topi.conv2d(data, weight, None, padding=1, groups=CO))])
+    schedules, _ = replays(context(func, target=AVX512), 3, seed=2)
+    for sch in schedules:
+        assert not _permutes_the_result(sch)
+        check_numpy(func, sch, interpreter=False)
