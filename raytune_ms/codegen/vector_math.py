@@ -49,6 +49,16 @@ _EXP_F32 = """static inline {v} rtms_vexp_{s}({v} x) {{
 }}"""
 
 
+def _odd_tail(threshold: str) -> str:
+    """End of an odd function's helper: p (the small-argument branch) below `threshold`, big
+    above, x's sign put back, a NaN lane passed through."""
+    return f"""  {{m}} small = ({{m}})(a < rtms_splat_{{s}}({threshold}));
+  {{m}} r = ((({{m}})p & small) | (({{m}})big & ~small)) | (bits & ~0x7fffffff);
+  {{m}} nan = ({{m}})(x != x);
+  return ({{v}})((r & ~nan) | (bits & nan));
+}}}}"""
+
+
 _ERF_F32 = """static inline {v} rtms_verf_{s}({v} x) {{
   {m} bits = ({m})x;
   {v} a = rtms_vmin_{s}(({v})(bits & 0x7fffffff), rtms_splat_{s}(4.0f));
@@ -70,11 +80,7 @@ _ERF_F32 = """static inline {v} rtms_verf_{s}({v} x) {{
   q = q * u + 5.594727397e-01f;
   q = q * u + 2.446419094e-04f;
   {v} big = 1.0f - rtms_vexp_{s}(-a2) * q;
-  {m} small = ({m})(a < rtms_splat_{s}(1.0f));
-  {m} r = ((({m})p & small) | (({m})big & ~small)) | (bits & ~0x7fffffff);
-  {m} nan = ({m})(x != x);
-  return ({v})((r & ~nan) | (bits & nan));
-}}"""
+""" + _odd_tail("1.0f")
 
 
 _TANH_F32 = """static inline {v} rtms_vtanh_{s}({v} x) {{
@@ -88,11 +94,7 @@ _TANH_F32 = """static inline {v} rtms_vtanh_{s}({v} x) {{
   p = p * z + -3.33332819422e-1f;
   p = p * z * a + a;
   {v} big = 1.0f - 2.0f / (rtms_vexp_{s}(a + a) + 1.0f);
-  {m} small = ({m})(a < rtms_splat_{s}(0.625f));
-  {m} r = ((({m})p & small) | (({m})big & ~small)) | (bits & ~0x7fffffff);
-  {m} nan = ({m})(x != x);
-  return ({v})((r & ~nan) | (bits & nan));
-}}"""
+""" + _odd_tail("0.625f")
 
 
 _SIGMOID_F32 = """static inline {v} rtms_vsigmoid_{s}({v} x) {{
