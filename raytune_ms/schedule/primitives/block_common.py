@@ -41,6 +41,12 @@ def writes_buffer(realize: BlockRealize, buf) -> bool:
     return any(r.buffer is buf for r in realize.block.writes) or _stores_to(realize.block, buf)
 
 
+def writes_any(realize: BlockRealize, ids) -> bool:
+    """`writes_buffer` for several buffers at once (`ids`: a set of their ids)."""
+    block = realize.block
+    return any(id(r.buffer) in ids for r in block.writes) or not ids.isdisjoint(_accessed(block)[0])
+
+
 def reads_buffer(realize: BlockRealize, buf) -> bool:
     return any(r.buffer is buf for r in realize.block.reads) or _loads_from(realize.block, buf)
 

@@ -35,7 +35,7 @@ from ...tir.analysis import (
 from ...tir.arith import bound, can_prove, simplify
 from ...tir.functor import used_vars
 from ..error import ScheduleError
-from ..tree import block_path, blocks_in, enclosing_block, find_path, loop_path, loops_above
+from ..tree import block_path, blocks_in, enclosing_block, loop_path, loops_above
 from .block_common import (
     insert_into_loop,
     is_param,
@@ -93,9 +93,11 @@ def analyze(func, block_name, reverse):
     return ctx
 
 
-def plan(ctx, loop_var, preserve=False, index=-1):
+def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     """(new loop nest of the block, its position among the loop's children) for moving the
-    analysed block under `loop_var`, without changing the function."""
+    analysed block under `loop_var`, without changing the function. `check_only` stops after
+    the checks (every ScheduleError the move can raise) and returns None: building the nest
+    raises nothing, and sample_compute_location only asks whether the move succeeds."""
     func, prim, reverse, me = ctx.func, ctx.prim, ctx.reverse, ctx.me
     block = me.block
     name, lname = block.name, loop_var.name
@@ -106,7 +108,9 @@ def plan(ctx, loop_var, preserve=False, index=-1):
     if loop in ctx.bpath:
         raise ScheduleError(
             f"{prim}: loop {lname!r} already encloses block {name!r} (it is one of its own loops)")
-    inside = {id(b) for b in blocks_in(loop)}
+    kids = stmt_list(loop.body)
+    held = [{id(b) for b in blocks_in(k)} for k in kids]  # the blocks under each child
+    inside = set().union(*held)
     partners = ctx.prods if reverse else ctx.cons
     under = [p for p in partners if id(p) in inside]
     if reverse and not under:
@@ -123,9 +127,10 @@ def plan(ctx, loop_var, preserve=False, index=-1):
     fixed = loop_ranges([s for s in lpath if isinstance(s, For)])
     boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse)
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
-    nest = _build_nest(block, regions, fixed, preserve)
-    pos = _position(prim, stmt_list(loop.body), ctx.prods, ctx.cons, index, name, lname)
-    return nest, pos
+    pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
+    if check_only:
+        return None
+    return _build_nest(block, regions, fixed, preserve), pos
 
 
 def _check_final(prim, name, producers, lpath):
@@ -316,16 +321,12 @@ def _build_nest(block, regions, ranges, preserve):
     return nest
 
 
-def _holds(child, realizes) -> bool:
-    names = {r.block.name for r in realizes}
-    return find_path(child, lambda s: isinstance(s, BlockRealize) and s.block.name in names) is not None
-
-
-def _position(prim, kids, prods, cons, index, block_name, lname) -> int:
-    prod_at = [i for i, k in enumerate(kids) if _holds(k, prods)]
-    cons_at = [i for i, k in enumerate(kids) if _holds(k, cons)]
+def _position(prim, held, prods, cons, index, block_name, lname) -> int:
+    """Where the block goes among the loop's children (`held`: ids of the blocks under each)."""
+    prod_at = [i for i, ids in enumerate(held) if any(id(p) in ids for p in prods)]
+    cons_at = [i for i, ids in enumerate(held) if any(id(c) in ids for c in cons)]
     lo = prod_at[-1] + 1 if prod_at else 0
-    hi = cons_at[0] if cons_at else len(kids)
+    hi = cons_at[0] if cons_at else len(held)
     if lo > hi:
         raise ScheduleError(
             f"{prim}: under loop {lname!r} a consumer of block {block_name!r} runs before one of "
@@ -360,7 +361,7 @@ def compute_location_candidates(func, block_name) -> list:
     out = []
     for f in worth_drawing(common, ctx.me, ctx.cons):
         try:
-            plan(ctx, f.loop_var)
+            plan(ctx, f.loop_var, check_only=True)
         except ScheduleError:
             continue
         out.append(f.loop_var)

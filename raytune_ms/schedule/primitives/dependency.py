@@ -10,13 +10,30 @@ loops but still runs before it in every iteration.)
 from __future__ import annotations
 
 from ... import tir
-from .block_common import read_buffers, reads_buffer, siblings, writes_buffer, written_buffers
+from .block_common import reads_buffer, siblings, writes_any, written_buffers
+
+_INPUTS: dict = {}  # id(block) -> (block, ids of the buffers it reads: regions and loads)
+_INPUTS_CAP = 4096
+
+
+def _input_ids(block) -> frozenset:
+    """ids of the buffers `block` reads (its read regions and every load in it), memoised per
+    block: blocks are immutable and most survive many schedule steps unchanged."""
+    hit = _INPUTS.get(id(block))
+    if hit is not None and hit[0] is block:
+        return hit[1]
+    out = frozenset([id(r.buffer) for r in block.reads] +
+                    [id(ld.buffer) for ld in tir.collect(block, tir.BufferLoad)])
+    if len(_INPUTS) >= _INPUTS_CAP:
+        _INPUTS.clear()
+    _INPUTS[id(block)] = (block, out)
+    return out
 
 
 def _producers(blocks, me) -> list:
     i = blocks.index(me)
-    bufs = read_buffers(me.block) + [ld.buffer for ld in tir.collect(me.block, tir.BufferLoad)]
-    return [b for b in blocks[:i] if any(writes_buffer(b, x) for x in bufs)]
+    ids = _input_ids(me.block)
+    return [b for b in blocks[:i] if writes_any(b, ids)]
 
 
 def _consumers(blocks, me) -> list:
