@@ -6,6 +6,7 @@ fast answer with the plain one (the code before the fast path, kept here as the 
 - compute-location candidates: planned with `check_only` (no loop nest built) against a full
   plan of every candidate loop;
 - producers of a block from its memoised input buffer ids against the walk over its loads;
+- the buffers a node loads and stores (memoised per node) against `collect`;
 - decompose_reduction rebuilding the path once against its two rebuilds (same program);
 - whether a loop carries a reduction (memoised per subtree) against a walk over its blocks;
 - the block list of RewriteReductionBlock (from the block index) against `collect`;
@@ -21,12 +22,13 @@ from raytune_ms import tir, workloads
 from raytune_ms.postproc import rewrite_reduction_block
 from raytune_ms.schedule import Schedule, ScheduleError, Trace
 from raytune_ms.schedule.primitives import block_compute_at, block_decompose_reduction
-from raytune_ms.schedule.primitives.block_common import find_block, writes_buffer
+from raytune_ms.schedule.primitives.block_common import find_block
 from raytune_ms.schedule.primitives.compute_location import worth_drawing
 from raytune_ms.schedule.primitives.reduction_loops import carries_reduction
 from raytune_ms.schedule.tree import block_path, blocks_in, find_path, loops_above, replace_path
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.tir import Block, For
+from raytune_ms.tir.buffer_access import loaded_buffer_ids, stored_buffer_ids
 from raytune_ms.tir.expr import FloatImm, IntImm, convert
 from raytune_ms.tir.functor import used_vars
 from raytune_ms.tir.stmt import _frozen_annotations
@@ -56,10 +58,15 @@ def _plain_candidates(func, block_name):
     return out
 
 
+def _plain_writes(realize, buf):
+    return any(r.buffer is buf for r in realize.block.writes) or \
+        any(s.buffer is buf for s in tir.collect(realize.block, tir.BufferStore))
+
+
 def _plain_producers(blocks, me):
     i = blocks.index(me)
     bufs = [r.buffer for r in me.block.reads] + [ld.buffer for ld in tir.collect(me.block, tir.BufferLoad)]
-    return [b for b in blocks[:i] if any(writes_buffer(b, x) for x in bufs)]
+    return [b for b in blocks[:i] if any(_plain_writes(b, x) for x in bufs)]
 
 
 def _plain_decompose(func, block_name, loop_var, fast):
@@ -122,6 +129,9 @@ def _check_program(func):
     assert [id(b) for b in rewrite_reduction_block._blocks(func)] == [id(b) for b in tir.collect(body, Block)]
     for r in blocks_in(body):
         assert block_path(func, r.block.name) == find_block(body, r.block.name)
+        for node in (r.block, r.block.body, r):
+            assert loaded_buffer_ids(node) == frozenset(id(x.buffer) for x in tir.collect(node, tir.BufferLoad))
+            assert stored_buffer_ids(node) == frozenset(id(x.buffer) for x in tir.collect(node, tir.BufferStore))
 
 
 def _replay_and_check(name, size, monkeypatch, seeds=2):

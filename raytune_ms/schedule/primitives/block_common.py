@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, BufferStore, For, IterVar, Range, SeqStmt, Var
+from ...tir.buffer_access import loaded_buffer_ids, stored_buffer_ids
 from ..error import ScheduleError
 from ..tree import block_path, child_blocks, enclosing_block, find_path, named_blocks, replace_path
 
@@ -44,7 +45,7 @@ def writes_buffer(realize: BlockRealize, buf) -> bool:
 def writes_any(realize: BlockRealize, ids) -> bool:
     """`writes_buffer` for several buffers at once (`ids`: a set of their ids)."""
     block = realize.block
-    return any(id(r.buffer) in ids for r in block.writes) or not ids.isdisjoint(_accessed(block)[0])
+    return any(id(r.buffer) in ids for r in block.writes) or not ids.isdisjoint(stored_buffer_ids(block))
 
 
 def reads_buffer(realize: BlockRealize, buf) -> bool:
@@ -52,29 +53,11 @@ def reads_buffer(realize: BlockRealize, buf) -> bool:
 
 
 def _stores_to(block, buf) -> bool:
-    return id(buf) in _accessed(block)[0]
+    return id(buf) in stored_buffer_ids(block)
 
 
 def _loads_from(block, buf) -> bool:
-    return id(buf) in _accessed(block)[1]
-
-
-_ACCESSED: dict = {}  # id(block) -> (block, ids of stored buffers, ids of buffers loaded in its body)
-_ACCESSED_CAP = 4096
-
-
-def _accessed(block) -> tuple:
-    """(ids of the buffers `block` stores to, ids of those its body loads), memoised per block:
-    blocks are immutable, and most survive many schedule steps unchanged."""
-    hit = _ACCESSED.get(id(block))
-    if hit is not None and hit[0] is block:
-        return hit[1], hit[2]
-    stored = frozenset(id(s.buffer) for s in tir.collect(block, BufferStore))
-    loaded = frozenset(id(ld.buffer) for ld in tir.collect(block.body, tir.BufferLoad))
-    if len(_ACCESSED) >= _ACCESSED_CAP:
-        _ACCESSED.clear()
-    _ACCESSED[id(block)] = (block, stored, loaded)
-    return stored, loaded
+    return id(buf) in loaded_buffer_ids(block.body)
 
 
 def _buffers(regions) -> list:

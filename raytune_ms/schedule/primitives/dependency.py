@@ -9,25 +9,13 @@ loops but still runs before it in every iteration.)
 
 from __future__ import annotations
 
-from ... import tir
+from ...tir.buffer_access import loaded_buffer_ids
 from .block_common import reads_buffer, siblings, writes_any, written_buffers
-
-_INPUTS: dict = {}  # id(block) -> (block, ids of the buffers it reads: regions and loads)
-_INPUTS_CAP = 4096
 
 
 def _input_ids(block) -> frozenset:
-    """ids of the buffers `block` reads (its read regions and every load in it), memoised per
-    block: blocks are immutable and most survive many schedule steps unchanged."""
-    hit = _INPUTS.get(id(block))
-    if hit is not None and hit[0] is block:
-        return hit[1]
-    out = frozenset([id(r.buffer) for r in block.reads] +
-                    [id(ld.buffer) for ld in tir.collect(block, tir.BufferLoad)])
-    if len(_INPUTS) >= _INPUTS_CAP:
-        _INPUTS.clear()
-    _INPUTS[id(block)] = (block, out)
-    return out
+    """ids of the buffers `block` reads: its read regions and every load in it."""
+    return frozenset([id(r.buffer) for r in block.reads]) | loaded_buffer_ids(block)
 
 
 def _producers(blocks, me) -> list:

@@ -1,0 +1,59 @@
+"""Which buffers a subtree loads from and which it stores to, memoised per node.
+
+The block primitives ask this of a block on every schedule step (producers and consumers,
+sole writers, cache redirects), and a fresh walk over the block cost a few hundred calls each
+time. Nodes are immutable and a step rebuilds only the path it changes, so an answer kept per
+node makes a rebuilt block cost the nodes on that path. The answers are the buffers of
+`collect(node, BufferLoad)` / `collect(node, BufferStore)` (Buffers and Vars are leaves there
+too).
+"""
+
+from __future__ import annotations
+
+from .buffer import Buffer
+from .expr import BufferLoad, FloatImm, IntImm, StringImm, Var
+from .functor import _NON_STMT, _kids
+from .stmt import BufferStore
+
+_LEAVES = (Var, Buffer, IntImm, FloatImm, StringImm)  # nodes that hold no load
+_NONE: frozenset = frozenset()
+_CAP = 1 << 16
+_LOADS: dict = {}  # id(node) -> (node, ids of the buffers loaded in it)
+_STORES: dict = {}  # id(statement) -> (statement, ids of the buffers stored to in it)
+
+
+def loaded_buffer_ids(node) -> frozenset:
+    """ids of the buffers that some BufferLoad in `node` (inclusive) reads."""
+    if isinstance(node, _LEAVES):
+        return _NONE
+    hit = _LOADS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    out = frozenset((id(node.buffer),)) if type(node) is BufferLoad else _NONE
+    for k in _kids(node):
+        sub = loaded_buffer_ids(k)
+        if sub:
+            out = sub if not out else out | sub
+    if len(_LOADS) >= _CAP:
+        _LOADS.clear()
+    _LOADS[id(node)] = (node, out)
+    return out
+
+
+def stored_buffer_ids(node) -> frozenset:
+    """ids of the buffers that some BufferStore in `node` (inclusive) writes; expressions hold
+    no statements, so they are not walked."""
+    if isinstance(node, _NON_STMT):
+        return _NONE
+    hit = _STORES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    out = frozenset((id(node.buffer),)) if type(node) is BufferStore else _NONE
+    for k in _kids(node):
+        sub = stored_buffer_ids(k)
+        if sub:
+            out = sub if not out else out | sub
+    if len(_STORES) >= _CAP:
+        _STORES.clear()
+    _STORES[id(node)] = (node, out)
+    return out
