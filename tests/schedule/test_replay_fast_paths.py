@@ -11,7 +11,8 @@ fast answer with the plain one (the code before the fast path, kept here as the 
 - whether a loop carries a reduction (memoised per subtree) against a walk over its blocks;
 - the block list of RewriteReductionBlock (from the block index) against `collect`;
 - a block's path from the index (cache_read's redirect) against a pre-order walk;
-- the int fast path of `convert` and the one-item annotations of statements.
+- the int fast path of `convert`, the one-item annotations of statements, and a relaxed loop
+  variable's upper end folded directly.
 """
 
 import random
@@ -28,6 +29,7 @@ from raytune_ms.schedule.primitives.reduction_loops import carries_reduction
 from raytune_ms.schedule.tree import block_path, blocks_in, find_path, loops_above, replace_path
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.tir import Block, For
+from raytune_ms.tir.analysis import relax
 from raytune_ms.tir.buffer_access import loaded_buffer_ids, stored_buffer_ids
 from raytune_ms.tir.expr import FloatImm, IntImm, convert
 from raytune_ms.tir.functor import used_vars
@@ -185,3 +187,14 @@ def test_one_item_annotations_are_kept_as_they_are():
     loop = find_path(workloads.get("GMM", "small").func.body, lambda s: isinstance(s, For))[-1]
     annotated = loop.replace(annotations={"k": 1})
     assert annotated.replace(kind="serial").annotations == (("k", 1),)
+
+
+def test_relaxing_a_loop_variable_folds_as_add_and_sub_do():
+    for lo_t, ext_t in (("int32", "int32"), ("int64", "int64"), ("int32", "int64"), ("uint8", "uint8")):
+        v = tir.Var("v", lo_t)
+        for lo, ext in ((0, 1), (0, 16), (3, 5), (IntImm(2, lo_t), tir.Var("n", ext_t))):
+            r = tir.Range(IntImm(lo, lo_t) if isinstance(lo, int) else lo,
+                          IntImm(ext, ext_t) if isinstance(ext, int) else ext)
+            got = relax(v, {v: r}, {})
+            want = (r.min, tir.add(r.min, tir.sub(r.extent, 1)))
+            assert got[0] is want[0] and tir.structural_equal(got[1], want[1]), (lo_t, ext_t, lo, ext)

@@ -70,13 +70,14 @@ def _move(func, block_name, loop_var, preserve, index, reverse):
 class _Context:
     """What a move of one block needs that does not depend on the target loop."""
 
-    __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons")
+    __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons", "accesses")
 
 
 def analyze(func, block_name, reverse):
     """Loop-independent checks of moving `block_name` (ScheduleError if it cannot move)."""
     ctx = _Context()
     ctx.func, ctx.reverse = func, reverse
+    ctx.accesses = {}  # the partners' access regions with their bindings substituted (plan fills it)
     ctx.prim = prim = "reverse_compute_at" if reverse else "compute_at"
     ctx.bpath, ctx.scope, ctx.blocks = siblings(func, block_name)
     ctx.me = me = ctx.bpath[-1]
@@ -125,7 +126,7 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     if reverse:
         _check_final(prim, name, under, lpath)
     fixed = loop_ranges([s for s in lpath if isinstance(s, For)])
-    boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse)
+    boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse, ctx.accesses)
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
     pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
     if check_only:
@@ -184,8 +185,10 @@ def _bindings(realize):
     return {iv.var: v for iv, v in zip(realize.block.iter_vars, realize.iter_values)}
 
 
-def _partner_boxes(prim, func, me, partners, loop, fixed, reverse) -> dict:
-    """Buffer -> box needed (compute_at) / produced (reverse) per iteration of `loop`."""
+def _partner_boxes(prim, func, me, partners, loop, fixed, reverse, accesses) -> dict:
+    """Buffer -> box needed (compute_at) / produced (reverse) per iteration of `loop`.
+    `accesses` keeps each partner region with the partner's bindings substituted: it does not
+    depend on the loop, and compute_location_candidates plans every candidate loop."""
     mine = read_buffers(me.block) if reverse else written_buffers(me.block)
     boxes = {}
     for p in partners:
@@ -196,15 +199,18 @@ def _partner_boxes(prim, func, me, partners, loop, fixed, reverse) -> dict:
         ranges.update(loop_ranges(ploops[: q + 1]))
         relaxed = loop_ranges(ploops[q + 1:])
         threads = _thread_loops(ploops[: q + 1])
-        sub = _bindings(p)
         regions = p.block.writes if reverse else p.block.reads
         for r in regions:
             if not any(r.buffer is b for b in mine):
                 continue
             relax = {**relaxed, **threads} if not reverse and r.buffer.scope == "shared" else relaxed
+            region = accesses.get((id(p), id(r)))
+            if region is None:
+                sub = _bindings(p)
+                region = accesses[id(p), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
+                                            for x in r.region]
             try:
-                box = [relax_range(Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub)),
-                                   relax, ranges) for x in r.region]
+                box = [relax_range(x, relax, ranges) for x in region]
             except RegionError as e:
                 raise ScheduleError(
                     f"{prim}: the region of buffer {r.buffer.name!r} accessed by block "
