@@ -24,36 +24,28 @@ _STORES: dict = {}  # id(statement) -> (statement, ids of the buffers stored to 
 
 def loaded_buffer_ids(node) -> frozenset:
     """ids of the buffers that some BufferLoad in `node` (inclusive) reads."""
-    if isinstance(node, _LEAVES):
-        return _NONE
-    hit = _LOADS.get(id(node))
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    out = frozenset((id(node.buffer),)) if type(node) is BufferLoad else _NONE
-    for k in _kids(node):
-        sub = loaded_buffer_ids(k)
-        if sub:
-            out = sub if not out else out | sub
-    if len(_LOADS) >= _CAP:
-        _LOADS.clear()
-    _LOADS[id(node)] = (node, out)
-    return out
+    return _buffer_ids(node, BufferLoad, _LEAVES, _LOADS)
 
 
 def stored_buffer_ids(node) -> frozenset:
     """ids of the buffers that some BufferStore in `node` (inclusive) writes; expressions hold
     no statements, so they are not walked."""
-    if isinstance(node, _NON_STMT):
+    return _buffer_ids(node, BufferStore, _NON_STMT, _STORES)
+
+
+def _buffer_ids(node, cls, skip, memo) -> frozenset:
+    """ids of the buffers of the `cls` nodes in `node`, not walking into `skip` nodes."""
+    if isinstance(node, skip):
         return _NONE
-    hit = _STORES.get(id(node))
+    hit = memo.get(id(node))
     if hit is not None and hit[0] is node:
         return hit[1]
-    out = frozenset((id(node.buffer),)) if type(node) is BufferStore else _NONE
+    out = frozenset((id(node.buffer),)) if type(node) is cls else _NONE
     for k in _kids(node):
-        sub = stored_buffer_ids(k)
+        sub = _buffer_ids(k, cls, skip, memo)
         if sub:
             out = sub if not out else out | sub
-    if len(_STORES) >= _CAP:
-        _STORES.clear()
-    _STORES[id(node)] = (node, out)
+    if len(memo) >= _CAP:
+        memo.clear()
+    memo[id(node)] = (node, out)
     return out
