@@ -4,7 +4,8 @@ postprocessed). Each check records what the schedule asks while replaying, and c
 fast answer with the plain one (the code before the fast path, kept here as the reference):
 
 - compute-location candidates: planned with `check_only` (no loop nest built) against a full
-  plan of every candidate loop;
+  plan of every candidate loop, and a compute_at right after them (which reuses that analysis)
+  against one analysed afresh;
 - producers of a block from its memoised input buffer ids against the walk over its loads;
 - the buffers a node loads and stores (memoised per node) against `collect`;
 - decompose_reduction rebuilding the path once against its two rebuilds (same program);
@@ -21,7 +22,7 @@ import pytest
 
 from raytune_ms import tir, workloads
 from raytune_ms.postproc import rewrite_reduction_block
-from raytune_ms.schedule import Schedule, Trace
+from raytune_ms.schedule import Schedule, ScheduleError, Trace
 from raytune_ms.schedule.primitives import block_compute_at, block_decompose_reduction
 from raytune_ms.schedule.primitives.block_common import find_block
 from raytune_ms.schedule.primitives.reduction_loops import carries_reduction
@@ -77,10 +78,24 @@ def _record(monkeypatch):
     full_plan = block_compute_at.plan
 
     def candidates(func, name):
-        out = cand(func, name)
         with monkeypatch.context() as m:  # as it was: a full plan (loop nest built) per loop
             m.setattr(block_compute_at, "plan", lambda ctx, loop_var, check_only=False: full_plan(ctx, loop_var))
-            assert out == cand(func, name), name
+            plain = cand(func, name)
+        out = cand(func, name)
+        assert out == plain, name
+        for loop in out[:2]:  # a compute_at right after reuses the analysis and the check's plan
+            for preserve, index in ((True, -1), (False, -2)):
+                try:
+                    fast = tir.script(block_compute_at.compute_at(func, name, loop, preserve, index))
+                except ScheduleError as e:
+                    fast = str(e)
+                block_compute_at._CANDIDATES_OF[0] = None
+                try:
+                    plain = tir.script(block_compute_at.compute_at(func, name, loop, preserve, index))
+                except ScheduleError as e:
+                    plain = str(e)
+                assert fast == plain, (name, loop.name)
+                cand(func, name)
         seen["candidates"] += 1
         return out
 

@@ -61,7 +61,11 @@ def reverse_compute_at(func, block_name, loop_var, preserve_unit_loops=False, in
 
 
 def _move(func, block_name, loop_var, preserve, index, reverse):
-    ctx = analyze(func, block_name, reverse)
+    last = _CANDIDATES_OF[0]  # sample_compute_location analysed and planned this move just now
+    if not reverse and last is not None and last[0] is func and last[1] == block_name:
+        ctx = last[2]
+    else:
+        ctx = analyze(func, block_name, reverse)
     nest, pos = plan(ctx, loop_var, preserve, index)
     body = remove_block(func.body, ctx.bpath)
     return func.with_body(insert_into_loop(body, loop_var, nest, pos))
@@ -70,7 +74,8 @@ def _move(func, block_name, loop_var, preserve, index, reverse):
 class _Context:
     """What a move of one block needs that does not depend on the target loop."""
 
-    __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons", "accesses")
+    __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons", "accesses",
+                 "planned")
 
 
 def analyze(func, block_name, reverse):
@@ -78,6 +83,7 @@ def analyze(func, block_name, reverse):
     ctx = _Context()
     ctx.func, ctx.reverse = func, reverse
     ctx.accesses = {}  # the partners' access regions with their bindings substituted (plan fills it)
+    ctx.planned = {}  # loop Var -> what a check_only plan found (a full plan there needs only the nest)
     ctx.prim = prim = "reverse_compute_at" if reverse else "compute_at"
     ctx.bpath, ctx.scope, ctx.blocks = siblings(func, block_name)
     ctx.me = me = ctx.bpath[-1]
@@ -102,6 +108,11 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     func, prim, reverse, me = ctx.func, ctx.prim, ctx.reverse, ctx.me
     block = me.block
     name, lname = block.name, loop_var.name
+    hit = None if check_only else ctx.planned.get(loop_var)
+    if hit is not None:
+        regions, fixed, held = hit
+        pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
+        return _build_nest(block, regions, fixed, preserve), pos
     lpath = loop_path(func, loop_var)
     loop = lpath[-1]
     if enclosing_block(lpath) is not ctx.scope:
@@ -130,6 +141,7 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
     pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
     if check_only:
+        ctx.planned[loop_var] = (regions, fixed, held)
         return None
     return _build_nest(block, regions, fixed, preserve), pos
 
@@ -371,4 +383,10 @@ def compute_location_candidates(func, block_name) -> list:
         except ScheduleError:
             continue
         out.append(f.loop_var)
+    _CANDIDATES_OF[0] = (func, block_name, ctx)
     return out
+
+
+# (function, block name, analysed _Context) of the last compute_location_candidates: the
+# compute_at that follows a sample_compute_location moves that block in that same function
+_CANDIDATES_OF: list = [None]
