@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from .dtype import check_dtype, is_float, is_int, promote
+from .dtype import DTYPES, check_dtype, is_float, is_int, promote
 from .node import Node
 
 
@@ -109,7 +109,7 @@ class IntImm(PrimExpr):
 
     def __init__(self, value: int, dtype: str = "int32"):
         self.value = int(value)
-        self.dtype = check_dtype(dtype)
+        self.dtype = dtype if dtype in DTYPES else check_dtype(dtype)  # (the check raises)
 
 
 class FloatImm(PrimExpr):
