@@ -11,7 +11,8 @@ fast answer with the plain one (the code before the fast path, kept here as the 
 - decompose_reduction rebuilding the path once against its two rebuilds (same program);
 - whether a loop carries a reduction (memoised per subtree) against a walk over its blocks;
 - the block list of RewriteReductionBlock (from the block index) against `collect`;
-- a block's path from the index (cache_read's redirect) against a pre-order walk;
+- a block's path from the index (cache_read's redirect) against a pre-order walk, and a
+  BlockRealize rebuilt around its changed block without its constructor against `replace`;
 - the int fast path of `convert`, the one-item annotations of statements, and a relaxed loop
   variable's upper end folded directly.
 """
@@ -26,9 +27,9 @@ from raytune_ms.schedule import Schedule, ScheduleError, Trace
 from raytune_ms.schedule.primitives import block_compute_at, block_decompose_reduction
 from raytune_ms.schedule.primitives.block_common import find_block
 from raytune_ms.schedule.primitives.reduction_loops import carries_reduction
-from raytune_ms.schedule.tree import block_path, blocks_in, find_path, replace_path
+from raytune_ms.schedule.tree import _replace_child, block_path, blocks_in, find_path, replace_path
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
-from raytune_ms.tir import Block, For
+from raytune_ms.tir import Block, BlockRealize, For
 from raytune_ms.tir.analysis import relax
 from raytune_ms.tir.buffer_access import loaded_buffer_ids, stored_buffer_ids
 from raytune_ms.tir.expr import FloatImm, IntImm, convert
@@ -125,6 +126,8 @@ def _check_program(func):
     assert [id(b) for b in rewrite_reduction_block._blocks(func)] == [id(b) for b in tir.collect(body, Block)]
     for r in blocks_in(body):
         assert block_path(func, r.block.name) == find_block(body, r.block.name)
+        fast, plain = _replace_child(r, r.block, r.block), r.replace(block=r.block)
+        assert [getattr(fast, f) for f in BlockRealize._fields] == [getattr(plain, f) for f in BlockRealize._fields]
         for node in (r.block, r.block.body, r):
             assert loaded_buffer_ids(node) == frozenset(id(x.buffer) for x in tir.collect(node, tir.BufferLoad))
             assert stored_buffer_ids(node) == frozenset(id(x.buffer) for x in tir.collect(node, tir.BufferStore))
@@ -192,3 +195,11 @@ def test_relaxing_a_loop_variable_folds_as_add_and_sub_do():
             got = relax(v, {v: r}, {})
             want = (r.min, tir.add(r.min, tir.sub(r.extent, 1)))
             assert got[0] is want[0] and tir.structural_equal(got[1], want[1]), (lo_t, ext_t, lo, ext)
+
+
+def test_a_realize_rebuilt_around_a_block_of_other_iterators_is_refused():
+    func = workloads.get("GMM", "small").func
+    realize = next(r for r in blocks_in(func.body) if r.block.iter_vars)
+    fewer = realize.block.replace(iter_vars=realize.block.iter_vars[1:])
+    with pytest.raises(ValueError, match=realize.block.name):
+        _replace_child(realize, realize.block, fewer)
