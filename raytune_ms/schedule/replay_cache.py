@@ -47,7 +47,7 @@ def _key(x):
     if isinstance(x, RV):
         return x
     if isinstance(x, (list, tuple)):
-        return tuple([_key(y) for y in x])
+        return tuple([y if isinstance(y, RV) else _key(y) for y in x])
     return (type(x), x)
 
 
