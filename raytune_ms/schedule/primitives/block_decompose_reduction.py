@@ -83,8 +83,9 @@ def decompose_reduction(func, block_name, loop_var):
         if f.loop_var in copies:
             nest = For(copies[f.loop_var], f.min, f.extent, "serial", nest)
 
-    at = path.index(loops[q])  # one rebuild of the path: the update without its init, then the
-    loop = replace_path(path[at:], me.replace(block=block.replace(init=None)))  # init before the loop
+    # one rebuild of the block's path: the update without its init, and the init before the loop
+    at = path.index(loops[q])
+    loop = replace_path(path[at:], me.replace(block=block.replace(init=None)))
     body = replace_path(path[:at + 1], tir.seq(nest, loop))
     return func.with_body(body), init_name
 
