@@ -32,6 +32,7 @@ from .primitives import (
     layout_transform,
     loop_kind,
     loop_transform,
+    pad_einsum,
     tensorize,
 )
 from .random_variable import COMPUTE_INLINE, COMPUTE_ROOT, BlockRV, ExprRV, LoopRV
@@ -393,6 +394,14 @@ class Schedule:
         args = (int(buffer_index), int(axis), int(factor), int(offset))
         self._commit(fname, block_storage_align.storage_align(self._func(fname), name, *args))
         self._record("StorageAlign", (block,), args, ())
+
+    def pad_einsum(self, block: BlockRV, padding) -> None:
+        """Pad an einsum block's iterators up to multiples of `padding` through zero-padded
+        buffer copies; see primitives.pad_einsum."""
+        fname, name = self._block(block)
+        padding = tuple(int(p) for p in padding)
+        self._commit(fname, pad_einsum.pad_einsum(self._func(fname), name, padding))
+        self._record("PadEinsum", (block,), (padding,), ())
 
     def tensorize(self, block_or_loop, tensor_intrin: str, preserve_unit_iters: bool = True) -> None:
         """Mark the nest at a loop (or a block's innermost loops, as many as the intrinsic has)

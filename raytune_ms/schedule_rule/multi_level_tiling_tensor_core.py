@@ -18,11 +18,13 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
   applies them.
 
 A stride-1 NHWC conv2d matches as an implicit GEMM over (w, co, ci), with n, h and the kernel
-window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). A block that
-does not match (other dtypes, extents not multiples of 16, strided convs, other layouts such as
-a transposed B) is left to the rules after it (the plain CUDA tiling): the result is [sch].
-The reference's reindex/transform_block_layout (fusing n, h, w into one GEMM row axis) is not
-built here.
+window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). i, j or k
+extents that are not multiples of 16 (a GMM of 100x200x72, a conv with 3 input channels) are
+first padded to them by pad_einsum (zero-padded input copies; the output written padded and cut
+back after), as the reference does. A block that does not match (other dtypes, strided convs,
+other layouts such as a transposed B) is left to the rules after it (the plain CUDA tiling): the
+result is [sch]. The reference's reindex/transform_block_layout (fusing n, h, w into one GEMM
+row axis) is not built here.
 """
 
 from __future__ import annotations
@@ -60,8 +62,9 @@ def gemm_axes(info):
     """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
     computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
     reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
-    inputs with a float16 or float32 accumulator, i, j, k extents multiples of 16 and trivial
-    bindings; None otherwise (tensorize's match is the final check)."""
+    inputs with a float16 or float32 accumulator, constant extents and trivial bindings; None
+    otherwise (tensorize's match is the final check). `intrin_padding` says whether i, j, k
+    need padding to the intrinsic's tile first."""
     b = info.block
     body = b.body
     if b.init is None or not isinstance(body, BufferStore) or len(b.writes) != 1 or not info.trivial_binding():
@@ -88,13 +91,24 @@ def gemm_axes(info):
     kinds, ext = info.kinds(), info.extents()
     if kinds[n_i] != "spatial" or kinds[n_j] != "spatial" or kinds[n_k] != "reduce":
         return None
-    for n, size in ((n_i, WMMA_M), (n_j, WMMA_N), (n_k, WMMA_K)):
-        if ext[n] is None or ext[n] % size:
-            return None
+    if any(ext[n] is None for n in (n_i, n_j, n_k)):
+        return None
     index = {id(r.buffer): n for n, r in enumerate(b.reads)}
     if id(a.buffer) not in index or id(bb.buffer) not in index or a.buffer is bb.buffer:
         return None
     return n_i, n_j, n_k, index[id(a.buffer)], index[id(bb.buffer)], out
+
+
+def intrin_padding(info, axes):
+    """pad_einsum's padding that makes i, j, k multiples of the intrinsic's 16x16x16 tile (1 for
+    the other iterators), or None when they already are."""
+    n_i, n_j, n_k = axes[:3]
+    ext = info.extents()
+    padding = [1] * len(ext)
+    for n, size in ((n_i, WMMA_M), (n_j, WMMA_N), (n_k, WMMA_K)):
+        if ext[n] % size:
+            padding[n] = size
+    return padding if any(p > 1 for p in padding) else None
 
 
 class MultiLevelTilingTensorCore(MultiLevelTiling):
@@ -138,12 +152,15 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             return [sch]
         try:
             new = sch.copy()
-            self._apply(new, new.get_block(info.name), axes, group)
+            padding = intrin_padding(info, axes)
+            if padding is not None:  # the output becomes a padded copy, cut back after
+                new.pad_einsum(new.get_block(info.name), padding)
+            self._apply(new, new.get_block(info.name), axes, group, padded=padding is not None)
         except ScheduleError:
             return [sch]
         return [new]
 
-    def _apply(self, sch, block, axes, group) -> None:
+    def _apply(self, sch, block, axes, group, padded=False) -> None:
         n_i, n_j, n_k, a_index, b_index, _ = axes
         name = sch.get(block).name
         sch.annotate(block, TILING_KEY, self.structure)
@@ -170,7 +187,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         state = _State(sch, tiles)
         warp_loop = self._level_loop(state, self.reuse_write["levels"][0])
         staged = None
-        if not BlockInfo(sch, block).is_output():  # an epilogue follows: it reads a shared tile
+        if not padded and not BlockInfo(sch, block).is_output():  # an epilogue reads a shared tile
             staged = sch.cache_write(block, 0, "shared")
         store = sch.cache_write(block, 0, self.reuse_write["scope"])
         sch.reverse_compute_at(store, warp_loop, preserve_unit_loops=True)

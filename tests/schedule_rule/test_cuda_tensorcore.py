@@ -185,8 +185,51 @@ def test_tensorcore_candidates_compile_to_ptx_with_wmma(arch, op):
         assert mma >= 1 and loads >= 2 and stores >= 1
 
 
-@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"), _gmm(24, 32, 32),
-                                  _c2d(stride=2)], ids=["fp32", "not-multiple-of-16", "strided-conv"])
+@needs_gxx
+def test_a_gmm_not_a_multiple_of_16_is_padded_onto_tensor_cores():
+    """100x200x72: pad_einsum (a trace instruction) pads i, j, k to 112x208x80 before the tiling;
+    the padded copies and the cut-back are kernels of their own; correct in the emulator, and
+    NVRTC's PTX for sm_80 and sm_90 holds wmma."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    n, m, k = 100, 200, 72
+    space, samples = _samples(_context(_gmm(n, m, k)), 2)
+    (pad,) = [i for i in space.trace.insts if i.kind.name == "PadEinsum"]
+    assert pad.attrs == ((1, 16, 16, 16),)
+    assert len(samples) == 2
+    for sch in samples:
+        assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    art = codegen_cuda(samples[0].mod.entry_func(), "cuda")
+    assert len(art.kernels) == 4  # A_pad, B_pad, the GEMM, C_pad_unpad
+    a, b, c = _inputs(n, m, k)
+    EmulatedModule(art)(a, b, c)
+    _check(c, a, b, "float32")
+    if nvrtc_available():
+        for arch in ("compute_80", "compute_90"):
+            ptx, _ = compile_cuda(art.source, arch, "padded")
+            assert ptx.count(b"wmma.mma.sync") >= 1 and ptx.count(b".entry") == 4
+
+
+@needs_gxx
+def test_a_conv_with_3_input_channels_is_padded_onto_tensor_cores():
+    """ci 3 -> 16, co 24 -> 32, w 14 -> 16 (stride 1): tensorized, correct in the emulator."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    cfg = dict(N=1, H=6, W=14, CI=3, CO=24, K=3, stride=1, padding=1)
+    func = te.create_prim_func(conv_nhwc.conv2d_nhwc(**cfg, dtype="float16", out_dtype="float32"))
+    _, (sch,) = _samples(_context(func), 1)
+    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((1, 6, 14, 3)) * 0.5).astype(np.float16)
+    w = (rng.standard_normal((3, 3, 3, 24)) * 0.5).astype(np.float16)
+    out = np.zeros((1, 6, 14, 24), np.float32)
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, w, out)
+    ref = reference.conv2d_nhwc(x.astype(np.float64), w.astype(np.float64), **cfg)[0]
+    np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"),
+                                  _c2d(stride=2)], ids=["fp32", "strided-conv"])
 def test_unmatched_blocks_fall_back_to_the_cuda_space(func):
     ctx = _context(func)
     (space,) = ctx.generate_design_space()
@@ -207,10 +250,10 @@ def test_fp32_suite_workloads_get_exactly_the_cuda_space():
 
 
 @needs_gxx
-@pytest.mark.parametrize("name,tensorized", [("GMM", True), ("GMM-1024", True), ("BMM", False), ("C2D", False)])
+@pytest.mark.parametrize("name,tensorized", [("GMM", True), ("GMM-1024", True), ("BMM", True), ("C2D", False)])
 def test_suite_fp16_variants(name, tensorized):
-    """The suite's fp16 variants: GMM and GMM-1024 (small) on tensor cores; BMM small (K=4) and
-    C2D (3 input channels, stride 2) do not match and get the CUDA space; all correct."""
+    """The suite's fp16 variants: GMM and GMM-1024 (small) on tensor cores, BMM small (K=4) too,
+    its K padded to 16; C2D (stride 2) does not match and gets the CUDA space; all correct."""
     from raytune_ms.testing.cuda_emulator import EmulatedModule
 
     w = workloads.get(name, "small", dtype="float16")
