@@ -18,13 +18,16 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
   applies them.
 
 A stride-1 NHWC conv2d matches as an implicit GEMM over (w, co, ci), with n, h and the kernel
-window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). i, j or k
-extents that are not multiples of 16 (a GMM of 100x200x72, a conv with 3 input channels) are
-first padded to them by pad_einsum (zero-padded input copies; the output written padded and cut
-back after), as the reference does. A block that does not match (other dtypes, strided convs,
-other layouts such as a transposed B) is left to the rules after it (the plain CUDA tiling): the
-result is [sch]. The reference's reindex/transform_block_layout (fusing n, h, w into one GEMM
-row axis) is not built here.
+window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). A block whose
+A operand is indexed otherwise (a strided conv's window h*s + rh, w*s + rw; a transposed A) is
+first given a plain operand, as the reference does: `reindex` copies A to a tensor indexed by
+the block's iterators (an im2col copy for a conv) and `transform_layout` orders it [..., i, k].
+i, j or k extents that are not multiples of 16 (a GMM of 100x200x72, a conv with 3 input
+channels) are then padded to them by `pad_einsum` (zero-padded input copies; the output
+written padded and cut back after). These copies are kernels of their own. A block that still
+does not match (other dtypes, a transposed B, non-constant extents) is left to the rules after
+it (the plain CUDA tiling): the result is [sch]. The reference's transform_block_layout (fusing
+n, h, w into one GEMM row axis) is not built here.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from ..schedule import ScheduleError
 from ..schedule.primitives.tensorize import match
 from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var, const, sub, substitute
 from ..tir.arith import simplify
+from ..tir.functor import used_vars
+from ..tir.index_map import IndexMap
 from ..tir.tensor_intrin import TensorIntrin
 from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
 from .block_analysis import TILING_KEY, BlockInfo
@@ -58,13 +63,10 @@ def _advances_with(e, v) -> bool:
     return moving is v
 
 
-def gemm_axes(info):
-    """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
-    computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
-    reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
-    inputs with a float16 or float32 accumulator, constant extents and trivial bindings; None
-    otherwise (tensorize's match is the final check). `intrin_padding` says whether i, j, k
-    need padding to the intrinsic's tile first."""
+def _operands(info):
+    """(block, its store, A and B loads, accumulator dtype) of a block C[...] = C[...] + A[...] *
+    B[...] on float16 inputs (each optionally cast to the accumulator's float16 or float32),
+    with an init and trivial bindings; None otherwise."""
     b = info.block
     body = b.body
     if b.init is None or not isinstance(body, BufferStore) or len(b.writes) != 1 or not info.trivial_binding():
@@ -78,6 +80,46 @@ def gemm_axes(info):
     a, bb = _operand(prod.a, out), _operand(prod.b, out)
     if a is None or bb is None or len(body.indices) < 2 or len(a.indices) < 2 or len(bb.indices) < 2:
         return None
+    return b, body, a, bb, out
+
+
+def window_layout(info):
+    """(A's read index, the IndexMap that orders its reindexed copy as [the others..., i, k]) of
+    a block C[..., i, j] += A[f(...)] * B[..., k, j] whose A indexing gemm_axes does not take (a
+    strided conv's input window pad[n, h*s + rh, w*s + rw, c]): reindex then transform_layout
+    make A a plain GEMM operand [n, h, rh, rw, w, c] (the reference's reindex approach); None
+    when the block is not of that form."""
+    parts = _operands(info)
+    if parts is None:
+        return None
+    b, body, a, bb, _ = parts
+    i, j = body.indices[-2:]
+    k, bj = bb.indices[-2:]
+    if not all(isinstance(x, Var) for x in (i, j, k)) or bj is not j or a.buffer is bb.buffer:
+        return None
+    used = frozenset().union(*[used_vars(e) for e in a.indices])
+    ivs = [iv.var for iv in b.iter_vars if id(iv.var) in used]
+    ids = [id(v) for v in ivs]
+    if id(i) not in ids or id(k) not in ids:
+        return None
+    last = [ids.index(id(i)), ids.index(id(k))]
+    perm = [n for n in range(len(ivs)) if n not in last] + last
+    params = [Var(f"i{n}", "int32") for n in range(len(ivs))]
+    index = [n for n, r in enumerate(b.reads) if r.buffer is a.buffer]
+    return (index[0], IndexMap(params, [params[p] for p in perm])) if index else None
+
+
+def gemm_axes(info):
+    """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
+    computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
+    reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
+    inputs with a float16 or float32 accumulator, constant extents and trivial bindings; None
+    otherwise (tensorize's match is the final check). `intrin_padding` says whether i, j, k
+    need padding to the intrinsic's tile first."""
+    parts = _operands(info)
+    if parts is None:
+        return None
+    b, body, a, bb, out = parts
     ivs = [iv.var for iv in b.iter_vars]
     pos = {id(v): n for n, v in enumerate(ivs)}
     i, j = body.indices[-2:]
@@ -147,11 +189,21 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         if info.annotation(TILING_KEY) is not None:
             return [sch]
         axes = gemm_axes(info)
-        group = self._group(axes[-1]) if axes is not None else None
+        window = window_layout(info) if axes is None else None
+        out_dtype = axes[-1] if axes is not None else info.block.body.buffer.dtype if window is not None else None
+        group = self._group(out_dtype) if out_dtype is not None else None
         if group is None:
             return [sch]
         try:
             new = sch.copy()
+            if window is not None:  # an im2col copy of the window, laid out as a GEMM operand
+                index, layout = window
+                new.reindex(new.get_block(info.name), ("read", index))
+                new.transform_layout(new.get_block(info.name), ("read", index), layout)
+                info = BlockInfo(new, new.get_block(info.name))
+                axes = gemm_axes(info)
+                if axes is None:
+                    return [sch]
             padding = intrin_padding(info, axes)
             if padding is not None:  # the output becomes a padded copy, cut back after
                 new.pad_einsum(new.get_block(info.name), padding)

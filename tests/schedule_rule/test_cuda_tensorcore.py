@@ -228,8 +228,57 @@ def test_a_conv_with_3_input_channels_is_padded_onto_tensor_cores():
     np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
 
 
-@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"),
-                                  _c2d(stride=2)], ids=["fp32", "strided-conv"])
+@needs_gxx
+def test_a_strided_conv_is_an_im2col_gemm_on_tensor_cores():
+    """stride 2: the input window is copied to an im2col tensor [n, h, rh, rw, w, c] (reindex +
+    transform_layout), its channels (8) and the output channels (24) padded to 16 and 32;
+    correct in the emulator."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    cfg = dict(N=1, H=9, W=9, CI=8, CO=24, K=3, stride=2, padding=1)
+    func = te.create_prim_func(conv_nhwc.conv2d_nhwc(**cfg, dtype="float16", out_dtype="float32"))
+    _, (sch,) = _samples(_context(func), 1)
+    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((1, 9, 9, 8)) * 0.5).astype(np.float16)
+    w = (rng.standard_normal((3, 3, 8, 24)) * 0.5).astype(np.float16)
+    out = np.zeros(func.params[-1].shape, np.float32)
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, w, out)
+    ref = reference.conv2d_nhwc(x.astype(np.float64), w.astype(np.float64), **cfg)[0]
+    np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
+
+
+@needs_gxx
+def test_a_transposed_a_is_reindexed_onto_tensor_cores():
+    """C[i, j] = A[k, i] * B[k, j] with i = 40: A is copied to [i, k] (reindex + transform_layout)
+    and i padded to 48; correct in the emulator."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    a = te.placeholder((48, 40), "float16", name="A")
+    b = te.placeholder((48, 64), "float16", name="B")
+    k = te.reduce_axis(48, "k")
+    c = te.compute((40, 64), lambda i, j: te.sum(te.cast("float32", a[k, i]) * te.cast("float32", b[k, j]), axis=k),
+                   name="C")
+    _, (sch,) = _samples(_context(te.create_prim_func([a, b, c])), 1)
+    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    rng = np.random.default_rng(0)
+    x, y = (rng.standard_normal(s).astype(np.float16) for s in ((48, 40), (48, 64)))
+    out = np.zeros((40, 64), np.float32)
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, y, out)
+    np.testing.assert_allclose(out, x.astype(np.float64).T @ y.astype(np.float64), rtol=1e-3, atol=1e-3)
+
+
+def _gmm_transposed_b(n=64):
+    a = te.placeholder((n, n), "float16", name="A")
+    b = te.placeholder((n, n), "float16", name="B")
+    k = te.reduce_axis(n, "k")
+    c = te.compute((n, n), lambda i, j: te.sum(te.cast("float32", a[i, k]) * te.cast("float32", b[j, k]), axis=k),
+                   name="C")
+    return te.create_prim_func([a, b, c])
+
+
+@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"), _gmm_transposed_b()],
+                         ids=["fp32", "transposed-b"])
 def test_unmatched_blocks_fall_back_to_the_cuda_space(func):
     ctx = _context(func)
     (space,) = ctx.generate_design_space()
@@ -250,15 +299,18 @@ def test_fp32_suite_workloads_get_exactly_the_cuda_space():
 
 
 @needs_gxx
-@pytest.mark.parametrize("name,tensorized", [("GMM", True), ("GMM-1024", True), ("BMM", True), ("C2D", False)])
-def test_suite_fp16_variants(name, tensorized):
-    """The suite's fp16 variants: GMM and GMM-1024 (small) on tensor cores, BMM small (K=4) too,
-    its K padded to 16; C2D (stride 2) does not match and gets the CUDA space; all correct."""
+@pytest.mark.parametrize("name", ["GMM", "GMM-1024", "BMM", "C2D"])
+def test_suite_fp16_variants(name):
+    """The suite's fp16 variants (small) on tensor cores: GMM and GMM-1024; BMM (K=4) with its K
+    padded to 16; C2D (3 input channels, stride 2) through an im2col copy of its input window
+    (reindex + transform_layout) and its channels padded; all correct."""
     from raytune_ms.testing.cuda_emulator import EmulatedModule
 
     w = workloads.get(name, "small", dtype="float16")
     _, (sch,) = _samples(_context(w.func), 1)
-    assert bool(_intrins(sch)) == tensorized
+    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    if name == "C2D":
+        assert {"ReIndex", "TransformLayout", "PadEinsum"} <= {i.kind.name for i in sch.trace.insts}
     arrays = w.make_inputs()
     EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(*arrays)
     ok, err = w.compare(arrays)
