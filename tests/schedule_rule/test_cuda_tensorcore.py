@@ -211,37 +211,22 @@ def test_a_gmm_not_a_multiple_of_16_is_padded_onto_tensor_cores():
 
 
 @needs_gxx
-def test_a_conv_with_3_input_channels_is_padded_onto_tensor_cores():
-    """ci 3 -> 16, co 24 -> 32, w 14 -> 16 (stride 1): tensorized, correct in the emulator."""
+@pytest.mark.parametrize("cfg,steps", [
+    (dict(N=1, H=6, W=14, CI=3, CO=24, K=3, stride=1, padding=1), {"PadEinsum"}),
+    (dict(N=1, H=9, W=9, CI=8, CO=24, K=3, stride=2, padding=1), {"ReIndex", "TransformLayout", "PadEinsum"}),
+], ids=["3-channels", "stride-2"])
+def test_convs_are_padded_and_reindexed_onto_tensor_cores(cfg, steps):
+    """Stride 1 with 3 input channels: ci 3 -> 16, co 24 -> 32, w 14 -> 16 by pad_einsum. Stride
+    2: the input window is first copied to an im2col tensor [n, h, rh, rw, w, c] (reindex +
+    transform_layout), then ci 8 -> 16 and co 24 -> 32. Tensorized, correct in the emulator."""
     from raytune_ms.testing.cuda_emulator import EmulatedModule
 
-    cfg = dict(N=1, H=6, W=14, CI=3, CO=24, K=3, stride=1, padding=1)
     func = te.create_prim_func(conv_nhwc.conv2d_nhwc(**cfg, dtype="float16", out_dtype="float32"))
     _, (sch,) = _samples(_context(func), 1)
     assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    assert steps <= {i.kind.name for i in sch.trace.insts}
     rng = np.random.default_rng(0)
-    x = (rng.standard_normal((1, 6, 14, 3)) * 0.5).astype(np.float16)
-    w = (rng.standard_normal((3, 3, 3, 24)) * 0.5).astype(np.float16)
-    out = np.zeros((1, 6, 14, 24), np.float32)
-    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, w, out)
-    ref = reference.conv2d_nhwc(x.astype(np.float64), w.astype(np.float64), **cfg)[0]
-    np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
-
-
-@needs_gxx
-def test_a_strided_conv_is_an_im2col_gemm_on_tensor_cores():
-    """stride 2: the input window is copied to an im2col tensor [n, h, rh, rw, w, c] (reindex +
-    transform_layout), its channels (8) and the output channels (24) padded to 16 and 32;
-    correct in the emulator."""
-    from raytune_ms.testing.cuda_emulator import EmulatedModule
-
-    cfg = dict(N=1, H=9, W=9, CI=8, CO=24, K=3, stride=2, padding=1)
-    func = te.create_prim_func(conv_nhwc.conv2d_nhwc(**cfg, dtype="float16", out_dtype="float32"))
-    _, (sch,) = _samples(_context(func), 1)
-    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
-    rng = np.random.default_rng(0)
-    x = (rng.standard_normal((1, 9, 9, 8)) * 0.5).astype(np.float16)
-    w = (rng.standard_normal((3, 3, 8, 24)) * 0.5).astype(np.float16)
+    x, w = ((rng.standard_normal(p.shape) * 0.5).astype(np.float16) for p in func.params[:2])
     out = np.zeros(func.params[-1].shape, np.float32)
     EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, w, out)
     ref = reference.conv2d_nhwc(x.astype(np.float64), w.astype(np.float64), **cfg)[0]
