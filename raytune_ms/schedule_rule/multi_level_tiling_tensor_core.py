@@ -5,7 +5,8 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 - i, j and k are first split by 16 (the intrinsic's tile); the outer parts are tiled by the
   structure ("SSSRRSRS") like MultiLevelTilingCuda, levels bound to `tile_binds` (blockIdx.y,
   blockIdx.x, threadIdx.y: one warp per threadIdx.y; its 32 lanes run every wmma call), and the
-  16x16x16 loops go innermost;
+  16x16x16 loops go innermost; as there, a loop whose block tile would overflow the target's
+  shared memory (shared_footprint) has that tile drawn first within its bound;
 - the output accumulates in "wmma.accumulator" fragments (cache_write at level 3, under the
   warp loop), stored back 16x16 at a time by the store intrinsic; when the output is not the
   function's (an epilogue such as bias + relu follows), the fragments are stored to a shared
@@ -43,6 +44,7 @@ from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
 from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
 from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
+from .shared_footprint import block_tile_caps
 
 AUTO_TENSORIZE_KEY = "meta_schedule.auto_tensorize"
 AUTO_TENSORIZE_INIT_KEY = "meta_schedule.auto_tensorize_init"
@@ -173,9 +175,32 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         if use_software_pipeline:
             raise ValueError("MultiLevelTilingTensorCore: use_software_pipeline is not supported")
         self.use_software_pipeline = False
+        self.max_shared_memory_per_block = None
 
     def _initialize_with_tune_context(self, context) -> None:
-        """Nothing from the target: VerifyGPUCode checks the limits."""
+        """The shared-memory limit the block tiles are bounded by (a CUDA target's; VerifyGPUCode
+        checks the other limits)."""
+        target = getattr(context, "target", None)
+        if target is not None and target.kind == "cuda":
+            self.max_shared_memory_per_block = target.max_shared_memory_per_block
+
+    def _block_caps(self, info, ijk) -> list:
+        """Per iterator, the bound on its block tile (in 16-row tiles for i, j, k) that keeps the
+        shared fetches of A and B within the limit (shared_footprint), None where unbounded."""
+        ext = info.extents()
+        if not self.max_shared_memory_per_block or None in ext:
+            return [None] * len(ext)
+        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block)
+        return [None if c >= e else max(1, c // 16) if k in ijk else c
+                for k, (c, e) in enumerate(zip(caps, ext))]
+
+    def _bounded_split(self, sch, loop, n, cap):
+        """As MultiLevelTilingCuda: a bounded loop's block tile drawn first (at most `cap`), then
+        split into the levels below the block's."""
+        if cap is None or n < 2:
+            return self._split(sch, loop, n)
+        outer, tile = sch.split(loop, sch.sample_perfect_tile(loop, 2, cap))
+        return [outer] + self._split(sch, tile, n - 1)
 
     def _group(self, out_dtype):
         for group in self.intrin_groups:
@@ -217,7 +242,8 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         name = sch.get(block).name
         sch.annotate(block, TILING_KEY, self.structure)
         loops = sch.get_loops(block)
-        kinds = BlockInfo(sch, block).kinds()
+        info = BlockInfo(sch, block)
+        kinds, caps = info.kinds(), self._block_caps(info, (n_i, n_j, n_k))
         tiles = [[] for _ in self.structure]
         s_levels = [i for i, c in enumerate(self.structure) if c == "S"]
         r_levels = [i for i, c in enumerate(self.structure) if c == "R"]
@@ -227,7 +253,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
                 loop, last = sch.split(loop, [None, 16])
                 inner.append(last)
             levels = s_levels if kind == "spatial" else r_levels
-            for level, piece in zip(levels, self._split(sch, loop, len(levels))):
+            for level, piece in zip(levels, self._bounded_split(sch, loop, len(levels), caps[k])):
                 tiles[level].append(piece)
         by_loop = dict(zip(sorted((n_i, n_j, n_k)), inner))
         inner = [by_loop[n_i], by_loop[n_j], by_loop[n_k]]

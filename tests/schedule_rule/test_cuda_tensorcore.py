@@ -253,6 +253,33 @@ def test_a_transposed_a_is_reindexed_onto_tensor_cores():
     np.testing.assert_allclose(out, x.astype(np.float64).T @ y.astype(np.float64), rtol=1e-3, atol=1e-3)
 
 
+@needs_gxx
+def test_block_tiles_are_bounded_to_fit_shared_memory():
+    """With 8 KiB of shared memory, the block tiles are drawn within the bounds of
+    shared_footprint (an extra two-way split of the bounded loops): every draw passes
+    VerifyGPUCode, stays tensorized and is correct."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    target = "cuda -max-shared-memory-per-block=8192"
+    ctx = TuneContext(_gmm(128), target=target, space_generator=_space(), rand_state=5)
+    space, samples = _samples(ctx, 6)
+    assert len(samples) == 6
+
+    def tiles(trace):
+        return sum(i.kind.name == "SamplePerfectTile" for i in trace.insts)
+
+    roomy = TuneContext(_gmm(128), target="cuda -max-shared-memory-per-block=1048576", space_generator=_space(),
+                        rand_state=5)
+    (plain,) = roomy.generate_design_space()  # 1 MiB: 128^3 fits unbounded
+    assert tiles(space.trace) > tiles(plain.trace)
+    a, b, c = _inputs(128, 128, 128)
+    for sch in samples:
+        art = codegen_cuda(sch.mod.entry_func(), target)
+        assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch) and art.kernels[0].shared_bytes <= 8192
+    EmulatedModule(codegen_cuda(samples[0].mod.entry_func(), target))(a, b, c)
+    _check(c, a, b, "float32")
+
+
 def _gmm_transposed_b(n=64):
     a = te.placeholder((n, n), "float16", name="A")
     b = te.placeholder((n, n), "float16", name="B")
