@@ -17,8 +17,10 @@ the program is accepted unchanged.
 
 from __future__ import annotations
 
+from ..schedule import ScheduleError
+from ..schedule.primitives.block_inline import compute_inline
 from ..schedule.tree import block_path, enclosing_block, loops_above
-from ..tir import Block, BufferLoad, IntImm, Var, collect
+from ..tir import Block, BufferLoad, BufferStore, FloorDiv, FloorMod, IntImm, Range, Var, collect
 from ..tir.affine import affine_form
 from ..tir.analysis import same_expr
 from ..tir.arith import simplify
@@ -50,19 +52,21 @@ def derive_index_map(func, buf):
     binding = {iv.var: v for iv, v in zip(realize.block.iter_vars, realize.iter_values)}
     strides = buf.dense_strides()
     flat = _dot([substitute(i, binding) for i in loads[0].indices], strides)
-    form = affine_form(simplify(flat))
+    loops = loops_above(path)
+    if not all(isinstance(f.extent, IntImm) and isinstance(f.min, IntImm) and f.min.value == 0 for f in loops):
+        return None, None
+    flat, places, ranges = _unfused(flat, loops)
+    form = affine_form(simplify(flat, ranges))
     if form is None or form[1] != 0:
         return None, None
     coeffs = dict(form[0])
     digits = []  # (coef, extent) in loop order
-    for f in loops_above(path):
-        c = coeffs.pop(f.loop_var, 0)
-        if c == 0:
-            continue
-        if not (isinstance(f.extent, IntImm) and isinstance(f.min, IntImm) and f.min.value == 0) or c < 0:
+    for v, extent in places:
+        c = coeffs.pop(v, 0)
+        if c < 0:
             return None, None
-        if f.extent.value > 1:
-            digits.append((c, f.extent.value))
+        if c and extent > 1:
+            digits.append((c, extent))
     if coeffs or not mixed_radix_digits(digits, buf.size):
         return None, None
     if [c for c, _ in digits] == sorted((c for c, _ in digits), reverse=True):
@@ -76,6 +80,37 @@ def derive_index_map(func, buf):
     return path[-1].block.name, IndexMap(ix, final)
 
 
+def _unfused(flat, loops):
+    """(`flat` with each loop variable it reads by floor division or modulo, as a fused loop's
+    bindings do, written as digits; the places: (variable, extent) outermost first; their
+    ranges). A fused loop of extent E read as `f // c` and `f % c` becomes
+    `sum(d_t * b_t)` over the boundaries b_t (the divisors, 1 and E) when each divides the
+    next: the loops it fused, back as digits."""
+    cuts = {}
+    for node in collect(flat, (FloorDiv, FloorMod)):
+        if isinstance(node.b, IntImm):
+            base, scale = node.a, 1
+            if isinstance(base, FloorDiv) and isinstance(base.b, IntImm):
+                base, scale = base.a, base.b.value
+            if isinstance(base, Var):
+                cuts.setdefault(base, set()).update((scale, scale * node.b.value))
+    places, mapping, ranges = [], {}, {}
+    for f in loops:
+        extent = f.extent.value
+        bounds = sorted({1, extent, *(c for c in cuts.get(f.loop_var, ()) if 1 < c < extent)})
+        if len(bounds) < 3 or any(hi % lo for lo, hi in zip(bounds, bounds[1:])):
+            places.append((f.loop_var, extent))
+            ranges[f.loop_var] = Range(0, extent)
+            continue
+        digits = [(Var(f"{f.loop_var.name}_{t}", f.loop_var.dtype), lo, hi // lo)
+                  for t, (lo, hi) in enumerate(zip(bounds, bounds[1:]))]
+        mapping[f.loop_var] = _dot([d for d, _, _ in digits], [lo for _, lo, _ in digits])
+        for d, _, n in reversed(digits):
+            places.append((d, n))
+            ranges[d] = Range(0, n)
+    return (substitute(flat, mapping) if mapping else flat), places, ranges
+
+
 def _dot(indices, strides):
     """sum(index * stride), without multiplications by 1."""
     terms = [i if s == 1 else i * s for i, s in zip(indices, strides)]
@@ -83,6 +118,38 @@ def _dot(indices, strides):
     for t in terms[1:]:
         out = out + t
     return out
+
+
+def runtime_pack(func, buf):
+    """The name of the block that packs `buf` at run time, if that is all that reads it: a copy
+    of `buf` alone (cache_read, maybe re-laid out, maybe computed at a loop) into a buffer of
+    the program read by one other block; else None."""
+    leaves = [b for b in collect(func.body, Block) if not collect(b.body, Block)]
+    readers = [b for b in leaves if any(r.buffer is buf for r in b.reads)]
+    if len(readers) != 1:
+        return None
+    pack = readers[0]
+    store = pack.body
+    if (pack.annotation(PREPROC_KEY) or len(pack.reads) != 1 or len(pack.writes) != 1 or pack.init is not None
+            or not isinstance(store, BufferStore) or not isinstance(store.value, BufferLoad)
+            or store.value.buffer is not buf or any(store.buffer is p for p in func.params)):
+        return None
+    consumers = [b for b in leaves if b is not pack and any(r.buffer is store.buffer for r in b.reads)]
+    return pack.name if len(consumers) == 1 else None
+
+
+def _prepacked(func, buf):
+    """(pack block or None, reader, index map): when a run-time pack is all that reads `buf`,
+    the layout its consumer reads once the pack is inlined; else RewriteLayout's own."""
+    pack = runtime_pack(func, buf)
+    if pack is not None:
+        try:
+            reader, imap = derive_index_map(compute_inline(func, pack), buf)
+        except ScheduleError:
+            reader = None
+        if reader is not None:
+            return pack, reader, imap
+    return (None, *derive_index_map(func, buf))
 
 
 class RewriteLayout(Postproc):
@@ -93,9 +160,11 @@ class RewriteLayout(Postproc):
             for pidx in dict(func.attrs).get(LAYOUT_FREE_ATTR, ()):
                 func = sch.mod[fname]
                 buf = func.params[pidx]
-                reader, imap = derive_index_map(func, buf)
+                pack, reader, imap = _prepacked(func, buf)
                 if reader is None:
                     continue
+                if pack is not None:  # the pack moves ahead of time, into the layout-rewrite copy
+                    sch.compute_inline(sch.get_block(pack, fname))
                 block = sch.get_block(reader, fname)
                 read_index = next(i for i, r in enumerate(sch.get(block).reads) if r.buffer is buf)
                 copy = sch.cache_read(block, read_index, "global", [block])
