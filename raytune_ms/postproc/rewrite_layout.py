@@ -10,6 +10,14 @@ array contiguously. The rewrite is a `cache_read` into a global buffer annotated
 the trace; `tir.layout_rewrite.split_layout_rewrite` then lifts the copy out of the program so it
 runs once, ahead of time, on the constant.
 
+A weight read only by a run-time pack (MultiLevelTiling's panel: a cache_read copy, maybe
+re-laid out, computed at the panel loop, feeding one block) is pre-packed instead: the copy is
+inlined into its consumer (recorded as compute_inline) and the weight laid out, as above, in
+that consumer's loop order, which stores it panel after panel with the register tile's columns
+innermost; the kernel then reads it with no copy stage. The pack stays when that layout cannot
+be derived. A loop fused from several (the parallel loop) is read as the loops it fused: its
+variable's floor divisions and moduli give the digits.
+
 A weight whose reads do not decompose that way (several readers, differing indices, strided or
 overlapping indices, a reader nested in another block, non-perfect tiles) is left as it is and
 the program is accepted unchanged.
@@ -52,10 +60,7 @@ def derive_index_map(func, buf):
     binding = {iv.var: v for iv, v in zip(realize.block.iter_vars, realize.iter_values)}
     strides = buf.dense_strides()
     flat = _dot([substitute(i, binding) for i in loads[0].indices], strides)
-    loops = loops_above(path)
-    if not all(isinstance(f.extent, IntImm) and isinstance(f.min, IntImm) and f.min.value == 0 for f in loops):
-        return None, None
-    flat, places, ranges = _unfused(flat, loops)
+    flat, places, ranges = _unfused(flat, loops_above(path))
     form = affine_form(simplify(flat, ranges))
     if form is None or form[1] != 0:
         return None, None
@@ -63,7 +68,7 @@ def derive_index_map(func, buf):
     digits = []  # (coef, extent) in loop order
     for v, extent in places:
         c = coeffs.pop(v, 0)
-        if c < 0:
+        if c < 0 or (c and extent is None):
             return None, None
         if c and extent > 1:
             digits.append((c, extent))
@@ -82,10 +87,10 @@ def derive_index_map(func, buf):
 
 def _unfused(flat, loops):
     """(`flat` with each loop variable it reads by floor division or modulo, as a fused loop's
-    bindings do, written as digits; the places: (variable, extent) outermost first; their
-    ranges). A fused loop of extent E read as `f // c` and `f % c` becomes
-    `sum(d_t * b_t)` over the boundaries b_t (the divisors, 1 and E) when each divides the
-    next: the loops it fused, back as digits."""
+    bindings do, written as digits; the places: (variable, extent) outermost first, the extent
+    None for a loop not from 0 to a constant; their ranges). A fused loop of extent E read as
+    `f // c` and `f % c` becomes `sum(d_t * b_t)` over the boundaries b_t (the divisors, 1 and
+    E) when each divides the next: the loops it fused, back as digits."""
     cuts = {}
     for node in collect(flat, (FloorDiv, FloorMod)):
         if isinstance(node.b, IntImm):
@@ -96,6 +101,9 @@ def _unfused(flat, loops):
                 cuts.setdefault(base, set()).update((scale, scale * node.b.value))
     places, mapping, ranges = [], {}, {}
     for f in loops:
+        if not (isinstance(f.extent, IntImm) and isinstance(f.min, IntImm) and f.min.value == 0):
+            places.append((f.loop_var, None))
+            continue
         extent = f.extent.value
         bounds = sorted({1, extent, *(c for c in cuts.get(f.loop_var, ()) if 1 < c < extent)})
         if len(bounds) < 3 or any(hi % lo for lo, hi in zip(bounds, bounds[1:])):

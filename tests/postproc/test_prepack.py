@@ -19,7 +19,7 @@ from raytune_ms.postproc.rewrite_layout import runtime_pack
 from raytune_ms.runner import EvaluatorConfig, LocalRunner, RunnerInput
 from raytune_ms.schedule import Schedule, Trace
 from raytune_ms.target import Target
-from raytune_ms.testing import random_inputs
+from raytune_ms.testing import bare_matmul, random_inputs
 from raytune_ms.testing.design_spaces import AVX512, context, replays
 from raytune_ms.tir.layout_rewrite import LAYOUT_FREE_ATTR, preproc_blocks, split_layout_rewrite
 
@@ -92,7 +92,9 @@ def test_a_run_time_pack_moves_ahead_of_time(schedules):
 
 def test_the_trace_replays_and_postprocessing_repeats(schedules):
     func, scheds = schedules
-    for sch in [s for s in scheds if _prepacked(s)][:2]:
+    prepacked = [s for s in scheds if _prepacked(s)]
+    assert prepacked
+    for sch in prepacked[:2]:
         replayed = Schedule(func)
         Trace.from_json(json.loads(json.dumps(sch.trace.as_json()))).apply_to_schedule(replayed)
         tir.assert_structural_equal(replayed.mod, sch.mod)
@@ -143,3 +145,21 @@ def test_measured_through_the_builder_and_runner(schedules):
                                                           baseline=base.artifact)])]
     runner.shutdown()
     assert res.error_msg is None and len(res.run_secs) == 2
+
+
+def test_a_fused_loop_is_read_as_the_loops_it_fused():
+    """The weight's layout under fuse(j0, i) is the one under j0, i: the fused variable's floor
+    division and modulo give its digits back (before, any fused loop through the weight left it)."""
+    f = bare_matmul(64, 64, 32).with_attr(LAYOUT_FREE_ATTR, (1,))
+    maps = []
+    for fuse in (False, True):
+        sch = Schedule(f)
+        i, j, k = sch.get_loops(sch.get_block("C"))
+        j0, j1 = sch.split(j, [4, 16])
+        sch.reorder(j0, i, k, j1)
+        if fuse:
+            sch.parallel(sch.fuse(j0, i))
+        sch.enter_postproc()
+        assert RewriteLayout().apply(sch)
+        maps.append(_check_both_ways(f, sch, lambda a: a[0] @ a[1])[1][1])
+    assert maps[1].as_python() == maps[0].as_python() and maps[0].map_shape((32, 64)) == (4, 32, 16)
