@@ -14,8 +14,9 @@ A weight read only by a run-time pack (MultiLevelTiling's panel: a cache_read co
 re-laid out, computed at the panel loop, feeding one block) is pre-packed instead: the copy is
 inlined into its consumer (recorded as compute_inline) and the weight laid out, as above, in
 that consumer's loop order, which stores it panel after panel with the register tile's columns
-innermost; the kernel then reads it with no copy stage. The pack stays when that layout cannot
-be derived. A loop fused from several (the parallel loop) is read as the loops it fused: its
+innermost; the kernel then reads it with no copy stage. A pack that only copied the weight in
+its own order (one panel as wide as the output) is just inlined. The pack stays when the
+layout cannot be derived. A loop fused from several (the parallel loop) is read as the loops it fused: its
 variable's floor divisions and moduli give the digits.
 
 A weight whose reads do not decompose that way (several readers, differing indices, strided or
@@ -49,7 +50,9 @@ def _reader(func, buf):
 
 
 def derive_index_map(func, buf):
-    """The index map that lays `buf` out in its reader's loop order, or None (see the module)."""
+    """(reader, the index map that lays `buf` out in its reader's loop order); (reader, None)
+    when the reader already walks `buf` in its stored order; (None, None) when its reads do
+    not decompose (see the module)."""
     path = _reader(func, buf)
     if path is None:
         return None, None
@@ -75,7 +78,7 @@ def derive_index_map(func, buf):
     if coeffs or not mixed_radix_digits(digits, buf.size):
         return None, None
     if [c for c, _ in digits] == sorted((c for c, _ in digits), reverse=True):
-        return None, None  # already read in row-major order
+        return path[-1].block.name, None  # already read in row-major order
     ix = [Var(f"i{d}") for d in range(buf.ndim)]
     flat_ix = _dot(ix, strides)
     final = []
@@ -147,8 +150,9 @@ def runtime_pack(func, buf):
 
 
 def _prepacked(func, buf):
-    """(pack block or None, reader, index map): when a run-time pack is all that reads `buf`,
-    the layout its consumer reads once the pack is inlined; else RewriteLayout's own."""
+    """(pack block or None, reader, index map or None): when a run-time pack is all that reads
+    `buf`, the layout its consumer reads once the pack is inlined (None when that is `buf`'s own:
+    the pack only copied it); else RewriteLayout's own."""
     pack = runtime_pack(func, buf)
     if pack is not None:
         try:
@@ -173,6 +177,8 @@ class RewriteLayout(Postproc):
                     continue
                 if pack is not None:  # the pack moves ahead of time, into the layout-rewrite copy
                     sch.compute_inline(sch.get_block(pack, fname))
+                if imap is None:  # read in its stored order: nothing to rewrite (a pack was a plain copy)
+                    continue
                 block = sch.get_block(reader, fname)
                 read_index = next(i for i, r in enumerate(sch.get(block).reads) if r.buffer is buf)
                 copy = sch.cache_read(block, read_index, "global", [block])

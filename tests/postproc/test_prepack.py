@@ -163,3 +163,16 @@ def test_a_fused_loop_is_read_as_the_loops_it_fused():
         assert RewriteLayout().apply(sch)
         maps.append(_check_both_ways(f, sch, lambda a: a[0] @ a[1])[1][1])
     assert maps[1].as_python() == maps[0].as_python() and maps[0].map_shape((32, 64)) == (4, 32, 16)
+
+
+def test_a_pack_that_only_copies_the_weight_is_inlined():
+    """B [K, N] with N one panel wide: the packed panel is B itself, so the pack is inlined and the
+    weight keeps its layout (no layout-rewrite stage)."""
+    f = bare_matmul(32, 16, 48).with_attr(LAYOUT_FREE_ATTR, (1,))
+    scheds, _ = replays(context(f, target=AVX512), 4, seed=4)
+    packed = [s for s in scheds if _packed(s)]
+    assert packed
+    for sch in packed:
+        assert _prepacked(sch) and not preproc_blocks(sch.mod["main"])
+        h, maps = _check_both_ways(f, sch, lambda a: a[0] @ a[1])
+        assert not maps and runtime_pack(h, h.params[1]) is None
