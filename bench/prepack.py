@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import pathlib
 import random
+import tempfile
 import time
 import warnings
 
@@ -90,7 +92,29 @@ def torch_ms(layer, x, rounds):
     return best * 1e3
 
 
-def compare(shape, replays, candidates, rounds, seed, target, lr):
+def random_traces(func, ctx, seed):
+    """Decided traces (no postprocessing) of random replays of the design space, endlessly."""
+    spaces = ctx.generate_design_space()
+    rng = random.Random(seed)
+    for n in itertools.count(1):
+        trace = Trace(spaces[n % len(spaces)].trace.simplified(remove_postproc=True).insts, {})
+        sch = Schedule(func, seed=rng.getrandbits(30))
+        trace.apply_to_schedule(sch, remove_postproc=True)
+        yield sch.trace
+
+
+def tuned_traces(func, target, trials, seed):
+    """The traces of a short tuning run's records, best first (it measures pre-packed kernels)."""
+    import raytune_ms
+
+    with tempfile.TemporaryDirectory(prefix="prepack_") as work_dir:
+        db = raytune_ms.tune_tir(func, target, work_dir, trials, num_trials_per_iter=min(trials, 16),
+                                 builder="local", runner="local", database="memory", strategy="replay-trace",
+                                 cost_model="random", seed=seed + 1, progress=False)
+    return [r.trace for r in db.get_top_k(db.commit_workload(func), trials)]
+
+
+def compare(shape, replays, candidates, rounds, seed, target, lr, tuned_trials=0):
     m, k, n = shape
     func, layer, x = linear_task(m, k, n)
     weight = func.params[1]
@@ -98,20 +122,20 @@ def compare(shape, replays, candidates, rounds, seed, target, lr):
               np.zeros((m, n), "float32")]
     want = arrays[0].astype(np.float64) @ arrays[1].T.astype(np.float64) + arrays[2]
     ctx = TuneContext(func, target=target, space_generator=PostOrderApply(mutator_probs={}), rand_state=seed + 1)
-    spaces = ctx.generate_design_space()
     without = [p for p in Postproc.create("llvm") if not isinstance(p, RewriteLayout)]
-    rng = random.Random(seed)
+    source = iter(tuned_traces(func, target, tuned_trials, seed)) if tuned_trials else random_traces(func, ctx, seed)
     drawn, tries = [], 0
-    while len(drawn) < candidates and tries < 40 * candidates:
+    for trace in source:
+        if len(drawn) >= candidates or tries >= 40 * candidates:
+            break
         tries += 1
-        trace = Trace(spaces[tries % len(spaces)].trace.simplified(remove_postproc=True).insts, {})
-        plain = Schedule(func, seed=rng.getrandbits(30))
+        plain = Schedule(func)
         trace.apply_to_schedule(plain, remove_postproc=True)
         decided = plain.trace.copy()
         if candidate_from_schedule(plain, without) is not None and packs_at_run_time(plain, weight):
             drawn.append((lr.kernel(plain, arrays), decided))
-    # the fastest few (one quick reading of the run-time-pack kernel each) are compared
-    drawn.sort(key=lambda c: lr.time_side_by_side([c[0][:2]], 1)[0])
+    if not tuned_trials:  # the fastest few (one quick reading of the run-time-pack kernel each)
+        drawn.sort(key=lambda c: lr.time_side_by_side([c[0][:2]], 1)[0])
     rows = []
     for k_plain, decided in drawn[:replays]:
         pre = Schedule(func)
@@ -123,7 +147,8 @@ def compare(shape, replays, candidates, rounds, seed, target, lr):
             lr.check(mod, args, want)
         ms_plain, ms_pre = lr.time_side_by_side([k_plain[:2], k_pre[:2]], rounds)
         ms_torch = torch_ms(layer, x, rounds)
-        row = {"bench": "prepack", "m": m, "k": k, "n": n, "replay": len(rows) + 1, "prepacked": k_pre[2],
+        row = {"bench": "prepack", "m": m, "k": k, "n": n, "source": "tuned" if tuned_trials else "random",
+               "replay": len(rows) + 1, "prepacked": k_pre[2],
                "ms_run_time_pack": round(ms_plain, 4), "ms_prepacked": round(ms_pre, 4),
                "ms_torch": round(ms_torch, 4), "speed_prepacked_vs_run_time": round(ms_plain / ms_pre, 3),
                "prepacked_vs_torch": round(ms_torch / ms_pre, 3),
@@ -144,6 +169,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--tuned-trials", type=int, default=0,
+                    help="compare the best records of a short tuning run (replay-trace) instead of random replays")
     args = ap.parse_args(argv)
     import torch
 
@@ -154,7 +181,7 @@ def main(argv=None):
           flush=True)
     for text in args.shapes.split(","):
         compare(tuple(int(v) for v in text.split("x")), args.replays, max(args.candidates, args.replays), args.rounds,
-                args.seed, target, lr)
+                args.seed, target, lr, args.tuned_trials)
 
 
 if __name__ == "__main__":
