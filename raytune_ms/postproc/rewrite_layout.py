@@ -27,7 +27,6 @@ the program is accepted unchanged.
 from __future__ import annotations
 
 from ..schedule import ScheduleError
-from ..schedule.primitives.block_inline import compute_inline
 from ..schedule.tree import block_path, enclosing_block, loops_above
 from ..tir import Block, BufferLoad, BufferStore, FloorDiv, FloorMod, IntImm, Range, Var, collect
 from ..tir.affine import affine_form
@@ -54,15 +53,26 @@ def derive_index_map(func, buf):
     when the reader already walks `buf` in its stored order; (None, None) when its reads do
     not decompose (see the module)."""
     path = _reader(func, buf)
-    if path is None:
+    indices = _common_load(path[-1].block, buf) if path is not None else None
+    if indices is None:
         return None, None
-    realize = path[-1]
-    loads = [ld for ld in collect(realize.block.body, BufferLoad) if ld.buffer is buf]
+    return _loop_order_map(path, indices, buf)
+
+
+def _common_load(block, buf):
+    """The indices of every load of `buf` in `block` when they are all the same, else None."""
+    loads = [ld for ld in collect(block.body, BufferLoad) if ld.buffer is buf]
     if not loads or any(not all(same_expr(a, b) for a, b in zip(ld.indices, loads[0].indices)) for ld in loads):
-        return None, None
+        return None
+    return loads[0].indices
+
+
+def _loop_order_map(path, indices, buf):
+    """derive_index_map's answer for the block at the end of `path` reading `buf[indices]`."""
+    realize = path[-1]
     binding = {iv.var: v for iv, v in zip(realize.block.iter_vars, realize.iter_values)}
     strides = buf.dense_strides()
-    flat = _dot([substitute(i, binding) for i in loads[0].indices], strides)
+    flat = _dot([substitute(i, binding) for i in indices], strides)
     flat, places, ranges = _unfused(flat, loops_above(path))
     form = affine_form(simplify(flat, ranges))
     if form is None or form[1] != 0:
@@ -135,6 +145,11 @@ def runtime_pack(func, buf):
     """The name of the block that packs `buf` at run time, if that is all that reads it: a copy
     of `buf` alone (cache_read, maybe re-laid out, maybe computed at a loop) into a buffer of
     the program read by one other block; else None."""
+    pack = _pack(func, buf)
+    return None if pack is None else pack.name
+
+
+def _pack(func, buf):
     leaves = [b for b in collect(func.body, Block) if not collect(b.body, Block)]
     readers = [b for b in leaves if any(r.buffer is buf for r in b.reads)]
     if len(readers) != 1:
@@ -146,21 +161,25 @@ def runtime_pack(func, buf):
             or store.value.buffer is not buf or any(store.buffer is p for p in func.params)):
         return None
     consumers = [b for b in leaves if b is not pack and any(r.buffer is store.buffer for r in b.reads)]
-    return pack.name if len(consumers) == 1 else None
+    return pack if len(consumers) == 1 else None
 
 
 def _prepacked(func, buf):
     """(pack block or None, reader, index map or None): when a run-time pack is all that reads
     `buf`, the layout its consumer reads once the pack is inlined (None when that is `buf`'s own:
-    the pack only copied it); else RewriteLayout's own."""
-    pack = runtime_pack(func, buf)
+    the pack only copied it); else RewriteLayout's own. The consumer's loads of the pack's
+    buffer are mapped back through the copy, as compute_inline would, without inlining."""
+    pack = _pack(func, buf)
     if pack is not None:
-        try:
-            reader, imap = derive_index_map(compute_inline(func, pack), buf)
-        except ScheduleError:
-            reader = None
-        if reader is not None:
-            return pack, reader, imap
+        store = pack.body
+        path = _reader(func, store.buffer)
+        indices = _common_load(path[-1].block, store.buffer) if path is not None else None
+        if indices is not None and all(isinstance(i, Var) for i in store.indices) \
+                and len({id(i) for i in store.indices}) == len(store.indices):
+            back = dict(zip(store.indices, indices))
+            reader, imap = _loop_order_map(path, [substitute(i, back) for i in store.value.indices], buf)
+            if reader is not None:
+                return pack.name, reader, imap
     return (None, *derive_index_map(func, buf))
 
 
@@ -176,7 +195,10 @@ class RewriteLayout(Postproc):
                 if reader is None:
                     continue
                 if pack is not None:  # the pack moves ahead of time, into the layout-rewrite copy
-                    sch.compute_inline(sch.get_block(pack, fname))
+                    try:
+                        sch.compute_inline(sch.get_block(pack, fname))
+                    except ScheduleError:  # nothing was changed or recorded: the pack stays
+                        continue
                 if imap is None:  # read in its stored order: nothing to rewrite (a pack was a plain copy)
                     continue
                 block = sch.get_block(reader, fname)
