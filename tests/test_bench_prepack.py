@@ -20,3 +20,6 @@ def test_bench_runs_at_a_tiny_size(capsys):
     (row,) = [x for x in lines if "replay" in x]
     assert row["prepacked"] and row["strided_loads"] == 0 and row["ms_torch"] > 0
     assert lines[-1]["compared"] == 1
+    bench.main(["--shapes", "32x64x96", "--replays", "1", "--candidates", "1", "--rounds", "1", "--tuned-trials", "2"])
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines() if '"replay"' in x]
+    assert all(r["source"] == "tuned" and r["prepacked"] for r in rows)
