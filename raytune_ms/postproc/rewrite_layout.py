@@ -16,8 +16,8 @@ inlined into its consumer (recorded as compute_inline) and the weight laid out, 
 that consumer's loop order, which stores it panel after panel with the register tile's columns
 innermost; the kernel then reads it with no copy stage. A pack that only copied the weight in
 its own order (one panel as wide as the output) is just inlined. The pack stays when the
-layout cannot be derived. A loop fused from several (the parallel loop) is read as the loops it fused: its
-variable's floor divisions and moduli give the digits.
+layout cannot be derived. A loop fused from several (the parallel loop) is read as the loops
+it fused: its variable's floor divisions and moduli give the digits.
 
 A weight whose reads do not decompose that way (several readers, differing indices, strided or
 overlapping indices, a reader nested in another block, non-perfect tiles) is left as it is and
@@ -197,7 +197,7 @@ class RewriteLayout(Postproc):
                 if pack is not None:  # the pack moves ahead of time, into the layout-rewrite copy
                     try:
                         sch.compute_inline(sch.get_block(pack, fname))
-                    except ScheduleError:  # nothing was changed or recorded: the pack stays
+                    except ScheduleError:  # the program is unchanged: the pack stays
                         continue
                 if imap is None:  # read in its stored order: nothing to rewrite (a pack was a plain copy)
                     continue
