@@ -1,18 +1,19 @@
 """Benchmark: a linear layer's weight packed at run time against pre-packed once, ahead of time.
 
 The task is what the torch front end makes of `nn.Linear(k, n)` on a [m, k] input (weight
-[n, k], bias; both constants, so layout-free). Random replays of its automatic design space
-whose schedule packs the weight panel at run time (cache_read under the panel loop) are drawn;
-the fastest few of them (one quick reading each) are postprocessed twice from the same
-decisions: without RewriteLayout (the pack runs on every call) and with it (the pack moves
-into the layout-rewrite copy: the weight is stored in panel order once, and the kernel has no
-copy stage). Both kernels and torch's linear on the
-same inputs are timed interleaved in one process; every kernel is checked against numpy.
+[n, k], bias; both constants, so layout-free). Candidates whose schedule packs the weight
+panel at run time (cache_read under the panel loop): random replays of the automatic design
+space (the fastest few of them, one quick reading each), or with --tuned-trials N the best
+records of an N-trial tuning run (replay-trace, random model; it measures the pre-packed
+kernels). Each is postprocessed twice from the same decisions: without RewriteLayout (the pack
+runs on every call) and with it (the pack moves into the layout-rewrite copy: the weight is
+stored in panel order once, and the kernel has no copy stage). Both kernels and torch's linear
+on the same inputs are timed interleaved in one process; every kernel is checked against numpy.
 
 Defaults: BERT-base's fc1 (128 x 768 -> 3072) and fc2 (128 x 3072 -> 768). Prints JSON lines,
 the first with the CPU (lscpu) and whether it has AVX-512.
 Usage: python bench/prepack.py [--shapes 128x768x3072,128x3072x768] [--replays 3] [--candidates 8]
-       [--rounds 5]
+       [--rounds 5] [--tuned-trials 0]
 """
 
 from __future__ import annotations
