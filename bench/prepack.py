@@ -8,7 +8,8 @@ records of an N-trial tuning run (replay-trace, random model; it measures the pr
 kernels). Each is postprocessed twice from the same decisions: without RewriteLayout (the pack
 runs on every call) and with it (the pack moves into the layout-rewrite copy: the weight is
 stored in panel order once, and the kernel has no copy stage). Both kernels and torch's linear
-on the same inputs are timed interleaved in one process; every kernel is checked against numpy.
+on the same inputs are timed interleaved in one process (best and median single call); every
+kernel is checked against numpy.
 
 Defaults: BERT-base's fc1 (128 x 768 -> 3072) and fc2 (128 x 3072 -> 768). Prints JSON lines,
 the first with the CPU (lscpu) and whether it has AVX-512.
@@ -24,6 +25,7 @@ import itertools
 import json
 import pathlib
 import random
+import statistics
 import tempfile
 import time
 import warnings
@@ -81,16 +83,22 @@ def _plain(decision):
     return [_plain(d) for d in decision] if isinstance(decision, (list, tuple)) else int(decision)
 
 
-def torch_ms(layer, x, rounds):
+def readings(kernels, layer, x, rounds, calls=5) -> list:
+    """Single-call ms of each kernel and of torch's linear, interleaved: in each round every
+    side makes `calls` calls. The best reading is what the machine gives uncontended; the median
+    is what a call typically got here (on a shared machine a call that loses a core waits)."""
     import torch
 
-    best = float("inf")
+    out = [[] for _ in range(len(kernels) + 1)]
     with torch.no_grad():
-        for _ in range(rounds * 5):
-            t0 = time.perf_counter()
-            layer(x)
-            best = min(best, time.perf_counter() - t0)
-    return best * 1e3
+        for _ in range(rounds):
+            for i, (mod, args) in enumerate(kernels):
+                out[i] += [t * 1e3 for t in mod.time(*args, number=1, repeat=calls, min_repeat_ms=0)]
+            for _ in range(calls):
+                t0 = time.perf_counter()
+                layer(x)
+                out[-1].append((time.perf_counter() - t0) * 1e3)
+    return out
 
 
 def random_traces(func, ctx, seed):
@@ -146,13 +154,15 @@ def compare(shape, replays, candidates, rounds, seed, target, lr, tuned_trials=0
         k_pre = lr.kernel(pre, arrays)
         for mod, args, _ in (k_plain, k_pre):
             lr.check(mod, args, want)
-        ms_plain, ms_pre = lr.time_side_by_side([k_plain[:2], k_pre[:2]], rounds)
-        ms_torch = torch_ms(layer, x, rounds)
+        plain_r, pre_r, torch_r = readings([k_plain[:2], k_pre[:2]], layer, x, rounds)
+        ms_plain, ms_pre, ms_torch = min(plain_r), min(pre_r), min(torch_r)
+        med = [statistics.median(r) for r in (plain_r, pre_r, torch_r)]
         row = {"bench": "prepack", "m": m, "k": k, "n": n, "source": "tuned" if tuned_trials else "random",
                "replay": len(rows) + 1, "prepacked": k_pre[2],
                "ms_run_time_pack": round(ms_plain, 4), "ms_prepacked": round(ms_pre, 4),
                "ms_torch": round(ms_torch, 4), "speed_prepacked_vs_run_time": round(ms_plain / ms_pre, 3),
                "prepacked_vs_torch": round(ms_torch / ms_pre, 3),
+               "median_ms": dict(zip(("run_time_pack", "prepacked", "torch"), (round(v, 4) for v in med))),
                "strided_loads": len(strided_loads(split_layout_rewrite(pre.mod["main"])[0], target)),
                "decisions": [_plain(d) for d in decided.decisions.values()]}
         rows.append(row)
