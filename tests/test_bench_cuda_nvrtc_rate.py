@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import pathlib
+import sys
 
 import pytest
 
@@ -18,10 +19,14 @@ _PATH = pathlib.Path(__file__).resolve().parents[1] / "bench" / "cuda_nvrtc_rate
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("cuda_nvrtc_rate", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    sys.path.insert(0, str(_PATH.parent))  # the bench imports its sibling suite_vs_torch
+    try:
+        spec = importlib.util.spec_from_file_location("cuda_nvrtc_rate", _PATH)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+    finally:
+        sys.path.remove(str(_PATH.parent))
 
 
 def test_compile_emit_and_side_by_side(tmp_path, capsys):
