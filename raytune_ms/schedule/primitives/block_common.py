@@ -198,20 +198,22 @@ def containing_child(children, realize) -> int:
     return -1
 
 
-def copy_nest(name: str, src, dst) -> tir.Stmt:
-    """Loops over the whole of `src` (same shape as `dst`) around a block `dst[v] = src[v]`."""
-    loops = [Var(f"ax{d}") for d in range(src.ndim)]
-    ivs = [IterVar(Var(f"v{d}"), Range(0, n), "spatial") for d, n in enumerate(src.shape)]
+def copy_nest(name: str, src, dst, shape=None, value_of=None) -> tir.Stmt:
+    """Loops over the whole of `src` (same shape as `dst`; or over `shape`) around a block
+    `dst[v] = src[v]` (or `= value_of(v)`, an expression reading src at v)."""
+    shape = src.shape if shape is None else shape
+    loops = [Var(f"ax{d}") for d in range(len(shape))]
+    ivs = [IterVar(Var(f"v{d}"), Range(0, n), "spatial") for d, n in enumerate(shape)]
     vs = [iv.var for iv in ivs]
     point = [Range(v, 1) for v in vs]
     block = Block(
         name, ivs,
         reads=[BufferRegion(src, point)],
         writes=[BufferRegion(dst, point)],
-        body=BufferStore(dst, tir.BufferLoad(src, vs), vs),
+        body=BufferStore(dst, tir.BufferLoad(src, vs) if value_of is None else value_of(vs), vs),
     )
     nest = BlockRealize(loops, True, block)
-    for v, n in reversed(list(zip(loops, src.shape))):
+    for v, n in reversed(list(zip(loops, shape))):
         nest = For(v, 0, n, "serial", nest)
     return nest
 
