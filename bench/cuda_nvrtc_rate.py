@@ -21,23 +21,13 @@ Usage: python bench/cuda_nvrtc_rate.py [--size small] [--per 2] [--names GMM,C2D
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import pathlib
 import random
 import statistics
 import time
 
-
-def cpu_info() -> dict:
-    """lscpu's model name and AVX-512, as bench/suite_vs_torch.py reports them."""
-    path = pathlib.Path(__file__).with_name("suite_vs_torch.py")
-    spec = importlib.util.spec_from_file_location("suite_vs_torch", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    info = mod.cpu_info()
-    return {"cpu": info["cpu"], "avx512": info["avx512"]}
+from suite_vs_torch import cpu_info  # a sibling script: bench/ is on the path of a bench
 
 
 def candidates(name: str, size: str, per: int, most: int, seed: int):

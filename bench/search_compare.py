@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import json
 import os
 import pathlib
@@ -36,6 +35,7 @@ import tempfile
 import time
 
 import numpy as np
+from suite_vs_torch import cpu_info  # a sibling script: bench/ is on the path of a bench
 
 from raytune_ms import workloads
 from raytune_ms.cost_model import XGBModel
@@ -47,16 +47,6 @@ from raytune_ms.tune import run_tuning, tir_tasks
 TARGET = "llvm"  # the host CPU, as `raytune-ms tune` tunes it by default
 STRATEGY_RE = re.compile(r"^(evo-xgb(?:-w(\d+))?|replay-random)$")
 TRAINED_RE = re.compile(r"EvolutionarySearch: (cost model trained on \d+ records.*|the model scores at random.*)")
-
-
-def cpu_info() -> dict:
-    """lscpu's model name and AVX-512, as bench/suite_vs_torch.py reports them."""
-    path = pathlib.Path(__file__).with_name("suite_vs_torch.py")
-    spec = importlib.util.spec_from_file_location("suite_vs_torch", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    info = mod.cpu_info()
-    return {"cpu": info["cpu"], "avx512": info["avx512"]}
 
 
 def strategy_parts(name: str, population: int | None = None) -> tuple:

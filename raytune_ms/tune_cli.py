@@ -4,6 +4,11 @@ on stdout.
 
     raytune-ms tune --workload GMM --size small --target llvm --trials 64 --work-dir runs/gmm
     raytune-ms tune --workload C2D --space conv --trials 200 --work-dir runs/c2d --json
+    raytune-ms tune --workload GMM --dtype float16 --target nvidia/h100 --space cuda-tensorcore \
+        --trials 64 --work-dir runs/gmm-tc
+
+A CUDA target needs a GPU to measure on (a clear error at once without one); sampling and
+building its candidates need none: `raytune-ms space ... --build N`.
 
 "correct" in the summary is the best schedule re-built and checked against numpy.
 """
@@ -23,7 +28,10 @@ from .cli_error import CommandError
 #: Rounds of timing the best and the unscheduled program at the end (the speed-up).
 ROUNDS = 3
 
-SPACE_CHOICES = ("auto", "post-order-apply", "matmul", "conv")
+SPACE_CHOICES = ("auto", "post-order-apply", "matmul", "conv", "cuda-tensorcore")
+
+#: the rule, postprocessor and mutator kind of PostOrderApply that `--space` names
+POST_ORDER_KINDS = ("cuda-tensorcore",)
 
 #: the hand-written space that suits a suite workload ("auto")
 WORKLOAD_SPACES = {
@@ -56,15 +64,12 @@ def _workload(text: str) -> str:
 
 
 def _target(text: str) -> str:
-    from .target import CPU_KINDS, Target
+    from .target import Target
 
     try:
-        target = Target(text)
+        Target(text)
     except (ValueError, TypeError) as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-    if target.kind not in CPU_KINDS:
-        raise argparse.ArgumentTypeError(f"target {text!r}: only CPU targets ({', '.join(CPU_KINDS)}) "
-                                         "are tuned here")
     return text
 
 
@@ -106,15 +111,18 @@ def register(subparsers) -> None:
     from .workloads.suite import SIZES
 
     p.add_argument("--size", choices=SIZES, default="standard", help="shape set of the suite")
-    p.add_argument("--target", default="llvm", type=_target, help='target string, e.g. "llvm -num-cores=2"')
+    p.add_argument("--target", default="llvm", type=_target,
+                   help='target string, e.g. "llvm -num-cores=2", "cuda", "nvidia/h100"')
+    add_dtype_argument(p)
     p.add_argument("--trials", type=_positive, default=64,
                    help="trials to run (max_trials_global); a rerun over the same work dir resumes: "
                         "traces already in its database are not measured again")
     p.add_argument("--work-dir", required=True, type=_work_dir, help="logs and the Parquet database go here")
     p.add_argument("--space", choices=SPACE_CHOICES, default="post-order-apply",
                    help="design space: post-order-apply (the automatic one), a hand-written one (matmul, "
-                        "conv), or auto (the hand-written space that suits the workload, else "
-                        "post-order-apply)")
+                        "conv), auto (the hand-written space that suits the workload, else "
+                        "post-order-apply), or cuda-tensorcore (post-order-apply with the reference's "
+                        "tensor-core rules, postprocessors and mutators; with --dtype float16)")
     p.add_argument("--strategy", default="evolutionary", choices=strategies, help="search strategy")
     p.add_argument("--cost-model", default="xgb", choices=cost_models,
                    help="cost model that ranks candidates before they are measured")
@@ -151,8 +159,21 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
+def add_dtype_argument(p) -> None:
+    p.add_argument("--dtype", choices=("float32", "float16"), default="float32",
+                   help="the workload's input dtype: float16 is the tensor-core variant (fp32 accumulation) of "
+                        "the matmuls and conv2d")
+
+
+def workload_dtype(args) -> str | None:
+    """`workloads.get`'s dtype for --dtype (None: the suite's own float32)."""
+    return None if args.dtype == "float32" else args.dtype
+
+
 def resolve_space(space: str, workload: str, target=None):
-    """The space for `--space`; the hand-written matmul space is tiled for the target's lanes."""
+    """The space for `--space`; the hand-written matmul space is tiled for the target's lanes,
+    and a kind of POST_ORDER_KINDS is PostOrderApply with that kind's rules, postprocessors and
+    mutators (the reference's `PostOrderApply(sch_rules="cuda-tensorcore", ...)`)."""
     import functools
 
     from . import spaces
@@ -161,9 +182,19 @@ def resolve_space(space: str, workload: str, target=None):
         space = WORKLOAD_SPACES.get(workload, "post-order-apply")
     if space == "post-order-apply":
         return space
+    if space in POST_ORDER_KINDS:
+        from .space_generator.post_order_apply import PostOrderApply
+
+        return PostOrderApply(sch_rules=space, postprocs=space, mutator_probs=space)
     if space == "matmul" and target is not None:
         return functools.partial(spaces.matmul_space, lanes=target.vector_lanes)
     return spaces.get(space)
+
+
+def check_space_target(space: str, target) -> None:
+    """A tensor-core space is for a CUDA target: say so instead of tuning a CPU target with it."""
+    if space in POST_ORDER_KINDS and target.kind != "cuda":
+        raise CommandError(f"--space {space} needs a CUDA target (e.g. --target cuda), got {str(target)!r}")
 
 
 def check_best(database, workload, target) -> dict:
@@ -175,6 +206,16 @@ def check_best(database, workload, target) -> dict:
     sch = compile_tir(database, workload.func, target)
     arrays = workload.make_inputs(seed=1)
     best = build(sch.mod, target)
+    if target.kind == "cuda":  # on the GPU; no speed-up: the unscheduled kernel is one thread
+        from .runner.cuda_evaluate import CudaModule
+
+        gpu = CudaModule(best)
+        try:
+            arrays = gpu.run(*arrays)
+            gpu.fetch(arrays)
+        finally:
+            gpu.close()
+        return {"correct": bool(workload.compare(arrays)[0]), "baseline_ms": None, "speedup": None}
     best(*arrays)
     correct, _ = workload.compare(arrays)
     plain = build(workload.func, target)
@@ -225,8 +266,21 @@ def run(args) -> int:
         except ConnectionError as err:
             raise CommandError(str(err)) from None
     name = args.workload  # the task name: `raytune-ms db top DIR --workload NAME` finds it
-    workload = workloads.get(args.workload, args.size)
     target = Target(args.target)
+    check_space_target(args.space, target)
+    if target.kind == "cuda":  # else the runners would wait for a GPU that never comes
+        from .runner.cuda_evaluate import gpu_unavailable_reason
+
+        reason = gpu_unavailable_reason()
+        if reason is not None:
+            dtype = "" if args.dtype == "float32" else f" --dtype {args.dtype}"
+            raise CommandError(f"target {args.target!r} is measured on a GPU: {reason}. Sampling and NVRTC "
+                               f"builds need no GPU: raytune-ms space --workload {args.workload} --target "
+                               f"{args.target} --space {args.space}{dtype} --build N")
+    try:
+        workload = workloads.get(args.workload, args.size, workload_dtype(args))
+    except ValueError as err:
+        raise CommandError(str(err)) from None
     stop = StopOnSignal()
     with stop:  # Ctrl-C from here on ends with the one-line summary, exit 130
         database = Database.create("parquet", work_dir=args.work_dir)
@@ -239,7 +293,7 @@ def run(args) -> int:
         if not stop.requested:
             tasks = tir_tasks(workload.func, target, space=resolve_space(args.space, args.workload, target),
                               strategy=args.strategy, seed=args.seed, task_name=name,
-                              baseline=workloads.SuiteBaseline(args.workload, args.size))
+                              baseline=workloads.SuiteBaseline(args.workload, args.size, workload_dtype(args)))
             bar = ProgressBar(args.trials, workload.flops, not args.no_progress)
             builder, runner = sized_pools(args)
             try:

@@ -3,9 +3,7 @@ report what they measured. No timing thresholds: the figures are what the bench 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pathlib
 
 import pytest
 
@@ -14,18 +12,8 @@ from raytune_ms.runtime.nvrtc import nvrtc_available
 pytestmark = pytest.mark.skipif(not nvrtc_available(),
                                 reason="NVRTC not installed (pip install nvidia-cuda-nvrtc-cu12)")
 
-_PATH = pathlib.Path(__file__).resolve().parents[1] / "bench" / "cuda_nvrtc_rate.py"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("cuda_nvrtc_rate", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_compile_emit_and_side_by_side(tmp_path, capsys):
-    bench = _bench()
+def test_compile_emit_and_side_by_side(tmp_path, capsys, load_bench):
+    bench = load_bench("cuda_nvrtc_rate")
     (row,) = bench.run("small", 1, 8, ["GMM"])
     assert row["kernels"] >= 1 and row["source_bytes"] > 0 and row["nvrtc_cpu_s"] >= 0
     (emitted,) = bench.run("small", 1, 8, ["GMM"], emit=str(tmp_path))

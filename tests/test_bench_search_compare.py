@@ -4,33 +4,18 @@ the resume check's log lines, the plotting step's PNG and table. No timing thres
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import pathlib
-import sys
 
 import pytest
-
-_BENCH = pathlib.Path(__file__).resolve().parents[1] / "bench"
-
-
-def _load(name):
-    sys.path.insert(0, str(_BENCH))  # post_optimization imports its sibling search_compare
-    try:
-        spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-    finally:
-        sys.path.remove(str(_BENCH))
 
 
 def _lines(text):
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
-def test_strategy_names():
-    bench = _load("search_compare")
+def test_strategy_names(load_bench):
+    bench = load_bench("search_compare")
     assert bench.strategy_parts("replay-random") == ("replay-trace", "random")
     kind, model = bench.strategy_parts("evo-xgb-w8")
     assert kind == "evolutionary" and model.num_warmup_samples == 8
@@ -40,8 +25,8 @@ def test_strategy_names():
 
 
 @pytest.mark.slow
-def test_compare_resume_and_plot(tmp_path, capsys):
-    bench = _load("search_compare")
+def test_compare_resume_and_plot(tmp_path, capsys, load_bench):
+    bench = load_bench("search_compare")
     common = ["--ops", "GMM", "--size", "small", "--seeds", "1", "--pools", "local", "--population", "16"]
     bench.main([*common, "--trials", "4", "--strategies", "evo-xgb-w2,replay-random"])
     bench.main([*common, "--trials", "4", "--strategies", "evo-xgb-w2", "--resume-check"])
@@ -67,8 +52,8 @@ def test_compare_resume_and_plot(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_post_optimization_bench(capsys):
-    bench = _load("post_optimization")
+def test_post_optimization_bench(capsys, load_bench):
+    bench = load_bench("post_optimization")
     assert bench.main(["--op", "GMM", "--size", "small", "--trials", "4", "--pools", "local"]) == 0
     (line,) = _lines(capsys.readouterr().out)
     assert line["post_trials"] == line["post_records"] >= 1

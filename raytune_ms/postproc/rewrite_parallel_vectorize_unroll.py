@@ -23,7 +23,8 @@ loop kinds, block by block (each block directly under the root that has loops):
 
 from __future__ import annotations
 
-from ..schedule.tree import block_path, blocks_in, child_blocks, loops_above
+from ..schedule.primitives.reduction_loops import carries_reduction
+from ..schedule.tree import block_path, child_blocks, loops_above
 from ..schedule_rule.parallel_vectorize_unroll import (
     PARALLEL_KEY,
     UNROLL_EXPLICIT_KEY,
@@ -40,11 +41,7 @@ _KEYS = (PARALLEL_KEY, VECTORIZE_KEY, UNROLL_EXPLICIT_KEY, UNROLL_IMPLICIT_KEY)
 
 def _is_spatial_loop(loop) -> bool:
     """No block under the loop binds a reduction iterator to it."""
-    for realize in blocks_in(loop.body):
-        for iv, value in zip(realize.block.iter_vars, realize.iter_values):
-            if iv.kind != "spatial" and id(loop.loop_var) in used_vars(value):
-                return False
-    return True
+    return not carries_reduction(loop)
 
 
 def _free(loop) -> bool:

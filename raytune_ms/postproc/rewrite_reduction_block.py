@@ -6,8 +6,8 @@ vectorised register tile is also initialised with vector stores."""
 
 from __future__ import annotations
 
-from ..schedule.tree import block_path, loops_above
-from ..tir import Block, collect
+from ..schedule.tree import block_path, loops_above, named_blocks
+from ..tir import Block, BlockRealize, collect
 from ..tir.functor import used_vars
 from .postproc import Postproc
 
@@ -30,6 +30,14 @@ def _copied_kinds(func, name, pos) -> list:
     return [f.kind for f in loops_above(path)[pos:] if any(id(f.loop_var) in used_vars(v) for v in spatial)]
 
 
+def _blocks(func) -> list:
+    """The function's blocks in program order, from the block index that `block_path` builds
+    for this version of the function anyway (a second walk otherwise)."""
+    if isinstance(func.body, BlockRealize):  # every block sits in a BlockRealize
+        return [r.block for r in named_blocks(func)]
+    return collect(func.body, Block)
+
+
 class RewriteReductionBlock(Postproc):
     def apply(self, sch) -> bool:
         for fname in sch.mod.get_global_vars():
@@ -37,7 +45,7 @@ class RewriteReductionBlock(Postproc):
             while True:
                 func = sch.mod[fname]
                 todo = None
-                for b in collect(func.body, Block):
+                for b in _blocks(func):
                     if b.init is not None and b.name != "root":
                         pos = _first_reduction_loop(func, b.name)
                         if pos is not None:

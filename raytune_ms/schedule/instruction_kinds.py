@@ -163,6 +163,16 @@ register(
     lambda i, a, d, o: _line(o, _call("decompose_reduction", block=i[0], loop=i[1])),
 )
 register(
+    "ReIndex",
+    lambda sch, i, a, d: _one(sch.reindex(i[0], (a[1], a[0]))),
+    lambda i, a, d, o: _line(o, _call("reindex", block=i[0], buffer=repr((a[1], a[0])))),
+)
+register(
+    "PadEinsum",
+    lambda sch, i, a, d: sch.pad_einsum(i[0], a[0]) or [],
+    lambda i, a, d, o: _call("pad_einsum", block=i[0], padding=repr(list(a[0]))),
+)
+register(
     "Tensorize",
     lambda sch, i, a, d: sch.tensorize(i[0], a[0], a[1]) or [],
     lambda i, a, d, o: _call("tensorize", block_or_loop=i[0], tensor_intrin=repr(a[0]),

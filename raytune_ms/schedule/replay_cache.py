@@ -47,7 +47,7 @@ def _key(x):
     if isinstance(x, RV):
         return x
     if isinstance(x, (list, tuple)):
-        return tuple(_key(y) for y in x)
+        return tuple([y if isinstance(y, RV) else _key(y) for y in x])
     return (type(x), x)
 
 
@@ -105,11 +105,11 @@ class ReplayCache:
             if decision is None and edge[0]:  # a sampling step to draw: draw it as a plain replay would
                 drawn = node.sch.copy()
                 drawn._rng = rng
-                before = len(drawn.trace)
+                before = len(drawn._trace)
                 outputs = self._apply(drawn, inst, inputs, None)
                 child = None
-                if len(drawn.trace) == before + 1:
-                    recorded = drawn.trace.decisions.get(drawn.trace.insts[-1])
+                if len(drawn._trace) == before + 1:
+                    recorded = drawn._trace.decisions.get(drawn._trace.insts[-1])
                     child = None if recorded is None else edge[1].get(_key(recorded))
                 if child is None:  # a new draw: the replay goes on from `drawn`
                     self.steps_replayed += 1
@@ -143,7 +143,7 @@ class ReplayCache:
                 decision = decisions.get(inst)
                 if decision_provider is not None:
                     decision = decision_provider(sch, inst, inputs, decision)
-            before = len(sch.trace)
+            before = len(sch._trace)
             outputs = self._apply(sch, inst, inputs, decision)
             _bind(inst, outputs, rv_map)
             self.steps_replayed += 1
@@ -166,9 +166,9 @@ class ReplayCache:
     def _add(self, node, inst, inputs, decision, sch, before, outputs):
         """The state after `inst` (as applied to `sch`) as a child of `node`; None if the
         instruction recorded something other than one instruction (not cacheable)."""
-        if len(sch.trace) != before + 1:
+        if len(sch._trace) != before + 1:
             return None
-        recorded = sch.trace.decisions.get(sch.trace.insts[-1])
+        recorded = sch._trace.decisions.get(sch._trace.insts[-1])
         if decision is not None and recorded is None:
             return None
         edge = node.next.setdefault((inst.kind.name, _key(inputs), _attrs_key(inst)), [recorded is not None, {}])

@@ -32,6 +32,8 @@ from .primitives import (
     layout_transform,
     loop_kind,
     loop_transform,
+    pad_einsum,
+    reindex,
     tensorize,
 )
 from .random_variable import COMPUTE_INLINE, COMPUTE_ROOT, BlockRV, ExprRV, LoopRV
@@ -393,6 +395,27 @@ class Schedule:
         args = (int(buffer_index), int(axis), int(factor), int(offset))
         self._commit(fname, block_storage_align.storage_align(self._func(fname), name, *args))
         self._record("StorageAlign", (block,), args, ())
+
+    def reindex(self, block: BlockRV, buffer) -> BlockRV:
+        """Read buffer ("read", i) of `block` through a copy indexed by the block's iterators;
+        returns the copy block (see primitives.reindex; write buffers are not reindexed here)."""
+        fname, name = self._block(block)
+        kind, index = buffer
+        if kind != "read":
+            raise ScheduleError(f"reindex (block {name!r}): only read buffers are reindexed, got {buffer!r}")
+        func, new_name = reindex.reindex(self._func(fname), name, int(index))
+        self._commit(fname, func)
+        out = self._new(BlockRV, (fname, new_name))
+        self._record("ReIndex", (block,), (int(index), kind), (out,))
+        return out
+
+    def pad_einsum(self, block: BlockRV, padding) -> None:
+        """Pad an einsum block's iterators up to multiples of `padding` through zero-padded
+        buffer copies; see primitives.pad_einsum."""
+        fname, name = self._block(block)
+        padding = tuple(int(p) for p in padding)
+        self._commit(fname, pad_einsum.pad_einsum(self._func(fname), name, padding))
+        self._record("PadEinsum", (block,), (padding,), ())
 
     def tensorize(self, block_or_loop, tensor_intrin: str, preserve_unit_iters: bool = True) -> None:
         """Mark the nest at a loop (or a block's innermost loops, as many as the intrinsic has)

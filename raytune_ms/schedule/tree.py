@@ -129,7 +129,9 @@ def _replace_child(parent, old, new):
     if isinstance(parent, For):
         return parent.with_field("body", new)
     if isinstance(parent, BlockRealize):
-        return parent.replace(block=new)
+        if type(new) is Block and len(new.iter_vars) == len(parent.iter_values):
+            return parent.with_field("block", new)  # what the constructor would store
+        return parent.replace(block=new)  # (which names the mismatch)
     if isinstance(parent, Block):
         if parent.init is old:
             return parent.with_field("init", new)

@@ -5,7 +5,8 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 - i, j and k are first split by 16 (the intrinsic's tile); the outer parts are tiled by the
   structure ("SSSRRSRS") like MultiLevelTilingCuda, levels bound to `tile_binds` (blockIdx.y,
   blockIdx.x, threadIdx.y: one warp per threadIdx.y; its 32 lanes run every wmma call), and the
-  16x16x16 loops go innermost;
+  16x16x16 loops go innermost; as there, a loop whose block tile would overflow the target's
+  shared memory (shared_footprint) has that tile drawn first within its bound;
 - the output accumulates in "wmma.accumulator" fragments (cache_write at level 3, under the
   warp loop), stored back 16x16 at a time by the store intrinsic; when the output is not the
   function's (an epilogue such as bias + relu follows), the fragments are stored to a shared
@@ -18,11 +19,16 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
   applies them.
 
 A stride-1 NHWC conv2d matches as an implicit GEMM over (w, co, ci), with n, h and the kernel
-window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). A block that
-does not match (other dtypes, extents not multiples of 16, strided convs, other layouts such as
-a transposed B) is left to the rules after it (the plain CUDA tiling): the result is [sch].
-The reference's reindex/transform_block_layout (fusing n, h, w into one GEMM row axis) is not
-built here.
+window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). A block whose
+A operand is indexed otherwise (a strided conv's window h*s + rh, w*s + rw; a transposed A) is
+first given a plain operand, as the reference does: `reindex` copies A to a tensor indexed by
+the block's iterators (an im2col copy for a conv) and `transform_layout` orders it [..., i, k].
+i, j or k extents that are not multiples of 16 (a GMM of 100x200x72, a conv with 3 input
+channels) are then padded to them by `pad_einsum` (zero-padded input copies; the output
+written padded and cut back after). These copies are kernels of their own. A block that still
+does not match (other dtypes, a transposed B, non-constant extents) is left to the rules after
+it (the plain CUDA tiling): the result is [sch]. The reference's transform_block_layout (fusing
+n, h, w into one GEMM row axis) is not built here.
 """
 
 from __future__ import annotations
@@ -31,11 +37,14 @@ from ..schedule import ScheduleError
 from ..schedule.primitives.tensorize import match
 from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var, const, sub, substitute
 from ..tir.arith import simplify
+from ..tir.functor import used_vars
+from ..tir.index_map import IndexMap
 from ..tir.tensor_intrin import TensorIntrin
 from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
 from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
 from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
+from .shared_footprint import block_tile_caps
 
 AUTO_TENSORIZE_KEY = "meta_schedule.auto_tensorize"
 AUTO_TENSORIZE_INIT_KEY = "meta_schedule.auto_tensorize_init"
@@ -56,12 +65,10 @@ def _advances_with(e, v) -> bool:
     return moving is v
 
 
-def gemm_axes(info):
-    """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
-    computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
-    reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
-    inputs with a float16 or float32 accumulator, i, j, k extents multiples of 16 and trivial
-    bindings; None otherwise (tensorize's match is the final check)."""
+def _operands(info):
+    """(block, its store, A and B loads, accumulator dtype) of a block C[...] = C[...] + A[...] *
+    B[...] on float16 inputs (each optionally cast to the accumulator's float16 or float32),
+    with an init and trivial bindings; None otherwise."""
     b = info.block
     body = b.body
     if b.init is None or not isinstance(body, BufferStore) or len(b.writes) != 1 or not info.trivial_binding():
@@ -75,6 +82,46 @@ def gemm_axes(info):
     a, bb = _operand(prod.a, out), _operand(prod.b, out)
     if a is None or bb is None or len(body.indices) < 2 or len(a.indices) < 2 or len(bb.indices) < 2:
         return None
+    return b, body, a, bb, out
+
+
+def window_layout(info):
+    """(A's read index, the IndexMap that orders its reindexed copy as [the others..., i, k]) of
+    a block C[..., i, j] += A[f(...)] * B[..., k, j] whose A indexing gemm_axes does not take (a
+    strided conv's input window pad[n, h*s + rh, w*s + rw, c]): reindex then transform_layout
+    make A a plain GEMM operand [n, h, rh, rw, w, c] (the reference's reindex approach); None
+    when the block is not of that form."""
+    parts = _operands(info)
+    if parts is None:
+        return None
+    b, body, a, bb, _ = parts
+    i, j = body.indices[-2:]
+    k, bj = bb.indices[-2:]
+    if not all(isinstance(x, Var) for x in (i, j, k)) or bj is not j or a.buffer is bb.buffer:
+        return None
+    used = frozenset().union(*[used_vars(e) for e in a.indices])
+    ivs = [iv.var for iv in b.iter_vars if id(iv.var) in used]
+    ids = [id(v) for v in ivs]
+    if id(i) not in ids or id(k) not in ids:
+        return None
+    last = [ids.index(id(i)), ids.index(id(k))]
+    perm = [n for n in range(len(ivs)) if n not in last] + last
+    params = [Var(f"i{n}", "int32") for n in range(len(ivs))]
+    index = [n for n, r in enumerate(b.reads) if r.buffer is a.buffer]
+    return (index[0], IndexMap(params, [params[p] for p in perm])) if index else None
+
+
+def gemm_axes(info):
+    """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
+    computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
+    reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
+    inputs with a float16 or float32 accumulator, constant extents and trivial bindings; None
+    otherwise (tensorize's match is the final check). `intrin_padding` says whether i, j, k
+    need padding to the intrinsic's tile first."""
+    parts = _operands(info)
+    if parts is None:
+        return None
+    b, body, a, bb, out = parts
     ivs = [iv.var for iv in b.iter_vars]
     pos = {id(v): n for n, v in enumerate(ivs)}
     i, j = body.indices[-2:]
@@ -88,13 +135,24 @@ def gemm_axes(info):
     kinds, ext = info.kinds(), info.extents()
     if kinds[n_i] != "spatial" or kinds[n_j] != "spatial" or kinds[n_k] != "reduce":
         return None
-    for n, size in ((n_i, WMMA_M), (n_j, WMMA_N), (n_k, WMMA_K)):
-        if ext[n] is None or ext[n] % size:
-            return None
+    if any(ext[n] is None for n in (n_i, n_j, n_k)):
+        return None
     index = {id(r.buffer): n for n, r in enumerate(b.reads)}
     if id(a.buffer) not in index or id(bb.buffer) not in index or a.buffer is bb.buffer:
         return None
     return n_i, n_j, n_k, index[id(a.buffer)], index[id(bb.buffer)], out
+
+
+def intrin_padding(info, axes):
+    """pad_einsum's padding that makes i, j, k multiples of the intrinsic's 16x16x16 tile (1 for
+    the other iterators), or None when they already are."""
+    n_i, n_j, n_k = axes[:3]
+    ext = info.extents()
+    padding = [1] * len(ext)
+    for n, size in ((n_i, WMMA_M), (n_j, WMMA_N), (n_k, WMMA_K)):
+        if ext[n] % size:
+            padding[n] = size
+    return padding if any(p > 1 for p in padding) else None
 
 
 class MultiLevelTilingTensorCore(MultiLevelTiling):
@@ -117,9 +175,32 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         if use_software_pipeline:
             raise ValueError("MultiLevelTilingTensorCore: use_software_pipeline is not supported")
         self.use_software_pipeline = False
+        self.max_shared_memory_per_block = None
 
     def _initialize_with_tune_context(self, context) -> None:
-        """Nothing from the target: VerifyGPUCode checks the limits."""
+        """The shared-memory limit the block tiles are bounded by (a CUDA target's; VerifyGPUCode
+        checks the other limits)."""
+        target = getattr(context, "target", None)
+        if target is not None and target.kind == "cuda":
+            self.max_shared_memory_per_block = target.max_shared_memory_per_block
+
+    def _block_caps(self, info, ijk) -> list:
+        """Per iterator, the bound on its block tile (in 16-row tiles for i, j, k) that keeps the
+        shared fetches of A and B within the limit (shared_footprint), None where unbounded."""
+        ext = info.extents()
+        if not self.max_shared_memory_per_block or None in ext:
+            return [None] * len(ext)
+        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block)
+        return [None if c >= e else max(1, c // 16) if k in ijk else c
+                for k, (c, e) in enumerate(zip(caps, ext))]
+
+    def _bounded_split(self, sch, loop, n, cap):
+        """As MultiLevelTilingCuda: a bounded loop's block tile drawn first (at most `cap`), then
+        split into the levels below the block's."""
+        if cap is None or n < 2:
+            return self._split(sch, loop, n)
+        outer, tile = sch.split(loop, sch.sample_perfect_tile(loop, 2, cap))
+        return [outer] + self._split(sch, tile, n - 1)
 
     def _group(self, out_dtype):
         for group in self.intrin_groups:
@@ -133,22 +214,36 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         if info.annotation(TILING_KEY) is not None:
             return [sch]
         axes = gemm_axes(info)
-        group = self._group(axes[-1]) if axes is not None else None
+        window = window_layout(info) if axes is None else None
+        out_dtype = axes[-1] if axes is not None else info.block.body.buffer.dtype if window is not None else None
+        group = self._group(out_dtype) if out_dtype is not None else None
         if group is None:
             return [sch]
         try:
             new = sch.copy()
-            self._apply(new, new.get_block(info.name), axes, group)
+            if window is not None:  # an im2col copy of the window, laid out as a GEMM operand
+                index, layout = window
+                new.reindex(new.get_block(info.name), ("read", index))
+                new.transform_layout(new.get_block(info.name), ("read", index), layout)
+                info = BlockInfo(new, new.get_block(info.name))
+                axes = gemm_axes(info)
+                if axes is None:
+                    return [sch]
+            padding = intrin_padding(info, axes)
+            if padding is not None:  # the output becomes a padded copy, cut back after
+                new.pad_einsum(new.get_block(info.name), padding)
+            self._apply(new, new.get_block(info.name), axes, group, padded=padding is not None)
         except ScheduleError:
             return [sch]
         return [new]
 
-    def _apply(self, sch, block, axes, group) -> None:
+    def _apply(self, sch, block, axes, group, padded=False) -> None:
         n_i, n_j, n_k, a_index, b_index, _ = axes
         name = sch.get(block).name
         sch.annotate(block, TILING_KEY, self.structure)
         loops = sch.get_loops(block)
-        kinds = BlockInfo(sch, block).kinds()
+        info = BlockInfo(sch, block)
+        kinds, caps = info.kinds(), self._block_caps(info, (n_i, n_j, n_k))
         tiles = [[] for _ in self.structure]
         s_levels = [i for i, c in enumerate(self.structure) if c == "S"]
         r_levels = [i for i, c in enumerate(self.structure) if c == "R"]
@@ -158,7 +253,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
                 loop, last = sch.split(loop, [None, 16])
                 inner.append(last)
             levels = s_levels if kind == "spatial" else r_levels
-            for level, piece in zip(levels, self._split(sch, loop, len(levels))):
+            for level, piece in zip(levels, self._bounded_split(sch, loop, len(levels), caps[k])):
                 tiles[level].append(piece)
         by_loop = dict(zip(sorted((n_i, n_j, n_k)), inner))
         inner = [by_loop[n_i], by_loop[n_j], by_loop[n_k]]
@@ -170,7 +265,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         state = _State(sch, tiles)
         warp_loop = self._level_loop(state, self.reuse_write["levels"][0])
         staged = None
-        if not BlockInfo(sch, block).is_output():  # an epilogue follows: it reads a shared tile
+        if not padded and not BlockInfo(sch, block).is_output():  # an epilogue reads a shared tile
             staged = sch.cache_write(block, 0, "shared")
         store = sch.cache_write(block, 0, self.reuse_write["scope"])
         sch.reverse_compute_at(store, warp_loop, preserve_unit_loops=True)

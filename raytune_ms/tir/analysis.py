@@ -13,6 +13,7 @@ from __future__ import annotations
 from .affine import affine_form
 from .arith import bound, simplify
 from .buffer import Buffer
+from .dtype import is_int
 from .expr import (
     Add,
     And,
@@ -204,7 +205,7 @@ def _reads(expr, buf) -> bool:
 
 
 def _exact(e, relaxed_ids) -> bool:
-    return not (used_vars(e) & relaxed_ids)
+    return used_vars(e).isdisjoint(relaxed_ids)
 
 
 def relax(expr: PrimExpr, relaxed: dict, ranges: dict | None = None):
@@ -232,7 +233,10 @@ def _relax(e, relaxed, rid, ranges):
         r = relaxed.get(e)
         if r is None:
             return e, e
-        return r.min, add(r.min, sub(r.extent, 1))
+        lo, ext = r.min, r.extent
+        if type(lo) is IntImm and type(ext) is IntImm and lo.dtype == ext.dtype and is_int(lo.dtype):
+            return lo, IntImm(lo.value + ext.value - 1, lo.dtype)  # what the line below folds to
+        return lo, add(lo, sub(ext, 1))
     if isinstance(e, IntImm) or _exact(e, rid):
         return e, e
     if isinstance(e, Add):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from .dtype import check_dtype, is_float, is_int, promote
+from .dtype import DTYPES, check_dtype, is_float, is_int, promote
 from .node import Node
 
 
@@ -109,7 +109,7 @@ class IntImm(PrimExpr):
 
     def __init__(self, value: int, dtype: str = "int32"):
         self.value = int(value)
-        self.dtype = check_dtype(dtype)
+        self.dtype = dtype if dtype in DTYPES else check_dtype(dtype)  # (the check raises)
 
 
 class FloatImm(PrimExpr):
@@ -341,8 +341,13 @@ def convert(value, like: PrimExpr | None = None) -> PrimExpr:
     """Turn a Python number into a constant of `like`'s dtype (if given), pass exprs through."""
     if isinstance(value, PrimExpr):
         return value
-    if type(value) is int and like is None:  # fast path
-        return IntImm(value, "int32")
+    if type(value) is int:  # fast paths (what the general case gives, without its ABC checks)
+        if like is None:
+            return IntImm(value, "int32")
+        dtype = like.dtype
+        if is_float(dtype):
+            return FloatImm(value, dtype)
+        return IntImm(value, dtype if is_int(dtype) else "int32")
     if isinstance(value, (numbers.Number, bool)):
         if like is not None and not isinstance(value, bool):
             if is_float(like.dtype) or (is_int(like.dtype) and isinstance(value, numbers.Integral)):

@@ -11,7 +11,7 @@ from operator import attrgetter
 from .buffer import Buffer
 from .expr import FloatImm, IntImm, IterVar, PrimExpr, Range, StringImm, Var
 from .node import Node
-from .stmt import BufferRegion, Stmt
+from .stmt import Block, BlockRealize, BufferRegion, BufferStore, Evaluate, For, IfThenElse, SeqStmt, Stmt
 
 _LEAVES = (Var, Buffer)
 _CONSTANTS = frozenset((IntImm, FloatImm, StringImm))  # nodes whose fields hold no nodes
@@ -288,10 +288,26 @@ def collect_each(node, classes: tuple) -> list:
         kind = kind_of(t) or _node_kind(t)
         if kind == _SHUT or (stmts_only and kind == _EXPR):
             continue
-        kids = _kids(n)
+        if stmts_only:  # expression-level nodes are never pushed
+            kids = _STMT_KIDS[t](n) if t in _STMT_KIDS else \
+                [k for k in _kids(n) if (kind_of(type(k)) or _node_kind(type(k))) == _OPEN]
+        else:
+            kids = _kids(n)
         if kids:
-            if stmts_only:  # expression-level nodes are never pushed
-                kids = [k for k in kids if (kind_of(type(k)) or _node_kind(type(k))) == _OPEN]
             kids.reverse()
             push(kids)
     return outs
+
+
+# The statement children of the core statement classes, in field order: what the filtered
+# `_kids` gives them (their other fields hold expressions, regions, buffers and annotation
+# values), without building and filtering the list of every field's nodes.
+_STMT_KIDS = {
+    For: lambda n: [n.body],
+    BlockRealize: lambda n: [n.block],
+    Block: lambda n: [n.body] if n.init is None else [n.body, n.init],
+    SeqStmt: lambda n: list(n.seq),
+    IfThenElse: lambda n: [n.then_case] if n.else_case is None else [n.then_case, n.else_case],
+    BufferStore: lambda n: [],
+    Evaluate: lambda n: [],
+}

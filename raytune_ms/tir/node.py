@@ -24,9 +24,10 @@ class Node:
         """A copy with field `name` set to `value`, which must already be what the constructor
         would store (no checks, no conversion): the cheap rebuild of a statement on a path whose
         child changed."""
-        out = object.__new__(type(self))
-        for slot in _slots(type(self)):
-            setattr(out, slot, getattr(self, slot))
+        copy = _COPIERS.get(type(self))
+        if copy is None:
+            copy = _COPIERS[type(self)] = _copier(type(self))
+        out = copy(self)
         setattr(out, name, value)
         return out
 
@@ -53,3 +54,18 @@ def _slots(cls) -> tuple:
                     names.append(name)
         slots = _SLOTS[cls] = tuple(names)
     return slots
+
+
+_COPIERS: dict = {}
+
+
+def _copier(cls):
+    """A function copying every slot of a `cls` node into a new, uninitialised one. It is
+    generated once per class so that each slot is a plain attribute store (with_field runs on
+    every statement of every rebuilt path; a getattr/setattr call per slot was most of it)."""
+    lines = ["def copy(node):", "    out = new(cls)"]
+    lines += [f"    out.{slot} = node.{slot}" for slot in _slots(cls)]
+    lines.append("    return out")
+    namespace = {"new": object.__new__, "cls": cls}
+    exec("\n".join(lines), namespace)  # noqa: S102 (slot names of IR node classes only)
+    return namespace["copy"]

@@ -21,6 +21,10 @@ def _frozen_annotations(annotations) -> tuple:
     """Annotations as a sorted tuple of (key, value) pairs: hashable and order-independent."""
     if not annotations:
         return ()
+    if type(annotations) is tuple and len(annotations) == 1:  # a node's own (rebuilt nodes pass it on)
+        item = annotations[0]
+        if type(item) is tuple and len(item) == 2 and type(item[0]) is str:
+            return annotations
     items = annotations.items() if isinstance(annotations, dict) else annotations
     return tuple(sorted((str(k), v) for k, v in items))
 

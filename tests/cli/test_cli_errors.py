@@ -29,7 +29,8 @@ def _one_line_error(proc, *words):
 @pytest.mark.parametrize("args,words", [
     (["--workload", "NOPE"], ["unknown workload 'NOPE'", "known: C1D"]),
     (["--workload", "GMM", "--target", "garbage -x"], ["--target", "garbage"]),
-    (["--workload", "GMM", "--target", "cuda"], ["only CPU targets"]),
+    (["--workload", "GMM", "--space", "cuda-tensorcore"], ["--space cuda-tensorcore needs a CUDA target"]),
+    (["--workload", "SFM", "--dtype", "float16"], ["workload 'SFM' has no float16 variant"]),
     (["--workload", "GMM", "--trials", "0"], ["--trials", "at least 1"]),
     (["--workload", "GMM", "--trials", "-3"], ["--trials"]),
     (["--workload", "GMM", "--num-trials-per-iter", "0"], ["--num-trials-per-iter"]),

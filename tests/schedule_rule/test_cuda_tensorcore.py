@@ -185,8 +185,112 @@ def test_tensorcore_candidates_compile_to_ptx_with_wmma(arch, op):
         assert mma >= 1 and loads >= 2 and stores >= 1
 
 
-@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"), _gmm(24, 32, 32),
-                                  _c2d(stride=2)], ids=["fp32", "not-multiple-of-16", "strided-conv"])
+@needs_gxx
+def test_a_gmm_not_a_multiple_of_16_is_padded_onto_tensor_cores():
+    """100x200x72: pad_einsum (a trace instruction) pads i, j, k to 112x208x80 before the tiling;
+    the padded copies and the cut-back are kernels of their own; correct in the emulator, and
+    NVRTC's PTX for sm_80 and sm_90 holds wmma."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    n, m, k = 100, 200, 72
+    space, samples = _samples(_context(_gmm(n, m, k)), 2)
+    (pad,) = [i for i in space.trace.insts if i.kind.name == "PadEinsum"]
+    assert pad.attrs == ((1, 16, 16, 16),)
+    assert len(samples) == 2
+    for sch in samples:
+        assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    art = codegen_cuda(samples[0].mod.entry_func(), "cuda")
+    assert len(art.kernels) == 4  # A_pad, B_pad, the GEMM, C_pad_unpad
+    a, b, c = _inputs(n, m, k)
+    EmulatedModule(art)(a, b, c)
+    _check(c, a, b, "float32")
+    if nvrtc_available():
+        for arch in ("compute_80", "compute_90"):
+            ptx, _ = compile_cuda(art.source, arch, "padded")
+            assert ptx.count(b"wmma.mma.sync") >= 1 and ptx.count(b".entry") == 4
+
+
+@needs_gxx
+@pytest.mark.parametrize("cfg,steps", [
+    (dict(N=1, H=6, W=14, CI=3, CO=24, K=3, stride=1, padding=1), {"PadEinsum"}),
+    (dict(N=1, H=9, W=9, CI=8, CO=24, K=3, stride=2, padding=1), {"ReIndex", "TransformLayout", "PadEinsum"}),
+], ids=["3-channels", "stride-2"])
+def test_convs_are_padded_and_reindexed_onto_tensor_cores(cfg, steps):
+    """Stride 1 with 3 input channels: ci 3 -> 16, co 24 -> 32, w 14 -> 16 by pad_einsum. Stride
+    2: the input window is first copied to an im2col tensor [n, h, rh, rw, w, c] (reindex +
+    transform_layout), then ci 8 -> 16 and co 24 -> 32. Tensorized, correct in the emulator."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    func = te.create_prim_func(conv_nhwc.conv2d_nhwc(**cfg, dtype="float16", out_dtype="float32"))
+    _, (sch,) = _samples(_context(func), 1)
+    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    assert steps <= {i.kind.name for i in sch.trace.insts}
+    rng = np.random.default_rng(0)
+    x, w = ((rng.standard_normal(p.shape) * 0.5).astype(np.float16) for p in func.params[:2])
+    out = np.zeros(func.params[-1].shape, np.float32)
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, w, out)
+    ref = reference.conv2d_nhwc(x.astype(np.float64), w.astype(np.float64), **cfg)[0]
+    np.testing.assert_allclose(out, ref, rtol=1e-3, atol=1e-3)
+
+
+@needs_gxx
+def test_a_transposed_a_is_reindexed_onto_tensor_cores():
+    """C[i, j] = A[k, i] * B[k, j] with i = 40: A is copied to [i, k] (reindex + transform_layout)
+    and i padded to 48; correct in the emulator."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    a = te.placeholder((48, 40), "float16", name="A")
+    b = te.placeholder((48, 64), "float16", name="B")
+    k = te.reduce_axis(48, "k")
+    c = te.compute((40, 64), lambda i, j: te.sum(te.cast("float32", a[k, i]) * te.cast("float32", b[k, j]), axis=k),
+                   name="C")
+    _, (sch,) = _samples(_context(te.create_prim_func([a, b, c])), 1)
+    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    rng = np.random.default_rng(0)
+    x, y = (rng.standard_normal(s).astype(np.float16) for s in ((48, 40), (48, 64)))
+    out = np.zeros((40, 64), np.float32)
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(x, y, out)
+    np.testing.assert_allclose(out, x.astype(np.float64).T @ y.astype(np.float64), rtol=1e-3, atol=1e-3)
+
+
+@needs_gxx
+def test_block_tiles_are_bounded_to_fit_shared_memory():
+    """With 8 KiB of shared memory, the block tiles are drawn within the bounds of
+    shared_footprint (an extra two-way split of the bounded loops): every draw passes
+    VerifyGPUCode, stays tensorized and is correct."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    target = "cuda -max-shared-memory-per-block=8192"
+    ctx = TuneContext(_gmm(128), target=target, space_generator=_space(), rand_state=5)
+    space, samples = _samples(ctx, 6)
+    assert len(samples) == 6
+
+    def tiles(trace):
+        return sum(i.kind.name == "SamplePerfectTile" for i in trace.insts)
+
+    roomy = TuneContext(_gmm(128), target="cuda -max-shared-memory-per-block=1048576", space_generator=_space(),
+                        rand_state=5)
+    (plain,) = roomy.generate_design_space()  # 1 MiB: 128^3 fits unbounded
+    assert tiles(space.trace) > tiles(plain.trace)
+    a, b, c = _inputs(128, 128, 128)
+    for sch in samples:
+        art = codegen_cuda(sch.mod.entry_func(), target)
+        assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch) and art.kernels[0].shared_bytes <= 8192
+    EmulatedModule(codegen_cuda(samples[0].mod.entry_func(), target))(a, b, c)
+    _check(c, a, b, "float32")
+
+
+def _gmm_transposed_b(n=64):
+    a = te.placeholder((n, n), "float16", name="A")
+    b = te.placeholder((n, n), "float16", name="B")
+    k = te.reduce_axis(n, "k")
+    c = te.compute((n, n), lambda i, j: te.sum(te.cast("float32", a[i, k]) * te.cast("float32", b[j, k]), axis=k),
+                   name="C")
+    return te.create_prim_func([a, b, c])
+
+
+@pytest.mark.parametrize("func", [_gmm(64, dtype="float32", out_dtype="float32"), _gmm_transposed_b()],
+                         ids=["fp32", "transposed-b"])
 def test_unmatched_blocks_fall_back_to_the_cuda_space(func):
     ctx = _context(func)
     (space,) = ctx.generate_design_space()
@@ -207,15 +311,18 @@ def test_fp32_suite_workloads_get_exactly_the_cuda_space():
 
 
 @needs_gxx
-@pytest.mark.parametrize("name,tensorized", [("GMM", True), ("GMM-1024", True), ("BMM", False), ("C2D", False)])
-def test_suite_fp16_variants(name, tensorized):
-    """The suite's fp16 variants: GMM and GMM-1024 (small) on tensor cores; BMM small (K=4) and
-    C2D (3 input channels, stride 2) do not match and get the CUDA space; all correct."""
+@pytest.mark.parametrize("name", ["GMM", "GMM-1024", "BMM", "C2D"])
+def test_suite_fp16_variants(name):
+    """The suite's fp16 variants (small) on tensor cores: GMM and GMM-1024; BMM (K=4) with its K
+    padded to 16; C2D (3 input channels, stride 2) through an im2col copy of its input window
+    (reindex + transform_layout) and its channels padded; all correct."""
     from raytune_ms.testing.cuda_emulator import EmulatedModule
 
     w = workloads.get(name, "small", dtype="float16")
     _, (sch,) = _samples(_context(w.func), 1)
-    assert bool(_intrins(sch)) == tensorized
+    assert "wmma_sync_16x16x16_f16f16f32" in _intrins(sch)
+    if name == "C2D":
+        assert {"ReIndex", "TransformLayout", "PadEinsum"} <= {i.kind.name for i in sch.trace.insts}
     arrays = w.make_inputs()
     EmulatedModule(codegen_cuda(sch.mod.entry_func(), "cuda"))(*arrays)
     ok, err = w.compare(arrays)

@@ -55,6 +55,20 @@ def test_prints_replayable_spaces(capsys):
         assert tir.structural_hash(_replay_python(lines, func).mod) == tir.structural_hash(sch.mod)
 
 
+def test_prints_replayable_tensorcore_spaces(capsys):
+    """The fp16 C2D's tensor-core space (reindex, transform_layout, pad_einsum before the
+    tiling) prints as Python that replays to the same program."""
+    assert main(["space", "--workload", "C2D", "--size", "small", "--dtype", "float16", "--target", "cuda",
+                 "--space", "cuda-tensorcore", "--seed", "3"]) == 0
+    printed = _spaces_from_text(capsys.readouterr().out)
+    func = workloads.get("C2D", "small", "float16").func
+    (generated,) = design_spaces(func, "cuda-tensorcore", "C2D", "cuda", 3)
+    ((_, lines),) = printed
+    text = "\n".join(lines)
+    assert "sch.reindex(" in text and "sch.transform_layout(" in text and "sch.pad_einsum(" in text
+    assert tir.structural_hash(_replay_python(lines, func).mod) == tir.structural_hash(generated.mod)
+
+
 def test_json_and_a_user_module(tmp_path, capsys):
     path = tmp_path / "my_ops.py"
     path.write_text(USER_PROGRAM)

@@ -30,8 +30,8 @@ def _visit(s, ranges, rebind, extra_predicate):
         inner = dict(ranges)
         inner[s.loop_var] = Range(mn, ext)
         body = _visit(s.body, inner, rebind, extra_predicate)
-        if mn is s.min and ext is s.extent and body is s.body:
-            return s
+        if mn is s.min and ext is s.extent:
+            return s if body is s.body else s.with_field("body", body)
         return For(s.loop_var, mn, ext, s.kind, body, s.thread_tag, s.annotations)
     if isinstance(s, SeqStmt):
         items = [_visit(x, ranges, rebind, extra_predicate) for x in s.seq]

@@ -13,7 +13,7 @@ from ... import tir
 from ...tir import Buffer
 from ...tir.buffer import SCOPES
 from ..error import ScheduleError
-from ..tree import replace_path
+from ..tree import block_path, replace_path
 from .block_common import (
     add_alloc,
     check_sole_writer,
@@ -49,10 +49,12 @@ def _named_consumers(prim, blocks, names, buf, me_name):
     return out
 
 
-def _redirect(body, realizes, old, new):
-    """`body` with buffer `old` replaced by `new` inside the given blocks."""
-    for r in realizes:
-        path = find_block(body, r.block.name)
+def _redirect(func, realizes, old, new):
+    """`func`'s body with buffer `old` replaced by `new` inside the given blocks (the first
+    block's path comes from the function's cached index, the others' from a walk)."""
+    body = func.body
+    for k, r in enumerate(realizes):
+        path = block_path(func, r.block.name) if k == 0 else find_block(body, r.block.name)
         body = replace_path(path, tir.substitute(path[-1], {old: new}))
     return body
 
@@ -83,7 +85,7 @@ def cache_read(func, block_name, read_buffer_index, storage_scope, consumer_bloc
             f"than its first consumer in block {scope.block.name!r}; no place for the copy")
     name = fresh_name(func, f"{buf.name}_{storage_scope}")
     new_buf = Buffer(name, buf.shape, buf.dtype, storage_scope)
-    body = _redirect(func.body, consumers, buf, new_buf)
+    body = _redirect(func, consumers, buf, new_buf)
     body = insert_into_block(body, scope.block.name, copy_nest(name, buf, new_buf), first)
     body = add_alloc(body, scope.block.name, new_buf)
     return func.with_body(body), name
@@ -110,7 +112,7 @@ def cache_write(func, block_name, write_buffer_index, storage_scope, consumer_bl
             f"{block_name!r}; the write-back would come too late for them")
     name = fresh_name(func, f"{buf.name}_{storage_scope}")
     new_buf = Buffer(name, buf.shape, buf.dtype, storage_scope)
-    body = _redirect(func.body, [me] + consumers, buf, new_buf)
+    body = _redirect(func, [me] + consumers, buf, new_buf)
     body = insert_into_block(body, scope.block.name, copy_nest(name, new_buf, buf), at + 1)
     body = add_alloc(body, scope.block.name, new_buf)
     return func.with_body(body), name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, BufferStore, For, IterVar, Range, SeqStmt, Var
+from ...tir.buffer_access import loaded_buffer_ids, stored_buffer_ids
 from ..error import ScheduleError
 from ..tree import block_path, child_blocks, enclosing_block, find_path, named_blocks, replace_path
 
@@ -41,34 +42,22 @@ def writes_buffer(realize: BlockRealize, buf) -> bool:
     return any(r.buffer is buf for r in realize.block.writes) or _stores_to(realize.block, buf)
 
 
+def writes_any(realize: BlockRealize, ids) -> bool:
+    """`writes_buffer` for several buffers at once (`ids`: a set of their ids)."""
+    block = realize.block
+    return any(id(r.buffer) in ids for r in block.writes) or not ids.isdisjoint(stored_buffer_ids(block))
+
+
 def reads_buffer(realize: BlockRealize, buf) -> bool:
     return any(r.buffer is buf for r in realize.block.reads) or _loads_from(realize.block, buf)
 
 
 def _stores_to(block, buf) -> bool:
-    return id(buf) in _accessed(block)[0]
+    return id(buf) in stored_buffer_ids(block)
 
 
 def _loads_from(block, buf) -> bool:
-    return id(buf) in _accessed(block)[1]
-
-
-_ACCESSED: dict = {}  # id(block) -> (block, ids of stored buffers, ids of buffers loaded in its body)
-_ACCESSED_CAP = 4096
-
-
-def _accessed(block) -> tuple:
-    """(ids of the buffers `block` stores to, ids of those its body loads), memoised per block:
-    blocks are immutable, and most survive many schedule steps unchanged."""
-    hit = _ACCESSED.get(id(block))
-    if hit is not None and hit[0] is block:
-        return hit[1], hit[2]
-    stored = frozenset(id(s.buffer) for s in tir.collect(block, BufferStore))
-    loaded = frozenset(id(ld.buffer) for ld in tir.collect(block.body, tir.BufferLoad))
-    if len(_ACCESSED) >= _ACCESSED_CAP:
-        _ACCESSED.clear()
-    _ACCESSED[id(block)] = (block, stored, loaded)
-    return stored, loaded
+    return id(buf) in loaded_buffer_ids(block.body)
 
 
 def _buffers(regions) -> list:
@@ -209,20 +198,22 @@ def containing_child(children, realize) -> int:
     return -1
 
 
-def copy_nest(name: str, src, dst) -> tir.Stmt:
-    """Loops over the whole of `src` (same shape as `dst`) around a block `dst[v] = src[v]`."""
-    loops = [Var(f"ax{d}") for d in range(src.ndim)]
-    ivs = [IterVar(Var(f"v{d}"), Range(0, n), "spatial") for d, n in enumerate(src.shape)]
+def copy_nest(name: str, src, dst, shape=None, value_of=None) -> tir.Stmt:
+    """Loops over the whole of `src` (same shape as `dst`; or over `shape`) around a block
+    `dst[v] = src[v]` (or `= value_of(v)`, an expression reading src at v)."""
+    shape = src.shape if shape is None else shape
+    loops = [Var(f"ax{d}") for d in range(len(shape))]
+    ivs = [IterVar(Var(f"v{d}"), Range(0, n), "spatial") for d, n in enumerate(shape)]
     vs = [iv.var for iv in ivs]
     point = [Range(v, 1) for v in vs]
     block = Block(
         name, ivs,
         reads=[BufferRegion(src, point)],
         writes=[BufferRegion(dst, point)],
-        body=BufferStore(dst, tir.BufferLoad(src, vs), vs),
+        body=BufferStore(dst, tir.BufferLoad(src, vs) if value_of is None else value_of(vs), vs),
     )
     nest = BlockRealize(loops, True, block)
-    for v, n in reversed(list(zip(loops, src.shape))):
+    for v, n in reversed(list(zip(loops, shape))):
         nest = For(v, 0, n, "serial", nest)
     return nest
 

@@ -35,7 +35,7 @@ from ...tir.analysis import (
 from ...tir.arith import bound, can_prove, simplify
 from ...tir.functor import used_vars
 from ..error import ScheduleError
-from ..tree import block_path, blocks_in, enclosing_block, find_path, loop_path, loops_above
+from ..tree import block_path, blocks_in, enclosing_block, loop_path, loops_above
 from .block_common import (
     insert_into_loop,
     is_param,
@@ -61,7 +61,11 @@ def reverse_compute_at(func, block_name, loop_var, preserve_unit_loops=False, in
 
 
 def _move(func, block_name, loop_var, preserve, index, reverse):
-    ctx = analyze(func, block_name, reverse)
+    last = _CANDIDATES_OF[0]  # sample_compute_location analysed and planned this move just now
+    if not reverse and last is not None and last[0] is func and last[1] == block_name:
+        ctx = last[2]
+    else:
+        ctx = analyze(func, block_name, reverse)
     nest, pos = plan(ctx, loop_var, preserve, index)
     body = remove_block(func.body, ctx.bpath)
     return func.with_body(insert_into_loop(body, loop_var, nest, pos))
@@ -70,13 +74,16 @@ def _move(func, block_name, loop_var, preserve, index, reverse):
 class _Context:
     """What a move of one block needs that does not depend on the target loop."""
 
-    __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons")
+    __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons", "accesses",
+                 "planned")
 
 
 def analyze(func, block_name, reverse):
     """Loop-independent checks of moving `block_name` (ScheduleError if it cannot move)."""
     ctx = _Context()
     ctx.func, ctx.reverse = func, reverse
+    ctx.accesses = {}  # the partners' access regions with their bindings substituted (plan fills it)
+    ctx.planned = {}  # loop Var -> what a check_only plan found (a full plan there needs only the nest)
     ctx.prim = prim = "reverse_compute_at" if reverse else "compute_at"
     ctx.bpath, ctx.scope, ctx.blocks = siblings(func, block_name)
     ctx.me = me = ctx.bpath[-1]
@@ -93,12 +100,19 @@ def analyze(func, block_name, reverse):
     return ctx
 
 
-def plan(ctx, loop_var, preserve=False, index=-1):
+def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     """(new loop nest of the block, its position among the loop's children) for moving the
-    analysed block under `loop_var`, without changing the function."""
+    analysed block under `loop_var`, without changing the function. `check_only` stops after
+    the checks (every ScheduleError the move can raise) and returns None: building the nest
+    raises nothing, and sample_compute_location only asks whether the move succeeds."""
     func, prim, reverse, me = ctx.func, ctx.prim, ctx.reverse, ctx.me
     block = me.block
     name, lname = block.name, loop_var.name
+    hit = None if check_only else ctx.planned.get(loop_var)
+    if hit is not None:
+        regions, fixed, held = hit
+        pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
+        return _build_nest(block, regions, fixed, preserve), pos
     lpath = loop_path(func, loop_var)
     loop = lpath[-1]
     if enclosing_block(lpath) is not ctx.scope:
@@ -106,7 +120,9 @@ def plan(ctx, loop_var, preserve=False, index=-1):
     if loop in ctx.bpath:
         raise ScheduleError(
             f"{prim}: loop {lname!r} already encloses block {name!r} (it is one of its own loops)")
-    inside = {id(b) for b in blocks_in(loop)}
+    kids = stmt_list(loop.body)
+    held = [{id(b) for b in blocks_in(k)} for k in kids]  # the blocks under each child
+    inside = set().union(*held)
     partners = ctx.prods if reverse else ctx.cons
     under = [p for p in partners if id(p) in inside]
     if reverse and not under:
@@ -121,11 +137,13 @@ def plan(ctx, loop_var, preserve=False, index=-1):
     if reverse:
         _check_final(prim, name, under, lpath)
     fixed = loop_ranges([s for s in lpath if isinstance(s, For)])
-    boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse)
+    boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse, ctx.accesses)
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
-    nest = _build_nest(block, regions, fixed, preserve)
-    pos = _position(prim, stmt_list(loop.body), ctx.prods, ctx.cons, index, name, lname)
-    return nest, pos
+    pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
+    if check_only:
+        ctx.planned[loop_var] = (regions, fixed, held)
+        return None
+    return _build_nest(block, regions, fixed, preserve), pos
 
 
 def _check_final(prim, name, producers, lpath):
@@ -179,8 +197,10 @@ def _bindings(realize):
     return {iv.var: v for iv, v in zip(realize.block.iter_vars, realize.iter_values)}
 
 
-def _partner_boxes(prim, func, me, partners, loop, fixed, reverse) -> dict:
-    """Buffer -> box needed (compute_at) / produced (reverse) per iteration of `loop`."""
+def _partner_boxes(prim, func, me, partners, loop, fixed, reverse, accesses) -> dict:
+    """Buffer -> box needed (compute_at) / produced (reverse) per iteration of `loop`.
+    `accesses` keeps each partner region with the partner's bindings substituted: it does not
+    depend on the loop, and compute_location_candidates plans every candidate loop."""
     mine = read_buffers(me.block) if reverse else written_buffers(me.block)
     boxes = {}
     for p in partners:
@@ -191,15 +211,18 @@ def _partner_boxes(prim, func, me, partners, loop, fixed, reverse) -> dict:
         ranges.update(loop_ranges(ploops[: q + 1]))
         relaxed = loop_ranges(ploops[q + 1:])
         threads = _thread_loops(ploops[: q + 1])
-        sub = _bindings(p)
         regions = p.block.writes if reverse else p.block.reads
         for r in regions:
             if not any(r.buffer is b for b in mine):
                 continue
             relax = {**relaxed, **threads} if not reverse and r.buffer.scope == "shared" else relaxed
+            region = accesses.get((id(p), id(r)))
+            if region is None:
+                sub = _bindings(p)
+                region = accesses[id(p), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
+                                            for x in r.region]
             try:
-                box = [relax_range(Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub)),
-                                   relax, ranges) for x in r.region]
+                box = [relax_range(x, relax, ranges) for x in region]
             except RegionError as e:
                 raise ScheduleError(
                     f"{prim}: the region of buffer {r.buffer.name!r} accessed by block "
@@ -316,16 +339,12 @@ def _build_nest(block, regions, ranges, preserve):
     return nest
 
 
-def _holds(child, realizes) -> bool:
-    names = {r.block.name for r in realizes}
-    return find_path(child, lambda s: isinstance(s, BlockRealize) and s.block.name in names) is not None
-
-
-def _position(prim, kids, prods, cons, index, block_name, lname) -> int:
-    prod_at = [i for i, k in enumerate(kids) if _holds(k, prods)]
-    cons_at = [i for i, k in enumerate(kids) if _holds(k, cons)]
+def _position(prim, held, prods, cons, index, block_name, lname) -> int:
+    """Where the block goes among the loop's children (`held`: ids of the blocks under each)."""
+    prod_at = [i for i, ids in enumerate(held) if any(id(p) in ids for p in prods)]
+    cons_at = [i for i, ids in enumerate(held) if any(id(c) in ids for c in cons)]
     lo = prod_at[-1] + 1 if prod_at else 0
-    hi = cons_at[0] if cons_at else len(kids)
+    hi = cons_at[0] if cons_at else len(held)
     if lo > hi:
         raise ScheduleError(
             f"{prim}: under loop {lname!r} a consumer of block {block_name!r} runs before one of "
@@ -360,8 +379,14 @@ def compute_location_candidates(func, block_name) -> list:
     out = []
     for f in worth_drawing(common, ctx.me, ctx.cons):
         try:
-            plan(ctx, f.loop_var)
+            plan(ctx, f.loop_var, check_only=True)
         except ScheduleError:
             continue
         out.append(f.loop_var)
+    _CANDIDATES_OF[0] = (func, block_name, ctx)
     return out
+
+
+# (function, block name, analysed _Context) of the last compute_location_candidates: the
+# compute_at that follows a sample_compute_location moves that block in that same function
+_CANDIDATES_OF: list = [None]

@@ -14,8 +14,8 @@ from ...tir.analysis import const_int, injective_over, split_conjuncts
 from ...tir.arith import simplify
 from ...tir.functor import used_vars
 from ..error import ScheduleError
-from ..tree import block_path, find_path, loop_path, loops_above, replace_path
-from .block_common import find_block, fresh_name
+from ..tree import block_path, loop_path, loops_above, replace_path
+from .block_common import fresh_name
 from .block_inline import add_regions
 
 
@@ -83,11 +83,10 @@ def decompose_reduction(func, block_name, loop_var):
         if f.loop_var in copies:
             nest = For(copies[f.loop_var], f.min, f.extent, "serial", nest)
 
-    body = func.body
-    bpath = find_block(body, block_name)
-    body = replace_path(bpath, bpath[-1].replace(block=block.replace(init=None)))
-    lp = find_path(body, lambda s: isinstance(s, For) and s.loop_var is loop_var)
-    body = replace_path(lp, tir.seq(nest, lp[-1]))
+    # one rebuild of the block's path: the update without its init, and the init before the loop
+    at = path.index(loops[q])
+    loop = replace_path(path[at:], me.replace(block=block.replace(init=None)))
+    body = replace_path(path[:at + 1], tir.seq(nest, loop))
     return func.with_body(body), init_name
 
 

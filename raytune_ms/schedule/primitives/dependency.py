@@ -9,14 +9,19 @@ loops but still runs before it in every iteration.)
 
 from __future__ import annotations
 
-from ... import tir
-from .block_common import read_buffers, reads_buffer, siblings, writes_buffer, written_buffers
+from ...tir.buffer_access import loaded_buffer_ids
+from .block_common import reads_buffer, siblings, writes_any, written_buffers
+
+
+def _input_ids(block) -> frozenset:
+    """ids of the buffers `block` reads: its read regions and every load in it."""
+    return frozenset([id(r.buffer) for r in block.reads]) | loaded_buffer_ids(block)
 
 
 def _producers(blocks, me) -> list:
     i = blocks.index(me)
-    bufs = read_buffers(me.block) + [ld.buffer for ld in tir.collect(me.block, tir.BufferLoad)]
-    return [b for b in blocks[:i] if any(writes_buffer(b, x) for x in bufs)]
+    ids = _input_ids(me.block)
+    return [b for b in blocks[:i] if writes_any(b, ids)]
 
 
 def _consumers(blocks, me) -> list:

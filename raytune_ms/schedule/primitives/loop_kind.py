@@ -13,12 +13,15 @@ from ...tir.functor import used_vars
 from ...tir.stmt import THREAD_TAGS
 from ..error import ScheduleError
 from ..tree import blocks_in, loop_path, replace_in_func
+from .reduction_loops import carries_reduction
 
 _VERB = {"parallel": "parallelize", "vectorized": "vectorize", "unrolled": "unroll",
          "thread_binding": "bind", "serial": "make serial"}
 
 
 def _check_no_reduction(loop, verb):
+    if not carries_reduction(loop):
+        return
     var = loop.loop_var
     for realize in blocks_in(loop.body):
         for iv, value in zip(realize.block.iter_vars, realize.iter_values):

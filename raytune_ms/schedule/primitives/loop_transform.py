@@ -179,7 +179,7 @@ def reorder(func, loop_vars):
             )
     body = chain[-1].body
     for lp in reversed(new_chain):
-        body = lp.replace(body=body)
+        body = lp.with_field("body", body)
     return replace_in_func(func, deepest[:top + 1], body)
 
 
