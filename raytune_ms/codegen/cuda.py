@@ -29,7 +29,11 @@ printed by the C emitter's statement and expression code with these differences:
   warp shuffles (`__shfl_down_sync`) when the axis is threadIdx.x with a power-of-two extent,
   a second shuffle stage through shared memory beyond a warp, else a shared-memory tree.
 - float16 is `__half` (cuda_fp16.h), computed in float like the C back end.
-- Loops tensorized with a wmma intrinsic and "wmma.*" fragment buffers: cuda_wmma.py.
+- Loops tensorized with a wmma intrinsic and "wmma.*" fragment buffers: cuda_wmma.py; with an
+  mma.sync intrinsic and "m16n8k16.*" fragments (ldmatrix, per-lane registers): cuda_mma.py.
+- Loops annotated `software_pipeline_stage`: multi-buffered prologue/steady state/epilogue
+  (cuda_pipeline.py); their async statements' vector copies into shared memory are `cp.async`,
+  and such a statement is not followed by `__syncthreads()` (its readers wait, then sync).
 Programs with blocks outside every thread-bound loop are rejected, naming the block.
 """
 
@@ -51,13 +55,15 @@ from ..tir import (
 from ..tir.arith import simplify
 from ..tir.dtype import bytes_of
 from ..tir.functor import used_vars
-from ..tir.tensor_intrin import TENSORIZED_KEY
-from . import cuda_wmma
+from ..tir.tensor_intrin import TENSORIZED_KEY, TensorIntrin
+from ..tir.tensor_intrin.cuda_mma import MmaImpl
+from . import cuda_mma, cuda_wmma
 from .affine import build as affine_build
 from .affine import is_multiple, split_lane
 from .c import BufInfo, CEmitter, code_size, entry_symbol
 from .c_expr import CodegenError, ExprPrinter, c_type, compute_type, dtype_code, float_literal
 from .cuda_artifact import CudaArtifact, KernelLaunch
+from .cuda_pipeline import CP_ASYNC_HELPERS, AsyncCommit, AsyncCopy, AsyncWait, Barrier, inject_software_pipeline
 from .cuda_prelude import CUDA_PRELUDE, FP16_INCLUDE
 from .cuda_reduce import AllReduce, rewrite_cross_thread
 from .lower import lower
@@ -132,8 +138,11 @@ class CudaEmitter(CEmitter):
         self.smem: list = []  # (cname, ctype, elems, bytes) of the current kernel
         self.launch: dict = {}
         self.uses_wmma = False
+        self.uses_mma = False  # mma.sync fragments: cuda_mma.py's helpers
         self.fragments: dict = {}  # id(fragment buffer) -> (cname, shape), cuda_wmma.py
         self.copying = False  # in a small serial loop: unrolled loops are copied
+        self.async_copy = False  # in an AsyncCopy: vector copies into shared memory are cp.async
+        self.uses_cp_async = False
 
     # ------------------------------------------------------------------ buffers
 
@@ -162,6 +171,8 @@ class CudaEmitter(CEmitter):
             return
         if cuda_wmma.is_fragment(b):
             return cuda_wmma.allocate(self, a)
+        if cuda_mma.is_fragment(b):
+            return cuda_mma.allocate(self, a)
         if b.scope == "global" and not self.thread_vars:
             raise CodegenError(
                 f"function {self.func.name!r}: global buffer {b.name!r} is allocated inside a kernel "
@@ -198,14 +209,36 @@ class CudaEmitter(CEmitter):
         if isinstance(s, SeqStmt) and self.in_kernel:
             synced = False
             for x in s.seq:
+                if isinstance(x, Barrier):
+                    self.sync()
+                    synced = True
+                    continue
+                if isinstance(x, (AsyncCommit, AsyncWait)):
+                    self.stmt(x)
+                    continue
                 writes = any(st.buffer.scope == "shared" for st in collect(x, BufferStore))
                 if writes and not synced:
                     self.sync()
+                    synced = True
                 self.stmt(x)
+                if isinstance(x, AsyncCopy):
+                    continue  # issued, not landed: its readers wait and sync
                 synced = False
                 if writes:
                     self.sync()
                     synced = True
+        elif isinstance(s, AsyncCopy):
+            self.async_copy, outer = True, self.async_copy
+            self.stmt(s.body)
+            self.async_copy = outer
+        elif isinstance(s, AsyncCommit):
+            self.uses_cp_async = True
+            self.line("rtms_cp_async_commit();")
+        elif isinstance(s, AsyncWait):
+            self.uses_cp_async = True
+            self.line(f"rtms_cp_async_wait<{s.pending}>();")
+        elif isinstance(s, Barrier):
+            self.sync()
         elif isinstance(s, IfThenElse) and self.in_kernel and self.thread_dependent(s.condition):
             self.divergent += 1
             super().stmt(s)
@@ -231,6 +264,9 @@ class CudaEmitter(CEmitter):
     def loop(self, f: For) -> None:
         intrin = f.annotation(TENSORIZED_KEY)
         if intrin is not None:
+            impl = TensorIntrin.get(intrin).impl
+            if isinstance(impl, MmaImpl):
+                return cuda_mma.emit(self, f, intrin, impl)
             return cuda_wmma.emit(self, f, intrin)
         if f.kind == "thread_binding":
             if f.thread_tag.startswith("vthread"):
@@ -305,6 +341,10 @@ class CudaEmitter(CEmitter):
                 bases.append(self.expr(simplify(affine_build(*parts[1]), self.ranges)))
         finally:
             del self.ranges[f.loop_var]
+        if self.async_copy and s.buffer.scope == "shared" and s.value.buffer.scope == "global":
+            self.uses_cp_async = True
+            self.line(f"rtms_cp_async<{nbytes}>(&{dst.cname}[{bases[0]}], &{src.cname}[{bases[1]}]);")
+            return True
         self.line(f"/* vectorized {comment(f.loop_var.name)}: {lanes} lanes as {vt} */")
         self.line(f"*({vt}*)(&{dst.cname}[{bases[0]}]) = *(const {vt}*)(&{src.cname}[{bases[1]}]);")
         return True
@@ -453,7 +493,7 @@ class CudaEmitter(CEmitter):
                 "block": tuple(get(f"threadIdx.{d}") for d in "xyz"), "vthreads": vth}
 
     def kernel(self, k: For) -> None:
-        k = rewrite_cross_thread(k, self.func.name)
+        k = inject_software_pipeline(rewrite_cross_thread(k, self.func.name), self.func.name)
         name = f"{self.symbol}_kernel{len(self.kernels)}"
         self.launch = self.launch_of(k)
         self.lines, self.smem, self.depth = [], [], 1
@@ -525,7 +565,8 @@ def codegen_cuda(func: PrimFunc, target=None, symbol: str | None = None) -> Cuda
     em.program(lower(func))
     header = f"/* generated by raytune_ms for function {comment(func.name)}, target {comment(str(target))} */"
     parts = [header] + ([FP16_INCLUDE] if em.uses_fp16 else []) + ([cuda_wmma.MMA_INCLUDE] if em.uses_wmma else [])
-    parts += [CUDA_PRELUDE] + [t for t, _ in em.kernels] + [""]
+    parts += [CUDA_PRELUDE] + ([CP_ASYNC_HELPERS] if em.uses_cp_async else [])
+    parts += ([cuda_mma.MMA_HELPERS] if em.uses_mma else []) + [t for t, _ in em.kernels] + [""]
     return CudaArtifact(
         func_name=func.name,
         params=[(b.name, tuple(b.shape), b.dtype) for b in func.params],

@@ -14,6 +14,11 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 - A and B are staged in shared memory at level 4 (cooperative fetches over the warps and their
   lanes: the fetch blocks carry `warp_execution`), and from there into "wmma.matrix_a/_b"
   fragments under the innermost reduction tile, 16x16 at a time;
+- with `use_software_pipeline=True`, the loop holding the shared fetches is pipelined
+  (software_pipeline.py: fetches of iteration k + 1 overlap the compute of k, cp.async on sm_80+);
+- `intrin_groups` name the intrinsics, by default wmma's (tir/tensor_intrin/cuda.py); the
+  mma.sync + ldmatrix group (cuda_mma.get_mma_intrin_group) is the alternative, its fragments
+  the per-lane registers of the "m16n8k16.*" scopes;
 - every block to tensorize is annotated `meta_schedule.auto_tensorize` with its intrinsic (the
   reduction's init, split off later by RewriteReductionBlock, via `..._init`); RewriteTensorize
   applies them.
@@ -45,6 +50,7 @@ from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
 from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
 from .shared_footprint import block_tile_caps
+from .software_pipeline import PIPELINE_BUFFERS, annotate_pipeline, has_async_copy
 
 AUTO_TENSORIZE_KEY = "meta_schedule.auto_tensorize"
 AUTO_TENSORIZE_INIT_KEY = "meta_schedule.auto_tensorize_init"
@@ -172,10 +178,9 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
                 raise ValueError(f"MultiLevelTilingTensorCore: intrin group {group} lacks {sorted(missing)}")
             for name in group.values():
                 TensorIntrin.get(name)
-        if use_software_pipeline:
-            raise ValueError("MultiLevelTilingTensorCore: use_software_pipeline is not supported")
-        self.use_software_pipeline = False
+        self.use_software_pipeline = bool(use_software_pipeline)
         self.max_shared_memory_per_block = None
+        self.async_copy = False  # cp.async in the pipeline: a target of sm_80 or newer
 
     def _initialize_with_tune_context(self, context) -> None:
         """The shared-memory limit the block tiles are bounded by (a CUDA target's; VerifyGPUCode
@@ -183,6 +188,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         target = getattr(context, "target", None)
         if target is not None and target.kind == "cuda":
             self.max_shared_memory_per_block = target.max_shared_memory_per_block
+            self.async_copy = has_async_copy(target)
 
     def _block_caps(self, info, ijk) -> list:
         """Per iterator, the bound on its block tile (in 16-row tiles for i, j, k) that keeps the
@@ -190,7 +196,8 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         ext = info.extents()
         if not self.max_shared_memory_per_block or None in ext:
             return [None] * len(ext)
-        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block)
+        copies = PIPELINE_BUFFERS if self.use_software_pipeline else 1  # of each shared tile
+        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block // copies)
         return [None if c >= e else max(1, c // 16) if k in ijk else c
                 for k, (c, e) in enumerate(zip(caps, ext))]
 
@@ -267,7 +274,8 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         staged = None
         if not padded and not BlockInfo(sch, block).is_output():  # an epilogue reads a shared tile
             staged = sch.cache_write(block, 0, "shared")
-        store = sch.cache_write(block, 0, self.reuse_write["scope"])
+        scope = TensorIntrin.get(group["compute"]).desc.params  # the fragments' scopes: wmma or mma.sync
+        store = sch.cache_write(block, 0, scope[-1].scope)
         sch.reverse_compute_at(store, warp_loop, preserve_unit_loops=True)
         store_intrin = group["store"] if staged is None else group["store"].replace("_global", "_shared")
         if TensorIntrin.get(store_intrin, allow_missing=True) is None:
@@ -282,10 +290,12 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         rlevel = len(self.structure) - 1  # the fragments: under the innermost reduction tile
         for index, op in ((a_index, "load_a"), (b_index, "load_b")):
             shared = sch.cache_read(block, index, self.reuse_read["scope"])
-            frag = sch.cache_read(block, index, "wmma.matrix_a" if op == "load_a" else "wmma.matrix_b")
+            frag = sch.cache_read(block, index, scope[0 if op == "load_a" else 1].scope)
             sch.compute_at(frag, self._level_loop(state, rlevel), preserve_unit_loops=True)
             self._tile_2d(sch, frag, group[op])
             self._fetch(sch, shared, self._level_loop(state, self.reuse_read["levels"][0]))
+        if self.use_software_pipeline:  # the fetches of A and B, then the compute reading them
+            annotate_pipeline(sch, self._level_loop(state, self.reuse_read["levels"][0]), 2, self.async_copy)
         block = sch.get_block(name)
         # the check of the intrinsic's description, init aside: a mismatch falls back to [sch]
         match(sch.get(sch.get_loops(block)[-3]), TensorIntrin.get(group["compute"]).desc, ignore_init=True)

@@ -1,7 +1,8 @@
 """Run generated CUDA C on the CPU, for tests on machines without a GPU: the source is compiled
 as C++ by g++ against a small shim (threadIdx/blockIdx thread-locals, one std::thread per CUDA
 thread, __syncthreads as a barrier, warp shuffles through an exchange buffer and barriers, blocks
-one after another so `__shared__` arrays may be statics). Slow: meant for small sizes. It checks
+one after another so `__shared__` arrays may be statics, cp.async copies that land at a random
+time before their wait). Slow: meant for small sizes. It checks
 the generator's semantics (indices, launch grid, syncs, cross-thread reductions), not timing."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 import numpy as np
 
 SHIM = r"""
+#define RTMS_EMULATOR 1
 #include <cstdint>
 #include <cmath>
 #include <cstring>
@@ -89,6 +91,77 @@ static void mma_sync(fragment<accumulator, 16, 16, 16, T>& d, const fragment<mat
   for (int i = 0; i < 256; ++i) d.x[i] = out[i];
 }
 } }
+// mma.sync / ldmatrix, as the PTX ISA defines them per lane (groupID = lane / 4, t = lane % 4); the
+// lanes of a warp exchange what they hold through these arrays between two barriers
+static const void* rtms_rows[1024];
+static unsigned rtms_frag_a[1024][4], rtms_frag_b[1024][2];
+static unsigned rtms_lane() { return (unsigned)rtms_tid() % 32; }
+static unsigned rtms_pack(__half lo, __half hi) {
+  uint16_t l, h; std::memcpy(&l, &lo, 2); std::memcpy(&h, &hi, 2); return (unsigned)l | (unsigned)h << 16;
+}
+static float rtms_half_of(unsigned r, int h) {
+  uint16_t bits = (uint16_t)(r >> (16 * h)); __half x; std::memcpy(&x, &bits, 2); return (float)x;
+}
+// ldmatrix.m8n8.x4.b16: lanes 8m..8m+7 name the rows of matrix m; lane l receives, in register m,
+// row l / 4, columns 2 (l % 4) + {0, 1} of it (.trans: rows 2 (l % 4) + {0, 1}, column l / 4)
+static void rtms_ldsm(unsigned* r, const void* p, bool trans) {
+  int tid = rtms_tid(), warp = tid - tid % 32, lane = tid % 32;
+  rtms_rows[tid] = p;
+  rtms_bar->arrive_and_wait();
+  for (int m = 0; m < 4; ++m) {
+    __half e[2];
+    for (int h = 0; h < 2; ++h)
+      e[h] = trans ? ((const __half*)rtms_rows[warp + 8 * m + 2 * (lane % 4) + h])[lane / 4]
+                   : ((const __half*)rtms_rows[warp + 8 * m + lane / 4])[2 * (lane % 4) + h];
+    r[m] = rtms_pack(e[0], e[1]);
+  }
+  rtms_bar->arrive_and_wait();
+}
+static void rtms_ldsm_x4(unsigned* r, const void* p) { rtms_ldsm(r, p, false); }
+static void rtms_ldsm_x4_trans(unsigned* r, const void* p) { rtms_ldsm(r, p, true); }
+// mma.m16n8k16.row.col.f32.f16.f16.f32: A's a_i (i = 0..7, register i / 2) is row g + 8 ((i / 2) % 2),
+// column 2t + i % 2 + 8 (i / 4); B's b_i (register i / 2) row 2t + i % 2 + 8 (i / 2), column g;
+// C's c_i row g + 8 (i / 2), column 2t + i % 2
+static void rtms_mma_m16n8k16_f32(float* d, const unsigned* a, const unsigned* b) {
+  int tid = rtms_tid(), warp = tid - tid % 32, lane = tid % 32;
+  std::memcpy(rtms_frag_a[tid], a, 16); std::memcpy(rtms_frag_b[tid], b, 8);
+  rtms_bar->arrive_and_wait();
+  float A[16][16], B[16][8];
+  for (int L = 0; L < 32; ++L) {
+    int g = L / 4, t = L % 4;
+    for (int i = 0; i < 8; ++i)
+      A[g + 8 * (i / 2 % 2)][2 * t + i % 2 + 8 * (i / 4)] = rtms_half_of(rtms_frag_a[warp + L][i / 2], i % 2);
+    for (int i = 0; i < 4; ++i)
+      B[2 * t + i % 2 + 8 * (i / 2)][g] = rtms_half_of(rtms_frag_b[warp + L][i / 2], i % 2);
+  }
+  rtms_bar->arrive_and_wait();
+  int g = lane / 4, t = lane % 4;
+  for (int i = 0; i < 4; ++i) {
+    float s = d[i];
+    for (int k = 0; k < 16; ++k) s += A[g + 8 * (i / 2)][k] * B[k][2 * t + i % 2];
+    d[i] = s;
+  }
+}
+// cp.async: a copy lands at any time before the wait that covers its group. Each copy lands either
+// at once or only at that wait (a per-thread pseudo-random choice), so a reader that does not wait
+// or a writer that overwrites a tile still being read is caught.
+struct rtms_copy { void* dst; const void* src; int bytes; };
+static thread_local std::vector<rtms_copy> rtms_open;
+static thread_local std::vector<std::vector<rtms_copy>> rtms_groups;
+static thread_local unsigned rtms_seed = 0;
+template <int N> static void rtms_cp_async(void* dst, const void* src) {
+  if (rtms_seed == 0) rtms_seed = 0x9e3779b9u ^ (unsigned)(rtms_tid() + 1) * 2654435761u ^ blockIdx.x * 40503u;
+  rtms_seed ^= rtms_seed << 13; rtms_seed ^= rtms_seed >> 17; rtms_seed ^= rtms_seed << 5;
+  if (rtms_seed & 1) std::memcpy(dst, src, N);
+  else rtms_open.push_back({dst, src, N});
+}
+static void rtms_cp_async_commit() { rtms_groups.push_back(std::move(rtms_open)); rtms_open.clear(); }
+template <int N> static void rtms_cp_async_wait() {
+  while (rtms_groups.size() > (std::size_t)N) {
+    for (auto& c : rtms_groups.front()) std::memcpy(c.dst, c.src, c.bytes);
+    rtms_groups.erase(rtms_groups.begin());
+  }
+}
 template <class... A, std::size_t... I>
 static void rtms_call(void (*f)(A...), void** a, std::index_sequence<I...>) { f(static_cast<A>(a[I])...); }
 template <class... A>

@@ -6,7 +6,8 @@ from .dtype import check_dtype
 from .node import Node
 
 # wmma.*: tensor-core fragments, per warp (tir/tensor_intrin/cuda.py)
-SCOPES = ("global", "local", "shared", "wmma.matrix_a", "wmma.matrix_b", "wmma.accumulator")
+SCOPES = ("global", "local", "shared", "wmma.matrix_a", "wmma.matrix_b", "wmma.accumulator",
+          "m16n8k16.matrixA", "m16n8k16.matrixB", "m16n8k16.matrixC")
 
 
 class Buffer(Node):

@@ -53,10 +53,10 @@ def _copy(name, src_scope, dst_scope, dtype) -> PrimFunc:
                  lambda v: [_pt(src, v[0], v[1])])
 
 
-def _mma(name, out_dtype) -> PrimFunc:
-    a = Buffer("A", (16, 16), "float16", "wmma.matrix_a")
-    b = Buffer("B", (16, 16), "float16", "wmma.matrix_b")
-    c = Buffer("C", (16, 16), out_dtype, "wmma.accumulator")
+def _mma(name, out_dtype, scopes=FRAGMENT_SCOPES) -> PrimFunc:
+    a = Buffer("A", (16, 16), "float16", scopes[0])
+    b = Buffer("B", (16, 16), "float16", scopes[1])
+    c = Buffer("C", (16, 16), out_dtype, scopes[2])
 
     def body(v):
         i, j, k = v
@@ -68,8 +68,8 @@ def _mma(name, out_dtype) -> PrimFunc:
                  lambda v: [_pt(c, v[0], v[1]), _pt(a, v[0], v[2]), _pt(b, v[2], v[1])])
 
 
-def _fill(name, dtype) -> PrimFunc:
-    c = Buffer("C", (16, 16), dtype, "wmma.accumulator")
+def _fill(name, dtype, scope="wmma.accumulator") -> PrimFunc:
+    c = Buffer("C", (16, 16), dtype, scope)
     return _desc(name, [c], ["spatial", "spatial"],
                  lambda v: BufferStore(c, const(0.0, dtype), [v[0], v[1]]), lambda v: [])
 
@@ -95,6 +95,15 @@ def intrin_names(out_dtype: str, store_scope: str = "global") -> dict:
     return {"init": f"wmma_fill_16x16x16_{code}", "load_a": "wmma_load_16x16x16_f16_a_shared",
             "load_b": "wmma_load_16x16x16_f16_b_shared", "compute": f"wmma_sync_16x16x16_f16f16{code}",
             "store": f"wmma_store_16x16x16_{code}_{store_scope}"}
+
+
+def get_wmma_intrin_group(load_scope: str = "shared", store_scope: str = "global", in_dtype: str = "float16",
+                          out_dtype: str = "float32", trans_b: bool = False) -> dict:
+    """The reference's spelling of `intrin_names` (fp16 inputs from shared memory, no transposed B)."""
+    if (load_scope, in_dtype, trans_b) != ("shared", "float16", False):
+        raise ValueError(f"get_wmma_intrin_group: only load_scope='shared', in_dtype='float16' without a transposed "
+                         f"B is built, not {(load_scope, in_dtype, trans_b)}")
+    return intrin_names(out_dtype, store_scope)
 
 
 _register()

@@ -1,0 +1,103 @@
+"""Benchmark: the tensor-core space's variants side by side, on the same workloads and seeds.
+
+Variants: MultiLevelTilingTensorCore with the wmma group (the default), with
+use_software_pipeline=True, with the mma.sync + ldmatrix group, and with both; target
+`cuda -arch=sm_80` (so the pipeline's copies are cp.async). Per variant and workload, `--per`
+random replays go through the postprocessors (VerifyGPUCode included); each accepted candidate is
+generated (codegen_cuda), compiled to PTX for compute_80 by NVRTC (in this process, one thread:
+CPU seconds are the steadier figure on a loaded machine) and, with `--emulate`, run in the CUDA
+emulator against numpy.
+
+Prints one JSON line per (variant, workload) ({"bench": "tensorcore_variants", "variant",
+"workload", "sampled", "accepted", "correct" (or null), "kernels", "cpu_s", "kernels_per_cpu_s",
+"ptx_has": the instructions found}) with the CPU model.
+Workloads: the suite's small fp16 GMM, BMM and C2D, a 32x32x64 GMM ("GMM-K64") and a 40x72x56 one
+("padded", to 48x80x64).
+Usage: python bench/tensorcore_variants.py [--per 4] [--names GMM,GMM-K64,BMM,C2D,padded] [--emulate]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+
+from suite_vs_torch import cpu_info  # a sibling script: bench/ is on the path of a bench
+
+TARGET = "cuda -arch=sm_80"
+INSTRUCTIONS = ("wmma.mma.sync", "mma.sync.aligned.m16n8k16", "ldmatrix.sync", "cp.async.cg", "cp.async.ca",
+                "cp.async.wait_group")
+
+
+def variants() -> dict:
+    from raytune_ms.tir.tensor_intrin.cuda_mma import get_mma_intrin_group
+
+    mma = {"intrin_groups": [get_mma_intrin_group()]}
+    return {"wmma": {}, "wmma+pipeline": {"use_software_pipeline": True}, "mma": mma,
+            "mma+pipeline": {**mma, "use_software_pipeline": True}}
+
+
+def workload(name: str):
+    import numpy as np
+
+    from raytune_ms import te, workloads
+    from raytune_ms.topi import dense
+    from raytune_ms.workloads.workload import Workload
+
+    shapes = {"padded": (40, 72, 56), "GMM-K64": (32, 32, 64)}  # small GEMMs with several k steps
+    if name not in shapes:
+        return workloads.get(name, "small", dtype="float16")
+    n, m, k = shapes[name]
+    func = te.create_prim_func(dense.batch_matmul_nkkm(1, n, m, k, "float16", "float32"))
+    return Workload(name, f"1x{n}x{m}x{k}", func, 2 * n * m * k,
+                    lambda a, b: [np.matmul(a.astype(np.float64), b.astype(np.float64))], rtol=1e-3, atol=1e-3)
+
+
+def measure(variant: str, options: dict, name: str, per: int, emulate: bool, seed: int = 11) -> dict:
+    from raytune_ms.codegen.cuda import codegen_cuda
+    from raytune_ms.runtime.nvrtc import compile_cuda
+    from raytune_ms.testing.tensorcore import context, samples
+    from raytune_ms.testing.tensorcore import emulate as run_emulated
+
+    w = workload(name)
+    _, scheds = samples(context(w.func, TARGET, **options), per, seed=seed)
+    kernels, cpu, found, correct = 0, 0.0, set(), 0
+    for n, sch in enumerate(scheds):
+        c0 = time.process_time()
+        art = codegen_cuda(sch.mod.entry_func(), TARGET)
+        ptx, _ = compile_cuda(art.source, "compute_80", f"{name}{n}")
+        cpu += time.process_time() - c0
+        kernels += ptx.count(b".entry")
+        found |= {i for i in INSTRUCTIONS if i.encode() in ptx}
+        if emulate:
+            correct += bool(run_emulated(sch, w, TARGET)[0])
+    return {"bench": "tensorcore_variants", "variant": variant, "workload": name, "sampled": per,
+            "accepted": len(scheds), "correct": correct if emulate else None, "kernels": kernels,
+            "cpu_s": round(cpu, 3), "kernels_per_cpu_s": round(kernels / cpu, 2) if cpu else None,
+            "ptx_has": sorted(found), **cpu_info()}
+
+
+def run(per: int, names, emulate: bool, which=None) -> list:
+    rows = []
+    for name in names:
+        for variant, options in variants().items():
+            if which is None or variant in which:
+                row = measure(variant, options, name, per, emulate, seed=random.Random(name).getrandbits(30))
+                print(json.dumps(row), flush=True)
+                rows.append(row)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per", type=int, default=4)
+    ap.add_argument("--names", default="GMM,GMM-K64,BMM,C2D,padded")
+    ap.add_argument("--variants", default=None, help="comma-separated subset of " + ",".join(variants()))
+    ap.add_argument("--emulate", action="store_true")
+    args = ap.parse_args()
+    run(args.per, args.names.split(","), args.emulate, args.variants.split(",") if args.variants else None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""bench/tensorcore_variants.py on the padded GMM with one sample per variant: every variant
+builds, is correct in the emulator, and its PTX holds its instructions."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from raytune_ms.runtime.nvrtc import nvrtc_available
+
+pytestmark = [pytest.mark.skipif(not nvrtc_available(), reason="NVRTC not installed"),
+              pytest.mark.skipif(shutil.which("g++") is None, reason="the CUDA emulator needs g++")]
+
+
+@pytest.mark.slow
+def test_every_variant_builds_and_is_correct(load_bench):
+    bench = load_bench("tensorcore_variants")
+    rows = {r["variant"]: r for r in bench.run(1, ["padded"], emulate=True)}
+    assert set(rows) == {"wmma", "wmma+pipeline", "mma", "mma+pipeline"}
+    for r in rows.values():
+        assert r["accepted"] == r["correct"] == 1 and r["kernels"] >= 1 and r["cpu"]
+    assert "wmma.mma.sync" in rows["wmma"]["ptx_has"]
+    assert "mma.sync.aligned.m16n8k16" in rows["mma+pipeline"]["ptx_has"]
+    assert "ldmatrix.sync" in rows["mma"]["ptx_has"]
+    assert "cp.async.wait_group" in rows["wmma+pipeline"]["ptx_has"]
