@@ -13,7 +13,6 @@ pytestmark = [pytest.mark.skipif(not nvrtc_available(), reason="NVRTC not instal
               pytest.mark.skipif(shutil.which("g++") is None, reason="the CUDA emulator needs g++")]
 
 
-@pytest.mark.slow
 def test_every_variant_builds_and_is_correct(load_bench):
     bench = load_bench("tensorcore_variants")
     rows = {r["variant"]: r for r in bench.run(1, ["padded"], emulate=True)}

@@ -18,11 +18,9 @@ region) is cuda_wmma's."""
 
 from __future__ import annotations
 
-from ..tir import BufferLoad, collect
 from ..tir.tensor_intrin.cuda_mma import MMA_SCOPES
 from .c_expr import CodegenError
-from .cuda_wmma import _Region
-from .names import comment
+from .cuda_wmma import declare, operands, tiles
 
 MMA_HELPERS = r"""
 #ifndef RTMS_EMULATOR
@@ -75,49 +73,22 @@ def is_fragment(buffer) -> bool:
 def allocate(em, a) -> None:
     """Declare an mma fragment buffer as per-lane registers over its 16x16 tiles."""
     b = a.buffer
-    shape = [int(getattr(d, "value", d)) for d in b.shape]
-    if len(shape) < 2 or shape[-1] % 16 or shape[-2] % 16:
-        raise CodegenError(f"function {em.func.name!r}: fragment buffer {b.name!r} has shape {shape}; its last "
-                           "two dimensions must be multiples of 16")
+    shape, count = tiles(em, b)
     want = "float32" if b.scope == MMA_SCOPES[2] else "float16"
     if b.dtype != want:
         raise CodegenError(f"function {em.func.name!r}: {b.scope} fragment {b.name!r} holds {want}, not {b.dtype}")
-    count = (shape[-2] // 16) * (shape[-1] // 16)
-    for d in shape[:-2]:
-        count *= d
     name = em.names.get(b, b.name)
     em.uses_mma = True
-    em.line("{")
-    em.depth += 1
-    em.line(f"/* {b.scope} fragments {comment(b.name)} {shape}: per lane */")
-    decl = f"float {name}[{count}][8]" if want == "float32" else f"unsigned {name}[{count}][4]"
-    em.line(f"{decl};")
-    em.fragments[id(b)] = (name, shape)
-    em.stmt(a.body)
-    del em.fragments[id(b)]
-    em.depth -= 1
-    em.line("}")
+    declare(em, a, shape, f"float {name}[{count}][8];" if want == "float32" else f"unsigned {name}[{count}][4];",
+            "lane")
+
+
+_CALLS = {"load_a": "rtms_mma_load_a({frag}, {ptr}, {ldm})", "load_b": "rtms_mma_load_b({frag}, {ptr}, {ldm})",
+          "store": "rtms_mma_store({ptr}, {frag}, {ldm})", "fill": "rtms_mma_fill({frag})",
+          "mma": "rtms_mma_sync({c}, {a}, {b})"}
 
 
 def emit(em, f, intrin_name: str, impl) -> None:
-    reg = _Region(em, f)
-    s = reg.store
     em.uses_mma = True
-    em.line(f"/* {comment(intrin_name)} */")
-    if impl.op in ("load_a", "load_b"):
-        if not isinstance(s.value, BufferLoad):
-            raise CodegenError(f"function {em.func.name!r}: {reg.where}: a fragment load must copy a buffer")
-        ptr, ldm = reg.memory(s.value.buffer, s.value.indices, "read")
-        em.line(f"rtms_mma_{impl.op}({reg.fragment(s.buffer, s.indices)}, {ptr}, {ldm});")
-    elif impl.op == "store":
-        ptr, ldm = reg.memory(s.buffer, s.indices, "written")
-        em.line(f"rtms_mma_store({ptr}, {reg.fragment(s.value.buffer, s.value.indices)}, {ldm});")
-    elif impl.op == "fill":
-        em.line(f"rtms_mma_fill({reg.fragment(s.buffer, s.indices)});")
-    elif impl.op == "mma":
-        loads = {ld.buffer.scope: ld for ld in collect(s.value, BufferLoad)}
-        a, b = loads[MMA_SCOPES[0]], loads[MMA_SCOPES[1]]
-        em.line(f"rtms_mma_sync({reg.fragment(s.buffer, s.indices)}, {reg.fragment(a.buffer, a.indices)}, "
-                f"{reg.fragment(b.buffer, b.indices)});")
-    else:
-        raise CodegenError(f"function {em.func.name!r}: {reg.where}: unknown mma op {impl.op!r}")
+    args = operands(em, f, intrin_name, impl, MMA_SCOPES[:2])
+    em.line(f"{_CALLS[impl.op].format(**args)};")

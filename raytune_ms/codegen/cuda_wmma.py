@@ -30,9 +30,9 @@ def is_fragment(buffer) -> bool:
     return buffer.scope in FRAGMENT_SCOPES
 
 
-def allocate(em, a) -> None:
-    """Declare a fragment buffer as an array of wmma fragments over its 16x16 tiles."""
-    b = a.buffer
+def tiles(em, b) -> tuple:
+    """(shape, number of 16x16 tiles) of fragment buffer `b`, whose last two dimensions must be
+    multiples of 16."""
     shape = [int(getattr(d, "value", d)) for d in b.shape]
     if len(shape) < 2 or shape[-1] % 16 or shape[-2] % 16:
         raise CodegenError(f"function {em.func.name!r}: fragment buffer {b.name!r} has shape {shape}; its last "
@@ -40,18 +40,32 @@ def allocate(em, a) -> None:
     count = (shape[-2] // 16) * (shape[-1] // 16)
     for d in shape[:-2]:
         count *= d
-    layout = "" if b.scope == "wmma.accumulator" else ", nvcuda::wmma::row_major"
-    name = em.names.get(b, b.name)
-    em.uses_wmma = True
+    return shape, count
+
+
+def declare(em, a, shape, decl: str, per: str) -> None:
+    """Emit `decl` (the fragment array of `a.buffer`, per warp or per lane) in a scope around its
+    allocation's body, where the tensorized loops find it."""
+    b = a.buffer
     em.line("{")
     em.depth += 1
-    em.line(f"/* {b.scope} fragments {comment(b.name)} {shape}: per warp */")
-    em.line(f"nvcuda::wmma::fragment<{_USE[b.scope]}, 16, 16, 16, {_ctype(b.dtype)}{layout}> {name}[{count}];")
-    em.fragments[id(b)] = (name, shape)
+    em.line(f"/* {b.scope} fragments {comment(b.name)} {shape}: per {per} */")
+    em.line(decl)
+    em.fragments[id(b)] = (em.names.get(b, b.name), shape)
     em.stmt(a.body)
     del em.fragments[id(b)]
     em.depth -= 1
     em.line("}")
+
+
+def allocate(em, a) -> None:
+    """Declare a fragment buffer as an array of wmma fragments over its 16x16 tiles."""
+    b = a.buffer
+    shape, count = tiles(em, b)
+    layout = "" if b.scope == "wmma.accumulator" else ", nvcuda::wmma::row_major"
+    em.uses_wmma = True
+    declare(em, a, shape, f"nvcuda::wmma::fragment<{_USE[b.scope]}, 16, 16, 16, {_ctype(b.dtype)}{layout}> "
+            f"{em.names.get(b, b.name)}[{count}];", "warp")
 
 
 def _nest(f: For):
@@ -109,29 +123,39 @@ class _Region:
         return f"&{info.cname}[{self.em.expr(flat)}]", info.strides[-2]
 
 
-def emit(em, f: For, intrin_name: str) -> None:
-    impl = TensorIntrin.get(intrin_name).impl
+def operands(em, f: For, intrin_name: str, impl, scopes) -> dict:
+    """The printed operands of the tensorized nest `f` (after a comment naming the intrinsic):
+    frag, ptr and ldm for a load or a store, frag for a fill, c, a and b for a product whose A
+    and B fragments have `scopes`."""
     reg = _Region(em, f)
     s = reg.store
-    em.uses_wmma = True
     em.line(f"/* {comment(intrin_name)} */")
     if impl.op in ("load_a", "load_b"):
         if not isinstance(s.value, BufferLoad):
             raise CodegenError(f"function {em.func.name!r}: {reg.where}: a fragment load must copy a buffer")
         ptr, ldm = reg.memory(s.value.buffer, s.value.indices, "read")
-        em.line(f"nvcuda::wmma::load_matrix_sync({reg.fragment(s.buffer, s.indices)}, {ptr}, {ldm});")
-    elif impl.op == "store":
+        return {"frag": reg.fragment(s.buffer, s.indices), "ptr": ptr, "ldm": ldm}
+    if impl.op == "store":
         ptr, ldm = reg.memory(s.buffer, s.indices, "written")
-        frag = reg.fragment(s.value.buffer, s.value.indices)
-        em.line(f"nvcuda::wmma::store_matrix_sync({ptr}, {frag}, {ldm}, nvcuda::wmma::mem_row_major);")
-    elif impl.op == "fill":
-        zero = "__float2half(0.0f)" if impl.dtype == "float16" else "0.0f"
-        em.line(f"nvcuda::wmma::fill_fragment({reg.fragment(s.buffer, s.indices)}, {zero});")
-    elif impl.op == "mma":
+        return {"frag": reg.fragment(s.value.buffer, s.value.indices), "ptr": ptr, "ldm": ldm}
+    if impl.op == "fill":
+        return {"frag": reg.fragment(s.buffer, s.indices)}
+    if impl.op == "mma":
         loads = {ld.buffer.scope: ld for ld in collect(s.value, BufferLoad)}
-        a, b = loads["wmma.matrix_a"], loads["wmma.matrix_b"]
-        c = reg.fragment(s.buffer, s.indices)
-        em.line(f"nvcuda::wmma::mma_sync({c}, {reg.fragment(a.buffer, a.indices)}, "
-                f"{reg.fragment(b.buffer, b.indices)}, {c});")
-    else:
-        raise CodegenError(f"function {em.func.name!r}: {reg.where}: unknown wmma op {impl.op!r}")
+        a, b = loads[scopes[0]], loads[scopes[1]]
+        return {"c": reg.fragment(s.buffer, s.indices), "a": reg.fragment(a.buffer, a.indices),
+                "b": reg.fragment(b.buffer, b.indices)}
+    raise CodegenError(f"function {em.func.name!r}: {reg.where}: unknown tensor-core op {impl.op!r}")
+
+
+_CALLS = {"load_a": "load_matrix_sync({frag}, {ptr}, {ldm})", "load_b": "load_matrix_sync({frag}, {ptr}, {ldm})",
+          "store": "store_matrix_sync({ptr}, {frag}, {ldm}, nvcuda::wmma::mem_row_major)",
+          "fill": "fill_fragment({frag}, {zero})", "mma": "mma_sync({c}, {a}, {b}, {c})"}
+
+
+def emit(em, f: For, intrin_name: str) -> None:
+    impl = TensorIntrin.get(intrin_name).impl
+    em.uses_wmma = True
+    args = operands(em, f, intrin_name, impl, FRAGMENT_SCOPES[:2])
+    zero = "__float2half(0.0f)" if impl.dtype == "float16" else "0.0f"
+    em.line(f"nvcuda::wmma::{_CALLS[impl.op].format(**args, zero=zero)};")

@@ -4,7 +4,6 @@ through NVRTC to PTX with wmma instructions for sm_80 and sm_90, and compute the
 in the CPU emulator (whose nvcuda::wmma shim executes the intrinsics); blocks that do not match
 fall back to the plain CUDA space."""
 
-import random
 import shutil
 
 import numpy as np
@@ -21,6 +20,7 @@ from raytune_ms.schedule_rule import ScheduleRule
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.space_generator.post_order_apply import PostOrderApply
 from raytune_ms.testing.interpreter import interpret
+from raytune_ms.testing.tensorcore import samples
 from raytune_ms.tir import Block, For, collect
 from raytune_ms.tir.tensor_intrin import TENSORIZED_KEY, TensorIntrin, TensorIntrinError
 from raytune_ms.topi import conv_nhwc, dense, reference
@@ -44,17 +44,7 @@ def _context(func):
     return TuneContext(func, target="cuda", space_generator=_space(), rand_state=5)
 
 
-def _samples(ctx, n, seed=1):
-    (space,) = ctx.generate_design_space()
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        sch = Schedule(ctx.mod, seed=rng.getrandbits(30))
-        Trace(space.trace.simplified(remove_postproc=True).insts, {}).apply_to_schedule(sch, remove_postproc=True)
-        cand = candidate_from_schedule(sch, ctx.postprocs)
-        if cand is not None:
-            out.append(cand.sch)
-    return space, out
+_samples = samples
 
 
 def _intrins(sch):
