@@ -11,9 +11,10 @@ emulator against numpy.
 Prints one JSON line per (variant, workload) ({"bench": "tensorcore_variants", "variant",
 "workload", "sampled", "accepted", "correct" (or null), "kernels", "cpu_s", "kernels_per_cpu_s",
 "ptx_has": the instructions found}) with the CPU model.
-Workloads: the suite's small fp16 GMM, BMM and C2D, a 32x32x64 GMM ("GMM-K64") and a 40x72x56 one
+Workloads: the suite's fp16 GMM, BMM and C2D (small by default), a 32x32x64 GMM ("GMM-K64") and a 40x72x56 one
 ("padded", to 48x80x64).
 Usage: python bench/tensorcore_variants.py [--per 4] [--names GMM,GMM-K64,BMM,C2D,padded] [--emulate]
+       python bench/tensorcore_variants.py --size standard --names GMM-1024,BMM,C2D  (VerifyGPUCode + NVRTC)
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def variants() -> dict:
             "mma+pipeline": {**mma, "use_software_pipeline": True}}
 
 
-def workload(name: str):
+def workload(name: str, size: str = "small"):
     import numpy as np
 
     from raytune_ms import te, workloads
@@ -47,20 +48,21 @@ def workload(name: str):
 
     shapes = {"padded": (40, 72, 56), "GMM-K64": (32, 32, 64)}  # small GEMMs with several k steps
     if name not in shapes:
-        return workloads.get(name, "small", dtype="float16")
+        return workloads.get(name, size, dtype="float16")
     n, m, k = shapes[name]
     func = te.create_prim_func(dense.batch_matmul_nkkm(1, n, m, k, "float16", "float32"))
     return Workload(name, f"1x{n}x{m}x{k}", func, 2 * n * m * k,
                     lambda a, b: [np.matmul(a.astype(np.float64), b.astype(np.float64))], rtol=1e-3, atol=1e-3)
 
 
-def measure(variant: str, options: dict, name: str, per: int, emulate: bool, seed: int = 11) -> dict:
+def measure(variant: str, options: dict, name: str, per: int, emulate: bool, seed: int = 11,
+            size: str = "small") -> dict:
     from raytune_ms.codegen.cuda import codegen_cuda
     from raytune_ms.runtime.nvrtc import compile_cuda
     from raytune_ms.testing.tensorcore import context, samples
     from raytune_ms.testing.tensorcore import emulate as run_emulated
 
-    w = workload(name)
+    w = workload(name, size)
     _, scheds = samples(context(w.func, TARGET, **options), per, seed=seed)
     kernels, cpu, found, correct = 0, 0.0, set(), 0
     for n, sch in enumerate(scheds):
@@ -72,18 +74,19 @@ def measure(variant: str, options: dict, name: str, per: int, emulate: bool, see
         found |= {i for i in INSTRUCTIONS if i.encode() in ptx}
         if emulate:
             correct += bool(run_emulated(sch, w, TARGET)[0])
-    return {"bench": "tensorcore_variants", "variant": variant, "workload": name, "sampled": per,
+    return {"bench": "tensorcore_variants", "variant": variant, "workload": name, "size": size, "sampled": per,
             "accepted": len(scheds), "correct": correct if emulate else None, "kernels": kernels,
             "cpu_s": round(cpu, 3), "kernels_per_cpu_s": round(kernels / cpu, 2) if cpu else None,
             "ptx_has": sorted(found), **cpu_info()}
 
 
-def run(per: int, names, emulate: bool, which=None) -> list:
+def run(per: int, names, emulate: bool, which=None, size: str = "small") -> list:
     rows = []
     for name in names:
         for variant, options in variants().items():
             if which is None or variant in which:
-                row = measure(variant, options, name, per, emulate, seed=random.Random(name).getrandbits(30))
+                row = measure(variant, options, name, per, emulate, seed=random.Random(name).getrandbits(30),
+                              size=size)
                 print(json.dumps(row), flush=True)
                 rows.append(row)
     return rows
@@ -95,8 +98,10 @@ def main() -> None:
     ap.add_argument("--names", default="GMM,GMM-K64,BMM,C2D,padded")
     ap.add_argument("--variants", default=None, help="comma-separated subset of " + ",".join(variants()))
     ap.add_argument("--emulate", action="store_true")
+    ap.add_argument("--size", default="small", help="of the suite's workloads (standard: do not --emulate)")
     args = ap.parse_args()
-    run(args.per, args.names.split(","), args.emulate, args.variants.split(",") if args.variants else None)
+    run(args.per, args.names.split(","), args.emulate, args.variants.split(",") if args.variants else None,
+        args.size)
 
 
 if __name__ == "__main__":

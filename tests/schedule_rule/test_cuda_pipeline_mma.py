@@ -166,3 +166,21 @@ def test_a_bad_pipeline_annotation_names_the_loop():
     sch.annotate(loop, STAGE_KEY, [1, 0, 0])
     with pytest.raises(CodegenError, match="reads .* before statement"):
         codegen_cuda(sch.mod.entry_func(), SM80)
+
+
+def test_deeper_stages_keep_more_copies_in_flight():
+    """Stages [0, 0, 2] (three copies of each shared tile, two groups in flight) on the same
+    candidate: three times the shared memory, wait<2>, the same result."""
+    w = _gmm(32, 32, 96)
+    _, (sch,) = samples(context(w.func, SM80, vector_load_lens=[8], **PIPE), 1, seed=4)
+    base = codegen_cuda(sch.mod.entry_func(), SM80).kernels[0].shared_bytes
+    pipelined = _pipelined_loops(sch)[0]
+    assert pipelined.extent.value == 3  # prologue t = 0, 1; steady state t = 2; epilogue t = 3, 4
+    (loop,) = [lp for lp in sch.get_loops(sch.get_block("C")) if sch.get(lp).loop_var.name == pipelined.loop_var.name]
+    sch.annotate(loop, STAGE_KEY, [0, 0, 2])
+    art = codegen_cuda(sch.mod.entry_func(), SM80)
+    assert art.kernels[0].shared_bytes == 3 * base // 2 and "rtms_cp_async_wait<2>();" in art.source
+    arrays = w.make_inputs()
+    EmulatedModule(art)(*arrays)
+    ok, err = w.compare(arrays)
+    assert ok, f"max error {err}"
