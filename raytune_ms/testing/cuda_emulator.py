@@ -2,7 +2,8 @@
 as C++ by g++ against a small shim (threadIdx/blockIdx thread-locals, one std::thread per CUDA
 thread, __syncthreads as a barrier, warp shuffles through an exchange buffer and barriers, blocks
 one after another so `__shared__` arrays may be statics, cp.async copies that land at a random
-time before their wait). Slow: meant for small sizes. It checks
+time before their wait, ldmatrix/mma.sync exchanging registers between a warp's lanes, and
+optionally threads released from barriers one after another: `stagger_us`). Slow: meant for small sizes. It checks
 the generator's semantics (indices, launch grid, syncs, cross-thread reductions), not timing."""
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ SHIM = r"""
 #include <cstring>
 #include <barrier>
 #include <thread>
+#include <chrono>
+#include <memory>
 #include <vector>
 #include <utility>
 struct rtms_dim3 { unsigned x, y, z; };
@@ -46,8 +49,18 @@ typedef _Float16 __half;
 static inline float __half2float(__half x) { return (float)x; }
 static inline __half __float2half(float x) { return (__half)x; }
 static inline float __int_as_float(int x) { float f; std::memcpy(&f, &x, 4); return f; }
-static inline void __syncthreads() { rtms_bar->arrive_and_wait(); }
 static inline int rtms_tid() { return threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z); }
+static std::barrier<>* rtms_warp_bars[32];
+static int rtms_stagger_us = 0;
+extern "C" void rtms_set_stagger(int us) { rtms_stagger_us = us; }
+// with a stagger, thread t leaves each __syncthreads t * stagger microseconds late: thread 0 runs
+// ahead, so a write into shared memory that another thread has yet to read shows (a missing barrier)
+static inline void __syncthreads() {
+  rtms_bar->arrive_and_wait();
+  if (rtms_stagger_us && rtms_tid())
+    std::this_thread::sleep_for(std::chrono::microseconds(rtms_stagger_us * rtms_tid()));
+}
+static inline void rtms_warp_sync() { rtms_warp_bars[rtms_tid() / 32]->arrive_and_wait(); }
 template <class T> static T rtms_exchange(T v, int from) {
   std::memcpy(rtms_xchg + sizeof(T) * rtms_tid(), &v, sizeof(T));
   rtms_bar->arrive_and_wait();
@@ -92,7 +105,7 @@ static void mma_sync(fragment<accumulator, 16, 16, 16, T>& d, const fragment<mat
 }
 } }
 // mma.sync / ldmatrix, as the PTX ISA defines them per lane (groupID = lane / 4, t = lane % 4); the
-// lanes of a warp exchange what they hold through these arrays between two barriers
+// lanes of a warp exchange what they hold through these arrays between two warp barriers
 static const void* rtms_rows[1024];
 static unsigned rtms_frag_a[1024][4], rtms_frag_b[1024][2];
 static unsigned rtms_lane() { return (unsigned)rtms_tid() % 32; }
@@ -107,7 +120,7 @@ static float rtms_half_of(unsigned r, int h) {
 static void rtms_ldsm(unsigned* r, const void* p, bool trans) {
   int tid = rtms_tid(), warp = tid - tid % 32, lane = tid % 32;
   rtms_rows[tid] = p;
-  rtms_bar->arrive_and_wait();
+  rtms_warp_sync();
   for (int m = 0; m < 4; ++m) {
     __half e[2];
     for (int h = 0; h < 2; ++h)
@@ -115,7 +128,7 @@ static void rtms_ldsm(unsigned* r, const void* p, bool trans) {
                    : ((const __half*)rtms_rows[warp + 8 * m + lane / 4])[2 * (lane % 4) + h];
     r[m] = rtms_pack(e[0], e[1]);
   }
-  rtms_bar->arrive_and_wait();
+  rtms_warp_sync();
 }
 static void rtms_ldsm_x4(unsigned* r, const void* p) { rtms_ldsm(r, p, false); }
 static void rtms_ldsm_x4_trans(unsigned* r, const void* p) { rtms_ldsm(r, p, true); }
@@ -125,7 +138,7 @@ static void rtms_ldsm_x4_trans(unsigned* r, const void* p) { rtms_ldsm(r, p, tru
 static void rtms_mma_m16n8k16_f32(float* d, const unsigned* a, const unsigned* b) {
   int tid = rtms_tid(), warp = tid - tid % 32, lane = tid % 32;
   std::memcpy(rtms_frag_a[tid], a, 16); std::memcpy(rtms_frag_b[tid], b, 8);
-  rtms_bar->arrive_and_wait();
+  rtms_warp_sync();
   float A[16][16], B[16][8];
   for (int L = 0; L < 32; ++L) {
     int g = L / 4, t = L % 4;
@@ -134,7 +147,7 @@ static void rtms_mma_m16n8k16_f32(float* d, const unsigned* a, const unsigned* b
     for (int i = 0; i < 4; ++i)
       B[2 * t + i % 2 + 8 * (i / 2)][g] = rtms_half_of(rtms_frag_b[warp + L][i / 2], i % 2);
   }
-  rtms_bar->arrive_and_wait();
+  rtms_warp_sync();
   int g = lane / 4, t = lane % 4;
   for (int i = 0; i < 4; ++i) {
     float s = d[i];
@@ -170,6 +183,11 @@ static void rtms_launch(void (*f)(A...), void** a, const unsigned* g, const unsi
   unsigned n = b[0] * b[1] * b[2];
   for (unsigned bz = 0; bz < g[2]; ++bz) for (unsigned by = 0; by < g[1]; ++by) for (unsigned bx = 0; bx < g[0]; ++bx) {
     std::barrier<> bar(n); rtms_bar = &bar;
+    std::vector<std::unique_ptr<std::barrier<>>> warps;
+    for (unsigned w = 0; w * 32 < n; ++w) {
+      warps.push_back(std::make_unique<std::barrier<>>(std::min(32u, n - 32 * w)));
+      rtms_warp_bars[w] = warps.back().get();
+    }
     std::vector<std::thread> ts;
     for (unsigned t = 0; t < n; ++t)
       ts.emplace_back([=] { blockIdx = {bx, by, bz}; threadIdx = {t % b[0], t / b[0] % b[1], t / (b[0] * b[1])};
@@ -188,7 +206,7 @@ def _device_source(source: str) -> str:
 class EmulatedModule:
     """`mod(*arrays)` runs the artifact's kernels in order on numpy arrays (one per parameter)."""
 
-    def __init__(self, artifact, workdir: str | None = None):
+    def __init__(self, artifact, workdir: str | None = None, stagger_us: int = 0):
         self.artifact = artifact
         self._dir = tempfile.TemporaryDirectory() if workdir is None else None
         d = workdir or self._dir.name
@@ -206,6 +224,7 @@ class EmulatedModule:
         if proc.returncode != 0:
             raise RuntimeError(f"emulator build of {artifact.func_name!r} failed:\n{proc.stderr[-4000:]}")
         self._lib = ctypes.CDLL(so)
+        self._lib.rtms_set_stagger(int(stagger_us))
 
     def __call__(self, *arrays):
         art = self.artifact

@@ -49,10 +49,11 @@ def intrins(sch) -> list:
                   if f.annotation(TENSORIZED_KEY))
 
 
-def emulate(sch, workload, target="cuda") -> tuple:
-    """Run `sch` in the emulator on the workload's inputs: (ok, max error) against its reference."""
+def emulate(sch, workload, target="cuda", stagger_us=0) -> tuple:
+    """Run `sch` in the emulator on the workload's inputs: (ok, max error) against its reference
+    (`stagger_us`: EmulatedModule's, warps released late from barriers to expose missing ones)."""
     from .cuda_emulator import EmulatedModule
 
     arrays = workload.make_inputs()
-    EmulatedModule(codegen_cuda(sch.mod.entry_func(), target))(*arrays)
+    EmulatedModule(codegen_cuda(sch.mod.entry_func(), target), stagger_us=stagger_us)(*arrays)
     return workload.compare(arrays)
