@@ -10,8 +10,9 @@ lacks it) for a before/after comparison on the same programs and seeds.
 
 Prints one JSON line per program: {"bench": "tensorcore_fusion", cpu fields, "program",
 "sampled", "accepted", "tensorized", "kernels_per_candidate", "emulated", "emulator_correct",
-"built", "build_cpu_s", "kernels_per_cpu_s", "candidates_per_cpu_s"}.
-Usage: python bench/tensorcore_fusion.py [--samples 8] [--emulate 4] [--programs gmm_pad,nt_gemm]
+"built", "build_cpu_s", "kernels_per_cpu_s", "candidates_per_cpu_s"}, with --mutate M also
+"mutated", "mutated_accepted", "mutated_emulated", "mutated_emulator_correct".
+Usage: python bench/tensorcore_fusion.py [--samples 8] [--emulate 4] [--mutate 8] [--programs gmm_pad,nt_gemm]
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _emulated_ok(func, sch, layout, seed) -> bool:
     return bool(np.allclose(arrays[-1], fp16_gemm_reference(arrays, **layout), rtol=1e-3, atol=1e-3))
 
 
-def run(name: str, samples: int, emulate: int, seed: int = 1) -> dict:
+def run(name: str, samples: int, emulate: int, seed: int = 1, mutate: int = 0) -> dict:
     from raytune_ms.codegen.cuda import codegen_cuda
     from raytune_ms.runtime.nvrtc import compile_cuda
     from raytune_ms.testing.design_spaces import replays
@@ -75,12 +76,21 @@ def run(name: str, samples: int, emulate: int, seed: int = 1) -> dict:
     rng = random.Random(seed)
     checked = accepted[:emulate]
     correct = sum(_emulated_ok(func, s, layout, rng.getrandbits(30)) for s in checked)
+    mutated = {}
+    if mutate and accepted:
+        from raytune_ms.mutator import MutateTileSize
+        from raytune_ms.testing.mutation import mutated_candidates
+
+        ok, traces = mutated_candidates(ctx, accepted[0].trace, MutateTileSize(), range(mutate))
+        mutated = {"mutated": traces, "mutated_accepted": len(ok), "mutated_emulated": len(ok[:emulate]),
+                   "mutated_emulator_correct": sum(_emulated_ok(func, s, layout, rng.getrandbits(30))
+                                                   for s in ok[:emulate])}
     return {"bench": "tensorcore_fusion", **cpu_info(), "program": name, "shape": [m, n, k], **layout,
             "sampled": samples, "accepted": len(accepted), "tensorized": tensorized,
             "kernels_per_candidate": sorted(set(kernels)), "emulated": len(checked), "emulator_correct": correct,
             "built": len(kernels), "build_cpu_s": round(cpu, 3),
             "kernels_per_cpu_s": round(sum(kernels) / cpu, 2) if cpu else None,
-            "candidates_per_cpu_s": round(len(kernels) / cpu, 2) if cpu else None}
+            "candidates_per_cpu_s": round(len(kernels) / cpu, 2) if cpu else None, **mutated}
 
 
 def main(argv=None) -> None:
@@ -89,9 +99,11 @@ def main(argv=None) -> None:
     p.add_argument("--emulate", type=int, default=4, help="accepted candidates run in the emulator")
     p.add_argument("--programs", default=",".join(PROGRAMS))
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--mutate", type=int, default=0, help="MutateTileSize seeds applied to the first accepted "
+                                                          "candidate's trace (its outputs emulated too)")
     args = p.parse_args(argv)
     for name in args.programs.split(","):
-        print(json.dumps(run(name, args.samples, args.emulate, args.seed)), flush=True)
+        print(json.dumps(run(name, args.samples, args.emulate, args.seed, args.mutate)), flush=True)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.skipif(not nvrtc_available() or shutil.which("g++") is 
 
 def test_one_program_is_sampled_built_and_emulated(load_bench):
     bench = load_bench("tensorcore_fusion")
-    row = bench.run("out_transposed", 2, 1)
+    row = bench.run("out_transposed", 2, 1, mutate=2)
     assert row["accepted"] >= 1 and row["built"] == row["accepted"] and row["tensorized"] == row["accepted"]
     assert row["kernels_per_candidate"] == [1] and row["emulated"] == 1 and row["emulator_correct"] == 1
+    assert row["mutated"] >= row["mutated_accepted"] >= row["mutated_emulator_correct"]

@@ -15,10 +15,9 @@ from raytune_ms.codegen.cuda import codegen_cuda
 from raytune_ms.mutator import MutateTileSize
 from raytune_ms.runtime.nvrtc import compile_cuda, nvrtc_available
 from raytune_ms.schedule import Schedule, Trace
-from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.space_generator.post_order_apply import PostOrderApply
 from raytune_ms.testing.design_spaces import replays
-from raytune_ms.testing.mutation import init_mutator, mutate_many
+from raytune_ms.testing.mutation import mutated_candidates
 from raytune_ms.testing.tensorcore_programs import fp16_gemm, fp16_gemm_inputs, fp16_gemm_reference
 from raytune_ms.tir import Block, For, collect, structural_equal
 from raytune_ms.tir.tensor_intrin import TENSORIZED_KEY
@@ -31,18 +30,6 @@ SYNC = "wmma_sync_16x16x16_f16f16f32"
 def _context(func):
     space = PostOrderApply(sch_rules="cuda-tensorcore", postprocs="cuda-tensorcore", mutator_probs="cuda-tensorcore")
     return TuneContext(func, target="cuda", space_generator=space, rand_state=5)
-
-
-def _mutated(ctx, sch, n=6):
-    func = ctx.mod["main"]
-    out = []
-    for trace in mutate_many(init_mutator(MutateTileSize(), func, target="cuda"), sch.trace, range(n)):
-        new = Schedule(func, seed=0)
-        trace.apply_to_schedule(new, remove_postproc=True)
-        cand = candidate_from_schedule(new, ctx.postprocs)
-        if cand is not None:
-            out.append(cand.sch)
-    return out
 
 
 def _tensorized(sch) -> bool:
@@ -64,7 +51,7 @@ def _check_program(func, kinds, n_samples, kernels, **layout):
     ctx = _context(func)
     samples, _ = replays(ctx, n_samples, seed=1)
     assert len(samples) >= n_samples // 2, f"{len(samples)} of {n_samples} samples accepted"
-    mutated = _mutated(ctx, samples[0])
+    mutated, _ = mutated_candidates(ctx, samples[0].trace, MutateTileSize(), range(6))
     assert mutated, "no mutated trace accepted"
     for n, sch in enumerate(samples + mutated[:2]):
         assert _tensorized(sch)
