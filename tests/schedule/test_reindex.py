@@ -113,3 +113,20 @@ def test_reindex_errors_name_the_block_and_buffer():
     sch = Schedule(te.create_prim_func([a, b]))
     with pytest.raises(ScheduleError, match="block 'B' must load 'A' at one index tuple"):
         sch.reindex(sch.get_block("B"), ("read", 0))
+
+
+def test_a_written_buffer_accumulated_without_init_is_refused():
+    """C[v] = C[v] + A[v] with no init adds onto what C held before: a copy back from a fresh
+    C_reindex would drop that, so the write reindex is refused naming the block and buffer."""
+    from raytune_ms import tir
+
+    a, c = tir.Buffer("A", (4,)), tir.Buffer("C", (4,))
+    v, i = tir.Var("v"), tir.Var("i")
+    point = [tir.Range(v, 1)]
+    block = tir.Block("acc", [tir.IterVar(v, tir.Range(0, 4), "spatial")],
+                      [tir.BufferRegion(a, point), tir.BufferRegion(c, point)], [tir.BufferRegion(c, point)],
+                      tir.BufferStore(c, c[v] + a[v], [v]))
+    root = tir.Block("root", [], [], [], tir.For(i, 0, 4, "serial", tir.BlockRealize([i], True, block)))
+    sch = Schedule(tir.PrimFunc([a, c], tir.BlockRealize([], True, root)))
+    with pytest.raises(ScheduleError, match="block 'acc' reads 'C' with no init"):
+        sch.reindex(sch.get_block("acc"), ("write", 0))
