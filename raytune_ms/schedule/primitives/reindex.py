@@ -120,7 +120,10 @@ def reindex(func, block_name: str, buffer_index: int, buffer_index_type: str = "
     indices, ivs, exts = _iterators(b, buf, accesses, buffer_index_type)
     name = fresh_name(func, f"{buf.name}_reindex")
     new_buf = tir.Buffer(name, exts, buf.dtype, "global")
-    src = lambda vs: [tir.substitute(e, {iv.var: v for iv, v in zip(ivs, vs)}) for e in indices]  # noqa: E731
+
+    def src(vs):  # the original index f at the copy's iterators
+        return [tir.substitute(e, {iv.var: v for iv, v in zip(ivs, vs)}) for e in indices]
+
     if write:  # X[f(v')] = X_reindex[v']
         nest = _copy_nest(name, exts, lambda vs: _point(new_buf, vs), lambda vs: _point(buf, src(vs)),
                           lambda vs: BufferStore(buf, BufferLoad(new_buf, vs), src(vs)))
