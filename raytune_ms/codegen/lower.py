@@ -38,7 +38,7 @@ from ..tir import (
 )
 from ..tir.analysis import is_true
 from ..tir.expr import IntImm
-from ..tir.functor import used_vars
+from ..tir.functor import used_buffers, used_vars
 from .compact import compact_buffers
 from .lowered import Allocate, LoweredFunc
 
@@ -268,9 +268,11 @@ def _auto_unroll(s, max_step=0, explicit=True):
 
 def _check_buffers(func: PrimFunc, body) -> None:
     known = {id(b) for b in func.params}
-    allocs, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
-    for a in allocs:
+    for a in collect(body, Allocate):
         known.add(id(a.buffer))
+    if known.issuperset(used_buffers(body)):  # one memoised walk (compaction asks it again)
+        return
+    allocs, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
     for n in loads + stores:
         if id(n.buffer) not in known:
             raise LoweringError(

@@ -15,11 +15,13 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..codegen import lower
+from ..codegen.compact import compact_buffers
+from ..codegen.lower import lower_blocks
 from ..tir import Block, IRModule, PrimFunc, collect
 from ..tir.layout_rewrite import split_layout_rewrite
+from .compaction_plan import NotPlain, plan
 from .feature_extractor import FeatureExtractor
-from .store_collector import ARITH, GPU_EXTENT_TAGS, StoreCollector
+from .store_collector import ARITH, GPU_EXTENT_TAGS, StoreCollector, scan
 
 _POS = ("kPosNone", "kPosInnerSpatial", "kPosMiddleSpatial", "kPosOuterSpatial", "kPosInnerReduce",
         "kPosMiddleReduce", "kPosOuterReduce", "kPosMixed")
@@ -140,7 +142,12 @@ class PerStoreFeature(FeatureExtractor):
 
     def _compute(self, func: PrimFunc, is_gpu: bool) -> np.ndarray:
         collector = StoreCollector(self.cache_line_bytes, self.arith_intensity_curve_num_samples, is_gpu)
-        rows = collector.collect(lower(split_layout_rewrite(func)[0]))  # the copy of a weight runs once
+        lowered = lower_blocks(split_layout_rewrite(func)[0])  # the copy of a weight runs once
+        try:
+            rows = collector.collect(lowered, *plan(lowered.body, scan))
+        except NotPlain:
+            lowered.body = compact_buffers(lowered.body)
+            rows = collector.collect(lowered)
         width = 57 + 18 * self.buffers_per_store + self.arith_intensity_curve_num_samples + 7
         out = np.zeros((len(rows), width), dtype=np.float64)
         for r, row in enumerate(rows):

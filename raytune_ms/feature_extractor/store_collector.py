@@ -51,6 +51,7 @@ from ..tir import (
 )
 from ..tir.affine import affine_form
 from ..tir.dtype import bytes_of, is_float
+from .compaction_plan import Compacted, built_ops, plain_ops
 
 # group 1 arithmetic counters, in feature order (the float ones first)
 ARITH = ("float_mad", "float_addsub", "float_mul", "float_divmod", "float_cmp", "float_mathfunc",
@@ -119,6 +120,39 @@ def scan_value(e, counts: list, loads: list) -> None:
         elif hasattr(n, "b"):
             stack.append(n.b)
             stack.append(n.a)
+
+
+def scan(store) -> tuple:
+    """(the 16 ARITH counters, the loads) of a store's value."""
+    counts = [0] * len(ARITH)
+    loads: list = []
+    scan_value(store.value, counts, loads)
+    return counts, loads
+
+
+def shifted_forms(c: Compacted, indices) -> tuple:
+    """A compacted buffer's access indices: a shifted dimension as its affine form (the inner
+    terms, the constant less the box start), the others as they are."""
+    out = []
+    for e, start in zip(indices, c.starts):
+        if start is None:
+            out.append(e)
+        else:
+            coefs, const = affine_form(e)
+            out.append(({v: k for v, k in coefs.items() if id(v) in c.inner}, const - start))
+    return tuple(out)
+
+
+def shifted_ops(c: Compacted, indices, counts: list) -> None:
+    """Count a compacted buffer's load indices as compaction leaves them (the simplifier's
+    canonical form of each shifted dimension) instead of as written."""
+    for e, start in zip(indices, c.starts):
+        if start is not None:
+            coefs, const = affine_form(e)
+            addsub, muls = plain_ops(e)
+            new_addsub, new_muls = built_ops([k for v, k in coefs.items() if id(v) in c.inner], const - start)
+            counts[1 + NUM_FLOAT_ARITH] += new_addsub - addsub
+            counts[2 + NUM_FLOAT_ARITH] += new_muls - muls
 
 
 # ----------------------------------------------------------------------------- non-affine rows
@@ -208,6 +242,24 @@ def _coefs(e, pos: dict) -> dict:
 # ----------------------------------------------------------------------------- the walk
 
 
+class _Access:
+    """What the group 2 values of one buffer of a store need from its index patterns: the
+    whole-nest box (low and high per dim), whether each loop's variable occurs in its indices,
+    and its stride (min_stride, the innermost loop's stride, min_stride's loop position or
+    None)."""
+
+    __slots__ = ("box_lo", "box_hi", "var_used", "min_stride", "inner_stride", "stride_pos")
+
+
+def _inner_prod(loops, p) -> float:
+    """The product of the extents of the loops inside position p (integers: exact)."""
+    out = 1.0
+    for lp in loops[p + 1:]:
+        out *= lp.extent
+    return out
+
+
+
 class StoreCollector:
     """Walks one lowered program and collects a StoreRow per stored buffer (the last store to
     a buffer wins; rows in order of first store)."""
@@ -223,8 +275,13 @@ class StoreCollector:
         self.rows: dict = {}  # id(buffer) -> StoreRow
         self.params: dict = {}
 
-    def collect(self, lowered) -> list[StoreRow]:
+    def collect(self, lowered, compacted=None, scans=None) -> list[StoreRow]:
+        """The rows of `lowered`; with `compacted` (compaction_plan.plan of its uncompacted
+        body: {id(buffer): Compacted}) and `scans` ({id(store): (counts, loads)}) the rows
+        of its compacted program."""
         self.params = {id(p): p for p in lowered.params}
+        self.compacted = compacted or {}
+        self.scans = scans or {}
         self._visit(lowered.body)
         return list(self.rows.values())
 
@@ -258,9 +315,15 @@ class StoreCollector:
         n = len(loops)
         ext = np.array([lp.extent for lp in loops], dtype=np.float64)
         prod = float(math.prod(lp.extent for lp in loops))
-        counts = [0] * len(ARITH)
-        loads: list = []
-        scan_value(store.value, counts, loads)
+        scanned = self.scans.get(id(store))
+        counts, loads = scanned if scanned is not None else scan(store)
+        compacted = self.compacted
+        if compacted:
+            counts = list(counts)
+            for ld in loads:
+                c = compacted.get(id(ld.buffer))
+                if c is not None:
+                    shifted_ops(c, ld.indices, counts)
 
         # buffers: the stored one first, then loads in order; a loaded stored buffer is ReadWrite
         wid = id(store.buffer)
@@ -277,27 +340,36 @@ class StoreCollector:
                 kinds[bid] = "read"
                 bufs[bid] = ld.buffer
             patterns[bid].append(ld.indices)
+        if compacted:
+            for b in order:
+                c = compacted.get(b)
+                if c is not None:
+                    bufs[b] = c.buffer
+                    patterns[b] = [shifted_forms(c, idx) for idx in patterns[b]]
 
-        numel, coefs = self._footprints(loops, ext, order, patterns, bufs)
+        numel, access = self._footprints(loops, ext, order, patterns, bufs)
         nbytes = np.array([bytes_of(bufs[b].dtype) for b in order], dtype=np.float64)
-        touched_now = (numel * nbytes[:, None]).sum(axis=0) if n else np.zeros(0)
-        for i, lp in enumerate(loops):
-            key = lp.key
-            self.touched[key] = self.touched.get(key, 0.0) + float(touched_now[i])
-            for j, b in enumerate(order):
-                self.lists.setdefault((key, b), []).append(float(numel[j, i]))
+        if n:
+            touched_now = (numel * nbytes[:, None]).sum(axis=0).tolist()
+            numel_rows = numel.tolist()
+            for i, lp in enumerate(loops):
+                key = lp.key
+                self.touched[key] = self.touched.get(key, 0.0) + touched_now[i]
+                for j, b in enumerate(order):
+                    self.lists.setdefault((key, b), []).append(numel_rows[j][i])
 
         row = StoreRow()
-        row.buffer = store.buffer
+        row.buffer = bufs[wid]
         row.group1 = self._group1(counts, prod)
+        store_bytes = float(nbytes.sum())
         row.buffers = [
-            self._group2(j, bufs[b], kinds[b], loops, ext, prod, numel, coefs[j], float(nbytes.sum()))
+            self._group2(b, bufs[b], kinds[b], loops, prod, numel_rows[j][0] if n else None, access[j], store_bytes)
             for j, b in enumerate(order)
         ]
         row.curve = self._curve(counts, prod, ext, loops)
         if wid in self.allocs:
             outer = float(self.allocs[wid])
-            size = float(store.buffer.alloc_size())
+            size = float(bufs[wid].alloc_size())
             row.group4 = [size * nbytes[0], size * outer, outer, prod / outer]
         elif wid in self.params:
             size = float(store.buffer.alloc_size())
@@ -309,54 +381,81 @@ class StoreCollector:
         self.rows[wid] = row  # a later store overwrites; the dict keeps the first one's position
 
     def _footprints(self, loops, ext, order, patterns, bufs):
-        """numel [buffers, levels] (level i: loops i.. relaxed) and per buffer (coefficients
-        [patterns, dims, loops], whole-nest box low and high per dim)."""
+        """numel [buffers, levels] (level i: loops i.. relaxed) and per buffer its `_Access`
+        (None without loops), every buffer and index pattern of the store in one set of array
+        operations: the patterns are stacked [patterns, dims (padded), loops] and reduced per
+        buffer with reduceat (box values are integers, exact in any order)."""
         n = len(loops)
+        if not n:
+            return np.ones((len(order), 0)), [None] * len(order)
         pos = {id(lp.var): i for i, lp in enumerate(loops)}
-        mins = np.array([lp.min for lp in loops], dtype=np.float64)
-        span = ext - 1.0
-        numel = np.ones((len(order), n))
-        info = []
-        bounds = None
+        npat = [len(patterns[b]) for b in order]
+        dmax = max(1, max(bufs[b].ndim for b in order))
+        rows = sum(npat)
+        C = np.zeros((rows, dmax, n))
+        const = np.zeros((rows, dmax))
+        shape = np.ones((len(order), dmax))
+        strides = np.ones((rows, dmax))
+        other = []  # (row, dim, expr, buffer) of non-affine indices
+        r = 0
         for j, b in enumerate(order):
             buf = bufs[b]
-            pats = patterns[b]
-            C = np.zeros((len(pats), buf.ndim, n))
-            const = np.zeros((len(pats), buf.ndim))
-            other = []  # (pattern, dim, expr) of non-affine indices
-            for pi, idx in enumerate(pats):
+            shape[j, :buf.ndim] = buf.shape
+            bstride = buf.dense_strides()
+            for idx in patterns[b]:
+                strides[r, :buf.ndim] = bstride
                 for d, e in enumerate(idx):
-                    form = affine_form(e)
+                    form = e if type(e) is tuple else affine_form(e)
                     if form is None:
-                        other.append((pi, d, e))
+                        other.append((r, d, e, buf))
                         for p, c in _coefs(e, pos).items():
-                            C[pi, d, p] = c
+                            C[r, d, p] = c
                         continue
-                    const[pi, d] = form[1]
+                    const[r, d] = form[1]
                     for v, c in form[0].items():
                         p = pos.get(id(v))
                         if p is not None:
-                            C[pi, d, p] += c
-            if not n:
-                info.append((C, None, None))
-                continue
-            base = (const + C @ mins)[..., None]
-            lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
-            hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
-            for pi, d, e in other:
-                if bounds is None:
-                    levels = np.arange(n)
-                    bounds = ({id(lp.var): float(lp.min) for lp in loops},
-                              {id(lp.var): lp.min + np.where(levels <= i, lp.extent - 1.0, 0.0)
-                               for i, lp in enumerate(loops)})
-                iv = _interval(e, bounds[0], bounds[1])
-                lo[pi, d], hi[pi, d] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
-            shape = np.array(buf.shape, dtype=np.float64)[:, None]
-            box_lo = np.maximum(lo.min(axis=0), 0.0)
-            box_hi = np.minimum(hi.max(axis=0), shape - 1.0)
-            numel[j] = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=0)
-            info.append((C, box_lo[:, 0], box_hi[:, 0]))
-        return numel, info
+                            C[r, d, p] += c
+                r += 1
+        mins = np.array([lp.min for lp in loops], dtype=np.float64)
+        span = ext - 1.0
+        base = (const + C @ mins)[..., None]
+        lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
+        hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
+        if other:
+            levels = np.arange(n)
+            lo_of = {id(lp.var): float(lp.min) for lp in loops}
+            hi_of = {id(lp.var): lp.min + np.where(levels <= i, lp.extent - 1.0, 0.0) for i, lp in enumerate(loops)}
+            for r, d, e, buf in other:
+                iv = _interval(e, lo_of, hi_of)
+                lo[r, d], hi[r, d] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
+        starts = np.cumsum([0] + npat[:-1])
+        box_lo = np.maximum(np.minimum.reduceat(lo, starts, axis=0), 0.0)  # [buffers, dims, levels]
+        box_hi = np.minimum(np.maximum.reduceat(hi, starts, axis=0), shape[..., None] - 1.0)
+        numel = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=1)
+        # stride: per loop, the smallest over patterns of |coef| x stride of the innermost dim using it
+        used = C != 0.0
+        any_dim = used.any(axis=1)  # [patterns, loops]
+        inner_dim = dmax - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
+        picked = np.take_along_axis(np.abs(C), inner_dim[:, None, :], axis=1)[:, 0, :]
+        stride_of = np.take_along_axis(strides, inner_dim, axis=1)
+        per = np.minimum.reduceat(np.where(any_dim, picked * stride_of, np.inf), starts, axis=0).tolist()
+        var_used = np.logical_or.reduceat(any_dim, starts, axis=0).tolist()
+        lo0, hi0 = box_lo[:, :, 0].tolist(), box_hi[:, :, 0].tolist()
+        out = []
+        for j in range(len(order)):
+            acc = _Access()
+            acc.box_lo, acc.box_hi, acc.var_used = lo0[j], hi0[j], var_used[j]
+            acc.min_stride, acc.inner_stride, acc.stride_pos = 0.0, 0.0, None
+            row = per[j]
+            for p in range(n - 1, -1, -1):
+                if row[p] != math.inf and row[p] != 0.0:
+                    acc.min_stride = row[p]
+                    acc.inner_stride = row[p] if p == n - 1 else 0.0
+                    acc.stride_pos = p
+                    break
+            out.append(acc)
+        return numel, out
 
     def _group1(self, counts, prod) -> list:
         out = [c * prod for c in counts]
@@ -374,35 +473,24 @@ class StoreCollector:
             out.append(float(bound[0]) if self.is_gpu and bound else 1.0)
         return out
 
-    def _group2(self, j, buf, kind, loops, ext, prod, numel, coef_info, store_bytes) -> tuple:
-        """(sort key, 18 values) of buffer j of the current store."""
+    def _group2(self, bid, buf, kind, loops, prod, numel0, acc, store_bytes) -> tuple:
+        """(sort key, 18 values) of one buffer (bid: its key) of the current store (numel0:
+        its footprint of the whole nest; acc: its _Access, None without loops)."""
         n = len(loops)
-        C, box_lo, box_hi = coef_info
         dbytes = float(bytes_of(buf.dtype))
         bytes_ = dbytes * prod
-        unique_bytes = float(numel[j, 0]) * dbytes if n else 1.0
-        # stride: per loop, the smallest over patterns of |coef| x stride of the innermost dim using it
-        bstride = np.array(buf.dense_strides(), dtype=np.float64)
-        used = C != 0.0  # [patterns, dims, loops]
+        unique_bytes = numel0 * dbytes if n else 1.0
         min_stride, innermost_stride, prod_non_strided = 0.0, 0.0, prod
-        if n:
-            any_dim = used.any(axis=1)  # [patterns, loops]
-            inner_dim = C.shape[1] - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
-            picked = np.take_along_axis(np.abs(C), inner_dim[:, None, :], axis=1)[:, 0, :]
-            per = np.where(any_dim, picked * bstride[inner_dim], np.inf).min(axis=0)  # [loops]
-            for p in range(n - 1, -1, -1):
-                if np.isfinite(per[p]) and per[p] != 0.0:
-                    min_stride = float(per[p])
-                    innermost_stride = min_stride if p == n - 1 else 0.0
-                    prod_non_strided = float(np.prod(ext[p + 1:]))
-                    break
+        if n and acc.stride_pos is not None:
+            min_stride, innermost_stride = acc.min_stride, acc.inner_stride
+            prod_non_strided = _inner_prod(loops, acc.stride_pos)
         lines = max(1.0, (prod / prod_non_strided) * min(1.0, min_stride * dbytes / self.line))
         # unique lines: the footprint's bytes over the contiguous run of its innermost dims
         cont = 1.0
         if n:
             run = 1.0
             for d in range(buf.ndim - 1, -1, -1):
-                extent_d = max(box_hi[d] - box_lo[d] + 1.0, 1.0)
+                extent_d = max(acc.box_hi[d] - acc.box_lo[d] + 1.0, 1.0)
                 run *= extent_d
                 if extent_d < buf.shape[d] or buf.strides:
                     break
@@ -412,25 +500,26 @@ class StoreCollector:
         reuse = (0.0, 0.0, 1.0)
         dis_iter = dis_bytes = ct = 0.0
         if n:
-            var_used = used.any(axis=(0, 1))
+            var_used = acc.var_used
             for p in range(n - 1, -1, -1):
                 key = loops[p].key
+                extent_p = float(loops[p].extent)
                 if not var_used[p]:
                     reuse = (1.0, 0.0, 0.0)
-                    ct = float(ext[p])
-                    dis_iter = float(np.prod(ext[p + 1:]))
+                    ct = extent_p
+                    dis_iter = _inner_prod(loops, p)
                     dis_bytes = self.touched[loops[p + 1].key] if p + 1 < n else store_bytes
                     break
-                entries = self.lists[(key, id(buf))]
+                entries = self.lists[(key, bid)]
                 if len(entries) >= 2:
                     reuse = (0.0, 1.0, 0.0)
                     ct = float(len(entries) - 1)
-                    dis_iter = min(entries) / float(ext[p])
-                    dis_bytes = self.touched[key] / float(ext[p])
+                    dis_iter = min(entries) / extent_p
+                    dis_bytes = self.touched[key] / extent_p
                     break
         div = ct if ct != 0.0 else 0.5
-        acc = {"read": (1.0, 0.0, 0.0), "write": (0.0, 1.0, 0.0), "readwrite": (0.0, 0.0, 1.0)}[kind]
-        values = [*acc, bytes_, unique_bytes, lines, unique_lines, *reuse, dis_iter, dis_bytes, ct,
+        acc_type = {"read": (1.0, 0.0, 0.0), "write": (0.0, 1.0, 0.0), "readwrite": (0.0, 0.0, 1.0)}[kind]
+        values = [*acc_type, bytes_, unique_bytes, lines, unique_lines, *reuse, dis_iter, dis_bytes, ct,
                   bytes_ / div, unique_bytes / div, lines / div, unique_lines / div, innermost_stride]
         return (-lines, -bytes_, buf.name), values
 
