@@ -80,10 +80,11 @@ def _walk_direct_stores(block: Block) -> set:
     out = set()
 
     def fn(n):
-        if isinstance(n, BlockRealize):
+        if isinstance(n, BlockRealize) or not isinstance(n, Stmt):  # no store below an expression
             return False
         if isinstance(n, BufferStore):
             out.add(id(n.buffer))
+            return False
         return None
 
     from ..tir import pre_order_visit
@@ -99,14 +100,23 @@ class _BlockLowerer:
         self.accesses: dict = {}  # id(buffer) -> list of loop-var paths
         self.kinds: dict = {}  # id(loop var) -> For kind
         self.ctx = (frozenset(), None)  # (buffers written by the current block, their path)
+        self.env_buffers: frozenset = frozenset()  # ids of the buffers the bindings in scope load
+        self.bound_buffers: set = set()  # ids of the buffers loop bounds load
 
     def record(self, buffer, path):
-        written, short = self.ctx
-        self.accesses.setdefault(id(buffer), []).append(short if id(buffer) in written else path)
+        self.record_id(id(buffer), path)
 
-    def record_expr(self, e, path):
-        for load in collect(e, BufferLoad):
-            self.record(load.buffer, path)
+    def record_id(self, key, path):
+        written, short = self.ctx
+        self.accesses.setdefault(key, []).append(short if key in written else path)
+
+    def record_expr(self, e, path, original=None):
+        """Record the buffers `e` loads; `original` is `e` before substituting the block
+        bindings: it loads the same buffers when no binding loads one, and its memoised
+        answer is shared by every candidate that kept the block's statements."""
+        src = original if original is not None and not self.env_buffers else e
+        for key in used_buffers(src):
+            self.record_id(key, path)
 
     def visit(self, s, env, path):
         if isinstance(s, BlockRealize):
@@ -116,25 +126,30 @@ class _BlockLowerer:
         if isinstance(s, For):
             self.kinds[id(s.loop_var)] = s.kind
             body = self.visit(s.body, env, path + (s.loop_var,))
-            return s.replace(min=substitute(s.min, env), extent=substitute(s.extent, env), body=body)
+            bounds = [b if type(b) is IntImm else substitute(b, env) for b in (s.min, s.extent)]
+            for b in bounds:
+                self.bound_buffers.update(used_buffers(b))
+            return s.replace(min=bounds[0], extent=bounds[1], body=body)
         if isinstance(s, SeqStmt):
             return seq(*[self.visit(x, env, path) for x in s.seq])
         if isinstance(s, BufferStore):
+            original = s
             s = substitute(s, env)
             self.record(s.buffer, path)
-            self.record_expr(s.value, path)
-            for i in s.indices:
-                self.record_expr(i, path)
+            self.record_expr(s.value, path, original.value)
+            for i, o in zip(s.indices, original.indices):
+                self.record_expr(i, path, o)
             return s
         if isinstance(s, IfThenElse):
             cond = substitute(s.condition, env)
-            self.record_expr(cond, path)
+            self.record_expr(cond, path, s.condition)
             then = self.visit(s.then_case, env, path)
             other = None if s.else_case is None else self.visit(s.else_case, env, path)
             return IfThenElse(cond, then, other)
         if isinstance(s, Evaluate):
+            original = s
             s = substitute(s, env)
-            self.record_expr(s.value, path)
+            self.record_expr(s.value, path, original.value)
             return s
         raise LoweringError(f"cannot lower statement of type {type(s).__name__}")
 
@@ -145,7 +160,7 @@ class _BlockLowerer:
         for iv, v in zip(block.iter_vars, values):
             inner_env[iv.var] = v
         predicate = substitute(realize.predicate, env)
-        self.record_expr(predicate, path)
+        self.record_expr(predicate, path, realize.predicate)
         reduce_pairs = [(iv, v) for iv, v in zip(block.iter_vars, values) if iv.kind == "reduce"]
         reduce_vars = set()
         for _, v in reduce_pairs:
@@ -155,15 +170,16 @@ class _BlockLowerer:
             if id(lv) in reduce_vars:
                 short = path[:i]
                 break
-        saved = self.ctx
+        saved = self.ctx, self.env_buffers
         self.ctx = (frozenset(_direct_stores(block)), short)
+        self.env_buffers = self.env_buffers.union(*[used_buffers(v) for v in values])
         parts = []
         if block.init is not None:
             init = self.visit(block.init, inner_env, path)
             guard = all_of(*[eq(v, substitute(iv.dom.min, env)) for iv, v in reduce_pairs])
             parts.append(init if is_true(guard) else IfThenElse(guard, init))
         parts.append(self.visit(block.body, inner_env, path))
-        self.ctx = saved
+        self.ctx, self.env_buffers = saved
         out = seq(*parts)
         if block.alloc_buffers:
             out = _AllocScope(block.alloc_buffers, out)
@@ -266,13 +282,16 @@ def _auto_unroll(s, max_step=0, explicit=True):
 # ---------------------------------------------------------------------------- entry
 
 
-def _check_buffers(func: PrimFunc, body) -> None:
+def _check_buffers(func: PrimFunc, body, accessed) -> None:
+    """Every accessed buffer is a parameter or allocated. `accessed`: the ids of the buffers
+    lowering saw accessed (every load and store of `body`); the walk that names the buffer
+    runs only when one is unknown."""
     known = {id(b) for b in func.params}
     for a in collect(body, Allocate):
         known.add(id(a.buffer))
-    if known.issuperset(used_buffers(body)):  # one memoised walk (compaction asks it again)
+    if known.issuperset(accessed):
         return
-    allocs, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
+    _, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
     for n in loads + stores:
         if id(n.buffer) not in known:
             raise LoweringError(
@@ -294,7 +313,7 @@ def lower_blocks(func: PrimFunc) -> LoweredFunc:
     pending: dict = {}
     body = _place(body, lw, (), pending)
     body = _auto_unroll(body)
-    _check_buffers(func, body)
+    _check_buffers(func, body, set(lw.accesses) | lw.bound_buffers)
     return LoweredFunc(func.name, func.params, body)
 
 

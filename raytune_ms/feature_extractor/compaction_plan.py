@@ -19,7 +19,6 @@ from ..codegen.lowered import Allocate
 from ..tir import (
     Add,
     Buffer,
-    BufferLoad,
     BufferStore,
     Evaluate,
     For,
@@ -29,8 +28,8 @@ from ..tir import (
     SeqStmt,
     Sub,
     Var,
-    collect,
 )
+from ..tir.functor import used_buffers
 
 
 class NotPlain(Exception):
@@ -168,7 +167,7 @@ def plan(body, scan) -> tuple:
             for x in s.seq:
                 visit(x)
         elif t is IfThenElse:
-            if collect(s.condition, BufferLoad):
+            if used_buffers(s.condition):
                 raise NotPlain
             visit(s.then_case)
             if s.else_case is not None:
@@ -181,14 +180,14 @@ def plan(body, scan) -> tuple:
             entry[3] = False
         elif t is BufferStore:
             for i in s.indices:
-                if type(i) not in (Var, IntImm) and collect(i, BufferLoad):
+                if type(i) not in (Var, IntImm) and used_buffers(i):
                     raise NotPlain
             result = scans[id(s)] = scan(s)
             access(s.buffer, s.indices)
             for ld in result[1]:
                 access(ld.buffer, ld.indices)
         elif t is Evaluate:
-            if collect(s.value, BufferLoad):
+            if used_buffers(s.value):
                 raise NotPlain
         else:
             raise NotPlain

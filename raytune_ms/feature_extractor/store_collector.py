@@ -392,31 +392,38 @@ class StoreCollector:
         npat = [len(patterns[b]) for b in order]
         dmax = max(1, max(bufs[b].ndim for b in order))
         rows = sum(npat)
-        C = np.zeros((rows, dmax, n))
-        const = np.zeros((rows, dmax))
-        shape = np.ones((len(order), dmax))
-        strides = np.ones((rows, dmax))
+        # built as lists, made arrays once (element writes into arrays cost more than the math)
+        C = [[[0.0] * n for _ in range(dmax)] for _ in range(rows)]
+        const = [[0.0] * dmax for _ in range(rows)]
+        shape = [[1.0] * dmax for _ in order]
+        strides = [[1.0] * dmax for _ in range(rows)]
         other = []  # (row, dim, expr, buffer) of non-affine indices
         r = 0
         for j, b in enumerate(order):
             buf = bufs[b]
-            shape[j, :buf.ndim] = buf.shape
+            shape[j][:buf.ndim] = buf.shape
             bstride = buf.dense_strides()
             for idx in patterns[b]:
-                strides[r, :buf.ndim] = bstride
+                strides[r][:buf.ndim] = bstride
+                crow, krow = C[r], const[r]
                 for d, e in enumerate(idx):
                     form = e if type(e) is tuple else affine_form(e)
+                    cd = crow[d]
                     if form is None:
                         other.append((r, d, e, buf))
                         for p, c in _coefs(e, pos).items():
-                            C[r, d, p] = c
+                            cd[p] = c
                         continue
-                    const[r, d] = form[1]
+                    krow[d] = form[1]
                     for v, c in form[0].items():
                         p = pos.get(id(v))
                         if p is not None:
-                            C[r, d, p] += c
+                            cd[p] += c
                 r += 1
+        C = np.array(C, dtype=np.float64)
+        const = np.array(const, dtype=np.float64)
+        shape = np.array(shape, dtype=np.float64)
+        strides = np.array(strides, dtype=np.float64)
         mins = np.array([lp.min for lp in loops], dtype=np.float64)
         span = ext - 1.0
         base = (const + C @ mins)[..., None]
