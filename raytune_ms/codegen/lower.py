@@ -171,7 +171,8 @@ class _BlockLowerer:
                 short = path[:i]
                 break
         saved = self.ctx, self.env_buffers
-        self.ctx = (frozenset(_direct_stores(block)), short)
+        # the written buffers matter only where the short path differs from the path
+        self.ctx = (_direct_stores(block) if short is not path else frozenset(), short)
         self.env_buffers = self.env_buffers.union(*[used_buffers(v) for v in values])
         parts = []
         if block.init is not None:

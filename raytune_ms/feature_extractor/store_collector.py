@@ -282,7 +282,9 @@ class StoreCollector:
         self.params = {id(p): p for p in lowered.params}
         self.compacted = compacted or {}
         self.scans = scans or {}
+        self.pending = []
         self._visit(lowered.body)
+        self._finish()
         return list(self.rows.values())
 
     def _visit(self, s) -> None:
@@ -313,7 +315,6 @@ class StoreCollector:
     def _store(self, store: BufferStore) -> None:
         loops = self.stack
         n = len(loops)
-        ext = np.array([lp.extent for lp in loops], dtype=np.float64)
         prod = float(math.prod(lp.extent for lp in loops))
         scanned = self.scans.get(id(store))
         counts, loads = scanned if scanned is not None else scan(store)
@@ -347,26 +348,10 @@ class StoreCollector:
                     bufs[b] = c.buffer
                     patterns[b] = [shifted_forms(c, idx) for idx in patterns[b]]
 
-        numel, access = self._footprints(loops, ext, order, patterns, bufs)
-        nbytes = np.array([bytes_of(bufs[b].dtype) for b in order], dtype=np.float64)
-        if n:
-            touched_now = (numel * nbytes[:, None]).sum(axis=0).tolist()
-            numel_rows = numel.tolist()
-            for i, lp in enumerate(loops):
-                key = lp.key
-                self.touched[key] = self.touched.get(key, 0.0) + touched_now[i]
-                for j, b in enumerate(order):
-                    self.lists.setdefault((key, b), []).append(numel_rows[j][i])
-
         row = StoreRow()
         row.buffer = bufs[wid]
         row.group1 = self._group1(counts, prod)
-        store_bytes = float(nbytes.sum())
-        row.buffers = [
-            self._group2(b, bufs[b], kinds[b], loops, prod, numel_rows[j][0] if n else None, access[j], store_bytes)
-            for j, b in enumerate(order)
-        ]
-        row.curve = self._curve(counts, prod, ext, loops)
+        nbytes = [float(bytes_of(bufs[b].dtype)) for b in order]
         if wid in self.allocs:
             outer = float(self.allocs[wid])
             size = float(bufs[wid].alloc_size())
@@ -378,91 +363,133 @@ class StoreCollector:
             row.group4 = [0.0, 0.0, 1.0, prod]
         positive = [lp.unroll_step for lp in loops if lp.unroll_step > 0]
         row.group5 = [prod, float(n), float(positive[-1]) if positive else 0.0]
+        # the footprint-dependent values wait for _finish (all stores' footprints in one go)
+        self.pending.append((row, list(loops), counts, prod, order, patterns, bufs, kinds, nbytes))
         self.rows[wid] = row  # a later store overwrites; the dict keeps the first one's position
 
-    def _footprints(self, loops, ext, order, patterns, bufs):
-        """numel [buffers, levels] (level i: loops i.. relaxed) and per buffer its `_Access`
-        (None without loops), every buffer and index pattern of the store in one set of array
-        operations: the patterns are stacked [patterns, dims (padded), loops] and reduced per
-        buffer with reduceat (box values are integers, exact in any order)."""
-        n = len(loops)
-        if not n:
-            return np.ones((len(order), 0)), [None] * len(order)
-        pos = {id(lp.var): i for i, lp in enumerate(loops)}
-        npat = [len(patterns[b]) for b in order]
-        dmax = max(1, max(bufs[b].ndim for b in order))
-        rows = sum(npat)
+    def _finish(self) -> None:
+        """The footprint-dependent values of every pending store, in store order (touched
+        bytes and footprint lists accumulate over the stores)."""
+        for (row, loops, counts, prod, order, _, bufs, kinds, nbytes), (numel_rows, access) in zip(
+                self.pending, self._footprints(self.pending)):
+            n = len(loops)
+            for i, lp in enumerate(loops):
+                key = lp.key
+                touched = 0.0
+                for j, b in enumerate(order):
+                    touched += numel_rows[j][i] * nbytes[j]
+                    self.lists.setdefault((key, b), []).append(numel_rows[j][i])
+                self.touched[key] = self.touched.get(key, 0.0) + touched
+            store_bytes = sum(nbytes)
+            row.buffers = [
+                self._group2(b, bufs[b], kinds[b], loops, prod, numel_rows[j][0] if n else None, access[j],
+                             store_bytes)
+                for j, b in enumerate(order)
+            ]
+            row.curve = self._curve(counts, prod, np.array([lp.extent for lp in loops], dtype=np.float64), loops)
+        self.pending = []
+
+    def _footprints(self, pending) -> list:
+        """Per pending store (numel [buffers][levels] (level i: loops i.. relaxed), an `_Access`
+        per buffer), every store, buffer and index pattern in one set of array operations: the
+        patterns are stacked [patterns, dims (padded), loops (padded on the outside: a pad loop
+        has extent 1)] and reduced per buffer with reduceat (box values are integers, exact in
+        any order)."""
+        out = [([[] for _ in rec[4]], [None] * len(rec[4])) for rec in pending]
+        live = [k for k, rec in enumerate(pending) if rec[1]]
+        if not live:
+            return out
+        nmax = max(len(pending[k][1]) for k in live)
+        dmax = max(1, max(rec[6][b].ndim for k in live for rec in (pending[k],) for b in rec[4]))
         # built as lists, made arrays once (element writes into arrays cost more than the math)
-        C = [[[0.0] * n for _ in range(dmax)] for _ in range(rows)]
-        const = [[0.0] * dmax for _ in range(rows)]
-        shape = [[1.0] * dmax for _ in order]
-        strides = [[1.0] * dmax for _ in range(rows)]
-        other = []  # (row, dim, expr, buffer) of non-affine indices
-        r = 0
-        for j, b in enumerate(order):
-            buf = bufs[b]
-            shape[j][:buf.ndim] = buf.shape
-            bstride = buf.dense_strides()
-            for idx in patterns[b]:
-                strides[r][:buf.ndim] = bstride
-                crow, krow = C[r], const[r]
-                for d, e in enumerate(idx):
-                    form = e if type(e) is tuple else affine_form(e)
-                    cd = crow[d]
-                    if form is None:
-                        other.append((r, d, e, buf))
-                        for p, c in _coefs(e, pos).items():
-                            cd[p] = c
-                        continue
-                    krow[d] = form[1]
-                    for v, c in form[0].items():
-                        p = pos.get(id(v))
-                        if p is not None:
-                            cd[p] += c
-                r += 1
+        C, const, strides, mins, span = [], [], [], [], []
+        shape, starts, groups = [], [], []  # per (store, buffer); groups: (store, buffer, offset)
+        other = []  # (row, dim, expr, buffer, store) of non-affine indices
+        for k in live:
+            _, loops, _, _, order, patterns, bufs, _, _ = pending[k]
+            n = len(loops)
+            off = nmax - n
+            pos = {id(lp.var): off + i for i, lp in enumerate(loops)}
+            row_mins = [0.0] * off + [float(lp.min) for lp in loops]
+            row_span = [0.0] * off + [lp.extent - 1.0 for lp in loops]
+            for b in order:
+                buf = bufs[b]
+                shape.append(list(buf.shape) + [1.0] * (dmax - buf.ndim))
+                starts.append(len(C))
+                groups.append((k, b, off))
+                bstride = list(buf.dense_strides()) + [1.0] * (dmax - buf.ndim)
+                for idx in patterns[b]:
+                    crow = [[0.0] * nmax for _ in range(dmax)]
+                    krow = [0.0] * dmax
+                    for d, e in enumerate(idx):
+                        form = e if type(e) is tuple else affine_form(e)
+                        cd = crow[d]
+                        if form is None:
+                            other.append((len(C), d, e, buf, k))
+                            for p, c in _coefs(e, pos).items():
+                                cd[p] = c
+                            continue
+                        krow[d] = form[1]
+                        for v, c in form[0].items():
+                            p = pos.get(id(v))
+                            if p is not None:
+                                cd[p] += c
+                    C.append(crow)
+                    const.append(krow)
+                    strides.append(bstride)
+                    mins.append(row_mins)
+                    span.append(row_span)
         C = np.array(C, dtype=np.float64)
-        const = np.array(const, dtype=np.float64)
-        shape = np.array(shape, dtype=np.float64)
-        strides = np.array(strides, dtype=np.float64)
-        mins = np.array([lp.min for lp in loops], dtype=np.float64)
-        span = ext - 1.0
-        base = (const + C @ mins)[..., None]
+        span = np.array(span, dtype=np.float64)[:, None, :]
+        base = (np.array(const, dtype=np.float64) + (C * np.array(mins, dtype=np.float64)[:, None, :]).sum(axis=-1))
+        base = base[..., None]
         lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
         hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
-        if other:
-            levels = np.arange(n)
-            lo_of = {id(lp.var): float(lp.min) for lp in loops}
-            hi_of = {id(lp.var): lp.min + np.where(levels <= i, lp.extent - 1.0, 0.0) for i, lp in enumerate(loops)}
-            for r, d, e, buf in other:
-                iv = _interval(e, lo_of, hi_of)
-                lo[r, d], hi[r, d] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
-        starts = np.cumsum([0] + npat[:-1])
-        box_lo = np.maximum(np.minimum.reduceat(lo, starts, axis=0), 0.0)  # [buffers, dims, levels]
-        box_hi = np.minimum(np.maximum.reduceat(hi, starts, axis=0), shape[..., None] - 1.0)
-        numel = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=1)
+        bounds = {}
+        for r, d, e, buf, k in other:
+            loops = pending[k][1]
+            n = len(loops)
+            if k not in bounds:
+                levels = np.arange(n)
+                bounds[k] = ({id(lp.var): float(lp.min) for lp in loops},
+                             {id(lp.var): lp.min + np.where(levels <= i, lp.extent - 1.0, 0.0)
+                              for i, lp in enumerate(loops)})
+            iv = _interval(e, *bounds[k])
+            lo[r, d, nmax - n:], hi[r, d, nmax - n:] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
+        starts = np.array(starts)
+        shape = np.array(shape, dtype=np.float64)[..., None]
+        box_lo = np.maximum(np.minimum.reduceat(lo, starts, axis=0), 0.0)  # [groups, dims, levels]
+        box_hi = np.minimum(np.maximum.reduceat(hi, starts, axis=0), shape - 1.0)
+        numel = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=1).tolist()
         # stride: per loop, the smallest over patterns of |coef| x stride of the innermost dim using it
         used = C != 0.0
         any_dim = used.any(axis=1)  # [patterns, loops]
         inner_dim = dmax - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
         picked = np.take_along_axis(np.abs(C), inner_dim[:, None, :], axis=1)[:, 0, :]
-        stride_of = np.take_along_axis(strides, inner_dim, axis=1)
+        stride_of = np.take_along_axis(np.array(strides, dtype=np.float64), inner_dim, axis=1)
         per = np.minimum.reduceat(np.where(any_dim, picked * stride_of, np.inf), starts, axis=0).tolist()
         var_used = np.logical_or.reduceat(any_dim, starts, axis=0).tolist()
-        lo0, hi0 = box_lo[:, :, 0].tolist(), box_hi[:, :, 0].tolist()
-        out = []
-        for j in range(len(order)):
+        offs = np.array([g[2] for g in groups])
+        at = np.arange(len(groups))
+        lo0, hi0 = box_lo[at, :, offs].tolist(), box_hi[at, :, offs].tolist()
+        slot = {}
+        for g, (k, _, off) in enumerate(groups):
+            j = slot[k] = slot.get(k, -1) + 1
+            n = nmax - off
             acc = _Access()
-            acc.box_lo, acc.box_hi, acc.var_used = lo0[j], hi0[j], var_used[j]
+            acc.box_lo, acc.box_hi, acc.var_used = lo0[g], hi0[g], var_used[g][off:]
             acc.min_stride, acc.inner_stride, acc.stride_pos = 0.0, 0.0, None
-            row = per[j]
+            row = per[g]
             for p in range(n - 1, -1, -1):
-                if row[p] != math.inf and row[p] != 0.0:
-                    acc.min_stride = row[p]
-                    acc.inner_stride = row[p] if p == n - 1 else 0.0
+                v = row[off + p]
+                if v != math.inf and v != 0.0:
+                    acc.min_stride = v
+                    acc.inner_stride = v if p == n - 1 else 0.0
                     acc.stride_pos = p
                     break
-            out.append(acc)
-        return numel, out
+            out[k][0][j] = numel[g][off:]
+            out[k][1][j] = acc
+        return out
 
     def _group1(self, counts, prod) -> list:
         out = [c * prod for c in counts]
