@@ -267,6 +267,7 @@ class StoreCollector:
     def __init__(self, cache_line_bytes: int = 64, curve_samples: int = 10, is_gpu: bool = False):
         self.line = float(cache_line_bytes)
         self.curve_samples = curve_samples
+        self.fractions = np.arange(1, curve_samples + 1) / curve_samples  # where the curve is sampled
         self.is_gpu = is_gpu
         self.stack: list[Loop] = []
         self.allocs: dict = {}  # id(buffer) -> loop product at its allocation
@@ -501,10 +502,12 @@ class StoreCollector:
             onehot[7 if exts else 0] = 1.0  # kPosMixed whenever there is such a loop
             out += onehot
         out.append(1.0 if self.is_gpu else 0.0)
+        if not self.is_gpu:
+            return out + [1.0] * len(GPU_EXTENT_TAGS)
         for tag in GPU_EXTENT_TAGS:
             bound = [lp.extent for lp in self.stack
                      if lp.kind == "thread_binding" and (lp.tag == tag or lp.tag.startswith(tag + "."))]
-            out.append(float(bound[0]) if self.is_gpu and bound else 1.0)
+            out.append(float(bound[0]) if bound else 1.0)
         return out
 
     def _group2(self, bid, buf, kind, loops, prod, numel0, acc, store_bytes) -> tuple:
@@ -567,7 +570,7 @@ class StoreCollector:
         compute = flops * np.cumprod(ext[::-1])
         mem = np.array([self.touched[loops[n - 1 - k].key] for k in range(n)])
         ratio = compute / np.maximum(mem, 1.0)
-        target = (np.arange(1, self.curve_samples + 1) / self.curve_samples) * compute[-1]
+        target = self.fractions * compute[-1]
         k = np.minimum(np.searchsorted(compute, target - 1e-4, side="left"), n - 1)
         prev = np.maximum(k - 1, 0)
         width = compute[k] - compute[prev]
