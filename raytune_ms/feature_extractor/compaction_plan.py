@@ -94,10 +94,10 @@ def plain_ops(e) -> tuple:
 def built_ops(coefs, const) -> tuple:
     """(Add + Sub, Mul) nodes of the canonical expression the simplifier builds for
     `sum(coef * var) + const` (coefs non-zero): positive terms joined by Add, then negative
-    ones by Sub (the first term a Mul when it is negative), a Mul per |coef| != 1, the constant
-    last."""
+    ones by Sub, by decreasing |coef| (the first term a Mul when it is negative), a Mul per
+    |coef| != 1, the constant last."""
     pos = [c for c in coefs if c > 0]
-    neg = [c for c in coefs if c < 0]
+    neg = sorted((c for c in coefs if c < 0), key=abs, reverse=True)  # the order build emits them
     if not pos and not neg:
         return 0, 0
     muls = sum(1 for c in pos if c != 1)
