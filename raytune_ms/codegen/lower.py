@@ -242,41 +242,50 @@ UNROLL_EXPLICIT_KEY = "pragma_unroll_explicit"
 IMPLICIT_UNROLL = "rt.unroll_implicit"  # on an unrolled loop: a #pragma, not a copy per value
 
 
-def _steps(s) -> float:
-    """Leaf statements executed by `s` (inf for loops of unknown extent)."""
+def _steps(s, memo: dict) -> float:
+    """Leaf statements executed by `s` (inf for loops of unknown extent). memo: id(node) ->
+    (node, steps) of the pass (nested loops under an unroll annotation each ask for their
+    subtree)."""
+    hit = memo.get(id(s))
+    if hit is not None and hit[0] is s:
+        return hit[1]
     if isinstance(s, For):
         ext = s.extent.value if isinstance(s.extent, IntImm) else None
-        return float("inf") if ext is None else ext * _steps(s.body)
-    if isinstance(s, SeqStmt):
-        return sum(_steps(x) for x in s.seq)
-    if isinstance(s, IfThenElse):
-        return _steps(s.then_case) + (0 if s.else_case is None else _steps(s.else_case))
-    if isinstance(s, Allocate):
-        return _steps(s.body)
-    return 1
+        out = float("inf") if ext is None else ext * _steps(s.body, memo)
+    elif isinstance(s, SeqStmt):
+        out = sum(_steps(x, memo) for x in s.seq)
+    elif isinstance(s, IfThenElse):
+        out = _steps(s.then_case, memo) + (0 if s.else_case is None else _steps(s.else_case, memo))
+    elif isinstance(s, Allocate):
+        out = _steps(s.body, memo)
+    else:
+        return 1
+    memo[id(s)] = (s, out)
+    return out
 
 
-def _auto_unroll(s, max_step=0, explicit=True):
+def _auto_unroll(s, max_step=0, explicit=True, memo=None):
+    memo = {} if memo is None else memo
     if isinstance(s, For):
         step = s.annotation(UNROLL_STEP_KEY)
         if step is not None:
             max_step = int(step)
             explicit = bool(int(s.annotation(UNROLL_EXPLICIT_KEY, 1)))
-        body = _auto_unroll(s.body, max_step, explicit)
+        body = _auto_unroll(s.body, max_step, explicit, memo)
         out = s.replace(body=body) if body is not s.body else s
-        if max_step > 0 and out.kind == "serial" and _steps(out) <= max_step:
+        if max_step > 0 and out.kind == "serial" and _steps(out, memo) <= max_step:
             ann = dict(out.annotations)
             if not explicit:
                 ann[IMPLICIT_UNROLL] = 1
             out = out.replace(kind="unrolled", annotations=tuple(sorted(ann.items())))
         return out
     if isinstance(s, SeqStmt):
-        return seq(*[_auto_unroll(x, max_step, explicit) for x in s.seq])
+        return seq(*[_auto_unroll(x, max_step, explicit, memo) for x in s.seq])
     if isinstance(s, IfThenElse):
-        other = None if s.else_case is None else _auto_unroll(s.else_case, max_step, explicit)
-        return IfThenElse(s.condition, _auto_unroll(s.then_case, max_step, explicit), other)
+        other = None if s.else_case is None else _auto_unroll(s.else_case, max_step, explicit, memo)
+        return IfThenElse(s.condition, _auto_unroll(s.then_case, max_step, explicit, memo), other)
     if isinstance(s, Allocate):
-        return Allocate(s.buffer, _auto_unroll(s.body, max_step, explicit))
+        return Allocate(s.buffer, _auto_unroll(s.body, max_step, explicit, memo))
     return s
 
 
