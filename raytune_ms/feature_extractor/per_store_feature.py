@@ -2,8 +2,12 @@
 program (see features.md for each one), every value as slog(x) = sign(x) * log2(1 + |x|).
 
 Rows are per stored buffer (the last store to a buffer wins, rows in order of first store;
-stores of a constant, such as a reduction's initialisation, are skipped). The program is
-lowered once per candidate (`codegen.lower`); the features of a program object already seen are
+stores of a constant, such as a reduction's initialisation, are skipped). The values are those
+of the candidate's lowered program (`codegen.lower`), computed on the search's hot path as
+cheaply as that allows: the program is lowered once, without rewriting it for buffer
+compaction (compaction_plan.py works the compacted shapes and indices out from the index
+arithmetic, and `compact_buffers` runs only where it cannot), and the footprints of all stores
+come from one set of array operations. The features of a program object already seen are
 taken from a bounded identity cache (a search scores surviving candidates again each round),
 and what depends only on the workload and target (is_gpu, the workload one-hots) is computed
 once per tuning context.
