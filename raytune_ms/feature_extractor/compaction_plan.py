@@ -21,6 +21,8 @@ from ..tir import (
     Buffer,
     BufferStore,
     Evaluate,
+    FloorDiv,
+    FloorMod,
     For,
     IfThenElse,
     IntImm,
@@ -29,7 +31,8 @@ from ..tir import (
     Sub,
     Var,
 )
-from ..tir.functor import used_buffers
+from ..tir.affine import structural_key
+from ..tir.functor import used_buffers, used_vars
 
 
 class NotPlain(Exception):
@@ -48,10 +51,12 @@ class Compacted:
         self.inner = inner
 
 
-def _plain(e, dtype, scale, coefs, counts) -> int:
-    """Add `scale * e` to coefs ({id(var): [var, coef]}), count variable occurrences; return
-    the constant. Raises NotPlain for anything but Var, IntImm, Add, Sub and Mul by an IntImm
-    of one integer dtype."""
+def _plain(e, dtype, scale, coefs, counts, inner) -> int:
+    """Add `scale * e` to coefs ({key: [atom, coef]}; a variable's key is its id), count
+    variable occurrences; return the constant. Raises NotPlain for anything but Var, IntImm,
+    Add, Sub and Mul by an IntImm of one integer dtype, and floordiv/floormod by a constant of
+    a subexpression without inner variables (`inner`: their ids) or loads, which is an atom of
+    the outer part (a fused outer loop split back)."""
     t = type(e)
     if e.dtype != dtype:
         raise NotPlain
@@ -66,29 +71,31 @@ def _plain(e, dtype, scale, coefs, counts) -> int:
         counts[id(e)] = counts.get(id(e), 0) + 1
         return 0
     if t is Add:
-        return _plain(e.a, dtype, scale, coefs, counts) + _plain(e.b, dtype, scale, coefs, counts)
+        return _plain(e.a, dtype, scale, coefs, counts, inner) + _plain(e.b, dtype, scale, coefs, counts, inner)
     if t is Sub:
-        return _plain(e.a, dtype, scale, coefs, counts) + _plain(e.b, dtype, -scale, coefs, counts)
+        return _plain(e.a, dtype, scale, coefs, counts, inner) + _plain(e.b, dtype, -scale, coefs, counts, inner)
     if t is Mul:
         if type(e.b) is IntImm:
-            return _plain(e.a, dtype, scale * e.b.value, coefs, counts)
+            return _plain(e.a, dtype, scale * e.b.value, coefs, counts, inner)
         if type(e.a) is IntImm:
-            return _plain(e.b, dtype, scale * e.a.value, coefs, counts)
+            return _plain(e.b, dtype, scale * e.a.value, coefs, counts, inner)
+    if ((t is FloorDiv or t is FloorMod) and type(e.b) is IntImm and e.b.value > 0
+            and used_vars(e).isdisjoint(inner) and not used_buffers(e)):
+        key = structural_key(e)
+        entry = coefs.get(key)
+        if entry is None:
+            coefs[key] = [e, scale]
+        else:
+            entry[1] += scale
+        return 0
     raise NotPlain
 
 
-def plain_ops(e) -> tuple:
-    """(Add + Sub, Mul) nodes of a plain index expression."""
-    t = type(e)
-    if t is Add or t is Sub:
-        a, m = plain_ops(e.a)
-        b, n = plain_ops(e.b)
-        return a + b + 1, m + n
-    if t is Mul:
-        a, m = plain_ops(e.a)
-        b, n = plain_ops(e.b)
-        return a + b, m + n + 1
-    return 0, 0
+def inner_form(e, inner) -> tuple:
+    """({Var: coef} of the inner variables of an index `plan` accepted, its constant)."""
+    coefs: dict = {}
+    const = _plain(e, e.dtype, 1, coefs, {}, inner)
+    return {v: c for key, (v, c) in coefs.items() if key in inner and c}, const
 
 
 def built_ops(coefs, const) -> tuple:
@@ -129,6 +136,10 @@ def _union(a, b, var_ranges):
         diff[key] = diff.get(key, 0) - c
     dlo = dhi = b[1] - a[1]
     for key, c in diff.items():
+        if not c:
+            continue
+        if key not in var_ranges:  # an atom: its bound is not worked out here
+            raise NotPlain
         first, ext = var_ranges[key]
         dlo += c * first if c > 0 else c * (first + ext - 1)
         dhi += c * (first + ext - 1) if c > 0 else c * first
@@ -204,7 +215,7 @@ def plan(body, scan) -> tuple:
             inner_ids.update(ranges)
             for d, e in enumerate(indices):
                 coefs, counts = {}, {}
-                const = _plain(e, e.dtype, 1, coefs, counts)
+                const = _plain(e, e.dtype, 1, coefs, counts, ranges)
                 outer = {}
                 lo = hi = const
                 for key, (_, c) in coefs.items():

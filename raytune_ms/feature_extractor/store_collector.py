@@ -51,7 +51,7 @@ from ..tir import (
 )
 from ..tir.affine import affine_form
 from ..tir.dtype import bytes_of, is_float
-from .compaction_plan import Compacted, built_ops, plain_ops
+from .compaction_plan import Compacted, built_ops, inner_form
 
 # group 1 arithmetic counters, in feature order (the float ones first)
 ARITH = ("float_mad", "float_addsub", "float_mul", "float_divmod", "float_cmp", "float_mathfunc",
@@ -138,8 +138,8 @@ def shifted_forms(c: Compacted, indices) -> tuple:
         if start is None:
             out.append(e)
         else:
-            coefs, const = affine_form(e)
-            out.append(({v: k for v, k in coefs.items() if id(v) in c.inner}, const - start))
+            coefs, const = inner_form(e, c.inner)
+            out.append((coefs, const - start))
     return tuple(out)
 
 
@@ -148,11 +148,14 @@ def shifted_ops(c: Compacted, indices, counts: list) -> None:
     canonical form of each shifted dimension) instead of as written."""
     for e, start in zip(indices, c.starts):
         if start is not None:
-            coefs, const = affine_form(e)
-            addsub, muls = plain_ops(e)
-            new_addsub, new_muls = built_ops([k for v, k in coefs.items() if id(v) in c.inner], const - start)
-            counts[1 + NUM_FLOAT_ARITH] += new_addsub - addsub
-            counts[2 + NUM_FLOAT_ARITH] += new_muls - muls
+            written = [0] * len(ARITH)
+            scan_value(e, written, [])
+            for k, v in enumerate(written):
+                counts[k] -= v
+            coefs, const = inner_form(e, c.inner)
+            addsub, muls = built_ops(list(coefs.values()), const - start)
+            counts[1 + NUM_FLOAT_ARITH] += addsub
+            counts[2 + NUM_FLOAT_ARITH] += muls
 
 
 # ----------------------------------------------------------------------------- non-affine rows
