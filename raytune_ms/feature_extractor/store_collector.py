@@ -14,6 +14,7 @@ element outside the buffer). See features.md for every value.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 
 import numpy as np
 
@@ -270,7 +271,7 @@ class StoreCollector:
     def __init__(self, cache_line_bytes: int = 64, curve_samples: int = 10, is_gpu: bool = False):
         self.line = float(cache_line_bytes)
         self.curve_samples = curve_samples
-        self.fractions = np.arange(1, curve_samples + 1) / curve_samples  # where the curve is sampled
+        self.fractions = (np.arange(1, curve_samples + 1) / curve_samples).tolist()  # where the curve is sampled
         self.is_gpu = is_gpu
         self.stack: list[Loop] = []
         self.allocs: dict = {}  # id(buffer) -> loop product at its allocation
@@ -390,7 +391,7 @@ class StoreCollector:
                              store_bytes)
                 for j, b in enumerate(order)
             ]
-            row.curve = self._curve(counts, prod, np.array([lp.extent for lp in loops], dtype=np.float64), loops)
+            row.curve = self._curve(counts, loops)
         self.pending = []
 
     def _footprints(self, pending) -> list:
@@ -563,20 +564,25 @@ class StoreCollector:
                   bytes_ / div, unique_bytes / div, lines / div, unique_lines / div, innermost_stride]
         return (-lines, -bytes_, buf.name), values
 
-    def _curve(self, counts, prod, ext, loops) -> list:
+    def _curve(self, counts, loops) -> list:
         """Arithmetic intensity (float ops / bytes touched) sampled at evenly spaced fractions
-        of the nest's compute, interpolated between loop levels (innermost first)."""
+        of the nest's compute, interpolated between loop levels (innermost first). A handful
+        of scalars per store: plain floats, the same operations as array code would do."""
         n = len(loops)
         flops = float(sum(counts[1:NUM_FLOAT_ARITH]))  # per iteration (mad is always 0)
         if n == 0 or flops == 0.0:
             return [0.0] * self.curve_samples
-        compute = flops * np.cumprod(ext[::-1])
-        mem = np.array([self.touched[loops[n - 1 - k].key] for k in range(n)])
-        ratio = compute / np.maximum(mem, 1.0)
-        target = self.fractions * compute[-1]
-        k = np.minimum(np.searchsorted(compute, target - 1e-4, side="left"), n - 1)
-        prev = np.maximum(k - 1, 0)
-        width = compute[k] - compute[prev]
-        frac = np.where(width > 0, (target - compute[prev]) / np.where(width > 0, width, 1.0), 1.0)
-        value = np.where(k == 0, ratio[0], ratio[prev] + (ratio[k] - ratio[prev]) * frac)
-        return value.tolist()
+        compute, inner = [], 1.0
+        for k in range(n):
+            inner *= loops[n - 1 - k].extent
+            compute.append(flops * inner)
+        ratio = [c / max(self.touched[loops[n - 1 - k].key], 1.0) for k, c in enumerate(compute)]
+        out = []
+        for fraction in self.fractions:
+            target = fraction * compute[-1]
+            k = min(bisect_left(compute, target - 1e-4), n - 1)
+            prev = max(k - 1, 0)
+            width = compute[k] - compute[prev]
+            frac = (target - compute[prev]) / width if width > 0 else 1.0
+            out.append(ratio[0] if k == 0 else ratio[prev] + (ratio[k] - ratio[prev]) * frac)
+        return out
