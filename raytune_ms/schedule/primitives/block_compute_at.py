@@ -22,13 +22,14 @@ compute_at at the enclosing loops worth drawing (what sample_compute_location dr
 from __future__ import annotations
 
 from ... import tir
-from ...tir import BlockRealize, For, Range, Var
+from ...tir import BlockRealize, For, IntImm, Range, Var
 from ...tir.analysis import (
     RegionError,
+    always_bounded,
     const_int,
     is_spatial_block,
     loop_ranges,
-    relax_range,
+    relax_box,
     union_side,
     var_plus_const,
 )
@@ -75,7 +76,7 @@ class _Context:
     """What a move of one block needs that does not depend on the target loop."""
 
     __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons", "accesses",
-                 "planned")
+                 "planned", "inference_safe")
 
 
 def analyze(func, block_name, reverse):
@@ -84,6 +85,7 @@ def analyze(func, block_name, reverse):
     ctx.func, ctx.reverse = func, reverse
     ctx.accesses = {}  # the partners' access regions with their bindings substituted (plan fills it)
     ctx.planned = {}  # loop Var -> what a check_only plan found (a full plan there needs only the nest)
+    ctx.inference_safe = None  # whether region inference succeeds at every loop (known after one success)
     ctx.prim = prim = "reverse_compute_at" if reverse else "compute_at"
     ctx.bpath, ctx.scope, ctx.blocks = siblings(func, block_name)
     ctx.me = me = ctx.bpath[-1]
@@ -136,23 +138,44 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     _check_outside_order(ctx, inside, lname)
     if reverse:
         _check_final(prim, name, under, lpath)
+    if check_only and ctx.inference_safe:  # the rest cannot fail here: only the position is left
+        _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
+        return None
     fixed = loop_ranges([s for s in lpath if isinstance(s, For)])
     boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse, ctx.accesses)
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
     pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
+    if ctx.inference_safe is None and not reverse:
+        ctx.inference_safe = _inference_safe(ctx)
     if check_only:
         ctx.planned[loop_var] = (regions, fixed, held)
         return None
     return _build_nest(block, regions, fixed, preserve), pos
 
 
+def _inference_safe(ctx) -> bool:
+    """Whether compute_at's region inference, having succeeded at one loop, succeeds at every
+    loop of the move: every consumer is under each candidate loop (checked before), so the
+    regions are the same; what changes is which loops are relaxed, and that cannot make an
+    interval unbounded when the regions hold only bounded arithmetic of loops with constant
+    ranges. The iterator mapping's checks do not depend on the loop."""
+    var_ids = set()
+    for c in ctx.cons:
+        for s in block_path(ctx.func, c.block.name):
+            if type(s) is For and type(s.min) is IntImm and type(s.extent) is IntImm:
+                var_ids.add(id(s.loop_var))
+    return all(always_bounded(x.min, var_ids) and always_bounded(x.extent, var_ids)
+               for region in ctx.accesses.values() for x in region)
+
+
 def _check_final(prim, name, producers, lpath):
     """A producer whose reduction runs over `loop` or a loop around it has no final values
     inside one iteration."""
     around = {id(s.loop_var): s.loop_var.name for s in lpath if isinstance(s, For)}
+    around_ids = set(around)
     for p in producers:
         for iv, value in zip(p.block.iter_vars, p.iter_values):
-            hit = used_vars(value) & set(around) if iv.kind == "reduce" else ()
+            hit = used_vars(value) & around_ids if iv.kind == "reduce" else ()
             if hit:
                 raise ScheduleError(
                     f"{prim}: producer {p.block.name!r} of block {name!r} reduces over loop "
@@ -222,7 +245,7 @@ def _partner_boxes(prim, func, me, partners, loop, fixed, reverse, accesses) -> 
                 region = accesses[id(p), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
                                             for x in r.region]
             try:
-                box = [relax_range(x, relax, ranges) for x in region]
+                box = relax_box(region, relax, ranges)
             except RegionError as e:
                 raise ScheduleError(
                     f"{prim}: the region of buffer {r.buffer.name!r} accessed by block "
