@@ -20,16 +20,14 @@ _LOADS: dict = {}  # id(node) -> (node, ids of the buffers loaded in it)
 _STORES: dict = {}  # id(statement) -> (statement, ids of the buffers stored to in it)
 
 
-def loaded_buffer_ids(node) -> frozenset:
-    """ids of the buffers that some BufferLoad in `node` (inclusive) reads."""
-    return memo_union(node, _LOADS, _LEAVES, BufferLoad, _own_buffer)
-
-
-def stored_buffer_ids(node) -> frozenset:
-    """ids of the buffers that some BufferStore in `node` (inclusive) writes; expressions hold
-    no statements, so they are not walked."""
-    return memo_union(node, _STORES, _NON_STMT, BufferStore, _own_buffer)
-
-
 def _own_buffer(access) -> frozenset:
     return frozenset((id(access.buffer),))
+
+
+loaded_buffer_ids = memo_union(
+    "loaded_buffer_ids", "ids of the buffers that some BufferLoad in `node` (inclusive) reads.",
+    _LOADS, _LEAVES, BufferLoad, _own_buffer)
+stored_buffer_ids = memo_union(
+    "stored_buffer_ids", "ids of the buffers that some BufferStore in `node` (inclusive) writes; "
+    "expressions hold no statements, so they are not walked.",
+    _STORES, _NON_STMT, BufferStore, _own_buffer)

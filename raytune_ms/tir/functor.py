@@ -190,90 +190,59 @@ def substitute(node, mapping: dict):
     """Replace Vars (keys) by expressions, and Buffers by Buffers, everywhere in `node`."""
     if not mapping:
         return node
-    if all(type(k) is Buffer for k in mapping):
-        return _swap(node, mapping, {id(k) for k in mapping}, {})
+    if all(type(k) is Buffer for k in mapping):  # skip the subtrees that use none of them
+        ids = {id(k) for k in mapping}
+
+        def pre(n):
+            if isinstance(n, (Var, Buffer)):
+                return mapping.get(n)
+            return n if ids.isdisjoint(used_buffers(n)) else None
+
+        return transform(node, pre=pre)
     return transform(node, pre=lambda n: mapping.get(n) if isinstance(n, (Var, Buffer)) else None)
-
-
-# Buffers swapped for Buffers: what `transform` with a `pre` returning the mapped Buffer, and a
-# subtree that uses none of them as it is, rebuilds (same nodes, same sharing through the memo
-# of rewritten nodes), walked directly: a cache redirect rewrites a block this way on every
-# replay, and the generic walk's callbacks were most of its cost.
-
-def _swap(n, mapping, ids, memo):
-    """`n` with the Buffers of `mapping` swapped (`ids`: their ids; `memo`: id -> rewritten)."""
-    t = type(n)
-    if t is Buffer:
-        return mapping.get(n, n)
-    if t in _CONSTANTS or t is Var:
-        return n
-    key = id(n)
-    out = memo.get(key)
-    if out is not None:
-        return out
-    if ids.isdisjoint(used_buffers(n)):
-        memo[key] = n
-        return n
-    values = field_values(n)
-    new_values = None
-    for i, old in enumerate(values):
-        if isinstance(old, Node):
-            new = _swap(old, mapping, ids, memo)
-        elif isinstance(old, tuple) and old:
-            new = _swap_tuple(old, mapping, ids, memo)
-        else:
-            continue
-        if new is not old:
-            if new_values is None:
-                new_values = list(values)
-            new_values[i] = new
-    out = n if new_values is None else t(*new_values)
-    memo[key] = out
-    return out
-
-
-def _swap_tuple(values, mapping, ids, memo):
-    new = tuple([_swap(v, mapping, ids, memo) if isinstance(v, Node) else
-                 _swap_tuple(v, mapping, ids, memo) if isinstance(v, tuple) else v for v in values])
-    return values if all(a is b for a, b in zip(new, values)) else new
 
 
 _NO_IDS: frozenset = frozenset()
 _UNION_CAP = 1 << 16
 
 
-def memo_union(node, memo: dict, skip, cls, own, kids=_kids) -> frozenset:
-    """The union of `own(n)` over the `cls` nodes n in `node` (inclusive), not walking into
-    `skip` nodes, memoised per node in `memo` (id -> (node, answer); cleared when full): nodes
-    are immutable and a schedule step rebuilds only the path it changes, so a subtree shared by
-    many versions of a program is walked once. `kids(n)` gives the nodes walked below `n`."""
-    if isinstance(node, skip):
-        return _NO_IDS
-    hit = memo.get(id(node))
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    out = own(node) if type(node) is cls else _NO_IDS
-    for k in kids(node):
-        sub = memo_union(k, memo, skip, cls, own, kids)
-        if sub:
-            out = sub if not out else out | sub
-    if len(memo) >= _UNION_CAP:
-        memo.clear()
-    memo[id(node)] = (node, out)
-    return out
+def memo_union(name, doc, memo: dict, skip, cls, own, kids=_kids):
+    """A function `node -> frozenset`: the union of `own(n)` over the `cls` nodes n in `node`
+    (inclusive), not walking into `skip` nodes, memoised per node in `memo` (id -> (node,
+    answer); cleared when full). Nodes are immutable and a schedule step rebuilds only the path
+    it changes, so a subtree shared by many versions of a program is walked once. `kids(n)`
+    gives the nodes walked below `n`. (The walk is a closure made once, so that each step of it
+    is a one-argument call: it runs on every replay's fresh nodes.)"""
+    def walk(node):
+        if isinstance(node, skip):
+            return _NO_IDS
+        hit = memo.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        out = own(node) if type(node) is cls else _NO_IDS
+        for k in kids(node):
+            sub = walk(k)
+            if sub:
+                out = sub if not out else out | sub
+        if len(memo) >= _UNION_CAP:
+            memo.clear()
+        memo[id(node)] = (node, out)
+        return out
+
+    walk.__name__ = walk.__qualname__ = name
+    walk.__doc__ = doc
+    return walk
+
+
+def id_set(node) -> frozenset:
+    """{id(node)}: what a node contributes to a union of ids (see memo_union)."""
+    return frozenset((id(node),))
 
 
 _BUFFERS: dict = {}  # id(node) -> (node, ids of the Buffers in it), every subtree asked or walked
-_NO_BUFFERS = (Var, *_CONSTANTS)  # nodes that hold no Buffer
-
-
-def _own_id(buf) -> frozenset:
-    return frozenset((id(buf),))
-
-
-def used_buffers(node) -> frozenset:
-    """ids of the Buffers occurring in `node` (as transform sees them: Buffers are leaves)."""
-    return memo_union(node, _BUFFERS, _NO_BUFFERS, Buffer, _own_id)
+used_buffers = memo_union(
+    "used_buffers", "ids of the Buffers occurring in `node` (as transform sees them: Buffers are leaves).",
+    _BUFFERS, (Var, *_CONSTANTS), Buffer, id_set)
 
 
 def collect(node, cls) -> list:

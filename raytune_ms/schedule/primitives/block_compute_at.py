@@ -28,15 +28,16 @@ from ...tir.analysis import (
     always_bounded,
     const_int,
     is_spatial_block,
+    is_true,
     loop_ranges,
     relax_box,
     union_side,
     var_plus_const,
 )
-from ...tir.arith import bound, can_prove, simplify
-from ...tir.functor import used_vars
+from ...tir.arith import bound, simplify
+from ...tir.functor import id_set, memo_union, used_vars
 from ..error import ScheduleError
-from ..tree import block_path, blocks_in, enclosing_block, loop_path, loops_above
+from ..tree import LEAF_STMTS, block_path, enclosing_block, loop_path, loops_above, stmt_children
 from .block_common import (
     insert_into_loop,
     is_param,
@@ -123,7 +124,7 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
         raise ScheduleError(
             f"{prim}: loop {lname!r} already encloses block {name!r} (it is one of its own loops)")
     kids = stmt_list(loop.body)
-    held = [{id(b) for b in blocks_in(k)} for k in kids]  # the blocks under each child
+    held = [_block_ids(k) for k in kids]  # the blocks under each child
     inside = set().union(*held)
     partners = ctx.prods if reverse else ctx.cons
     under = [p for p in partners if id(p) in inside]
@@ -151,6 +152,16 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
         ctx.planned[loop_var] = (regions, fixed, held)
         return None
     return _build_nest(block, regions, fixed, preserve), pos
+
+
+_BLOCK_IDS: dict = {}  # id(statement) -> (statement, ids of the BlockRealizes in it)
+
+
+# ids of the BlockRealizes in a statement (inclusive; what `blocks_in` finds), memoised per
+# statement: the candidate loops of a move are nested, and most of a nest is unchanged between
+# replays
+_block_ids = memo_union("_block_ids", "ids of the BlockRealizes in `stmt` (inclusive).",
+                        _BLOCK_IDS, LEAF_STMTS, BlockRealize, id_set, stmt_children)
 
 
 def _inference_safe(ctx) -> bool:
@@ -354,8 +365,9 @@ def _build_nest(block, regions, ranges, preserve):
             continue
         dmin, dend = iv.dom.min, tir.add(iv.dom.min, iv.dom.extent)
         for cond in (value >= dmin, value < dend):
-            if not can_prove(cond, scope_ranges):
-                conds.append(simplify(cond, scope_ranges))
+            cond = simplify(cond, scope_ranges)
+            if not is_true(cond):  # (not provable: kept as simplified)
+                conds.append(cond)
     nest = BlockRealize(values, tir.all_of(*conds), block)
     for v, ext in reversed(loops):
         nest = For(v, 0, ext, "serial", nest)

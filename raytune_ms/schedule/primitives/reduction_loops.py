@@ -9,17 +9,11 @@ so a rebuilt loop costs the union of its children's answers.
 
 from __future__ import annotations
 
-from ...tir import BlockRealize, BufferStore, Evaluate
+from ...tir import BlockRealize
 from ...tir.functor import memo_union, used_vars
-from ..tree import stmt_children
+from ..tree import LEAF_STMTS, stmt_children
 
 _MEMO: dict = {}  # id(statement) -> (statement, ids of the reduction-bound Vars under it)
-_LEAF_STMTS = (BufferStore, Evaluate)  # statements that hold no block
-
-
-def reduction_var_ids(stmt) -> frozenset:
-    """ids of the Vars that some block under `stmt` (inclusive) binds a reduction iterator to."""
-    return memo_union(stmt, _MEMO, _LEAF_STMTS, BlockRealize, _own_reduction_vars, stmt_children)
 
 
 def _own_reduction_vars(realize) -> frozenset:
@@ -28,6 +22,11 @@ def _own_reduction_vars(realize) -> frozenset:
         if iv.kind != "spatial":
             out = out | used_vars(value)
     return out
+
+
+reduction_var_ids = memo_union(
+    "reduction_var_ids", "ids of the Vars that some block under `stmt` (inclusive) binds a reduction iterator to.",
+    _MEMO, LEAF_STMTS, BlockRealize, _own_reduction_vars, stmt_children)
 
 
 def carries_reduction(loop) -> bool:
