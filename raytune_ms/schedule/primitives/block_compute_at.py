@@ -86,7 +86,7 @@ def analyze(func, block_name, reverse):
     ctx.func, ctx.reverse = func, reverse
     ctx.accesses = {}  # the partners' access regions with their bindings substituted (plan fills it)
     ctx.planned = {}  # loop Var -> what a check_only plan found (a full plan there needs only the nest)
-    ctx.inference_safe = None  # whether region inference succeeds at every loop (known after one success)
+    ctx.inference_safe = False  # whether region inference succeeds at every loop (see _inference_safe)
     ctx.prim = prim = "reverse_compute_at" if reverse else "compute_at"
     ctx.bpath, ctx.scope, ctx.blocks = siblings(func, block_name)
     ctx.me = me = ctx.bpath[-1]
@@ -146,8 +146,6 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse, ctx.accesses)
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
     pos = _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
-    if ctx.inference_safe is None and not reverse:
-        ctx.inference_safe = _inference_safe(ctx)
     if check_only:
         ctx.planned[loop_var] = (regions, fixed, held)
         return None
@@ -165,18 +163,40 @@ _block_ids = memo_union("_block_ids", "ids of the BlockRealizes in `stmt` (inclu
 
 
 def _inference_safe(ctx) -> bool:
-    """Whether compute_at's region inference, having succeeded at one loop, succeeds at every
-    loop of the move: every consumer is under each candidate loop (checked before), so the
-    regions are the same; what changes is which loops are relaxed, and that cannot make an
-    interval unbounded when the regions hold only bounded arithmetic of loops with constant
-    ranges. The iterator mapping's checks do not depend on the loop."""
+    """Whether compute_at's region inference and iterator mapping succeed at every loop that
+    passes the cheap checks (so compute_location_candidates need not run them per loop): every
+    consumer is under each such loop, so the regions are the same at all of them; what changes
+    is which loops are relaxed, and that cannot make an interval unbounded when the regions
+    hold only bounded arithmetic of loops with constant ranges. Mapping the box back to the
+    block's iterators fails or not whatever the loop. Fills `ctx.accesses` as plan would."""
+    block = ctx.me.block
+    mine = written_buffers(block)
     var_ids = set()
     for c in ctx.cons:
         for s in block_path(ctx.func, c.block.name):
             if type(s) is For and type(s.min) is IntImm and type(s.extent) is IntImm:
                 var_ids.add(id(s.loop_var))
-    return all(always_bounded(x.min, var_ids) and always_bounded(x.extent, var_ids)
-               for region in ctx.accesses.values() for x in region)
+    boxed = []
+    for c in ctx.cons:
+        for r in c.block.reads:
+            if not any(r.buffer is b for b in mine):
+                continue
+            region = ctx.accesses.get((id(c), id(r)))
+            if region is None:
+                sub = _bindings(c)
+                region = ctx.accesses[id(c), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
+                                                       for x in r.region]
+            if not all(always_bounded(x.min, var_ids) and always_bounded(x.extent, var_ids) for x in region):
+                return False
+            boxed.append(r.buffer)
+    ivs = {id(iv.var): iv for iv in block.iter_vars}
+    for r in block.writes:
+        if not any(r.buffer is b for b in boxed):
+            continue
+        for rng in r.region:
+            if const_int(rng.min) is None and (const_int(rng.extent) != 1 or var_plus_const(rng.min, ivs) is None):
+                return False
+    return all(const_int(iv.dom.extent) is not None for iv in block.iter_vars)
 
 
 def _check_final(prim, name, producers, lpath):
@@ -412,6 +432,7 @@ def compute_location_candidates(func, block_name) -> list:
             n += 1
         common = loops if common is None else common[:n]
     out = []
+    ctx.inference_safe = _inference_safe(ctx)
     for f in worth_drawing(common, ctx.me, ctx.cons):
         try:
             plan(ctx, f.loop_var, check_only=True)
