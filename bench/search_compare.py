@@ -152,9 +152,16 @@ def best_at(values: list, n: int) -> float | None:
     return values[n - 1] if len(values) >= n else None
 
 
+def median_curve(curves: list) -> np.ndarray:
+    """The median best-so-far at each trial over the runs that reached it, so that a mix of
+    64- and 256-trial runs draws a median all the way to 256."""
+    longest = max(len(c) for c in curves)
+    return np.array([float(np.median([c[n] for c in curves if len(c) > n])) for n in range(longest)])
+
+
 def plot(path: str, out_dir: str, at: list) -> None:
     """One PNG per (mode, op): each run thin, each strategy's (or resume label's) median thick
-    (over the trials every run of it reached); prints one JSON line per op and strategy with
+    (`median_curve`); prints one JSON line per op and strategy with
     the median best at each of `at` over the runs that reached it."""
     from matplotlib.figure import Figure
 
@@ -171,12 +178,14 @@ def plot(path: str, out_dir: str, at: list) -> None:
         fig = Figure(figsize=(5.5, 3.6), layout="constrained")
         ax = fig.add_subplot(1, 1, 1)
         for color, (label, curves) in zip(colors, sorted(by_label.items())):
-            n = min(len(c) for c in curves)
             for c in curves:
                 ax.step(np.arange(1, len(c) + 1), c, where="post", color=color, alpha=0.3, linewidth=0.8)
-            median = np.median(np.array([c[:n] for c in curves]), axis=0)
-            ax.step(np.arange(1, n + 1), median, where="post", color=color, linewidth=2,
-                    label=f"{label} (median of {len(curves)})")
+            median = median_curve(curves)
+            shortest = min(len(c) for c in curves)
+            longer = sum(len(c) > shortest for c in curves)
+            past = f", of {longer} past {shortest}" if longer < len(curves) and len(median) > shortest else ""
+            ax.step(np.arange(1, len(median) + 1), median, where="post", color=color, linewidth=2,
+                    label=f"{label} (median of {len(curves)}{past})")
             row = {"table": mode, "op": op, "strategy": label, "runs": len(curves)}
             for k in at:  # over the runs that reached k trials
                 vals = [v for v in (best_at(c, k) for c in curves) if v is not None]

@@ -3,17 +3,11 @@ the bench, and it prints its JSON lines. No timing thresholds."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pathlib
-
-_PATH = pathlib.Path(__file__).resolve().parents[1] / "bench" / "layout_rewrite.py"
 
 
-def test_bench_runs_at_a_tiny_size(capsys):
-    spec = importlib.util.spec_from_file_location("layout_rewrite", _PATH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_bench_runs_at_a_tiny_size(capsys, load_bench):
+    bench = load_bench("layout_rewrite")
     bench.main(["--n", "64", "--replays", "1", "--rounds", "1"])
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert "avx512" in lines[0] and "cpu" in lines[0]

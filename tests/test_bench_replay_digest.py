@@ -4,23 +4,12 @@ so two versions of the code can be compared by it)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pathlib
 import sys
 
-_BENCH = pathlib.Path(__file__).resolve().parents[1] / "bench"
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("replay_digest", _BENCH / "replay_digest.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_replay_digest_is_deterministic(capsys, monkeypatch):
-    bench = _load()
+def test_replay_digest_is_deterministic(capsys, monkeypatch, load_bench):
+    bench = load_bench("replay_digest")
     monkeypatch.setattr(sys, "argv", ["replay_digest.py", "--seeds", "1", "--workloads", "GMM"])
     bench.main()
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

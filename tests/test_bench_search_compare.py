@@ -24,6 +24,12 @@ def test_strategy_names(load_bench):
         bench.strategy_parts("evo-mlp")
 
 
+def test_median_curve_runs_to_the_longest_run(load_bench):
+    bench = load_bench("search_compare")
+    curves = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0, 7.0, 9.0], [0.5, 1.0, 8.0, 8.0]]
+    assert bench.median_curve(curves).tolist() == [2.0, 3.0, 7.5, 8.5]
+
+
 @pytest.mark.slow
 def test_compare_resume_and_plot(tmp_path, capsys, load_bench):
     bench = load_bench("search_compare")

@@ -32,16 +32,10 @@ def test_unknown_space_for_a_workload_is_an_error(tmp_path, capsys):
 
 
 def test_tune_cli_default_space_is_post_order_apply(tmp_path, capsys):
-    import importlib.util
-
-    import pytest
-
     from raytune_ms.cli import build_parser
 
     args = build_parser().parse_args(["tune", "--workload", "SFM", "--work-dir", str(tmp_path)])
     assert (args.space, args.strategy, args.cost_model) == ("post-order-apply", "evolutionary", "xgb")
-    if importlib.util.find_spec("raytune_ms.mutator") is None:
-        pytest.skip("the automatic space's default mutators are not installed")
     rc = main(["tune", "--workload", "SFM", "--size", "small", "--trials", "4", "--work-dir", str(tmp_path / "run"),
                "--builder", "local", "--runner", "local", "--num-trials-per-iter", "2", "--seed", "3", "--json",
                "--strategy", "replay-trace", "--cost-model", "random", "--remeasure-top-k", "1"])

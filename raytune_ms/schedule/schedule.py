@@ -397,13 +397,11 @@ class Schedule:
         self._record("StorageAlign", (block,), args, ())
 
     def reindex(self, block: BlockRV, buffer) -> BlockRV:
-        """Read buffer ("read", i) of `block` through a copy indexed by the block's iterators;
-        returns the copy block (see primitives.reindex; write buffers are not reindexed here)."""
+        """Access buffer ("read"|"write", i) of `block` (or the buffer of that name) through a
+        copy indexed by the block's iterators; returns the copy block (see primitives.reindex)."""
         fname, name = self._block(block)
-        kind, index = buffer
-        if kind != "read":
-            raise ScheduleError(f"reindex (block {name!r}): only read buffers are reindexed, got {buffer!r}")
-        func, new_name = reindex.reindex(self._func(fname), name, int(index))
+        index, kind = layout_transform.resolve_buffer("reindex", self.get(block), buffer)
+        func, new_name = reindex.reindex(self._func(fname), name, index, kind)
         self._commit(fname, func)
         out = self._new(BlockRV, (fname, new_name))
         self._record("ReIndex", (block,), (int(index), kind), (out,))

@@ -20,31 +20,31 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 
 A stride-1 NHWC conv2d matches as an implicit GEMM over (w, co, ci), with n, h and the kernel
 window as outer loops (the rows of a 16x16 input tile are 16 consecutive w + rw). A block whose
-A operand is indexed otherwise (a strided conv's window h*s + rh, w*s + rw; a transposed A) is
-first given a plain operand, as the reference does: `reindex` copies A to a tensor indexed by
-the block's iterators (an im2col copy for a conv) and `transform_layout` orders it [..., i, k].
-i, j or k extents that are not multiples of 16 (a GMM of 100x200x72, a conv with 3 input
-channels) are then padded to them by `pad_einsum` (zero-padded input copies; the output
-written padded and cut back after). These copies are kernels of their own. A block that still
-does not match (other dtypes, a transposed B, non-constant extents) is left to the rules after
-it (the plain CUDA tiling): the result is [sch]. The reference's transform_block_layout (fusing
-n, h, w into one GEMM row axis) is not built here.
+operands are indexed otherwise (a strided conv's window h*s + rh, w*s + rw; a transposed A or B;
+an output in another order) first gets GEMM-shaped copies, as the reference does: `reindex`
+(read or write) and `transform_layout` (tensor_core_layout.py). i, j or k extents that are not
+multiples of 16 (a GMM of 100x200x72, a conv with 3 input channels) are then padded to them by
+`pad_einsum` (zero-padded input copies; the output written padded and cut back after). These
+copies are folded into the GEMM's kernel (tensor_core_fusion.py): the input copies into the
+shared-memory fetches, the output copies into the write-back stage, which an output that is not
+the function's always has. A block that still does not match (other dtypes, non-constant
+extents) is left to the rules after it (the plain CUDA tiling): the result is [sch]. The
+reference's transform_block_layout (fusing n, h, w into one GEMM row axis) is not built here.
 """
 
 from __future__ import annotations
 
 from ..schedule import ScheduleError
 from ..schedule.primitives.tensorize import match
-from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var, const, sub, substitute
-from ..tir.arith import simplify
-from ..tir.functor import used_vars
-from ..tir.index_map import IndexMap
+from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var
 from ..tir.tensor_intrin import TensorIntrin
 from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
 from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
 from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
 from .shared_footprint import block_tile_caps
+from .tensor_core_fusion import block_names, fold_into_fetch, fold_into_write_back
+from .tensor_core_layout import advances_with, layout_steps
 
 AUTO_TENSORIZE_KEY = "meta_schedule.auto_tensorize"
 AUTO_TENSORIZE_INIT_KEY = "meta_schedule.auto_tensorize_init"
@@ -57,12 +57,6 @@ def _operand(e, dtype):
     if isinstance(e, Cast) and e.dtype == dtype:
         e = e.value
     return e if isinstance(e, BufferLoad) and e.dtype == "float16" else None
-
-
-def _advances_with(e, v) -> bool:
-    """`e` is v plus terms without v (an implicit-GEMM row: a conv's w + rw at stride 1)."""
-    moving = simplify(sub(e, substitute(e, {v: const(0, v.dtype)})))
-    return moving is v
 
 
 def _operands(info):
@@ -85,32 +79,6 @@ def _operands(info):
     return b, body, a, bb, out
 
 
-def window_layout(info):
-    """(A's read index, the IndexMap that orders its reindexed copy as [the others..., i, k]) of
-    a block C[..., i, j] += A[f(...)] * B[..., k, j] whose A indexing gemm_axes does not take (a
-    strided conv's input window pad[n, h*s + rh, w*s + rw, c]): reindex then transform_layout
-    make A a plain GEMM operand [n, h, rh, rw, w, c] (the reference's reindex approach); None
-    when the block is not of that form."""
-    parts = _operands(info)
-    if parts is None:
-        return None
-    b, body, a, bb, _ = parts
-    i, j = body.indices[-2:]
-    k, bj = bb.indices[-2:]
-    if not all(isinstance(x, Var) for x in (i, j, k)) or bj is not j or a.buffer is bb.buffer:
-        return None
-    used = frozenset().union(*[used_vars(e) for e in a.indices])
-    ivs = [iv.var for iv in b.iter_vars if id(iv.var) in used]
-    ids = [id(v) for v in ivs]
-    if id(i) not in ids or id(k) not in ids:
-        return None
-    last = [ids.index(id(i)), ids.index(id(k))]
-    perm = [n for n in range(len(ivs)) if n not in last] + last
-    params = [Var(f"i{n}", "int32") for n in range(len(ivs))]
-    index = [n for n, r in enumerate(b.reads) if r.buffer is a.buffer]
-    return (index[0], IndexMap(params, [params[p] for p in perm])) if index else None
-
-
 def gemm_axes(info):
     """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
     computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
@@ -129,7 +97,7 @@ def gemm_axes(info):
     bk, bj = bb.indices[-2:]
     if not all(isinstance(x, Var) and id(x) in pos for x in (i, j, ak, bk, bj)):
         return None
-    if not isinstance(i, Var) or not _advances_with(ai, i) or bj is not j or ak is not bk:
+    if not isinstance(i, Var) or not advances_with(ai, i) or bj is not j or ak is not bk:
         return None
     n_i, n_j, n_k = pos[id(i)], pos[id(j)], pos[id(ak)]
     kinds, ext = info.kinds(), info.extents()
@@ -186,11 +154,12 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
 
     def _block_caps(self, info, ijk) -> list:
         """Per iterator, the bound on its block tile (in 16-row tiles for i, j, k) that keeps the
-        shared fetches of A and B within the limit (shared_footprint), None where unbounded."""
+        shared fetches of A and B, and the staged output tile of an output that is not the
+        function's, within the limit (shared_footprint), None where unbounded."""
         ext = info.extents()
         if not self.max_shared_memory_per_block or None in ext:
             return [None] * len(ext)
-        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block)
+        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block, output=not info.is_output())
         return [None if c >= e else max(1, c // 16) if k in ijk else c
                 for k, (c, e) in enumerate(zip(caps, ext))]
 
@@ -214,17 +183,20 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         if info.annotation(TILING_KEY) is not None:
             return [sch]
         axes = gemm_axes(info)
-        window = window_layout(info) if axes is None else None
-        out_dtype = axes[-1] if axes is not None else info.block.body.buffer.dtype if window is not None else None
+        parts = _operands(info) if axes is None else None
+        steps = layout_steps(*parts[:4]) if parts is not None else None  # GEMM-shaped copies first
+        out_dtype = axes[-1] if axes is not None else parts[-1] if steps else None
         group = self._group(out_dtype) if out_dtype is not None else None
         if group is None:
             return [sch]
         try:
             new = sch.copy()
-            if window is not None:  # an im2col copy of the window, laid out as a GEMM operand
-                index, layout = window
-                new.reindex(new.get_block(info.name), ("read", index))
-                new.transform_layout(new.get_block(info.name), ("read", index), layout)
+            before = block_names(new)
+            for buffer, layout in steps or ():
+                new.reindex(new.get_block(info.name), buffer)
+                if layout is not None:
+                    new.transform_layout(new.get_block(info.name), buffer, layout)
+            if steps:
                 info = BlockInfo(new, new.get_block(info.name))
                 axes = gemm_axes(info)
                 if axes is None:
@@ -232,12 +204,14 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             padding = intrin_padding(info, axes)
             if padding is not None:  # the output becomes a padded copy, cut back after
                 new.pad_einsum(new.get_block(info.name), padding)
-            self._apply(new, new.get_block(info.name), axes, group, padded=padding is not None)
+            self._apply(new, new.get_block(info.name), axes, group, block_names(new) - before)
         except ScheduleError:
             return [sch]
         return [new]
 
-    def _apply(self, sch, block, axes, group, padded=False) -> None:
+    def _apply(self, sch, block, axes, group, created=frozenset()) -> None:
+        """Tile `block` onto `group`; `created` names the copies apply made around it (folded
+        into the fetches and the write-back)."""
         n_i, n_j, n_k, a_index, b_index, _ = axes
         name = sch.get(block).name
         sch.annotate(block, TILING_KEY, self.structure)
@@ -265,7 +239,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         state = _State(sch, tiles)
         warp_loop = self._level_loop(state, self.reuse_write["levels"][0])
         staged = None
-        if not padded and not BlockInfo(sch, block).is_output():  # an epilogue reads a shared tile
+        if not BlockInfo(sch, block).is_output():  # an epilogue or a copy reads a shared tile
             staged = sch.cache_write(block, 0, "shared")
         store = sch.cache_write(block, 0, self.reuse_write["scope"])
         sch.reverse_compute_at(store, warp_loop, preserve_unit_loops=True)
@@ -279,9 +253,11 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             loops = sch.get_loops(staged)[-len(out.shape):]
             _, lanes = sch.split(sch.fuse(*loops), [None, WARP])
             sch.bind(lanes, "threadIdx.x")
+            fold_into_write_back(sch, staged, created)
         rlevel = len(self.structure) - 1  # the fragments: under the innermost reduction tile
         for index, op in ((a_index, "load_a"), (b_index, "load_b")):
             shared = sch.cache_read(block, index, self.reuse_read["scope"])
+            fold_into_fetch(sch, shared, created)
             frag = sch.cache_read(block, index, "wmma.matrix_a" if op == "load_a" else "wmma.matrix_b")
             sch.compute_at(frag, self._level_loop(state, rlevel), preserve_unit_loops=True)
             self._tile_2d(sch, frag, group[op])

@@ -23,15 +23,15 @@ from ..tir import bytes_of
 from ..tir.affine import affine_form
 
 
-def staged_inputs(block) -> list:
+def staged_inputs(block, output: bool = False) -> list:
     """(bytes per element, per dimension: ({iterator index: |coef|}, extent) or None for a
-    non-affine index, the dimension's size) of each input of `block` that it does not write."""
+    non-affine index, the dimension's size) of each input of `block` that it does not write,
+    and with `output` of its output too (a tile staged in shared memory on its way out, as the
+    tensor-core rule's write-back stage does)."""
     index = {id(iv.var): k for k, iv in enumerate(block.iter_vars)}
     written = {id(w.buffer) for w in block.writes}
     out = []
-    for r in block.reads:
-        if id(r.buffer) in written:
-            continue
+    for r in [r for r in block.reads if id(r.buffer) not in written] + (list(block.writes) if output else []):
         dims = []
         for rng, size in zip(r.region, r.buffer.shape):
             form = affine_form(rng.min)
@@ -59,10 +59,11 @@ def footprint(inputs, tiles) -> int:
     return total
 
 
-def block_tile_caps(block, extents, limit: int) -> list:
+def block_tile_caps(block, extents, limit: int, output: bool = False) -> list:
     """Per iterator of `block` (loop extents `extents`), the largest block tile to draw so that
-    the staged inputs fit `limit` bytes (the extent itself where no bound is needed)."""
-    inputs = staged_inputs(block)
+    the staged inputs (and with `output` the output tile) fit `limit` bytes (the extent itself
+    where no bound is needed)."""
+    inputs = staged_inputs(block, output)
     caps = list(extents)
     current = footprint(inputs, caps)
     while current > limit:

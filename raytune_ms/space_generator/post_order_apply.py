@@ -11,8 +11,6 @@ block annotated `schedule_rule` is left to ApplyCustomRule alone.
 
 from __future__ import annotations
 
-import importlib.util
-
 from ..schedule import Schedule, ScheduleError
 from ..schedule.tree import block_path, stmt_children
 from ..schedule_rule.apply_custom_rule import ApplyCustomRule
@@ -47,9 +45,6 @@ class PostOrderApply(SpaceGenerator):
         self.f_block_filter = f_block_filter
 
     def _initialize_with_tune_context(self, context) -> None:
-        if self.mutator_probs == FROM_TARGET and importlib.util.find_spec("raytune_ms.mutator") is None:
-            raise ImportError("PostOrderApply: mutator_probs='from-target' needs the raytune_ms.mutator "
-                              "package, which is not installed; pass mutator_probs={} (or a dict)")
         super()._initialize_with_tune_context(context)
         for part in list(self.sch_rules) + list(self.postprocs):
             part._initialize_with_tune_context(context)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import tir
 from ..schedule import Schedule
+from ..search_strategy.search_strategy import candidate_from_schedule
 from ..tune_context import TuneContext
 from .checks import random_inputs
 from .interpreter import interpret
@@ -56,3 +57,18 @@ def check_programs(func, traces, expected, seed=0):
         assert not np.isnan(got).any(), f"unwritten output elements\n{trace}"
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=str(trace))
     return len(seen)
+
+
+def mutated_candidates(ctx, trace, mutator, seeds) -> tuple:
+    """(the schedules that pass ctx's postprocessors, the number of mutated traces) of
+    `mutator` (initialised for ctx's program and target here) applied to `trace` with each seed,
+    each replayed on a fresh schedule."""
+    func = ctx.mod["main"]
+    mutator._initialize_with_tune_context(TuneContext(func, target=ctx.target))
+    traces = mutate_many(mutator, trace, seeds)
+    out = []
+    for t in traces:
+        cand = candidate_from_schedule(replayed(t, func), ctx.postprocs)
+        if cand is not None:
+            out.append(cand.sch)
+    return out, len(traces)

@@ -1,9 +1,11 @@
 """compute_inline / reverse_compute_inline: fused results match, buffers and loops vanish,
 and every precondition has its error."""
 
+import numpy as np
 import pytest
 
 from raytune_ms import te, tir
+from raytune_ms.codegen import build
 from raytune_ms.schedule import ScheduleError
 from raytune_ms.schedule.primitives.block_compute_at import compute_at
 from raytune_ms.schedule.primitives.block_inline import compute_inline, reverse_compute_inline
@@ -145,8 +147,21 @@ def test_reverse_compute_inline_errors():
         reverse_compute_inline(g, "C")
     with pytest.raises(ScheduleError, match=r"several producers"):
         reverse_compute_inline(g, "D")
-    # the consumer covers only part of the producer's buffer
-    S = te.compute((2,), lambda i: B[i] * 3.0, name="S")
+
+
+
+def test_reverse_compute_inline_of_a_consumer_of_a_leading_part_adds_a_predicate():
+    """S reads B[0:2] of B[0:4]: B's block writes S under the predicate i < 2 (pad_einsum's
+    cut-back of a padded output is such a consumer)."""
+    A = te.placeholder((4, 3), name="A")
+    B = te.compute((4, 3), lambda i, j: A[i, j] + 1.0, name="B")
+    S = te.compute((2, 3), lambda i, j: B[i, j] * 3.0, name="S")
     h = te.create_prim_func([A, S])
-    with pytest.raises(ScheduleError, match=r"does not cover dimension 0 of 'B'"):
-        reverse_compute_inline(h, "S")
+    g = reverse_compute_inline(h, "S")
+    (realize,) = [r for r in tir.collect(g.body, tir.BlockRealize) if r.block.name == "B"]
+    assert "< 2" in tir.script(realize.predicate)
+    assert_same_result(h, g)
+    a = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    s = np.zeros((2, 3), np.float32)
+    build(g, "llvm")(a, s)
+    np.testing.assert_allclose(s, (a[:2] + 1.0) * 3.0, rtol=1e-6)

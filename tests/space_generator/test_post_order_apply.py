@@ -1,7 +1,6 @@
 """PostOrderApply: the visiting order, branching, the block filter, the defaults it needs,
 design-space soundness over the suite, and tuning with no space argument."""
 
-import importlib.util
 import os
 
 import numpy as np
@@ -11,12 +10,8 @@ import raytune_ms as ms
 from raytune_ms import te, workloads
 from raytune_ms.codegen import build
 from raytune_ms.schedule_rule import PyScheduleRule
-from raytune_ms.space_generator.post_order_apply import PostOrderApply
-from raytune_ms.testing import elementwise_chain, matmul
+from raytune_ms.testing import elementwise_chain
 from raytune_ms.testing.design_spaces import check_numpy, context, replays
-from raytune_ms.tune_context import TuneContext
-
-HAS_MUTATORS = importlib.util.find_spec("raytune_ms.mutator") is not None
 
 
 class Recorder(PyScheduleRule):
@@ -48,12 +43,6 @@ def test_inlined_blocks_are_skipped_by_later_rules():
     rule = Recorder()
     context(elementwise_chain(4, 4, stages=3), sch_rules=[AutoInline(), rule], postprocs=[]).generate_design_space()
     assert rule.seen == ["root", "D"]
-
-
-@pytest.mark.skipif(HAS_MUTATORS, reason="the mutator package is installed")
-def test_from_target_mutators_need_the_mutator_package():
-    with pytest.raises(ImportError, match="mutator"):
-        TuneContext(matmul(4, 4, 4, epilogue=None), target="llvm", space_generator=PostOrderApply())
 
 
 def _soundness(names, n):
@@ -93,13 +82,9 @@ def test_interpreter_agrees_on_small_spaces():
 # ---------------------------------------------------------------- tuning with the defaults
 
 
-def _space_kw():
-    return {} if HAS_MUTATORS else {"space": PostOrderApply(mutator_probs={})}
-
-
 def _tune_and_check(func, tmp_path, reference):
     db = ms.tune_tir(func, "llvm", str(tmp_path), max_trials_global=8, runner="local", builder="local",
-                     database="memory", strategy="replay-trace", **_space_kw())
+                     database="memory", strategy="replay-trace")
     sch = ms.compile_tir(db, func, "llvm")
     assert sch is not None
     arrays = [np.random.default_rng(0).uniform(-1, 1, [int(d) for d in p.shape]).astype(p.dtype)

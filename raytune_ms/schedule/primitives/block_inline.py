@@ -3,7 +3,9 @@
 
 compute_inline substitutes the producer's value expression for every load of its buffer;
 reverse_compute_inline rewrites the producer's store into the consumer's store, mapping the
-consumer's iterators onto the producer's store indices.
+consumer's iterators onto the producer's store indices. A consumer that reads only a leading part
+of the buffer (pad_einsum's cut-back of a padded output) keeps the producer's iterations inside it:
+the producer's realize gets a predicate (the reference's behaviour).
 """
 
 from __future__ import annotations
@@ -188,12 +190,18 @@ def reverse_compute_inline(func, block_name):
             f"{prim}: block {block_name!r} reads {buf.name!r} at "
             f"[{', '.join(tir.script(i) for i in first.indices)}]; the indices must be all of its "
             "iterators, each once")
+    short = []  # (dimension, the consumer's extent) where it reads a leading part only
     for d, v in enumerate(first.indices):
         dom = ivs[id(v)].dom
-        if not (const_int(dom.min) == 0 and const_int(dom.extent) == buf.shape[d]):
-            raise ScheduleError(f"{prim}: block {block_name!r} iterator {v.name!r} does not cover "
-                                f"dimension {d} of {buf.name!r}")
+        ext = const_int(dom.extent)
+        if const_int(dom.min) != 0 or ext is None or ext > int(buf.shape[d]):
+            raise ScheduleError(f"{prim}: block {block_name!r} iterator {v.name!r} does not lie within "
+                                f"dimension {d} of {buf.name!r} from 0")
+        if ext < int(buf.shape[d]):
+            short.append((d, ext))
     mapping = {v: i for v, i in zip(first.indices, pstore.indices)}
+    binding = {iv.var: x for iv, x in zip(prod.block.iter_vars, prod.iter_values)}
+    guard = tir.all_of(*[tir.substitute(pstore.indices[d], binding) < ext for d, ext in short])
     value = tir.transform(cstore.value, post=lambda n: pstore.value
                           if isinstance(n, BufferLoad) and n.buffer is buf else None)
     value = tir.substitute(value, mapping)
@@ -212,7 +220,8 @@ def reverse_compute_inline(func, block_name):
     )
     body = func.body
     ppath = find_block(body, pblock.name)
-    body = replace_path(ppath, ppath[-1].replace(block=new_pblock))
+    predicate = simplify(tir.logical_and(ppath[-1].predicate, guard)) if short else ppath[-1].predicate
+    body = replace_path(ppath, ppath[-1].replace(block=new_pblock, predicate=predicate))
     body = remove_block(body, find_block(body, block_name))
     body = remove_alloc(body, scope.block.name, buf)
     return func.with_body(body)
