@@ -16,20 +16,35 @@ from ..tir import (
     IfThenElse,
     Range,
     SeqStmt,
-    collect_each,
+    collect,
+    pre_order_visit,
     seq,
     sub,
     transform,
 )
 from ..tir.analysis import RegionError, relax_range, union_boxes
 from ..tir.arith import simplify
+from ..tir.functor import used_buffers
 from .lowered import Allocate
 
 
-def _scan(body) -> tuple:
-    """(the ranges of the loops in `body`, its loads and stores), found in one walk."""
-    fors, loads, stores = collect_each(body, (For, BufferLoad, BufferStore))
-    return {f.loop_var: Range(f.min, f.extent) for f in fors}, loads + stores
+def _scan(body, b) -> tuple:
+    """(the ranges of the loops in `body`, its loads and stores of `b`, loads first, each in
+    pre-order): the walk skips every subtree that does not use `b`."""
+    loads, stores, seen = [], [], set()
+    key = id(b)
+
+    def visit(n):
+        if key not in used_buffers(n):
+            return False
+        t = type(n)
+        if (t is BufferLoad or t is BufferStore) and n.buffer is b and id(n) not in seen:
+            seen.add(id(n))
+            (loads if t is BufferLoad else stores).append(n)
+        return None
+
+    pre_order_visit(body, visit)
+    return {f.loop_var: Range(f.min, f.extent) for f in collect(body, For)}, loads + stores
 
 
 def _box(alloc: Allocate, outer: dict, threads: dict, inner: dict, accesses: list):
@@ -68,7 +83,7 @@ def _compact_one(alloc: Allocate, outer: dict, threads: dict) -> Allocate:
     b = alloc.buffer
     if b.strides:
         return alloc
-    inner, accesses = _scan(alloc.body)
+    inner, accesses = _scan(alloc.body, b)
     box = _box(alloc, outer, threads, inner, accesses)
     if box is None:
         return alloc
@@ -97,7 +112,8 @@ def _compact_one(alloc: Allocate, outer: dict, threads: dict) -> Allocate:
             return BufferStore(nb, n.value, shift(n.indices))
         return None
 
-    return Allocate(nb, transform(alloc.body, post=post))
+    key = id(b)
+    return Allocate(nb, transform(alloc.body, post=post, pre=lambda n: n if key not in used_buffers(n) else None))
 
 
 def compact_buffers(stmt, outer: dict | None = None, threads: dict | None = None):

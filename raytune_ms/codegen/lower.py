@@ -38,7 +38,7 @@ from ..tir import (
 )
 from ..tir.analysis import is_true
 from ..tir.expr import IntImm
-from ..tir.functor import used_vars
+from ..tir.functor import used_buffers, used_vars
 from .compact import compact_buffers
 from .lowered import Allocate, LoweredFunc
 
@@ -80,10 +80,11 @@ def _walk_direct_stores(block: Block) -> set:
     out = set()
 
     def fn(n):
-        if isinstance(n, BlockRealize):
+        if isinstance(n, BlockRealize) or not isinstance(n, Stmt):  # no store below an expression
             return False
         if isinstance(n, BufferStore):
             out.add(id(n.buffer))
+            return False
         return None
 
     from ..tir import pre_order_visit
@@ -99,14 +100,23 @@ class _BlockLowerer:
         self.accesses: dict = {}  # id(buffer) -> list of loop-var paths
         self.kinds: dict = {}  # id(loop var) -> For kind
         self.ctx = (frozenset(), None)  # (buffers written by the current block, their path)
+        self.env_buffers: frozenset = frozenset()  # ids of the buffers the bindings in scope load
+        self.bound_buffers: set = set()  # ids of the buffers loop bounds load
 
     def record(self, buffer, path):
-        written, short = self.ctx
-        self.accesses.setdefault(id(buffer), []).append(short if id(buffer) in written else path)
+        self.record_id(id(buffer), path)
 
-    def record_expr(self, e, path):
-        for load in collect(e, BufferLoad):
-            self.record(load.buffer, path)
+    def record_id(self, key, path):
+        written, short = self.ctx
+        self.accesses.setdefault(key, []).append(short if key in written else path)
+
+    def record_expr(self, e, path, original=None):
+        """Record the buffers `e` loads; `original` is `e` before substituting the block
+        bindings: it loads the same buffers when no binding loads one, and its memoised
+        answer is shared by every candidate that kept the block's statements."""
+        src = original if original is not None and not self.env_buffers else e
+        for key in used_buffers(src):
+            self.record_id(key, path)
 
     def visit(self, s, env, path):
         if isinstance(s, BlockRealize):
@@ -116,25 +126,30 @@ class _BlockLowerer:
         if isinstance(s, For):
             self.kinds[id(s.loop_var)] = s.kind
             body = self.visit(s.body, env, path + (s.loop_var,))
-            return s.replace(min=substitute(s.min, env), extent=substitute(s.extent, env), body=body)
+            bounds = [b if type(b) is IntImm else substitute(b, env) for b in (s.min, s.extent)]
+            for b in bounds:
+                self.bound_buffers.update(used_buffers(b))
+            return s.replace(min=bounds[0], extent=bounds[1], body=body)
         if isinstance(s, SeqStmt):
             return seq(*[self.visit(x, env, path) for x in s.seq])
         if isinstance(s, BufferStore):
+            original = s
             s = substitute(s, env)
             self.record(s.buffer, path)
-            self.record_expr(s.value, path)
-            for i in s.indices:
-                self.record_expr(i, path)
+            self.record_expr(s.value, path, original.value)
+            for i, o in zip(s.indices, original.indices):
+                self.record_expr(i, path, o)
             return s
         if isinstance(s, IfThenElse):
             cond = substitute(s.condition, env)
-            self.record_expr(cond, path)
+            self.record_expr(cond, path, s.condition)
             then = self.visit(s.then_case, env, path)
             other = None if s.else_case is None else self.visit(s.else_case, env, path)
             return IfThenElse(cond, then, other)
         if isinstance(s, Evaluate):
+            original = s
             s = substitute(s, env)
-            self.record_expr(s.value, path)
+            self.record_expr(s.value, path, original.value)
             return s
         raise LoweringError(f"cannot lower statement of type {type(s).__name__}")
 
@@ -145,7 +160,7 @@ class _BlockLowerer:
         for iv, v in zip(block.iter_vars, values):
             inner_env[iv.var] = v
         predicate = substitute(realize.predicate, env)
-        self.record_expr(predicate, path)
+        self.record_expr(predicate, path, realize.predicate)
         reduce_pairs = [(iv, v) for iv, v in zip(block.iter_vars, values) if iv.kind == "reduce"]
         reduce_vars = set()
         for _, v in reduce_pairs:
@@ -155,15 +170,17 @@ class _BlockLowerer:
             if id(lv) in reduce_vars:
                 short = path[:i]
                 break
-        saved = self.ctx
-        self.ctx = (frozenset(_direct_stores(block)), short)
+        saved = self.ctx, self.env_buffers
+        # the written buffers matter only where the short path differs from the path
+        self.ctx = (_direct_stores(block) if short is not path else frozenset(), short)
+        self.env_buffers = self.env_buffers.union(*[used_buffers(v) for v in values])
         parts = []
         if block.init is not None:
             init = self.visit(block.init, inner_env, path)
             guard = all_of(*[eq(v, substitute(iv.dom.min, env)) for iv, v in reduce_pairs])
             parts.append(init if is_true(guard) else IfThenElse(guard, init))
         parts.append(self.visit(block.body, inner_env, path))
-        self.ctx = saved
+        self.ctx, self.env_buffers = saved
         out = seq(*parts)
         if block.alloc_buffers:
             out = _AllocScope(block.alloc_buffers, out)
@@ -225,52 +242,66 @@ UNROLL_EXPLICIT_KEY = "pragma_unroll_explicit"
 IMPLICIT_UNROLL = "rt.unroll_implicit"  # on an unrolled loop: a #pragma, not a copy per value
 
 
-def _steps(s) -> float:
-    """Leaf statements executed by `s` (inf for loops of unknown extent)."""
+def _steps(s, memo: dict) -> float:
+    """Leaf statements executed by `s` (inf for loops of unknown extent). memo: id(node) ->
+    (node, steps) of the pass (nested loops under an unroll annotation each ask for their
+    subtree)."""
+    hit = memo.get(id(s))
+    if hit is not None and hit[0] is s:
+        return hit[1]
     if isinstance(s, For):
         ext = s.extent.value if isinstance(s.extent, IntImm) else None
-        return float("inf") if ext is None else ext * _steps(s.body)
-    if isinstance(s, SeqStmt):
-        return sum(_steps(x) for x in s.seq)
-    if isinstance(s, IfThenElse):
-        return _steps(s.then_case) + (0 if s.else_case is None else _steps(s.else_case))
-    if isinstance(s, Allocate):
-        return _steps(s.body)
-    return 1
+        out = float("inf") if ext is None else ext * _steps(s.body, memo)
+    elif isinstance(s, SeqStmt):
+        out = sum(_steps(x, memo) for x in s.seq)
+    elif isinstance(s, IfThenElse):
+        out = _steps(s.then_case, memo) + (0 if s.else_case is None else _steps(s.else_case, memo))
+    elif isinstance(s, Allocate):
+        out = _steps(s.body, memo)
+    else:
+        return 1
+    memo[id(s)] = (s, out)
+    return out
 
 
-def _auto_unroll(s, max_step=0, explicit=True):
+def _auto_unroll(s, max_step=0, explicit=True, memo=None):
+    memo = {} if memo is None else memo
     if isinstance(s, For):
         step = s.annotation(UNROLL_STEP_KEY)
         if step is not None:
             max_step = int(step)
             explicit = bool(int(s.annotation(UNROLL_EXPLICIT_KEY, 1)))
-        body = _auto_unroll(s.body, max_step, explicit)
+        body = _auto_unroll(s.body, max_step, explicit, memo)
         out = s.replace(body=body) if body is not s.body else s
-        if max_step > 0 and out.kind == "serial" and _steps(out) <= max_step:
+        if max_step > 0 and out.kind == "serial" and _steps(out, memo) <= max_step:
             ann = dict(out.annotations)
             if not explicit:
                 ann[IMPLICIT_UNROLL] = 1
             out = out.replace(kind="unrolled", annotations=tuple(sorted(ann.items())))
         return out
     if isinstance(s, SeqStmt):
-        return seq(*[_auto_unroll(x, max_step, explicit) for x in s.seq])
+        return seq(*[_auto_unroll(x, max_step, explicit, memo) for x in s.seq])
     if isinstance(s, IfThenElse):
-        other = None if s.else_case is None else _auto_unroll(s.else_case, max_step, explicit)
-        return IfThenElse(s.condition, _auto_unroll(s.then_case, max_step, explicit), other)
+        other = None if s.else_case is None else _auto_unroll(s.else_case, max_step, explicit, memo)
+        return IfThenElse(s.condition, _auto_unroll(s.then_case, max_step, explicit, memo), other)
     if isinstance(s, Allocate):
-        return Allocate(s.buffer, _auto_unroll(s.body, max_step, explicit))
+        return Allocate(s.buffer, _auto_unroll(s.body, max_step, explicit, memo))
     return s
 
 
 # ---------------------------------------------------------------------------- entry
 
 
-def _check_buffers(func: PrimFunc, body) -> None:
+def _check_buffers(func: PrimFunc, body, accessed) -> None:
+    """Every accessed buffer is a parameter or allocated. `accessed`: the ids of the buffers
+    lowering saw accessed (every load and store of `body`); the walk that names the buffer
+    runs only when one is unknown."""
     known = {id(b) for b in func.params}
-    allocs, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
-    for a in allocs:
+    for a in collect(body, Allocate):
         known.add(id(a.buffer))
+    if known.issuperset(accessed):
+        return
+    _, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
     for n in loads + stores:
         if id(n.buffer) not in known:
             raise LoweringError(
@@ -292,7 +323,7 @@ def lower_blocks(func: PrimFunc) -> LoweredFunc:
     pending: dict = {}
     body = _place(body, lw, (), pending)
     body = _auto_unroll(body)
-    _check_buffers(func, body)
+    _check_buffers(func, body, set(lw.accesses) | lw.bound_buffers)
     return LoweredFunc(func.name, func.params, body)
 
 

@@ -2,8 +2,12 @@
 program (see features.md for each one), every value as slog(x) = sign(x) * log2(1 + |x|).
 
 Rows are per stored buffer (the last store to a buffer wins, rows in order of first store;
-stores of a constant, such as a reduction's initialisation, are skipped). The program is
-lowered once per candidate (`codegen.lower`); the features of a program object already seen are
+stores of a constant, such as a reduction's initialisation, are skipped). The values are those
+of the candidate's lowered program (`codegen.lower`), computed on the search's hot path as
+cheaply as that allows: the program is lowered once, without rewriting it for buffer
+compaction (compaction_plan.py works the compacted shapes and indices out from the index
+arithmetic, and `compact_buffers` runs only where it cannot), and the footprints of all stores
+come from one set of array operations. The features of a program object already seen are
 taken from a bounded identity cache (a search scores surviving candidates again each round),
 and what depends only on the workload and target (is_gpu, the workload one-hots) is computed
 once per tuning context.
@@ -15,11 +19,13 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..codegen import lower
+from ..codegen.compact import compact_buffers
+from ..codegen.lower import lower_blocks
 from ..tir import Block, IRModule, PrimFunc, collect
 from ..tir.layout_rewrite import split_layout_rewrite
+from .compaction_plan import NotPlain, plan
 from .feature_extractor import FeatureExtractor
-from .store_collector import ARITH, GPU_EXTENT_TAGS, StoreCollector
+from .store_collector import ARITH, GPU_EXTENT_TAGS, StoreCollector, scan
 
 _POS = ("kPosNone", "kPosInnerSpatial", "kPosMiddleSpatial", "kPosOuterSpatial", "kPosInnerReduce",
         "kPosMiddleReduce", "kPosOuterReduce", "kPosMixed")
@@ -140,7 +146,12 @@ class PerStoreFeature(FeatureExtractor):
 
     def _compute(self, func: PrimFunc, is_gpu: bool) -> np.ndarray:
         collector = StoreCollector(self.cache_line_bytes, self.arith_intensity_curve_num_samples, is_gpu)
-        rows = collector.collect(lower(split_layout_rewrite(func)[0]))  # the copy of a weight runs once
+        lowered = lower_blocks(split_layout_rewrite(func)[0])  # the copy of a weight runs once
+        try:
+            rows = collector.collect(lowered, *plan(lowered.body, scan))
+        except NotPlain:
+            lowered.body = compact_buffers(lowered.body)
+            rows = collector.collect(lowered)
         width = 57 + 18 * self.buffers_per_store + self.arith_intensity_curve_num_samples + 7
         out = np.zeros((len(rows), width), dtype=np.float64)
         for r, row in enumerate(rows):

@@ -14,6 +14,7 @@ element outside the buffer). See features.md for every value.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 
 import numpy as np
 
@@ -51,6 +52,7 @@ from ..tir import (
 )
 from ..tir.affine import affine_form
 from ..tir.dtype import bytes_of, is_float
+from .compaction_plan import Compacted, built_ops, inner_form
 
 # group 1 arithmetic counters, in feature order (the float ones first)
 ARITH = ("float_mad", "float_addsub", "float_mul", "float_divmod", "float_cmp", "float_mathfunc",
@@ -119,6 +121,42 @@ def scan_value(e, counts: list, loads: list) -> None:
         elif hasattr(n, "b"):
             stack.append(n.b)
             stack.append(n.a)
+
+
+def scan(store) -> tuple:
+    """(the 16 ARITH counters, the loads) of a store's value."""
+    counts = [0] * len(ARITH)
+    loads: list = []
+    scan_value(store.value, counts, loads)
+    return counts, loads
+
+
+def shifted_forms(c: Compacted, indices) -> tuple:
+    """A compacted buffer's access indices: a shifted dimension as its affine form (the inner
+    terms, the constant less the box start), the others as they are."""
+    out = []
+    for e, start in zip(indices, c.starts):
+        if start is None:
+            out.append(e)
+        else:
+            coefs, const = inner_form(e, c.inner)
+            out.append((coefs, const - start))
+    return tuple(out)
+
+
+def shifted_ops(c: Compacted, indices, counts: list) -> None:
+    """Count a compacted buffer's load indices as compaction leaves them (the simplifier's
+    canonical form of each shifted dimension) instead of as written."""
+    for e, start in zip(indices, c.starts):
+        if start is not None:
+            written = [0] * len(ARITH)
+            scan_value(e, written, [])
+            for k, v in enumerate(written):
+                counts[k] -= v
+            coefs, const = inner_form(e, c.inner)
+            addsub, muls = built_ops(list(coefs.values()), const - start)
+            counts[1 + NUM_FLOAT_ARITH] += addsub
+            counts[2 + NUM_FLOAT_ARITH] += muls
 
 
 # ----------------------------------------------------------------------------- non-affine rows
@@ -208,6 +246,24 @@ def _coefs(e, pos: dict) -> dict:
 # ----------------------------------------------------------------------------- the walk
 
 
+class _Access:
+    """What the group 2 values of one buffer of a store need from its index patterns: the
+    whole-nest box (low and high per dim), whether each loop's variable occurs in its indices,
+    and its stride (min_stride, the innermost loop's stride, min_stride's loop position or
+    None)."""
+
+    __slots__ = ("box_lo", "box_hi", "var_used", "min_stride", "inner_stride", "stride_pos")
+
+
+def _inner_prod(loops, p) -> float:
+    """The product of the extents of the loops inside position p (integers: exact)."""
+    out = 1.0
+    for lp in loops[p + 1:]:
+        out *= lp.extent
+    return out
+
+
+
 class StoreCollector:
     """Walks one lowered program and collects a StoreRow per stored buffer (the last store to
     a buffer wins; rows in order of first store)."""
@@ -215,6 +271,7 @@ class StoreCollector:
     def __init__(self, cache_line_bytes: int = 64, curve_samples: int = 10, is_gpu: bool = False):
         self.line = float(cache_line_bytes)
         self.curve_samples = curve_samples
+        self.fractions = (np.arange(1, curve_samples + 1) / curve_samples).tolist()  # where the curve is sampled
         self.is_gpu = is_gpu
         self.stack: list[Loop] = []
         self.allocs: dict = {}  # id(buffer) -> loop product at its allocation
@@ -223,9 +280,16 @@ class StoreCollector:
         self.rows: dict = {}  # id(buffer) -> StoreRow
         self.params: dict = {}
 
-    def collect(self, lowered) -> list[StoreRow]:
+    def collect(self, lowered, compacted=None, scans=None) -> list[StoreRow]:
+        """The rows of `lowered`; with `compacted` (compaction_plan.plan of its uncompacted
+        body: {id(buffer): Compacted}) and `scans` ({id(store): (counts, loads)}) the rows
+        of its compacted program."""
         self.params = {id(p): p for p in lowered.params}
+        self.compacted = compacted or {}
+        self.scans = scans or {}
+        self.pending = []
         self._visit(lowered.body)
+        self._finish()
         return list(self.rows.values())
 
     def _visit(self, s) -> None:
@@ -256,11 +320,16 @@ class StoreCollector:
     def _store(self, store: BufferStore) -> None:
         loops = self.stack
         n = len(loops)
-        ext = np.array([lp.extent for lp in loops], dtype=np.float64)
         prod = float(math.prod(lp.extent for lp in loops))
-        counts = [0] * len(ARITH)
-        loads: list = []
-        scan_value(store.value, counts, loads)
+        scanned = self.scans.get(id(store))
+        counts, loads = scanned if scanned is not None else scan(store)
+        compacted = self.compacted
+        if compacted:
+            counts = list(counts)
+            for ld in loads:
+                c = compacted.get(id(ld.buffer))
+                if c is not None:
+                    shifted_ops(c, ld.indices, counts)
 
         # buffers: the stored one first, then loads in order; a loaded stored buffer is ReadWrite
         wid = id(store.buffer)
@@ -277,27 +346,20 @@ class StoreCollector:
                 kinds[bid] = "read"
                 bufs[bid] = ld.buffer
             patterns[bid].append(ld.indices)
-
-        numel, coefs = self._footprints(loops, ext, order, patterns, bufs)
-        nbytes = np.array([bytes_of(bufs[b].dtype) for b in order], dtype=np.float64)
-        touched_now = (numel * nbytes[:, None]).sum(axis=0) if n else np.zeros(0)
-        for i, lp in enumerate(loops):
-            key = lp.key
-            self.touched[key] = self.touched.get(key, 0.0) + float(touched_now[i])
-            for j, b in enumerate(order):
-                self.lists.setdefault((key, b), []).append(float(numel[j, i]))
+        if compacted:
+            for b in order:
+                c = compacted.get(b)
+                if c is not None:
+                    bufs[b] = c.buffer
+                    patterns[b] = [shifted_forms(c, idx) for idx in patterns[b]]
 
         row = StoreRow()
-        row.buffer = store.buffer
+        row.buffer = bufs[wid]
         row.group1 = self._group1(counts, prod)
-        row.buffers = [
-            self._group2(j, bufs[b], kinds[b], loops, ext, prod, numel, coefs[j], float(nbytes.sum()))
-            for j, b in enumerate(order)
-        ]
-        row.curve = self._curve(counts, prod, ext, loops)
+        nbytes = [float(bytes_of(bufs[b].dtype)) for b in order]
         if wid in self.allocs:
             outer = float(self.allocs[wid])
-            size = float(store.buffer.alloc_size())
+            size = float(bufs[wid].alloc_size())
             row.group4 = [size * nbytes[0], size * outer, outer, prod / outer]
         elif wid in self.params:
             size = float(store.buffer.alloc_size())
@@ -306,57 +368,133 @@ class StoreCollector:
             row.group4 = [0.0, 0.0, 1.0, prod]
         positive = [lp.unroll_step for lp in loops if lp.unroll_step > 0]
         row.group5 = [prod, float(n), float(positive[-1]) if positive else 0.0]
+        # the footprint-dependent values wait for _finish (all stores' footprints in one go)
+        self.pending.append((row, list(loops), counts, prod, order, patterns, bufs, kinds, nbytes))
         self.rows[wid] = row  # a later store overwrites; the dict keeps the first one's position
 
-    def _footprints(self, loops, ext, order, patterns, bufs):
-        """numel [buffers, levels] (level i: loops i.. relaxed) and per buffer (coefficients
-        [patterns, dims, loops], whole-nest box low and high per dim)."""
-        n = len(loops)
-        pos = {id(lp.var): i for i, lp in enumerate(loops)}
-        mins = np.array([lp.min for lp in loops], dtype=np.float64)
-        span = ext - 1.0
-        numel = np.ones((len(order), n))
-        info = []
-        bounds = None
-        for j, b in enumerate(order):
-            buf = bufs[b]
-            pats = patterns[b]
-            C = np.zeros((len(pats), buf.ndim, n))
-            const = np.zeros((len(pats), buf.ndim))
-            other = []  # (pattern, dim, expr) of non-affine indices
-            for pi, idx in enumerate(pats):
-                for d, e in enumerate(idx):
-                    form = affine_form(e)
-                    if form is None:
-                        other.append((pi, d, e))
-                        for p, c in _coefs(e, pos).items():
-                            C[pi, d, p] = c
-                        continue
-                    const[pi, d] = form[1]
-                    for v, c in form[0].items():
-                        p = pos.get(id(v))
-                        if p is not None:
-                            C[pi, d, p] += c
-            if not n:
-                info.append((C, None, None))
-                continue
-            base = (const + C @ mins)[..., None]
-            lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
-            hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
-            for pi, d, e in other:
-                if bounds is None:
-                    levels = np.arange(n)
-                    bounds = ({id(lp.var): float(lp.min) for lp in loops},
-                              {id(lp.var): lp.min + np.where(levels <= i, lp.extent - 1.0, 0.0)
-                               for i, lp in enumerate(loops)})
-                iv = _interval(e, bounds[0], bounds[1])
-                lo[pi, d], hi[pi, d] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
-            shape = np.array(buf.shape, dtype=np.float64)[:, None]
-            box_lo = np.maximum(lo.min(axis=0), 0.0)
-            box_hi = np.minimum(hi.max(axis=0), shape - 1.0)
-            numel[j] = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=0)
-            info.append((C, box_lo[:, 0], box_hi[:, 0]))
-        return numel, info
+    def _finish(self) -> None:
+        """The footprint-dependent values of every pending store, in store order (touched
+        bytes and footprint lists accumulate over the stores)."""
+        for (row, loops, counts, prod, order, _, bufs, kinds, nbytes), (numel_rows, access) in zip(
+                self.pending, self._footprints(self.pending)):
+            n = len(loops)
+            for i, lp in enumerate(loops):
+                key = lp.key
+                touched = 0.0
+                for j, b in enumerate(order):
+                    touched += numel_rows[j][i] * nbytes[j]
+                    self.lists.setdefault((key, b), []).append(numel_rows[j][i])
+                self.touched[key] = self.touched.get(key, 0.0) + touched
+            store_bytes = sum(nbytes)
+            row.buffers = [
+                self._group2(b, bufs[b], kinds[b], loops, prod, numel_rows[j][0] if n else None, access[j],
+                             store_bytes)
+                for j, b in enumerate(order)
+            ]
+            row.curve = self._curve(counts, loops)
+        self.pending = []
+
+    def _footprints(self, pending) -> list:
+        """Per pending store (numel [buffers][levels] (level i: loops i.. relaxed), an `_Access`
+        per buffer), every store, buffer and index pattern in one set of array operations: the
+        patterns are stacked [patterns, dims (padded), loops (padded on the outside: a pad loop
+        has extent 1)] and reduced per buffer with reduceat (box values are integers, exact in
+        any order)."""
+        out = [([[] for _ in rec[4]], [None] * len(rec[4])) for rec in pending]
+        live = [k for k, rec in enumerate(pending) if rec[1]]
+        if not live:
+            return out
+        nmax = max(len(pending[k][1]) for k in live)
+        dmax = max(1, max(rec[6][b].ndim for k in live for rec in (pending[k],) for b in rec[4]))
+        # built as lists, made arrays once (element writes into arrays cost more than the math)
+        C, const, strides, mins, span = [], [], [], [], []
+        shape, starts, groups = [], [], []  # per (store, buffer); groups: (store, buffer, offset)
+        other = []  # (row, dim, expr, buffer, store) of non-affine indices
+        for k in live:
+            _, loops, _, _, order, patterns, bufs, _, _ = pending[k]
+            n = len(loops)
+            off = nmax - n
+            pos = {id(lp.var): off + i for i, lp in enumerate(loops)}
+            row_mins = [0.0] * off + [float(lp.min) for lp in loops]
+            row_span = [0.0] * off + [lp.extent - 1.0 for lp in loops]
+            for b in order:
+                buf = bufs[b]
+                shape.append(list(buf.shape) + [1.0] * (dmax - buf.ndim))
+                starts.append(len(C))
+                groups.append((k, b, off))
+                bstride = list(buf.dense_strides()) + [1.0] * (dmax - buf.ndim)
+                for idx in patterns[b]:
+                    crow = [[0.0] * nmax for _ in range(dmax)]
+                    krow = [0.0] * dmax
+                    for d, e in enumerate(idx):
+                        form = e if type(e) is tuple else affine_form(e)
+                        cd = crow[d]
+                        if form is None:
+                            other.append((len(C), d, e, buf, k))
+                            for p, c in _coefs(e, pos).items():
+                                cd[p] = c
+                            continue
+                        krow[d] = form[1]
+                        for v, c in form[0].items():
+                            p = pos.get(id(v))
+                            if p is not None:
+                                cd[p] += c
+                    C.append(crow)
+                    const.append(krow)
+                    strides.append(bstride)
+                    mins.append(row_mins)
+                    span.append(row_span)
+        C = np.array(C, dtype=np.float64)
+        span = np.array(span, dtype=np.float64)[:, None, :]
+        base = (np.array(const, dtype=np.float64) + (C * np.array(mins, dtype=np.float64)[:, None, :]).sum(axis=-1))
+        base = base[..., None]
+        lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
+        hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
+        bounds = {}
+        for r, d, e, buf, k in other:
+            loops = pending[k][1]
+            n = len(loops)
+            if k not in bounds:
+                levels = np.arange(n)
+                bounds[k] = ({id(lp.var): float(lp.min) for lp in loops},
+                             {id(lp.var): lp.min + np.where(levels <= i, lp.extent - 1.0, 0.0)
+                              for i, lp in enumerate(loops)})
+            iv = _interval(e, *bounds[k])
+            lo[r, d, nmax - n:], hi[r, d, nmax - n:] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
+        starts = np.array(starts)
+        shape = np.array(shape, dtype=np.float64)[..., None]
+        box_lo = np.maximum(np.minimum.reduceat(lo, starts, axis=0), 0.0)  # [groups, dims, levels]
+        box_hi = np.minimum(np.maximum.reduceat(hi, starts, axis=0), shape - 1.0)
+        numel = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=1).tolist()
+        # stride: per loop, the smallest over patterns of |coef| x stride of the innermost dim using it
+        used = C != 0.0
+        any_dim = used.any(axis=1)  # [patterns, loops]
+        inner_dim = dmax - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
+        picked = np.take_along_axis(np.abs(C), inner_dim[:, None, :], axis=1)[:, 0, :]
+        stride_of = np.take_along_axis(np.array(strides, dtype=np.float64), inner_dim, axis=1)
+        per = np.minimum.reduceat(np.where(any_dim, picked * stride_of, np.inf), starts, axis=0).tolist()
+        var_used = np.logical_or.reduceat(any_dim, starts, axis=0).tolist()
+        offs = np.array([g[2] for g in groups])
+        at = np.arange(len(groups))
+        lo0, hi0 = box_lo[at, :, offs].tolist(), box_hi[at, :, offs].tolist()
+        slot = {}
+        for g, (k, _, off) in enumerate(groups):
+            j = slot[k] = slot.get(k, -1) + 1
+            n = nmax - off
+            acc = _Access()
+            acc.box_lo, acc.box_hi, acc.var_used = lo0[g], hi0[g], var_used[g][off:]
+            acc.min_stride, acc.inner_stride, acc.stride_pos = 0.0, 0.0, None
+            row = per[g]
+            for p in range(n - 1, -1, -1):
+                v = row[off + p]
+                if v != math.inf and v != 0.0:
+                    acc.min_stride = v
+                    acc.inner_stride = v if p == n - 1 else 0.0
+                    acc.stride_pos = p
+                    break
+            out[k][0][j] = numel[g][off:]
+            out[k][1][j] = acc
+        return out
 
     def _group1(self, counts, prod) -> list:
         out = [c * prod for c in counts]
@@ -368,41 +506,32 @@ class StoreCollector:
             onehot[7 if exts else 0] = 1.0  # kPosMixed whenever there is such a loop
             out += onehot
         out.append(1.0 if self.is_gpu else 0.0)
+        if not self.is_gpu:
+            return out + [1.0] * len(GPU_EXTENT_TAGS)
         for tag in GPU_EXTENT_TAGS:
             bound = [lp.extent for lp in self.stack
                      if lp.kind == "thread_binding" and (lp.tag == tag or lp.tag.startswith(tag + "."))]
-            out.append(float(bound[0]) if self.is_gpu and bound else 1.0)
+            out.append(float(bound[0]) if bound else 1.0)
         return out
 
-    def _group2(self, j, buf, kind, loops, ext, prod, numel, coef_info, store_bytes) -> tuple:
-        """(sort key, 18 values) of buffer j of the current store."""
+    def _group2(self, bid, buf, kind, loops, prod, numel0, acc, store_bytes) -> tuple:
+        """(sort key, 18 values) of one buffer (bid: its key) of the current store (numel0:
+        its footprint of the whole nest; acc: its _Access, None without loops)."""
         n = len(loops)
-        C, box_lo, box_hi = coef_info
         dbytes = float(bytes_of(buf.dtype))
         bytes_ = dbytes * prod
-        unique_bytes = float(numel[j, 0]) * dbytes if n else 1.0
-        # stride: per loop, the smallest over patterns of |coef| x stride of the innermost dim using it
-        bstride = np.array(buf.dense_strides(), dtype=np.float64)
-        used = C != 0.0  # [patterns, dims, loops]
+        unique_bytes = numel0 * dbytes if n else 1.0
         min_stride, innermost_stride, prod_non_strided = 0.0, 0.0, prod
-        if n:
-            any_dim = used.any(axis=1)  # [patterns, loops]
-            inner_dim = C.shape[1] - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
-            picked = np.take_along_axis(np.abs(C), inner_dim[:, None, :], axis=1)[:, 0, :]
-            per = np.where(any_dim, picked * bstride[inner_dim], np.inf).min(axis=0)  # [loops]
-            for p in range(n - 1, -1, -1):
-                if np.isfinite(per[p]) and per[p] != 0.0:
-                    min_stride = float(per[p])
-                    innermost_stride = min_stride if p == n - 1 else 0.0
-                    prod_non_strided = float(np.prod(ext[p + 1:]))
-                    break
+        if n and acc.stride_pos is not None:
+            min_stride, innermost_stride = acc.min_stride, acc.inner_stride
+            prod_non_strided = _inner_prod(loops, acc.stride_pos)
         lines = max(1.0, (prod / prod_non_strided) * min(1.0, min_stride * dbytes / self.line))
         # unique lines: the footprint's bytes over the contiguous run of its innermost dims
         cont = 1.0
         if n:
             run = 1.0
             for d in range(buf.ndim - 1, -1, -1):
-                extent_d = max(box_hi[d] - box_lo[d] + 1.0, 1.0)
+                extent_d = max(acc.box_hi[d] - acc.box_lo[d] + 1.0, 1.0)
                 run *= extent_d
                 if extent_d < buf.shape[d] or buf.strides:
                     break
@@ -412,42 +541,48 @@ class StoreCollector:
         reuse = (0.0, 0.0, 1.0)
         dis_iter = dis_bytes = ct = 0.0
         if n:
-            var_used = used.any(axis=(0, 1))
+            var_used = acc.var_used
             for p in range(n - 1, -1, -1):
                 key = loops[p].key
+                extent_p = float(loops[p].extent)
                 if not var_used[p]:
                     reuse = (1.0, 0.0, 0.0)
-                    ct = float(ext[p])
-                    dis_iter = float(np.prod(ext[p + 1:]))
+                    ct = extent_p
+                    dis_iter = _inner_prod(loops, p)
                     dis_bytes = self.touched[loops[p + 1].key] if p + 1 < n else store_bytes
                     break
-                entries = self.lists[(key, id(buf))]
+                entries = self.lists[(key, bid)]
                 if len(entries) >= 2:
                     reuse = (0.0, 1.0, 0.0)
                     ct = float(len(entries) - 1)
-                    dis_iter = min(entries) / float(ext[p])
-                    dis_bytes = self.touched[key] / float(ext[p])
+                    dis_iter = min(entries) / extent_p
+                    dis_bytes = self.touched[key] / extent_p
                     break
         div = ct if ct != 0.0 else 0.5
-        acc = {"read": (1.0, 0.0, 0.0), "write": (0.0, 1.0, 0.0), "readwrite": (0.0, 0.0, 1.0)}[kind]
-        values = [*acc, bytes_, unique_bytes, lines, unique_lines, *reuse, dis_iter, dis_bytes, ct,
+        acc_type = {"read": (1.0, 0.0, 0.0), "write": (0.0, 1.0, 0.0), "readwrite": (0.0, 0.0, 1.0)}[kind]
+        values = [*acc_type, bytes_, unique_bytes, lines, unique_lines, *reuse, dis_iter, dis_bytes, ct,
                   bytes_ / div, unique_bytes / div, lines / div, unique_lines / div, innermost_stride]
         return (-lines, -bytes_, buf.name), values
 
-    def _curve(self, counts, prod, ext, loops) -> list:
+    def _curve(self, counts, loops) -> list:
         """Arithmetic intensity (float ops / bytes touched) sampled at evenly spaced fractions
-        of the nest's compute, interpolated between loop levels (innermost first)."""
+        of the nest's compute, interpolated between loop levels (innermost first). A handful
+        of scalars per store: plain floats, the same operations as array code would do."""
         n = len(loops)
         flops = float(sum(counts[1:NUM_FLOAT_ARITH]))  # per iteration (mad is always 0)
         if n == 0 or flops == 0.0:
             return [0.0] * self.curve_samples
-        compute = flops * np.cumprod(ext[::-1])
-        mem = np.array([self.touched[loops[n - 1 - k].key] for k in range(n)])
-        ratio = compute / np.maximum(mem, 1.0)
-        target = (np.arange(1, self.curve_samples + 1) / self.curve_samples) * compute[-1]
-        k = np.minimum(np.searchsorted(compute, target - 1e-4, side="left"), n - 1)
-        prev = np.maximum(k - 1, 0)
-        width = compute[k] - compute[prev]
-        frac = np.where(width > 0, (target - compute[prev]) / np.where(width > 0, width, 1.0), 1.0)
-        value = np.where(k == 0, ratio[0], ratio[prev] + (ratio[k] - ratio[prev]) * frac)
-        return value.tolist()
+        compute, inner = [], 1.0
+        for k in range(n):
+            inner *= loops[n - 1 - k].extent
+            compute.append(flops * inner)
+        ratio = [c / max(self.touched[loops[n - 1 - k].key], 1.0) for k, c in enumerate(compute)]
+        out = []
+        for fraction in self.fractions:
+            target = fraction * compute[-1]
+            k = min(bisect_left(compute, target - 1e-4), n - 1)
+            prev = max(k - 1, 0)
+            width = compute[k] - compute[prev]
+            frac = (target - compute[prev]) / width if width > 0 else 1.0
+            out.append(ratio[0] if k == 0 else ratio[prev] + (ratio[k] - ratio[prev]) * frac)
+        return out

@@ -171,7 +171,10 @@ class ReplayCache:
         recorded = sch._trace.decisions.get(sch._trace.insts[-1])
         if decision is not None and recorded is None:
             return None
-        edge = node.next.setdefault((inst.kind.name, _key(inputs), _attrs_key(inst)), [recorded is not None, {}])
+        static = (inst.kind.name, _key(inputs), _attrs_key(inst))
+        edge = node.next.get(static)
+        if edge is None:
+            edge = node.next[static] = [recorded is not None, {}]
         if edge[0] != (recorded is not None):
             return None
         key = None if recorded is None else _key(recorded)

@@ -8,8 +8,10 @@ the statements on its path.
 
 from __future__ import annotations
 
-from ..tir import Block, BlockRealize, BufferStore, For, IfThenElse, PrimFunc, SeqStmt, seq
+from ..tir import Block, BlockRealize, BufferStore, Evaluate, For, IfThenElse, PrimFunc, SeqStmt, seq
 from .error import ScheduleError
+
+LEAF_STMTS = (BufferStore, Evaluate)  # statements with no child statements
 
 
 def stmt_children(s) -> list:

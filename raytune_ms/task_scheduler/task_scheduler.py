@@ -34,6 +34,7 @@ import time
 
 from .. import _registry
 from ..builder import BuilderInput, BuilderResult
+from ..process.measure_slot import MeasureSlot
 from ..profiler import Profiler
 from ..runner import RunnerInput, RunnerResult
 from ..tir import estimate_flops
@@ -61,6 +62,13 @@ class _Item:
 
 def device_type_of(target) -> str:
     return "cuda" if getattr(target, "kind", None) == "cuda" else "cpu"
+
+
+def _search_hold(target):
+    """While a CPU task's search runs, this machine's measurement slot is held shared, as a build
+    holds it: the search takes a core, and a kernel timed beside it (candidates of the last batch
+    still in flight) would read slow. A CUDA task's search does not disturb its GPU's timings."""
+    return MeasureSlot().build() if device_type_of(target) == "cpu" else contextlib.nullcontext()
 
 
 def _first_line(text: str | None) -> str:
@@ -312,7 +320,7 @@ class TaskScheduler(_registry.Registry):
             return False
         reason = None
         try:
-            with Profiler.timeit("SearchStrategy/GenerateMeasureCandidates"):
+            with Profiler.timeit("SearchStrategy/GenerateMeasureCandidates"), _search_hold(task.ctx.target):
                 cands = task.ctx.generate_measure_candidates()
         except Exception as err:
             task.ctx.log_exception("generate_measure_candidates failed; the task stops", err)

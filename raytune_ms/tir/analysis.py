@@ -10,7 +10,7 @@ symbolically: the lower end is an expression in the fixed variables, the width a
 
 from __future__ import annotations
 
-from .affine import affine_form
+from .affine import affine_form, linear
 from .arith import bound, simplify
 from .buffer import Buffer
 from .dtype import is_int
@@ -212,9 +212,13 @@ def relax(expr: PrimExpr, relaxed: dict, ranges: dict | None = None):
     """Symbolic interval (lo, hi) of `expr` as the Vars in `relaxed` (Var -> Range) range over
     their ranges; other variables stay symbolic. Falls back to constant bounds from `ranges`
     (every variable's Range) for non-affine forms. Raises RegionError if unbounded."""
-    rid = {id(v) for v in relaxed}
     all_ranges = dict(ranges or {})
     all_ranges.update(relaxed)
+    return _relax_in(expr, relaxed, {id(v) for v in relaxed}, all_ranges)
+
+
+def _relax_in(expr, relaxed, rid, all_ranges):
+    """`relax` with the ids of the relaxed vars and every range (relaxed ones too) given."""
     try:
         return _relax(expr, relaxed, rid, all_ranges)
     except _Unrelaxable:
@@ -278,6 +282,37 @@ def _relax(e, relaxed, rid, ranges):
     raise _Unrelaxable
 
 
+_BOUNDED_OPS = (Add, Sub, Mul, Min, Max)
+
+
+def always_bounded(expr, var_ids) -> bool:
+    """Whether every interval `bound` computes for `expr`, and for what `relax`/`simplify` make
+    of it, is finite when the Vars of `var_ids` (ids) have constant ranges: `expr` holds only
+    those Vars, integer constants, + - * min max, and floordiv/floormod by positive constants.
+    Then relax_range and union_side cannot fail on it (what lets compute_at's candidate check
+    skip region inference)."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        t = type(e)
+        if t is Var:
+            if id(e) not in var_ids:
+                return False
+        elif t is IntImm:
+            if not is_int(e.dtype):
+                return False
+        elif t in _BOUNDED_OPS:
+            stack.append(e.a)
+            stack.append(e.b)
+        elif t is FloorDiv or t is FloorMod:
+            if type(e.b) is not IntImm or e.b.value <= 0:
+                return False
+            stack.append(e.a)
+        else:
+            return False
+    return True
+
+
 def relax_range(rng: Range, relaxed: dict, ranges: dict) -> tuple:
     """A box side (min expr, constant extent) covering `rng` with `relaxed` vars ranging.
 
@@ -285,7 +320,19 @@ def relax_range(rng: Range, relaxed: dict, ranges: dict) -> tuple:
     is exact for affine accesses and conservative otherwise."""
     all_ranges = dict(ranges)
     all_ranges.update(relaxed)
-    lo, hi = relax(rng.min, relaxed, all_ranges)
+    return _relax_range(rng, relaxed, {id(v) for v in relaxed}, all_ranges)
+
+
+def relax_box(region, relaxed: dict, ranges: dict) -> list:
+    """`[relax_range(r, relaxed, ranges) for r in region]`, sharing the merged ranges."""
+    all_ranges = dict(ranges)
+    all_ranges.update(relaxed)
+    rid = {id(v) for v in relaxed}
+    return [_relax_range(r, relaxed, rid, all_ranges) for r in region]
+
+
+def _relax_range(rng, relaxed, rid, all_ranges):
+    lo, hi = _relax_in(rng.min, relaxed, rid, all_ranges)
     ext = const_int(rng.extent)
     if ext is None:
         _, ext_hi = bound(rng.extent, all_ranges)
@@ -296,8 +343,12 @@ def relax_range(rng: Range, relaxed: dict, ranges: dict) -> tuple:
     else:
         hi = add(hi, const(ext - 1, rng.min.dtype))
     lo = simplify(lo, all_ranges)
-    width = simplify(sub(hi, lo), all_ranges)
-    w = const_int(width)
+    diff = linear(hi)
+    diff.add(linear(lo), -1)
+    # where hi - lo cancels in the linear view (the usual affine case), simplify would fold
+    # it to that constant (it simplifies atom by atom), so it need not be built
+    width = None if diff.is_const() else simplify(sub(hi, lo), all_ranges)
+    w = diff.const if width is None else const_int(width)
     if w is None:
         _, w = bound(width, all_ranges)
         if w is None:

@@ -302,9 +302,9 @@ class Range(Node):
     __slots__ = ("min", "extent")
     _fields = ("min", "extent")
 
-    def __init__(self, min, extent):
-        self.min = convert(min)
-        self.extent = convert(extent)
+    def __init__(self, min, extent):  # (convert's first test inline: most bounds are expressions)
+        self.min = min if isinstance(min, PrimExpr) else convert(min)
+        self.extent = extent if isinstance(extent, PrimExpr) else convert(extent)
 
 
 class IterVar(Node):

@@ -202,31 +202,47 @@ def substitute(node, mapping: dict):
     return transform(node, pre=lambda n: mapping.get(n) if isinstance(n, (Var, Buffer)) else None)
 
 
-_BUFFERS: dict = {}  # id(node) -> (node, ids of the Buffers in it), every subtree asked or walked
-_BUFFERS_CAP = 1 << 16
 _NO_IDS: frozenset = frozenset()
+_UNION_CAP = 1 << 16
 
 
-def used_buffers(node) -> frozenset:
-    """ids of the Buffers occurring in `node` (as transform sees them: Buffers are leaves);
-    memoised per subtree, so a subtree shared by many versions of a program is walked once."""
-    hit = _BUFFERS.get(id(node))
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    if isinstance(node, Buffer):
-        out = frozenset((id(node),))
-    elif type(node) in _CONSTANTS or isinstance(node, Var):
-        return _NO_IDS
-    else:
-        out = _NO_IDS
-        for k in _kids(node):
-            sub = used_buffers(k)
+def memo_union(name, doc, memo: dict, skip, cls, own, kids=_kids):
+    """A function `node -> frozenset`: the union of `own(n)` over the `cls` nodes n in `node`
+    (inclusive), not walking into `skip` nodes, memoised per node in `memo` (id -> (node,
+    answer); cleared when full). Nodes are immutable and a schedule step rebuilds only the path
+    it changes, so a subtree shared by many versions of a program is walked once. `kids(n)`
+    gives the nodes walked below `n`. (The walk is a closure made once, so that each step of it
+    is a one-argument call: it runs on every replay's fresh nodes.)"""
+    def walk(node):
+        if isinstance(node, skip):
+            return _NO_IDS
+        hit = memo.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        out = own(node) if type(node) is cls else _NO_IDS
+        for k in kids(node):
+            sub = walk(k)
             if sub:
                 out = sub if not out else out | sub
-    if len(_BUFFERS) >= _BUFFERS_CAP:
-        _BUFFERS.clear()
-    _BUFFERS[id(node)] = (node, out)
-    return out
+        if len(memo) >= _UNION_CAP:
+            memo.clear()
+        memo[id(node)] = (node, out)
+        return out
+
+    walk.__name__ = walk.__qualname__ = name
+    walk.__doc__ = doc
+    return walk
+
+
+def id_set(node) -> frozenset:
+    """{id(node)}: what a node contributes to a union of ids (see memo_union)."""
+    return frozenset((id(node),))
+
+
+_BUFFERS: dict = {}  # id(node) -> (node, ids of the Buffers in it), every subtree asked or walked
+used_buffers = memo_union(
+    "used_buffers", "ids of the Buffers occurring in `node` (as transform sees them: Buffers are leaves).",
+    _BUFFERS, (Var, *_CONSTANTS), Buffer, id_set)
 
 
 def collect(node, cls) -> list:

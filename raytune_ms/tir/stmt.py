@@ -44,8 +44,8 @@ class For(Stmt):
         if kind == "thread_binding" and thread_tag not in THREAD_TAGS:
             raise ValueError(f"loop {loop_var.name!r}: unknown thread tag {thread_tag!r}")
         self.loop_var = loop_var
-        self.min = convert(min)
-        self.extent = convert(extent)
+        self.min = min if isinstance(min, PrimExpr) else convert(min)
+        self.extent = extent if isinstance(extent, PrimExpr) else convert(extent)
         self.kind = kind
         self.body = body
         self.thread_tag = thread_tag
@@ -99,8 +99,9 @@ class BlockRealize(Stmt):
     _fields = ("iter_values", "predicate", "block")
 
     def __init__(self, iter_values, predicate, block):
-        self.iter_values = tuple(convert(v) for v in iter_values)
-        self.predicate = convert(predicate) if predicate is not None else const(True)
+        self.iter_values = tuple([v if isinstance(v, PrimExpr) else convert(v) for v in iter_values])
+        self.predicate = const(True) if predicate is None else \
+            predicate if isinstance(predicate, PrimExpr) else convert(predicate)
         self.block = block
         if len(self.iter_values) != len(block.iter_vars):
             raise ValueError(

@@ -30,7 +30,7 @@ from raytune_ms.schedule.primitives.reduction_loops import carries_reduction
 from raytune_ms.schedule.tree import _replace_child, block_path, blocks_in, find_path, replace_path
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.tir import Block, BlockRealize, For
-from raytune_ms.tir.analysis import relax
+from raytune_ms.tir.analysis import always_bounded, relax
 from raytune_ms.tir.buffer_access import loaded_buffer_ids, stored_buffer_ids
 from raytune_ms.tir.expr import FloatImm, IntImm, convert
 from raytune_ms.tir.functor import used_vars
@@ -203,3 +203,17 @@ def test_a_realize_rebuilt_around_a_block_of_other_iterators_is_refused():
     fewer = realize.block.replace(iter_vars=realize.block.iter_vars[1:])
     with pytest.raises(ValueError, match=realize.block.name):
         _replace_child(realize, realize.block, fewer)
+
+
+def test_always_bounded_accepts_only_bounded_arithmetic_of_the_given_loops():
+    i, j, n = tir.Var("i"), tir.Var("j"), tir.Var("n")
+    ids = {id(i), id(j)}
+    two = IntImm(2, "int32")
+    assert always_bounded(i * two + j, ids)
+    assert always_bounded(tir.floordiv(i - j, 4) + tir.floormod(j, 3), ids)
+    assert always_bounded(tir.min_expr(i, j) * i, ids)
+    assert not always_bounded(i + n, ids)  # a variable without a constant range
+    assert not always_bounded(tir.floordiv(i, j), ids)  # division by a variable
+    assert not always_bounded(tir.FloorDiv(i, IntImm(-2, "int32")), ids)
+    assert not always_bounded(tir.Select(i < j, i, j), ids)
+    assert not always_bounded(FloatImm(1.0, "float32"), ids)

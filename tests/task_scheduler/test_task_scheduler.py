@@ -180,3 +180,41 @@ def test_a_failing_strategy_stops_only_its_task():
     scheduler = RoundRobin()
     _tune(scheduler, tasks, max_trials_global=8, per_iter=4)
     assert [t.num_trials for t in scheduler.tasks] == [0, 8]
+
+
+def test_a_cpu_search_holds_the_measurement_slot_shared(tmp_path, monkeypatch):
+    """While a CPU task's search runs, no measurement can take the machine's slot (a kernel timed
+    beside the search would read slow); builds, which hold it shared too, still can."""
+    import fcntl
+    import os
+
+    from raytune_ms.process import MeasureSlot, measure_slot
+
+    monkeypatch.setattr(measure_slot, "DEFAULT_DIR", str(tmp_path))
+    slot = MeasureSlot()
+    seen = []
+    (ctx,) = _tasks(("GMM",))
+    search = ctx.generate_measure_candidates
+
+    def build_once():
+        with slot.build():
+            return True
+
+    def probed():
+        fd = slot._open("slot")
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                seen.append("measure could start")
+            except BlockingIOError:
+                seen.append("measure blocked")
+            with ThreadPoolExecutor(1) as pool:  # a build (shared) in another thread is not blocked
+                assert pool.submit(build_once).result(timeout=5)
+        finally:
+            os.close(fd)
+        return search()
+
+    ctx.generate_measure_candidates = probed
+    _tune(RoundRobin(), [ctx], max_trials_global=8, per_iter=4)
+    assert seen and set(seen) == {"measure blocked"}

@@ -5,12 +5,16 @@ consumer for cache_read, right after the producer for cache_write); compute_at /
 reverse_compute_at then shrink it to a tile, and buffer compaction shrinks the cache buffer.
 The new buffer and its copy block share one deterministic name, `<buffer>_<scope>`
 (`_1`, `_2`, ... appended if taken).
+
+The new buffer, the copy block and each redirected block are functions of what they are made
+from, and the search makes the same ones in every replay of a design space; they are made once
+and shared (IR nodes are immutable), so the analyses memoised per node find them known.
 """
 
 from __future__ import annotations
 
 from ... import tir
-from ...tir import Buffer
+from ...tir import BinaryOp, Buffer, IntImm, Var
 from ...tir.buffer import SCOPES
 from ..error import ScheduleError
 from ..tree import block_path, replace_path
@@ -18,10 +22,11 @@ from .block_common import (
     add_alloc,
     check_sole_writer,
     containing_child,
-    copy_nest,
+    copy_block,
     find_block,
     fresh_name,
     insert_into_block,
+    loops_around,
     reads_buffer,
     region_buffer,
     siblings,
@@ -49,14 +54,65 @@ def _named_consumers(prim, blocks, names, buf, me_name):
     return out
 
 
+_MADE: dict = {}  # key -> (the nodes it was made from, what was made)
+_MADE_CAP = 1 << 12
+
+
+def _made(key, sources, make):
+    """`make()`, or what it gave before for the same `key` and `sources` (by identity)."""
+    hit = _MADE.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], sources)):
+        return hit[1]
+    out = make()
+    if len(_MADE) >= _MADE_CAP:
+        _MADE.clear()
+    _MADE[key] = (sources, out)
+    return out
+
+
+def _cache_buffer(name, buf, scope):
+    return _made(("buffer", name, id(buf), scope), (buf,), lambda: Buffer(name, buf.shape, buf.dtype, scope))
+
+
+def _copy(name, src, dst):
+    """copy_nest(name, src, dst): the block made once, new loops around it."""
+    block = _made(("copy", name, id(src), id(dst)), (src, dst), lambda: copy_block(name, src, dst))
+    return loops_around(block, src.shape)
+
+
 def _redirect(func, realizes, old, new):
     """`func`'s body with buffer `old` replaced by `new` inside the given blocks (the first
     block's path comes from the function's cached index, the others' from a walk)."""
     body = func.body
     for k, r in enumerate(realizes):
         path = block_path(func, r.block.name) if k == 0 else find_block(body, r.block.name)
-        body = replace_path(path, tir.substitute(path[-1], {old: new}))
+        body = replace_path(path, _redirected(path[-1], old, new))
     return body
+
+
+def _redirected(realize, old, new):
+    """`tir.substitute(realize, {old: new})`. Its bindings and predicate are rebuilt by every
+    split above it, but hold no buffer: only its block (the same in every replay) changes."""
+    if not (_no_buffer(realize.predicate) and all(_no_buffer(v) for v in realize.iter_values)):
+        return tir.substitute(realize, {old: new})
+    block = realize.block
+    swapped = _made(("redirect", id(block), id(old), id(new)), (block, old, new),
+                    lambda: tir.substitute(block, {old: new}))
+    return realize if swapped is block else realize.with_field("block", swapped)
+
+
+def _no_buffer(e) -> bool:
+    """Whether `e` is made of variables, integer constants and binary operators only (so it
+    holds no BufferLoad)."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, BinaryOp):
+            stack.append(n.a)
+            stack.append(n.b)
+        elif type(n) is not Var and type(n) is not IntImm:
+            return False
+    return True
 
 
 def cache_read(func, block_name, read_buffer_index, storage_scope, consumer_block_names=None):
@@ -84,9 +140,9 @@ def cache_read(func, block_name, read_buffer_index, storage_scope, consumer_bloc
             f"{prim}: buffer {buf.name!r} is written in the same or a later top-level statement "
             f"than its first consumer in block {scope.block.name!r}; no place for the copy")
     name = fresh_name(func, f"{buf.name}_{storage_scope}")
-    new_buf = Buffer(name, buf.shape, buf.dtype, storage_scope)
+    new_buf = _cache_buffer(name, buf, storage_scope)
     body = _redirect(func, consumers, buf, new_buf)
-    body = insert_into_block(body, scope.block.name, copy_nest(name, buf, new_buf), first)
+    body = insert_into_block(body, scope.block.name, _copy(name, buf, new_buf), first)
     body = add_alloc(body, scope.block.name, new_buf)
     return func.with_body(body), name
 
@@ -111,8 +167,8 @@ def cache_write(func, block_name, write_buffer_index, storage_scope, consumer_bl
             f"{prim}: {early} read {buf.name!r} inside the same top-level statement as block "
             f"{block_name!r}; the write-back would come too late for them")
     name = fresh_name(func, f"{buf.name}_{storage_scope}")
-    new_buf = Buffer(name, buf.shape, buf.dtype, storage_scope)
+    new_buf = _cache_buffer(name, buf, storage_scope)
     body = _redirect(func, [me] + consumers, buf, new_buf)
-    body = insert_into_block(body, scope.block.name, copy_nest(name, new_buf, buf), at + 1)
+    body = insert_into_block(body, scope.block.name, _copy(name, new_buf, buf), at + 1)
     body = add_alloc(body, scope.block.name, new_buf)
     return func.with_body(body), name

@@ -202,16 +202,26 @@ def copy_nest(name: str, src, dst, shape=None, value_of=None) -> tir.Stmt:
     """Loops over the whole of `src` (same shape as `dst`; or over `shape`) around a block
     `dst[v] = src[v]` (or `= value_of(v)`, an expression reading src at v)."""
     shape = src.shape if shape is None else shape
-    loops = [Var(f"ax{d}") for d in range(len(shape))]
+    return loops_around(copy_block(name, src, dst, shape, value_of), shape)
+
+
+def copy_block(name: str, src, dst, shape=None, value_of=None) -> Block:
+    """The block of `copy_nest`, iterating over the whole of `shape` (`src`'s by default)."""
+    shape = src.shape if shape is None else shape
     ivs = [IterVar(Var(f"v{d}"), Range(0, n), "spatial") for d, n in enumerate(shape)]
     vs = [iv.var for iv in ivs]
     point = [Range(v, 1) for v in vs]
-    block = Block(
+    return Block(
         name, ivs,
         reads=[BufferRegion(src, point)],
         writes=[BufferRegion(dst, point)],
         body=BufferStore(dst, tir.BufferLoad(src, vs) if value_of is None else value_of(vs), vs),
     )
+
+
+def loops_around(block: Block, shape) -> tir.Stmt:
+    """New loops over `shape` (the domains of `block`'s iterators) around it, bound one to one."""
+    loops = [Var(f"ax{d}") for d in range(len(shape))]
     nest = BlockRealize(loops, True, block)
     for v, n in reversed(list(zip(loops, shape))):
         nest = For(v, 0, n, "serial", nest)

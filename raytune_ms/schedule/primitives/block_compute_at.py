@@ -22,20 +22,22 @@ compute_at at the enclosing loops worth drawing (what sample_compute_location dr
 from __future__ import annotations
 
 from ... import tir
-from ...tir import BlockRealize, For, Range, Var
+from ...tir import BlockRealize, For, IntImm, Range, Var
 from ...tir.analysis import (
     RegionError,
+    always_bounded,
     const_int,
     is_spatial_block,
+    is_true,
     loop_ranges,
-    relax_range,
+    relax_box,
     union_side,
     var_plus_const,
 )
-from ...tir.arith import bound, can_prove, simplify
-from ...tir.functor import used_vars
+from ...tir.arith import bound, simplify
+from ...tir.functor import id_set, memo_union, used_vars
 from ..error import ScheduleError
-from ..tree import block_path, blocks_in, enclosing_block, loop_path, loops_above
+from ..tree import LEAF_STMTS, block_path, enclosing_block, loop_path, loops_above, stmt_children
 from .block_common import (
     insert_into_loop,
     is_param,
@@ -75,7 +77,7 @@ class _Context:
     """What a move of one block needs that does not depend on the target loop."""
 
     __slots__ = ("func", "prim", "reverse", "bpath", "scope", "blocks", "me", "prods", "cons", "accesses",
-                 "planned")
+                 "planned", "inference_safe")
 
 
 def analyze(func, block_name, reverse):
@@ -84,6 +86,7 @@ def analyze(func, block_name, reverse):
     ctx.func, ctx.reverse = func, reverse
     ctx.accesses = {}  # the partners' access regions with their bindings substituted (plan fills it)
     ctx.planned = {}  # loop Var -> what a check_only plan found (a full plan there needs only the nest)
+    ctx.inference_safe = False  # whether region inference succeeds at every loop (see _inference_safe)
     ctx.prim = prim = "reverse_compute_at" if reverse else "compute_at"
     ctx.bpath, ctx.scope, ctx.blocks = siblings(func, block_name)
     ctx.me = me = ctx.bpath[-1]
@@ -121,7 +124,7 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
         raise ScheduleError(
             f"{prim}: loop {lname!r} already encloses block {name!r} (it is one of its own loops)")
     kids = stmt_list(loop.body)
-    held = [{id(b) for b in blocks_in(k)} for k in kids]  # the blocks under each child
+    held = [_block_ids(k) for k in kids]  # the blocks under each child
     inside = set().union(*held)
     partners = ctx.prods if reverse else ctx.cons
     under = [p for p in partners if id(p) in inside]
@@ -136,6 +139,9 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     _check_outside_order(ctx, inside, lname)
     if reverse:
         _check_final(prim, name, under, lpath)
+    if check_only and ctx.inference_safe:  # the rest cannot fail here: only the position is left
+        _position(prim, held, ctx.prods, ctx.cons, index, name, lname)
+        return None
     fixed = loop_ranges([s for s in lpath if isinstance(s, For)])
     boxes = _partner_boxes(prim, func, me, under, loop, fixed, reverse, ctx.accesses)
     regions = _iter_regions(prim, block, boxes, fixed, reverse)
@@ -146,13 +152,61 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     return _build_nest(block, regions, fixed, preserve), pos
 
 
+_BLOCK_IDS: dict = {}  # id(statement) -> (statement, ids of the BlockRealizes in it)
+
+
+# ids of the BlockRealizes in a statement (inclusive; what `blocks_in` finds), memoised per
+# statement: the candidate loops of a move are nested, and most of a nest is unchanged between
+# replays
+_block_ids = memo_union("_block_ids", "ids of the BlockRealizes in `stmt` (inclusive).",
+                        _BLOCK_IDS, LEAF_STMTS, BlockRealize, id_set, stmt_children)
+
+
+def _inference_safe(ctx) -> bool:
+    """Whether compute_at's region inference and iterator mapping succeed at every loop that
+    passes the cheap checks (so compute_location_candidates need not run them per loop): every
+    consumer is under each such loop, so the regions are the same at all of them; what changes
+    is which loops are relaxed, and that cannot make an interval unbounded when the regions
+    hold only bounded arithmetic of loops with constant ranges. Mapping the box back to the
+    block's iterators fails or not whatever the loop. Fills `ctx.accesses` as plan would."""
+    block = ctx.me.block
+    mine = written_buffers(block)
+    var_ids = set()
+    for c in ctx.cons:
+        for s in block_path(ctx.func, c.block.name):
+            if type(s) is For and type(s.min) is IntImm and type(s.extent) is IntImm:
+                var_ids.add(id(s.loop_var))
+    boxed = []
+    for c in ctx.cons:
+        for r in c.block.reads:
+            if not any(r.buffer is b for b in mine):
+                continue
+            region = ctx.accesses.get((id(c), id(r)))
+            if region is None:
+                sub = _bindings(c)
+                region = ctx.accesses[id(c), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
+                                                       for x in r.region]
+            if not all(always_bounded(x.min, var_ids) and always_bounded(x.extent, var_ids) for x in region):
+                return False
+            boxed.append(r.buffer)
+    ivs = {id(iv.var): iv for iv in block.iter_vars}
+    for r in block.writes:
+        if not any(r.buffer is b for b in boxed):
+            continue
+        for rng in r.region:
+            if const_int(rng.min) is None and (const_int(rng.extent) != 1 or var_plus_const(rng.min, ivs) is None):
+                return False
+    return all(const_int(iv.dom.extent) is not None for iv in block.iter_vars)
+
+
 def _check_final(prim, name, producers, lpath):
     """A producer whose reduction runs over `loop` or a loop around it has no final values
     inside one iteration."""
     around = {id(s.loop_var): s.loop_var.name for s in lpath if isinstance(s, For)}
+    around_ids = set(around)
     for p in producers:
         for iv, value in zip(p.block.iter_vars, p.iter_values):
-            hit = used_vars(value) & set(around) if iv.kind == "reduce" else ()
+            hit = used_vars(value) & around_ids if iv.kind == "reduce" else ()
             if hit:
                 raise ScheduleError(
                     f"{prim}: producer {p.block.name!r} of block {name!r} reduces over loop "
@@ -222,7 +276,7 @@ def _partner_boxes(prim, func, me, partners, loop, fixed, reverse, accesses) -> 
                 region = accesses[id(p), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
                                             for x in r.region]
             try:
-                box = [relax_range(x, relax, ranges) for x in region]
+                box = relax_box(region, relax, ranges)
             except RegionError as e:
                 raise ScheduleError(
                     f"{prim}: the region of buffer {r.buffer.name!r} accessed by block "
@@ -331,8 +385,9 @@ def _build_nest(block, regions, ranges, preserve):
             continue
         dmin, dend = iv.dom.min, tir.add(iv.dom.min, iv.dom.extent)
         for cond in (value >= dmin, value < dend):
-            if not can_prove(cond, scope_ranges):
-                conds.append(simplify(cond, scope_ranges))
+            cond = simplify(cond, scope_ranges)
+            if not is_true(cond):  # (not provable: kept as simplified)
+                conds.append(cond)
     nest = BlockRealize(values, tir.all_of(*conds), block)
     for v, ext in reversed(loops):
         nest = For(v, 0, ext, "serial", nest)
@@ -377,6 +432,7 @@ def compute_location_candidates(func, block_name) -> list:
             n += 1
         common = loops if common is None else common[:n]
     out = []
+    ctx.inference_safe = _inference_safe(ctx)
     for f in worth_drawing(common, ctx.me, ctx.cons):
         try:
             plan(ctx, f.loop_var, check_only=True)

@@ -9,36 +9,24 @@ so a rebuilt loop costs the union of its children's answers.
 
 from __future__ import annotations
 
-from ...tir import BlockRealize, BufferStore, Evaluate
-from ...tir.functor import used_vars
-from ..tree import stmt_children
+from ...tir import BlockRealize
+from ...tir.functor import memo_union, used_vars
+from ..tree import LEAF_STMTS, stmt_children
 
 _MEMO: dict = {}  # id(statement) -> (statement, ids of the reduction-bound Vars under it)
-_MEMO_CAP = 1 << 14
-_NONE: frozenset = frozenset()
 
 
-def reduction_var_ids(stmt) -> frozenset:
-    """ids of the Vars that some block under `stmt` (inclusive) binds a reduction iterator to."""
-    t = type(stmt)
-    if t is BufferStore or t is Evaluate:  # leaf statements hold no block
-        return _NONE
-    hit = _MEMO.get(id(stmt))
-    if hit is not None and hit[0] is stmt:
-        return hit[1]
-    out = _NONE
-    if t is BlockRealize:
-        for iv, value in zip(stmt.block.iter_vars, stmt.iter_values):
-            if iv.kind != "spatial":
-                out = out | used_vars(value)
-    for child in stmt_children(stmt):
-        sub = reduction_var_ids(child)
-        if sub:
-            out = sub if not out else out | sub
-    if len(_MEMO) >= _MEMO_CAP:
-        _MEMO.clear()
-    _MEMO[id(stmt)] = (stmt, out)
+def _own_reduction_vars(realize) -> frozenset:
+    out = frozenset()
+    for iv, value in zip(realize.block.iter_vars, realize.iter_values):
+        if iv.kind != "spatial":
+            out = out | used_vars(value)
     return out
+
+
+reduction_var_ids = memo_union(
+    "reduction_var_ids", "ids of the Vars that some block under `stmt` (inclusive) binds a reduction iterator to.",
+    _MEMO, LEAF_STMTS, BlockRealize, _own_reduction_vars, stmt_children)
 
 
 def carries_reduction(loop) -> bool:
