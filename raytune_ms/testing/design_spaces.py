@@ -25,10 +25,10 @@ def context(func, target=AVX512, **kw):
     return TuneContext(func, target=target, space_generator=PostOrderApply(**kw), rand_state=5)
 
 
-def replays(ctx, n, seed=0):
+def replays(ctx, n, seed=0, spaces=None):
     """(accepted schedules, number rejected) of n replays with fresh decisions, design spaces
-    taken in turn."""
-    spaces = ctx.generate_design_space()
+    (`spaces`, default: the context's) taken in turn."""
+    spaces = spaces or ctx.generate_design_space()
     rng = random.Random(seed)
     out, rejected = [], 0
     for i in range(n):

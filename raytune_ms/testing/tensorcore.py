@@ -4,17 +4,14 @@ against a workload's numpy reference: what the tests and the pass-rate counts sh
 
 from __future__ import annotations
 
-import random
-
 from ..codegen.cuda import codegen_cuda
-from ..schedule import Schedule, Trace
 from ..schedule_rule import ScheduleRule
 from ..schedule_rule.multi_level_tiling_tensor_core import MultiLevelTilingTensorCore
-from ..search_strategy.search_strategy import candidate_from_schedule
 from ..space_generator.post_order_apply import PostOrderApply
 from ..tir import For, collect
 from ..tir.tensor_intrin import TENSORIZED_KEY
 from ..tune_context import TuneContext
+from .design_spaces import replays
 
 
 def space(**rule_options) -> PostOrderApply:
@@ -32,15 +29,7 @@ def context(func, target="cuda", **rule_options) -> TuneContext:
 def samples(ctx, n, seed=1):
     """(the design space, the schedules of up to n random replays the postprocessors accept)."""
     (sp,) = ctx.generate_design_space()
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        sch = Schedule(ctx.mod, seed=rng.getrandbits(30))
-        Trace(sp.trace.simplified(remove_postproc=True).insts, {}).apply_to_schedule(sch, remove_postproc=True)
-        cand = candidate_from_schedule(sch, ctx.postprocs)
-        if cand is not None:
-            out.append(cand.sch)
-    return sp, out
+    return sp, replays(ctx, n, seed, spaces=[sp])[0]
 
 
 def intrins(sch) -> list:
