@@ -301,7 +301,7 @@ def _check_buffers(func: PrimFunc, body, accessed) -> None:
         known.add(id(a.buffer))
     if known.issuperset(accessed):
         return
-    _, loads, stores = collect_each(body, (Allocate, BufferLoad, BufferStore))
+    loads, stores = collect_each(body, (BufferLoad, BufferStore))
     for n in loads + stores:
         if id(n.buffer) not in known:
             raise LoweringError(
