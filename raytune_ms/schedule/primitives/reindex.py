@@ -16,7 +16,7 @@ iterators f uses, in the block's order.
 from __future__ import annotations
 
 from ... import tir
-from ...tir import Block, BlockRealize, BufferLoad, BufferRegion, BufferStore, For, IterVar, Range, Var
+from ...tir import Block, BufferLoad, BufferRegion, BufferStore, IterVar, Range, Var
 from ...tir.analysis import const_int
 from ...tir.arith import simplify
 from ...tir.functor import transform, used_vars
@@ -28,6 +28,7 @@ from .block_common import (
     containing_child,
     fresh_name,
     insert_into_block,
+    loops_around,
     reads_buffer,
     region_buffer,
     siblings,
@@ -74,11 +75,7 @@ def _copy_nest(name, exts, reads, writes, store) -> tir.Stmt:
     vs = [Var(f"v{d}") for d in range(len(exts))]
     copy = Block(name, [IterVar(v, Range(0, e), "spatial") for v, e in zip(vs, exts)],
                  reads=[reads(vs)], writes=[writes(vs)], body=store(vs))
-    loops = [Var(f"ax{d}") for d in range(len(exts))]
-    nest = BlockRealize(loops, True, copy)
-    for v, e in reversed(list(zip(loops, exts))):
-        nest = For(v, 0, e, "serial", nest)
-    return nest
+    return loops_around(copy, exts)
 
 
 def _point(buf, indices) -> BufferRegion:
