@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from .. import _registry
+from ..runtime.aligned import aligned_copy
 
 _INPUTS: dict = {}
 _BASELINE_OUTPUTS: dict = {}
@@ -63,7 +64,7 @@ def _converted(arrays, specs, seed, layouts) -> list:
             if len(_CONVERTED) > 8:
                 _CONVERTED.clear()
             _CONVERTED[key] = IndexMap.from_json(layout).apply_to_array(arrays[i])
-        out[i] = _CONVERTED[key].copy()
+        out[i] = aligned_copy(_CONVERTED[key])
     return out
 
 
@@ -107,7 +108,7 @@ def load(artifact: bytes, specs, device_type: str = "cpu", arrays=None):
 
 
 def run_once(module, specs, seed: int) -> list[np.ndarray]:
-    arrays = [a.copy() for a in seeded_inputs(specs, seed)]
+    arrays = [aligned_copy(a) for a in seeded_inputs(specs, seed)]
     module(*arrays)
     return arrays
 
@@ -164,7 +165,7 @@ def first_run(artifact: bytes, specs, check=None, baseline_key: str | None = Non
     """
     _release()
     seed = 0 if check is None else check.seed
-    arrays = _converted([a.copy() for a in seeded_inputs(specs, seed)], specs, seed, layouts)
+    arrays = _converted([aligned_copy(a) for a in seeded_inputs(specs, seed)], specs, seed, layouts)
     module = load(artifact, specs, device_type, arrays)
     _LOADED.append(module)  # released by the next first_run when this one fails its check
     start = time.perf_counter()

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _registry
+from ..runtime.aligned import aligned_copy
 from .evaluate import checked_arguments
 
 #: per device type: the default (f_alloc_argument, f_run_evaluator, f_cleanup)
@@ -81,9 +82,9 @@ class MeasureHooks:
 
 
 def default_alloc_argument(device: Device, args_info, alloc_repeat: int) -> list[list]:
-    """alloc_repeat copies of the arguments the candidate was checked on."""
+    """alloc_repeat cache-line-aligned copies of the arguments the candidate was checked on."""
     inputs = checked_arguments()
-    return [[a.copy() for a in inputs] for _ in range(alloc_repeat)]
+    return [[aligned_copy(a) for a in inputs] for _ in range(alloc_repeat)]
 
 
 def default_run_evaluator(rt_mod, device: Device, evaluator_config, repeated_args) -> list[float]:

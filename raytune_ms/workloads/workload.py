@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import tir
+from ..runtime.aligned import aligned_copy
 from ..tir.dtype import is_float
 
 
@@ -34,16 +35,18 @@ class Workload:
         return len(self.func.params) - self.num_outputs
 
     def make_inputs(self, seed: int = 0) -> list:
-        """Arrays for every parameter: inputs random in [-1, 1) (ints in [-4, 4]), outputs zero."""
+        """Arrays for every parameter, cache-line aligned as a framework's tensors are
+        (runtime.aligned): inputs random in [-1, 1) (ints in [-4, 4]), outputs zero."""
         rng = np.random.default_rng(seed)
         arrays = []
         for i, p in enumerate(self.func.params):
             if i >= self.num_inputs:
-                arrays.append(np.zeros(p.shape, p.dtype))
+                values = np.zeros(p.shape, p.dtype)
             elif is_float(p.dtype):
-                arrays.append(rng.uniform(-1.0, 1.0, p.shape).astype(p.dtype))
+                values = rng.uniform(-1.0, 1.0, p.shape).astype(p.dtype)
             else:
-                arrays.append(rng.integers(-4, 5, p.shape).astype(p.dtype))
+                values = rng.integers(-4, 5, p.shape).astype(p.dtype)
+            arrays.append(aligned_copy(values))
         return arrays
 
     def reference(self, *arrays) -> list:
