@@ -11,6 +11,7 @@ set. Prints JSON lines: the CPU (lscpu) and the load average, then per op
 "offsets" (data address mod 64 of each argument), "correct"}, and the load average at the end.
 
 Usage: python bench/aligned_args.py --op DEP=/tmp/dep --op C2D=/tmp/c2d [--rounds 7]
+       [--target "llvm -num-cores=1"]
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def numpy_default(array, offset: int = 16):
     return out
 
 
-def one_op(name: str, work_dir: str, rounds: int) -> dict:
+def one_op(name: str, work_dir: str, rounds: int, target: str) -> dict:
     wl = workloads.get(name, "standard")
-    sch = ms.compile_tir(Database.create("parquet", work_dir=work_dir), wl.func, TARGET)
-    kernel = ms.build(sch.mod, TARGET)
+    sch = ms.compile_tir(Database.create("parquet", work_dir=work_dir), wl.func, TARGET)  # as tuned
+    kernel = ms.build(sch.mod, target)
     sides = {"aligned": wl.make_inputs(seed=1)}
     sides["numpy"] = [numpy_default(a) for a in sides["aligned"]]
     correct = True
@@ -65,12 +66,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--op", action="append", required=True, metavar="NAME=WORK_DIR")
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--target", default=TARGET,
+                    help="target the best schedules are built for (default: 2 threads, as tuned); "
+                         "\"llvm -num-cores=1\" runs them on one thread, which a loaded machine "
+                         "disturbs far less")
     args = ap.parse_args()
-    print(json.dumps({"bench": "aligned_args", **cpu_info(), "target": TARGET,
+    print(json.dumps({"bench": "aligned_args", **cpu_info(), "target": args.target,
                       "loadavg": os.getloadavg()}), flush=True)
     for spec in args.op:
         name, work_dir = spec.split("=", 1)
-        print(json.dumps(one_op(name, work_dir, args.rounds)), flush=True)
+        print(json.dumps(one_op(name, work_dir, args.rounds, args.target)), flush=True)
     print(json.dumps({"loadavg_end": os.getloadavg()}), flush=True)
 
 
