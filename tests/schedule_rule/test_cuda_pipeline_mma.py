@@ -186,3 +186,47 @@ def test_deeper_stages_keep_more_copies_in_flight():
     EmulatedModule(art)(*arrays)
     ok, err = w.compare(arrays)
     assert ok, f"max error {err}"
+
+
+def test_pipelined_gmm_1024_draws_fit_the_shared_memory():
+    """GMM-1024 on sm_80 (48 KiB per block), pipelined: the tile bound counts A's and B's tiles
+    twice (the pipeline's buffers) and in 16s (the intrinsic's tile), so no draw exceeds the
+    shared memory (before, 29 of 300 draws did, up to 128 KiB: k was bounded below 16, i and j
+    not at all); VerifyGPUCode still rejects what exceeds other limits (threads), naming them."""
+    w = _gmm(1024, 1024, 1024)
+    ctx = context(w.func, SM80, **PIPE)
+    (space,) = ctx.generate_design_space()
+    bounded = [i.attrs for i in space.trace.insts if i.kind.name == "SamplePerfectTile" and i.attrs[0] == 2]
+    # i, j, k split [outer, tile <= bound] first, in 16s: 2 copies x 2 bytes x 16 x (256 + 512) = 48 KiB
+    assert {(2, 16), (2, 32), (2, 1)} <= set(bounded), bounded
+    (verify,) = [p for p in ctx.postprocs if isinstance(p, VerifyGPUCode)]
+    errors, largest = [], 0
+    for seed in range(40):
+        sch = Schedule(w.func, seed=seed)
+        Trace(space.trace.simplified(remove_postproc=True).insts, {}).apply_to_schedule(sch, remove_postproc=True)
+        cand = candidate_from_schedule(sch, ctx.postprocs)
+        if cand is None:
+            errors.append(verify.last_error)
+            continue
+        largest = max(largest, codegen_cuda(cand.sch.mod.entry_func(), SM80).kernels[0].shared_bytes)
+    assert not [e for e in errors if "shared memory" in e], errors
+    assert all("max_threads_per_block=1024" in e for e in errors), errors
+    assert 24 << 10 < largest <= 48 << 10  # the bound is not much tighter than the limit
+
+
+def test_a_guarded_cooperative_fetch_allocates_only_what_it_writes():
+    """A fetch whose threads times vector lanes outnumber its tile's elements is guarded
+    (`if (fused < elements)`); the shared array holds `elements` per pipeline copy, not the
+    thread loop's span (compaction narrows the loop ranges by the guard)."""
+    w = _gmm(1024, 1024, 1024)
+    _, scheds = samples(context(w.func, SM80, vector_load_lens=[8], **PIPE), 12, seed=0)
+    guarded = 0
+    for sch in scheds:
+        src = codegen_cuda(sch.mod.entry_func(), SM80).source
+        for name in ("A_shared", "B_shared"):
+            shape = [int(x) for x in re.search(rf"shared buffer {name} \[([\d, ]+)\]", src).group(1).split(",")]
+            guard = re.search(rf"< (\d+)\)\) \{{\n\s*{name}\[", src)
+            if guard:
+                guarded += 1
+                assert int(np.prod(shape[1:])) == int(guard.group(1)), (name, shape, guard.group(1))
+    assert guarded
