@@ -225,8 +225,39 @@ def test_a_guarded_cooperative_fetch_allocates_only_what_it_writes():
         src = codegen_cuda(sch.mod.entry_func(), SM80).source
         for name in ("A_shared", "B_shared"):
             shape = [int(x) for x in re.search(rf"shared buffer {name} \[([\d, ]+)\]", src).group(1).split(",")]
-            guard = re.search(rf"< (\d+)\)\) \{{\n\s*{name}\[", src)
+            guard = re.search(rf"< (\d+)\)\) \{{\n\s*(rtms_cp_async<\d+>\(&)?{name}\[", src)
             if guard:
                 guarded += 1
                 assert int(np.prod(shape[1:])) == int(guard.group(1)), (name, shape, guard.group(1))
     assert guarded
+
+
+@pytest.mark.parametrize("target", [SM80, "cuda"], ids=["async", "sync"])
+def test_padded_fetches_are_vector_copies_with_zero_fill(target):
+    """100x72x120 + bias + relu, padded to 112x80x128 and the padding folded into the shared
+    fetches as selects with zero: pipelined on sm_80 each fetch is cp.async with src-size 0
+    where the select is zero (the zero-filling form), without cp.async a vector copy or
+    zeros; no scalar fetch is left. The emulator's late-landing copies and zero fills give the
+    numpy result (a candidate of 8 pipeline steps reuses each shared copy, so a fill left out
+    would leave an earlier step's k values in the padding); NVRTC's PTX has the 4-operand
+    cp.async for compute_80."""
+    from raytune_ms.testing.tensorcore_programs import fp16_gemm, fp16_gemm_inputs, fp16_gemm_reference
+
+    func = fp16_gemm(100, 72, 120, epilogue=True)
+    _, scheds = samples(context(func, target, vector_load_lens=[8], **PIPE), 6, seed=1)
+    assert max(loop.extent.value for sch in scheds for loop in _pipelined_loops(sch)) >= 3
+    for n, sch in enumerate(scheds):
+        art = codegen_cuda(sch.mod.entry_func(), target)
+        fetches = re.findall(r"\n\s*(.*_pad_shared\[[^\n]*)", art.source)
+        assert fetches and not [x for x in fetches if "__half2float(" in x], fetches  # no scalar select copy
+        if target == SM80:
+            assert "rtms_cp_async_zfill<16>" in art.source
+        else:
+            assert "rtms_cp_async" not in art.source and ": int4{}" in art.source
+        arrays = fp16_gemm_inputs(func, n)
+        EmulatedModule(art, stagger_us=5)(*arrays)
+        np.testing.assert_allclose(arrays[-1], fp16_gemm_reference(arrays, epilogue=True), rtol=1e-3, atol=1e-3)
+        if nvrtc_available() and target == SM80:
+            ptx = compile_cuda(art.source, "compute_80", f"zfill{n}")[0].decode()
+            assert re.search(r"cp\.async\.cg\.shared\.global \[%r\d+\], \[%rd\d+\], 16, %r\d+;", ptx), ptx[-2000:]
+            assert "cp.async" not in compile_cuda(art.source, "compute_75", f"zfill_old{n}")[0].decode()
