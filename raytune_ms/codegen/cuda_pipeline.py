@@ -162,7 +162,7 @@ def _pipeline(f: For, fname: str):
     plan = _Plan(f, where, children, stages, order, async_children, waits, new_bufs)
     extent, depth = f.extent.value, max(stages)
     dt = f.loop_var.dtype
-    steps = [plan.step(IntImm(t, dt), static=True) for t in range(min(depth, extent))]
+    steps = [plan.step(IntImm(t, dt), static=True) for t in range(depth)]  # the prologue, even past a short loop
     if extent > depth:
         t = Var(f"{f.loop_var.name}_pipe", f.loop_var.dtype)
         steps.append(For(t, IntImm(depth, dt), IntImm(extent - depth, dt), f.kind, plan.step(t, static=False),

@@ -18,7 +18,8 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
   lanes: the fetch blocks carry `warp_execution`), and from there into "wmma.matrix_a/_b"
   fragments under the innermost reduction tile, 16x16 at a time;
 - with `use_software_pipeline=True`, the loop holding the shared fetches is pipelined
-  (software_pipeline.py: fetches of iteration k + 1 overlap the compute of k, cp.async on sm_80+);
+  (software_pipeline.py: fetches of iteration k + 1 overlap the compute of k, cp.async on sm_80+;
+  `pipeline_stages=S` fetches S - 1 iterations ahead, S copies of each shared tile);
 - `intrin_groups` name the intrinsics, by default wmma's (tir/tensor_intrin/cuda.py); the
   mma.sync + ldmatrix group (cuda_mma.get_mma_intrin_group) is the alternative, its fragments
   the per-lane registers of the "m16n8k16.*" scopes;
@@ -51,7 +52,7 @@ from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
 from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
 from .shared_footprint import block_tile_caps
-from .software_pipeline import PIPELINE_BUFFERS, annotate_pipeline, has_async_copy
+from .software_pipeline import annotate_pipeline, has_async_copy
 from .tensor_core_fusion import block_names, fold_into_fetch, fold_into_write_back
 from .tensor_core_layout import advances_with, layout_steps
 
@@ -136,7 +137,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
     def __init__(self, intrin_groups=None, structure: str = "SSSRRSRS",
                  tile_binds=("blockIdx.y", "blockIdx.x", "threadIdx.y"), max_innermost_factor: int = 4,
                  vector_load_lens=(1, 2, 3, 4, 8, 16), reuse_read=None, reuse_write=None,
-                 use_software_pipeline: bool = False):
+                 use_software_pipeline: bool = False, pipeline_stages: int = 2):
         super().__init__(structure, list(tile_binds), max_innermost_factor, list(vector_load_lens or []),
                          reuse_read if reuse_read is not None else {"req": "must", "levels": [4], "scope": "shared"},
                          reuse_write if reuse_write is not None else {"req": "must", "levels": [3],
@@ -150,6 +151,9 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             for name in group.values():
                 TensorIntrin.get(name)
         self.use_software_pipeline = bool(use_software_pipeline)
+        if int(pipeline_stages) < 2:
+            raise ValueError(f"MultiLevelTilingTensorCore: pipeline_stages must be at least 2, not {pipeline_stages}")
+        self.pipeline_stages = int(pipeline_stages)  # copies of each shared tile in the pipeline
         self.max_shared_memory_per_block = None
         self.async_copy = False  # cp.async in the pipeline: a target of sm_80 or newer
 
@@ -171,7 +175,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             return [None] * len(ext)
         granules = [16 if k in ijk else 1 for k in range(len(ext))]
         caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block, output=not info.is_output(),
-                               granules=granules, copies=PIPELINE_BUFFERS if self.use_software_pipeline else 1)
+                               granules=granules, copies=self.pipeline_stages if self.use_software_pipeline else 1)
         return [None if c >= e else c // g for c, e, g in zip(caps, ext, granules)]
 
     def _staged_levels(self, levels) -> int:
@@ -289,7 +293,8 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             self._tile_2d(sch, frag, group[op])
             self._fetch(sch, shared, self._level_loop(state, self.reuse_read["levels"][0]))
         if self.use_software_pipeline:  # the fetches of A and B, then the compute reading them
-            annotate_pipeline(sch, self._level_loop(state, self.reuse_read["levels"][0]), 2, self.async_copy)
+            annotate_pipeline(sch, self._level_loop(state, self.reuse_read["levels"][0]), 2, self.async_copy,
+                              self.pipeline_stages)
         block = sch.get_block(name)
         # the check of the intrinsic's description, init aside: a mismatch falls back to [sch]
         match(sch.get(sch.get_loops(block)[-3]), TensorIntrin.get(group["compute"]).desc, ignore_init=True)

@@ -261,3 +261,40 @@ def test_padded_fetches_are_vector_copies_with_zero_fill(target):
             ptx = compile_cuda(art.source, "compute_80", f"zfill{n}")[0].decode()
             assert re.search(r"cp\.async\.cg\.shared\.global \[%r\d+\], \[%rd\d+\], 16, %r\d+;", ptx), ptx[-2000:]
             assert "cp.async" not in compile_cuda(art.source, "compute_75", f"zfill_old{n}")[0].decode()
+
+
+@pytest.mark.parametrize("options", [{}, MMA], ids=["wmma", "mma"])
+def test_three_stage_pipelines_are_sampled_correct_and_bounded(options):
+    """pipeline_stages=3: stages [0, 0, 2], three copies of each shared tile (the tile bound
+    counts them: the 1024 GMM's bounds are tighter than with 2), two groups in flight
+    (wait<2>); sampled candidates of a 16-step k loop and of a 1- or 2-step one (shorter than
+    the pipeline: its prologue has a step without a fetch, which was left out) are correct in
+    the emulator with late copies and staggered barriers, and NVRTC builds them for compute_80."""
+    scheds = []
+    for shape in ((32, 32, 256), (32, 32, 64)):
+        w = _gmm(*shape)
+        ctx = context(w.func, SM80, vector_load_lens=[8], pipeline_stages=3, **options, **PIPE)
+        scheds += [(w, sch) for sch in samples(ctx, 4, seed=3)[1]]
+    extents = [loop.extent.value for _, sch in scheds for loop in _pipelined_loops(sch)]
+    assert min(extents) < 2 < max(extents), extents
+    for n, (w, sch) in enumerate(scheds):
+        (loop,) = _pipelined_loops(sch)
+        assert loop.annotation(STAGE_KEY) == (0, 0, 2) and loop.annotation(ASYNC_KEY) == (0,)
+        art = codegen_cuda(sch.mod.entry_func(), SM80)
+        if loop.extent.value > 2:
+            assert "rtms_cp_async_wait<2>();" in art.source
+        arrays = w.make_inputs()
+        EmulatedModule(art, stagger_us=5)(*arrays)
+        ok, err = w.compare(arrays)
+        assert ok, f"max error {err}"
+        if nvrtc_available():
+            assert "cp.async.wait_group 2" in compile_cuda(art.source, "compute_80", f"three{n}")[0].decode()
+    big = _gmm(1024, 1024, 1024).func
+
+    def bounds(stages):
+        (space,) = context(big, SM80, pipeline_stages=stages, **PIPE).generate_design_space()
+        return [i.attrs[1] for i in space.trace.insts if i.kind.name == "SamplePerfectTile" and i.attrs[0] == 2]
+
+    assert sum(bounds(3)) < sum(bounds(2))
+    with pytest.raises(ValueError, match="pipeline_stages"):
+        context(big, SM80, pipeline_stages=1, **PIPE)
