@@ -33,6 +33,8 @@ from .search_strategy import SearchStrategy, candidate_from_schedule
 
 #: the error a database record without run times stands for, when it names none
 _NO_RUN_TIMES = "no run times recorded"
+#: how many of the run's latest mutated traces keep their members (about two batches' worth)
+MUTATIONS_KEPT = 4096
 
 
 class _Member:
@@ -61,7 +63,10 @@ class _RunState:
         self.num_handed_out_mutated = 0  # ... of which handed out
         self.num_trained_records = 0
         self.num_replays = 0  # replays and postprocessing runs (all batches)
-        self.mutations: dict = {}  # this batch's mutated traces (by trace key) -> their members
+        # mutated traces (by trace key) -> their members (None: rejected), the latest
+        # MUTATIONS_KEPT of the run: a mutation met again in a later batch (the same parent
+        # mutated the same way) is not postprocessed and hashed again
+        self.mutations: dict = {}
 
 
 class EvolutionarySearch(SearchStrategy):
@@ -228,10 +233,8 @@ class EvolutionarySearch(SearchStrategy):
                 return None
             bests = []
             if not blind:
-                state.mutations = {}
                 with Profiler.timeit("EvolutionarySearch/Evolve"):
                     bests = self._evolve(state, measured + randoms, n)
-                state.mutations = {}
             out = self._pick(state, bests, randoms, n)
             if out:
                 state.st += len(out)
@@ -324,7 +327,7 @@ class EvolutionarySearch(SearchStrategy):
         draws = iter(parents.tolist())
         copied = [False] * size
         out: list[_Member] = []
-        made = state.mutations  # trace key -> member: the same mutation is replayed once per batch
+        made = state.mutations  # trace key -> member: the same mutation is postprocessed once
         for _ in range(self.population_size):
             member = None
             for _attempt in range(self.genetic_max_fail_count + 1):
@@ -334,9 +337,12 @@ class EvolutionarySearch(SearchStrategy):
                     trace, sch = mutator.apply_with_schedule(population[parent].cand.sch.trace, rng.getrandbits(62))
                     if trace is not None:
                         key = trace_key(trace)
-                        if key not in made:
-                            made[key] = self._replay(trace, state, sch)
-                        member = made[key]
+                        if key in made:
+                            member = made[key]
+                        else:
+                            member = made[key] = self._replay(trace, state, sch)
+                            if len(made) > MUTATIONS_KEPT:
+                                del made[next(iter(made))]
                         if member is not None:
                             member.mutated = True
                             state.num_mutated += 1
