@@ -5,8 +5,9 @@ the way tune_tir does (automatic space, EvolutionarySearch, XGB cost model, 64 t
 with the builder and runner on local Ray, the task scheduler in this process so that each
 batch's search can be timed. Prints one JSON line: wall seconds, trials/min, the Profiler's
 phases, the search's share of the run's wall time, and per batch (the first one drawn at
-random, before the model is trained; the others evolved) the search's seconds and its share of
-the time from that batch's start to the next one's (the last: to the end of the run).
+random, before the model is trained; the others evolved) the search's seconds (wall and CPU)
+and its share of the time from that batch's start to the next one's (the last: to the end of
+the run).
 
 Usage: python bench/search_share.py [--trials 128] [--op GMM-1024] [--size standard] [--seed 1]
 """
@@ -30,28 +31,29 @@ SEARCH = "SearchStrategy/GenerateMeasureCandidates"
 
 
 class TimedSearch(EvolutionarySearch):
-    """EvolutionarySearch that keeps (start, end, candidates) of every batch it chooses."""
+    """EvolutionarySearch that keeps (start, end, candidates, CPU seconds of its thread) of
+    every batch it chooses (CPU seconds: other work on a shared machine inflates wall time)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.spans: list = []
 
     def generate_measure_candidates(self):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         out = super().generate_measure_candidates()
-        self.spans.append((start, time.perf_counter(), len(out or [])))
+        self.spans.append((start, time.perf_counter(), len(out or []), time.thread_time() - cpu))
         return out
 
 
 def batch_shares(spans: list, end: float) -> list:
-    """Per batch that handed out candidates: its search seconds and their share of the time
-    from its start to the next batch's start (the last batch's: to `end`)."""
+    """Per batch that handed out candidates: its search seconds (wall and CPU) and their share
+    of the time from its start to the next batch's start (the last batch's: to `end`)."""
     spans = [s for s in spans if s[2] > 0]
     out = []
-    for i, (start, stop, n) in enumerate(spans):
+    for i, (start, stop, n, cpu) in enumerate(spans):
         until = spans[i + 1][0] if i + 1 < len(spans) else end
-        out.append({"candidates": n, "search_s": round(stop - start, 3), "span_s": round(until - start, 3),
-                    "share": round((stop - start) / max(until - start, 1e-9), 4)})
+        out.append({"candidates": n, "search_s": round(stop - start, 3), "search_cpu_s": round(cpu, 3),
+                    "span_s": round(until - start, 3), "share": round((stop - start) / max(until - start, 1e-9), 4)})
     return out
 
 
@@ -82,6 +84,7 @@ def measure(op: str, size: str, trials: int, seed: int, population: int | None) 
     return {
         "wall_s": round(total, 2), "trials": result.trials, "trials_per_min": round(60 * result.trials / total, 1),
         "search_s": round(result.profile.get(SEARCH, 0.0), 3),
+        "search_cpu_s": round(sum(b["search_cpu_s"] for b in batches), 3),
         "search_share": round(result.profile.get(SEARCH, 0.0) / total, 4),
         "trained_search_share": round(sum(b["search_s"] for b in trained) / trained_span, 4) if trained else None,
         "batches": batches, "phases": phases,

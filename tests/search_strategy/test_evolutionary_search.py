@@ -208,3 +208,22 @@ def test_a_mutation_met_again_is_not_postprocessed_again(monkeypatch):
     fresh, replays_fresh = batches()
     assert kept == fresh and len(kept) == 32
     assert replays_kept < replays_fresh
+
+
+
+def test_only_members_that_may_enter_the_best_are_hashed(monkeypatch):
+    """A member scored below the heap's least is never hashed: fewer hashes than programs
+    made, and still every handed-out program is new."""
+    real, calls = tir.structural_hash, []
+
+    def counting(mod):
+        calls.append(mod)
+        return real(mod)
+
+    monkeypatch.setattr(tir, "structural_hash", counting)
+    strategy = small_search(population_size=48)
+    ctx = context(ms.workloads.get("GMM", "small"), strategy)
+    ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=MemoryDatabase(), cost_model=RandomModel(seed=1))
+    cands = drain(ctx)
+    assert len({real(c.sch.mod) for c in cands}) == len(cands) == 8
+    assert 0 < len(calls) < strategy._run.num_replays
