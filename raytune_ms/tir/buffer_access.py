@@ -13,11 +13,12 @@ from __future__ import annotations
 from .buffer import Buffer
 from .expr import BufferLoad, FloatImm, IntImm, StringImm, Var
 from .functor import _NON_STMT, memo_union
-from .stmt import BufferStore
+from .stmt import BufferRegion, BufferStore
 
 _LEAVES = (Var, Buffer, IntImm, FloatImm, StringImm)  # nodes that hold no load
 _LOADS: dict = {}  # id(node) -> (node, ids of the buffers loaded in it)
 _STORES: dict = {}  # id(statement) -> (statement, ids of the buffers stored to in it)
+_ACCESSES: dict = {}  # id(node) -> (node, ids of the buffers loaded, stored or named in a region in it)
 
 
 def _own_buffer(access) -> frozenset:
@@ -31,3 +32,7 @@ stored_buffer_ids = memo_union(
     "stored_buffer_ids", "ids of the buffers that some BufferStore in `node` (inclusive) writes; "
     "expressions hold no statements, so they are not walked.",
     _STORES, _NON_STMT, BufferStore, _own_buffer)
+accessed_buffer_ids = memo_union(
+    "accessed_buffer_ids", "ids of the buffers that some BufferLoad, BufferStore or BufferRegion "
+    "(a block's reads and writes) in `node` (inclusive) accesses: whether a buffer is still used.",
+    _ACCESSES, _LEAVES, (BufferLoad, BufferStore, BufferRegion), _own_buffer)

@@ -208,18 +208,21 @@ _UNION_CAP = 1 << 16
 
 def memo_union(name, doc, memo: dict, skip, cls, own, kids=_kids):
     """A function `node -> frozenset`: the union of `own(n)` over the `cls` nodes n in `node`
-    (inclusive), not walking into `skip` nodes, memoised per node in `memo` (id -> (node,
-    answer); cleared when full). Nodes are immutable and a schedule step rebuilds only the path
-    it changes, so a subtree shared by many versions of a program is walked once. `kids(n)`
-    gives the nodes walked below `n`. (The walk is a closure made once, so that each step of it
-    is a one-argument call: it runs on every replay's fresh nodes.)"""
+    (inclusive; `cls` is a class or a tuple of classes, matched exactly), not walking into `skip`
+    nodes, memoised per node in `memo` (id -> (node, answer); cleared when full). Nodes are
+    immutable and a schedule step rebuilds only the path it changes, so a subtree shared by many
+    versions of a program is walked once. `kids(n)` gives the nodes walked below `n`. (The walk
+    is a closure made once, so that each step of it is a one-argument call: it runs on every
+    replay's fresh nodes.)"""
+    own_types = cls if isinstance(cls, tuple) else (cls,)
+
     def walk(node):
         if isinstance(node, skip):
             return _NO_IDS
         hit = memo.get(id(node))
         if hit is not None and hit[0] is node:
             return hit[1]
-        out = own(node) if type(node) is cls else _NO_IDS
+        out = own(node) if type(node) in own_types else _NO_IDS
         for k in kids(node):
             sub = walk(k)
             if sub:
