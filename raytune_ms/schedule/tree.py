@@ -9,6 +9,7 @@ the statements on its path.
 from __future__ import annotations
 
 from ..tir import Block, BlockRealize, BufferStore, Evaluate, For, IfThenElse, PrimFunc, SeqStmt, seq
+from ..tir.functor import id_set, memo_union
 from .error import ScheduleError
 
 LEAF_STMTS = (BufferStore, Evaluate)  # statements with no child statements
@@ -184,6 +185,15 @@ def blocks_in(stmt) -> list:
             out.append(s)
         stack.extend(reversed(stmt_children(s)))
     return out
+
+
+_BLOCK_IDS: dict = {}  # id(statement) -> (statement, ids of the BlockRealizes in it)
+
+# ids of the BlockRealizes in a statement (inclusive; what `blocks_in` finds), memoised per
+# statement: most of a program is unchanged from one schedule step to the next, and the
+# primitives ask which of a loop's (or scope's) children hold which blocks
+block_ids = memo_union("block_ids", "ids of the BlockRealizes in `stmt` (inclusive).",
+                       _BLOCK_IDS, LEAF_STMTS, BlockRealize, id_set, stmt_children)
 
 
 def child_blocks(stmt) -> list:

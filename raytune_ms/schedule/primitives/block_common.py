@@ -12,7 +12,7 @@ from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, BufferStore, For, IterVar, Range, SeqStmt, Var
 from ...tir.buffer_access import accessed_buffer_ids, loaded_buffer_ids, stored_buffer_ids
 from ..error import ScheduleError
-from ..tree import block_path, child_blocks, enclosing_block, find_path, named_blocks, replace_path
+from ..tree import block_ids, block_path, child_blocks, enclosing_block, find_path, named_blocks, replace_path
 
 
 def scope_realize(path) -> BlockRealize:
@@ -184,7 +184,7 @@ def insert_into_block(body, block_name: str, stmt, position: int) -> object:
 def containing_child(children, realize) -> int:
     """Index of the child statement whose subtree holds `realize`, or -1."""
     for i, c in enumerate(children):
-        if find_path(c, lambda s: s is realize) is not None:
+        if id(realize) in block_ids(c):
             return i
     return -1
 
