@@ -190,6 +190,12 @@ def substitute(node, mapping: dict):
     """Replace Vars (keys) by expressions, and Buffers by Buffers, everywhere in `node`."""
     if not mapping:
         return node
+    t = type(node)
+    if t is Var:  # (a region's index or a binding is often a bare variable or constant)
+        hit = mapping.get(node)
+        return node if hit is None else hit
+    if t in _CONSTANTS:
+        return node
     if all(type(k) is Buffer for k in mapping):  # skip the subtrees that use none of them
         ids = {id(k) for k in mapping}
 
