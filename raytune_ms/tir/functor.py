@@ -209,7 +209,7 @@ def substitute(node, mapping: dict):
 
 
 _NO_IDS: frozenset = frozenset()
-_UNION_CAP = 1 << 16
+_UNION_CAP = 1 << 16  # entries per memo_union memo (why a cap, and why this one: see there)
 
 
 def memo_union(name, doc, memo: dict, skip, cls, own, kids=_kids):
@@ -219,7 +219,15 @@ def memo_union(name, doc, memo: dict, skip, cls, own, kids=_kids):
     immutable and a schedule step rebuilds only the path it changes, so a subtree shared by many
     versions of a program is walked once. `kids(n)` gives the nodes walked below `n`. (The walk
     is a closure made once, so that each step of it is a one-argument call: it runs on every
-    replay's fresh nodes.)"""
+    replay's fresh nodes.)
+
+    Why a cap: an entry holds its node (so its id cannot be reused while the entry lives), and
+    a search makes fresh nodes for every candidate (~27 new reduction_var_ids entries per GMM
+    candidate), so an uncapped memo grows with the search. Why this one: at 1 << 16 entries a
+    memo holds ~15 MB (~220 bytes an entry, the nodes only it keeps alive included), the new
+    entries of a thousand candidates fit (27-62 each for GMM), and a clear costs one re-walk of
+    the programs in use. A per-design-space memo would re-walk the workload's subtrees that every
+    space shares, and weak references would need a `__weakref__` slot on every node."""
     own_types = cls if isinstance(cls, tuple) else (cls,)
 
     def walk(node):
