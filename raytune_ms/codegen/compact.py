@@ -16,7 +16,6 @@ from ..tir import (
     IfThenElse,
     Range,
     SeqStmt,
-    collect,
     pre_order_visit,
     seq,
     sub,
@@ -29,10 +28,11 @@ from .lowered import Allocate
 
 
 def _scan(body, b) -> tuple:
-    """(the ranges of the loops in `body`, its loads and stores of `b`, loads first, each in
-    pre-order, each with the conditions of the `if`s around it in `body`): the walk skips every
-    subtree that does not use `b`."""
-    loads, stores, seen = [], [], set()
+    """(the ranges of the loops in `body` around a use of `b`, its loads and stores of `b`,
+    loads first, each in pre-order, each with the conditions of the `if`s around it in `body`):
+    the walk skips every subtree that does not use `b` (a loop var is in scope only in its
+    loop's body, so the skipped loops cannot occur in the accesses' indices)."""
+    loads, stores, seen, ranges = [], [], set(), {}
     key = id(b)
 
     def walk(stmt, conds):
@@ -40,13 +40,15 @@ def _scan(body, b) -> tuple:
             if key not in used_buffers(n):
                 return False
             t = type(n)
-            if t is IfThenElse:
+            if t is For:
+                ranges[n.loop_var] = Range(n.min, n.extent)
+            elif t is IfThenElse:
                 walk(n.condition, conds)
                 walk(n.then_case, conds + (n.condition,))
                 if n.else_case is not None:
                     walk(n.else_case, conds)
                 return False
-            if (t is BufferLoad or t is BufferStore) and n.buffer is b and id(n) not in seen:
+            elif (t is BufferLoad or t is BufferStore) and n.buffer is b and id(n) not in seen:
                 seen.add(id(n))
                 (loads if t is BufferLoad else stores).append((n, conds))
             return None
@@ -54,7 +56,7 @@ def _scan(body, b) -> tuple:
         pre_order_visit(stmt, visit)
 
     walk(body, ())
-    return {f.loop_var: Range(f.min, f.extent) for f in collect(body, For)}, loads + stores
+    return ranges, loads + stores
 
 
 def _box(alloc: Allocate, outer: dict, threads: dict, inner: dict, accesses: list):

@@ -460,6 +460,13 @@ def simplify(expr, ranges: dict | None = None, canonical=None):
     return _Simplifier(ranges, canonical).expr(expr)
 
 
+def build_linear(lin: Linear, dtype: str) -> PrimExpr:
+    """The expression `simplify` gives for an Add/Sub/Mul-by-constant expression of variables and
+    constants whose linear view is `lin` (its canonical form: simplify opens such an expression
+    into that view and builds it back)."""
+    return _Simplifier(None).build(lin, dtype)
+
+
 class Rebinder:
     """Substitute variables by expressions and simplify, in one pass per expression.
 
