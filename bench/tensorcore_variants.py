@@ -1,7 +1,8 @@
 """Benchmark: the tensor-core space's variants side by side, on the same workloads and seeds.
 
 Variants: MultiLevelTilingTensorCore with the wmma group (the default), with
-use_software_pipeline=True, with the mma.sync + ldmatrix group, and with both; target
+use_software_pipeline=True, with the mma.sync + ldmatrix group, with both, and with both at
+pipeline_stages=3 (three copies of each shared tile, two cp.async groups in flight); target
 `cuda -arch=sm_80` (so the pipeline's copies are cp.async). Per variant and workload, `--per`
 random replays go through the postprocessors (VerifyGPUCode included); each accepted candidate is
 generated (codegen_cuda), compiled to PTX for compute_80 by NVRTC (in this process, one thread:
@@ -36,7 +37,8 @@ def variants() -> dict:
 
     mma = {"intrin_groups": [get_mma_intrin_group()]}
     return {"wmma": {}, "wmma+pipeline": {"use_software_pipeline": True}, "mma": mma,
-            "mma+pipeline": {**mma, "use_software_pipeline": True}}
+            "mma+pipeline": {**mma, "use_software_pipeline": True},
+            "mma+pipeline3": {**mma, "use_software_pipeline": True, "pipeline_stages": 3}}
 
 
 def workload(name: str, size: str = "small"):

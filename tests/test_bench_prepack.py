@@ -3,17 +3,11 @@ bench, the weight is pre-packed, and it prints its JSON lines. No timing thresho
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pathlib
-
-_PATH = pathlib.Path(__file__).resolve().parents[1] / "bench" / "prepack.py"
 
 
-def test_bench_runs_at_a_tiny_size(capsys):
-    spec = importlib.util.spec_from_file_location("prepack", _PATH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_bench_runs_at_a_tiny_size(capsys, load_bench):
+    bench = load_bench("prepack")
     bench.main(["--shapes", "32x64x96", "--replays", "1", "--candidates", "1", "--rounds", "1"])
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert "avx512" in lines[0] and "cpu" in lines[0]

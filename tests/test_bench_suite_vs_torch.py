@@ -4,9 +4,7 @@ thresholds: the figures themselves are what the bench is for."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import pathlib
 
 import pytest
 
@@ -14,29 +12,22 @@ from raytune_ms import workloads
 
 pytest.importorskip("torch")
 
-_PATH = pathlib.Path(__file__).resolve().parents[1] / "bench" / "suite_vs_torch.py"
+
+@pytest.fixture(scope="module")
+def bench(load_bench):
+    return load_bench("suite_vs_torch")
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("suite_vs_torch", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bench = _bench()
-
-
-def test_every_suite_op_has_a_torch_implementation():
+def test_every_suite_op_has_a_torch_implementation(bench):
     assert set(bench.TORCH) == set(workloads.names())
 
 
 @pytest.mark.parametrize("name", workloads.names())
-def test_torch_implementation_matches_the_numpy_reference(name):
+def test_torch_implementation_matches_the_numpy_reference(name, bench):
     bench.check_torch(name, "small", seed=3)
 
 
-def test_a_wrong_torch_implementation_fails_loudly(monkeypatch):
+def test_a_wrong_torch_implementation_fails_loudly(monkeypatch, bench):
     import torch
 
     monkeypatch.setitem(bench.TORCH, "SFM", lambda cfg, a: (lambda a: torch.softmax(a, dim=0)))
@@ -44,12 +35,12 @@ def test_a_wrong_torch_implementation_fails_loudly(monkeypatch):
         bench.check_torch("SFM", "small")
 
 
-def test_cpu_info_is_a_json_line():
+def test_cpu_info_is_a_json_line(bench):
     info = json.loads(json.dumps(bench.cpu_info()))
     assert set(info) >= {"cpu", "avx512"}
 
 
-def test_one_op_end_to_end(capsys):
+def test_one_op_end_to_end(capsys, bench):
     bench.main(["--size", "small", "--trials", "2", "--workloads", "SFM", "--rounds", "2", "--calls", "1"])
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert "cpu" in lines[0] and len(lines) == 2
@@ -61,6 +52,6 @@ def test_one_op_end_to_end(capsys):
     assert row["speed"] == pytest.approx(row["torch_ms"] / row["ours_ms"], rel=0.01)
 
 
-def test_unknown_workload_fails_before_tuning():
+def test_unknown_workload_fails_before_tuning(bench):
     with pytest.raises(KeyError, match="NOPE"):
         bench.main(["--workloads", "NOPE", "--trials", "2"])

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.skipif(not nvrtc_available(), reason="NVRTC not instal
 def test_every_variant_builds_and_is_correct(load_bench):
     bench = load_bench("tensorcore_variants")
     rows = {r["variant"]: r for r in bench.run(1, ["padded"], emulate=True)}
-    assert set(rows) == {"wmma", "wmma+pipeline", "mma", "mma+pipeline"}
+    assert set(rows) == {"wmma", "wmma+pipeline", "mma", "mma+pipeline", "mma+pipeline3"}
     for r in rows.values():
         assert r["accepted"] == r["correct"] == 1 and r["kernels"] >= 1 and r["cpu"]
     assert "wmma.mma.sync" in rows["wmma"]["ptx_has"]

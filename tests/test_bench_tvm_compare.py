@@ -4,7 +4,6 @@ only when TVM_PYTHON names that venv's python. No timing thresholds."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pathlib
@@ -15,30 +14,25 @@ import pytest
 _DIR = pathlib.Path(__file__).resolve().parents[1] / "bench" / "tvm_compare"
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"tvm_compare_{name}", _DIR / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+@pytest.fixture(scope="module")
+def compare(load_bench):
+    return load_bench("tvm_compare/compare")
 
 
-compare = _load("compare")
-
-
-def test_ratios_are_ours_over_tvm():
+def test_ratios_are_ours_over_tvm(compare):
     got = compare.ratios({"retimed_ms": 1.0, "best_ms": 2.0, "trials_per_min": 30.0},
                          {"retimed_ms": 3.0, "best_ms": 3.0, "trials_per_min": 10.0})
     assert got == {"speed_ratio": 3.0, "speed_ratio_tuner_records": 1.5, "trials_per_min_ratio": 3.0}
     assert compare.ratios({}, {"retimed_ms": 1.0})["speed_ratio"] is None
 
 
-def test_cpu_line_names_the_cpu_and_avx512():
+def test_cpu_line_names_the_cpu_and_avx512(compare):
     info = compare.cpu_info()
     assert info["cpu"] and isinstance(info["avx512"], bool)
 
 
 @pytest.mark.slow
-def test_our_side_end_to_end(tmp_path, capsys):
+def test_our_side_end_to_end(tmp_path, capsys, compare):
     assert compare.main(["--sides", "ours", "--size", "small", "--trials", "2", "--workloads", "DEP",
                          "--work-dir", str(tmp_path)]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

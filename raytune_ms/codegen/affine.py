@@ -7,9 +7,9 @@ width (aligned access to an array of vectors).
 
 from __future__ import annotations
 
-from ..tir import Var, const
+from ..tir import GE, GT, LE, LT, And, Var, const
 from ..tir.affine import linear
-from ..tir.functor import used_vars
+from ..tir.functor import substitute, used_vars
 
 
 def affine_terms(e):
@@ -53,3 +53,26 @@ def divided(rest, w: int):
     """rest / w, for a rest that is a multiple of w."""
     terms, c = rest
     return build([(a, k // w) for a, k in terms], c // w)
+
+
+def uniform_over_lanes(cond, lane: Var, lanes: int):
+    """`cond` at lane 0 when it has one value for all `lanes` lanes (whatever its other
+    variables), else None. A conjunct free of the lane is; so is an affine comparison
+    `c*lane + rest < 0` (after moving its sides: `a <= b` is `a - b - 1 < 0`) with c > 0 and
+    rest a multiple of c*lanes: its sign changes only between vectors (a padded fetch's
+    `8*q + lane < 40` over 8 lanes)."""
+    todo = [cond]
+    while todo:
+        c = todo.pop()
+        if isinstance(c, And):
+            todo += [c.a, c.b]
+            continue
+        if id(lane) not in used_vars(c):
+            continue
+        if not isinstance(c, (LT, LE, GT, GE)):
+            return None
+        low, high = (c.a, c.b) if isinstance(c, (LT, LE)) else (c.b, c.a)  # low < high, or <=
+        parts = split_lane(low - high - (1 if isinstance(c, (LE, GE)) else 0), lane)
+        if parts is None or parts[0] <= 0 or not is_multiple(parts[1], parts[0] * lanes):
+            return None
+    return substitute(cond, {lane: const(0, lane.dtype)})

@@ -269,8 +269,13 @@ class CEmitter:
     def unit_loop(self, f: For) -> None:
         """A loop of one iteration is its body with the variable fixed (the unit loops that
         tiling leaves must not hide constant indices of a register tile from gcc)."""
-        self.values[f.loop_var] = f.min.value
-        self.ranges[f.loop_var] = Range(f.min, 1)
+        self.fixed_body(f, f.min.value, Range(f.min, 1))
+
+    def fixed_body(self, f: For, value: int, at: Range) -> None:
+        """`f`'s body in a scope of its own with the loop variable fixed to `value` (`at`: its
+        one-point range, for simplify)."""
+        self.values[f.loop_var] = value
+        self.ranges[f.loop_var] = at
         self.line("{")
         self.block(f.body)
         self.line("}")
@@ -285,13 +290,7 @@ class CEmitter:
                 and ext.value * code_size(f.body) <= UNROLL_MAX_SIZE):
             self.line(f"/* unrolled: {comment(f.loop_var.name)} in [{lo.value}, {lo.value + ext.value}) */")
             for value in range(lo.value, lo.value + ext.value):
-                self.values[f.loop_var] = value
-                self.ranges[f.loop_var] = Range(value, 1)
-                self.line("{")
-                self.block(f.body)
-                self.line("}")
-            del self.values[f.loop_var]
-            del self.ranges[f.loop_var]
+                self.fixed_body(f, value, Range(value, 1))
             return
         n = ext.value if isinstance(ext, IntImm) else 16
         self.for_loop(f, pragma=f"#pragma GCC unroll {min(n, 65534)}")

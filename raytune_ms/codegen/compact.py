@@ -16,40 +16,54 @@ from ..tir import (
     IfThenElse,
     Range,
     SeqStmt,
-    collect,
     pre_order_visit,
     seq,
     sub,
     transform,
 )
 from ..tir.analysis import RegionError, relax_range, union_boxes
-from ..tir.arith import simplify
+from ..tir.arith import narrow_ranges, simplify
 from ..tir.functor import used_buffers
 from .lowered import Allocate
 
 
 def _scan(body, b) -> tuple:
-    """(the ranges of the loops in `body`, its loads and stores of `b`, loads first, each in
-    pre-order): the walk skips every subtree that does not use `b`."""
-    loads, stores, seen = [], [], set()
+    """(the ranges of the loops in `body` around a use of `b`, its loads and stores of `b`,
+    loads first, each in pre-order, each with the conditions of the `if`s around it in `body`):
+    the walk skips every subtree that does not use `b` (a loop var is in scope only in its
+    loop's body, so the skipped loops cannot occur in the accesses' indices)."""
+    loads, stores, seen, ranges = [], [], set(), {}
     key = id(b)
 
-    def visit(n):
-        if key not in used_buffers(n):
-            return False
-        t = type(n)
-        if (t is BufferLoad or t is BufferStore) and n.buffer is b and id(n) not in seen:
-            seen.add(id(n))
-            (loads if t is BufferLoad else stores).append(n)
-        return None
+    def walk(stmt, conds):
+        def visit(n):
+            if key not in used_buffers(n):
+                return False
+            t = type(n)
+            if t is For:
+                ranges[n.loop_var] = Range(n.min, n.extent)
+            elif t is IfThenElse:
+                walk(n.condition, conds)
+                walk(n.then_case, conds + (n.condition,))
+                if n.else_case is not None:
+                    walk(n.else_case, conds)
+                return False
+            elif (t is BufferLoad or t is BufferStore) and n.buffer is b and id(n) not in seen:
+                seen.add(id(n))
+                (loads if t is BufferLoad else stores).append((n, conds))
+            return None
 
-    pre_order_visit(body, visit)
-    return {f.loop_var: Range(f.min, f.extent) for f in collect(body, For)}, loads + stores
+        pre_order_visit(stmt, visit)
+
+    walk(body, ())
+    return ranges, loads + stores
 
 
 def _box(alloc: Allocate, outer: dict, threads: dict, inner: dict, accesses: list):
     """Per dimension (min expr, extent) of the accessed region, or None if unknown. A shared
-    buffer serves every thread of a block: its box spans the enclosing thread-bound loops too."""
+    buffer serves every thread of a block: its box spans the enclosing thread-bound loops too.
+    An access under `if`s counts only the loop values their conditions allow (a cooperative
+    fetch whose threads outnumber its elements: the guard bounds the region it writes)."""
     b = alloc.buffer
     inner = dict(inner)
     if b.scope == "shared":
@@ -57,16 +71,22 @@ def _box(alloc: Allocate, outer: dict, threads: dict, inner: dict, accesses: lis
     everything = dict(outer)
     everything.update(inner)
     boxes = []
-    sides: dict = {}  # id(index expr) -> its side: a store and the loads of it share their indices
-    for n in accesses:
-        if n.buffer is not b:
-            continue
+    sides: dict = {}  # (id(index expr), its conditions' ids) -> its side: a store and its loads share indices
+    narrowed: dict = {(): (inner, everything)}  # conditions' ids -> (relaxed ranges, all ranges) they allow
+    for n, conds in accesses:
+        where = tuple(id(c) for c in conds)
+        if where not in narrowed:
+            allowed = everything
+            for c in conds:
+                allowed = narrow_ranges(c, allowed)
+            narrowed[where] = ({v: allowed[v] for v in inner}, allowed)
+        relaxed, ranges = narrowed[where]
         box = []
         for i in n.indices:
-            side = sides.get(id(i))
+            side = sides.get((id(i), where))
             if side is None:
                 try:
-                    side = sides[id(i)] = relax_range(Range(i, 1), inner, everything)
+                    side = sides[(id(i), where)] = relax_range(Range(i, 1), relaxed, ranges)
                 except RegionError:
                     return None
             box.append(side)

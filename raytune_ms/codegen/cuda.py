@@ -24,7 +24,9 @@ printed by the C emitter's statement and expression code with these differences:
   (a cooperative fetch): its readers wait for the writes, and the next overwrite waits for the
   readers of the previous iteration.
 - A vectorized loop that copies a contiguous, aligned run (2/4 float32, or 4/8/16 bytes of any
-  type) is one vector load and store (float4, int4, ...); other vectorized loops are unrolled.
+  type) is one vector load and store (float4, int4, ...), also under a guard or through a
+  select with zero (padding folded into a fetch) whose condition is the same for all lanes
+  (codegen/affine.uniform_over_lanes); other vectorized loops are unrolled.
 - Reductions over a threadIdx-bound loop become cross-thread reductions (cuda_reduce.py):
   warp shuffles (`__shfl_down_sync`) when the axis is threadIdx.x with a power-of-two extent,
   a second shuffle stage through shared memory beyond a warp, else a shared-memory tree.
@@ -32,7 +34,8 @@ printed by the C emitter's statement and expression code with these differences:
 - Loops tensorized with a wmma intrinsic and "wmma.*" fragment buffers: cuda_wmma.py; with an
   mma.sync intrinsic and "m16n8k16.*" fragments (ldmatrix, per-lane registers): cuda_mma.py.
 - Loops annotated `software_pipeline_stage`: multi-buffered prologue/steady state/epilogue
-  (cuda_pipeline.py); their async statements' vector copies into shared memory are `cp.async`,
+  (cuda_pipeline.py); their async statements' vector copies into shared memory are `cp.async`
+  (a select with zero: cp.async's zero-filling form, src-size 0 where the condition fails),
   and such a statement is not followed by `__syncthreads()` (its readers wait, then sync).
 Programs with blocks outside every thread-bound loop are rejected, naming the block.
 """
@@ -43,12 +46,14 @@ from ..tir import (
     BlockRealize,
     BufferLoad,
     BufferStore,
+    Cast,
     FloatImm,
     For,
     IfThenElse,
     IntImm,
     PrimFunc,
     Range,
+    Select,
     SeqStmt,
     collect,
 )
@@ -59,7 +64,7 @@ from ..tir.tensor_intrin import TENSORIZED_KEY, TensorIntrin
 from ..tir.tensor_intrin.cuda_mma import MmaImpl
 from . import cuda_mma, cuda_wmma
 from .affine import build as affine_build
-from .affine import is_multiple, split_lane
+from .affine import is_multiple, split_lane, uniform_over_lanes
 from .c import BufInfo, CEmitter, code_size, entry_symbol
 from .c_expr import CodegenError, ExprPrinter, c_type, compute_type, dtype_code, float_literal
 from .cuda_artifact import CudaArtifact, KernelLaunch
@@ -117,6 +122,13 @@ def check_bound(func: PrimFunc) -> None:
                 walk(s.else_case, bound)
 
     walk(func.body, False)
+
+
+def _zero_constant(e) -> bool:
+    """Whether `e` is the constant 0 (under casts): a padding select's other side."""
+    while isinstance(e, Cast):
+        e = e.value
+    return isinstance(e, (IntImm, FloatImm)) and e.value == 0
 
 
 def _ctype(dtype: str) -> str:
@@ -317,13 +329,27 @@ class CudaEmitter(CEmitter):
             self.for_loop(f, pragma="#pragma unroll")
 
     def vector_copy(self, f: For) -> bool:
-        """One vector load/store for a contiguous aligned copy; False when the loop is not one."""
-        s = f.body
-        if not (isinstance(s, BufferStore) and isinstance(s.value, BufferLoad) and isinstance(f.extent, IntImm)
-                and isinstance(f.min, IntImm) and f.min.value == 0):
+        """One vector load/store for a contiguous aligned copy; False when the loop is not one.
+        A copy under a guard (a cooperative fetch with more lanes than elements) or through a
+        select with zero (padding folded into a fetch) is one too when the condition is the
+        same for all its lanes: the vector under the guard, the vector or zeros for the select."""
+        if not (isinstance(f.extent, IntImm) and isinstance(f.min, IntImm) and f.min.value == 0):
             return False
-        lanes = f.extent.value
-        dst, src = self.allocated(s.buffer, "written"), self.allocated(s.value.buffer, "read")
+        s, lanes, guard, select = f.body, f.extent.value, None, None
+        if isinstance(s, IfThenElse) and s.else_case is None:
+            guard, s = uniform_over_lanes(s.condition, f.loop_var, lanes), s.then_case
+            if guard is None:
+                return False
+        if not isinstance(s, BufferStore):
+            return False
+        value = s.value
+        if isinstance(value, Select) and _zero_constant(value.false_value):
+            select, value = uniform_over_lanes(value.condition, f.loop_var, lanes), value.true_value
+            if select is None:
+                return False
+        if not isinstance(value, BufferLoad):
+            return False
+        dst, src = self.allocated(s.buffer, "written"), self.allocated(value.buffer, "read")
         if dst.dtype != src.dtype:
             return False
         nbytes = lanes * bytes_of(dst.dtype)
@@ -334,19 +360,31 @@ class CudaEmitter(CEmitter):
         self.ranges[f.loop_var] = Range(0, lanes)
         try:
             bases = []
-            for info, indices in ((dst, s.indices), (src, s.value.indices)):
+            for info, indices in ((dst, s.indices), (src, value.indices)):
                 parts = split_lane(self.flat_index(info, indices), f.loop_var)
                 if parts is None or parts[0] != 1 or not is_multiple(parts[1], lanes):
                     return False
                 bases.append(self.expr(simplify(affine_build(*parts[1]), self.ranges)))
         finally:
             del self.ranges[f.loop_var]
-        if self.async_copy and s.buffer.scope == "shared" and s.value.buffer.scope == "global":
+        to, fro = f"&{dst.cname}[{bases[0]}]", f"&{src.cname}[{bases[1]}]"
+        cond = None if select is None else self.expr(simplify(select, self.ranges))
+        if guard is not None:
+            self.line(f"if ({self.expr(simplify(guard, self.ranges))}) {{")
+            self.depth += 1
+        if self.async_copy and s.buffer.scope == "shared" and value.buffer.scope == "global":
             self.uses_cp_async = True
-            self.line(f"rtms_cp_async<{nbytes}>(&{dst.cname}[{bases[0]}], &{src.cname}[{bases[1]}]);")
-            return True
-        self.line(f"/* vectorized {comment(f.loop_var.name)}: {lanes} lanes as {vt} */")
-        self.line(f"*({vt}*)(&{dst.cname}[{bases[0]}]) = *(const {vt}*)(&{src.cname}[{bases[1]}]);")
+            if cond is None:
+                self.line(f"rtms_cp_async<{nbytes}>({to}, {fro});")
+            else:  # src-size 0 where the condition fails: cp.async fills zeros, reads nothing
+                self.line(f"rtms_cp_async_zfill<{nbytes}>({to}, {fro}, {cond});")
+        else:
+            self.line(f"/* vectorized {comment(f.loop_var.name)}: {lanes} lanes as {vt} */")
+            load = f"*(const {vt}*)({fro})"
+            self.line(f"*({vt}*)({to}) = {load if cond is None else f'({cond}) ? {load} : {vt}{{}}'};")
+        if guard is not None:
+            self.depth -= 1
+            self.line("}")
         return True
 
     # ------------------------------------------------------------------ cross-thread reduction

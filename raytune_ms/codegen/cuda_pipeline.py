@@ -13,7 +13,8 @@ A buffer allocated in the loop body, written by one statement and read by a late
 one copy per iteration in flight (a leading dimension of max(reader stage - writer stage) + 1,
 indexed by the iteration modulo that), so a fetch for iteration k + 1 can land while the
 compute reads iteration k. A statement of an async stage is an `AsyncCopy`: its contiguous
-4/8/16-byte copies into shared memory become `cp.async` (cuda.py), and after the async
+4/8/16-byte copies into shared memory become `cp.async` (cuda.py; a padded fetch's select with
+zero its zero-filling form), and after the async
 statements of each step one group is committed (`AsyncCommit`, even an empty one, so that
 counting groups counts steps); a reader first waits until its iteration's group has landed
 (`AsyncWait(n)`: at most n newer groups pending) and then `Barrier`s, so every thread's copies
@@ -161,7 +162,7 @@ def _pipeline(f: For, fname: str):
     plan = _Plan(f, where, children, stages, order, async_children, waits, new_bufs)
     extent, depth = f.extent.value, max(stages)
     dt = f.loop_var.dtype
-    steps = [plan.step(IntImm(t, dt), static=True) for t in range(min(depth, extent))]
+    steps = [plan.step(IntImm(t, dt), static=True) for t in range(depth)]  # the prologue, even past a short loop
     if extent > depth:
         t = Var(f"{f.loop_var.name}_pipe", f.loop_var.dtype)
         steps.append(For(t, IntImm(depth, dt), IntImm(extent - depth, dt), f.kind, plan.step(t, static=False),
@@ -222,7 +223,8 @@ class _Plan:
 
 
 #: device helpers of AsyncCopy/AsyncCommit/AsyncWait (the CPU emulator defines its own): cp.async
-#: on sm_80 and newer (.cg for 16 bytes, .ca for 4 and 8), plain copies and no-ops before it
+#: on sm_80 and newer (.cg for 16 bytes, .ca for 4 and 8; with a src-size operand, the zero-filling
+#: form for a padded fetch), plain copies and no-ops before it
 CP_ASYNC_HELPERS = r"""
 #ifndef RTMS_EMULATOR
 template <int N> static __device__ __forceinline__ void rtms_cp_async(void* dst, const void* src) {
@@ -234,6 +236,18 @@ template <int N> static __device__ __forceinline__ void rtms_cp_async(void* dst,
   if (N == 16) *(int4*)dst = *(const int4*)src;
   else if (N == 8) *(int2*)dst = *(const int2*)src;
   else *(int*)dst = *(const int*)src;
+#endif
+}
+// src-size 0 when !full: nothing is read from src (it may point outside its array), dst gets zeros
+template <int N> static __device__ __forceinline__ void rtms_cp_async_zfill(void* dst, const void* src, bool full) {
+#if __CUDA_ARCH__ >= 800
+  unsigned s = (unsigned)__cvta_generic_to_shared(dst);
+  int n = full ? N : 0;
+  if (N == 16) asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(s), "l"(src), "r"(n) : "memory");
+  else asm volatile("cp.async.ca.shared.global [%0], [%1], %2, %3;\n" :: "r"(s), "l"(src), "n"(N), "r"(n) : "memory");
+#else
+  if (full) rtms_cp_async<N>(dst, src);
+  else for (int i = 0; i < N / 4; ++i) ((int*)dst)[i] = 0;
 #endif
 }
 static __device__ __forceinline__ void rtms_cp_async_commit() {

@@ -103,9 +103,6 @@ class _BlockLowerer:
         self.env_buffers: frozenset = frozenset()  # ids of the buffers the bindings in scope load
         self.bound_buffers: set = set()  # ids of the buffers loop bounds load
 
-    def record(self, buffer, path):
-        self.record_id(id(buffer), path)
-
     def record_id(self, key, path):
         written, short = self.ctx
         self.accesses.setdefault(key, []).append(short if key in written else path)
@@ -135,7 +132,7 @@ class _BlockLowerer:
         if isinstance(s, BufferStore):
             original = s
             s = substitute(s, env)
-            self.record(s.buffer, path)
+            self.record_id(id(s.buffer), path)
             self.record_expr(s.value, path, original.value)
             for i, o in zip(s.indices, original.indices):
                 self.record_expr(i, path, o)

@@ -82,6 +82,18 @@ def fit_tiles(tiles, extent, limit, rng) -> list:
     return tiles
 
 
+def fit_perfect_tile(rng, sch, inst, inputs, decision):
+    """A replay hook's decision for `inst` (see mutator.replay): a SamplePerfectTile decision
+    whose product is not its loop's extent (a changed outer decision resized the loop) refitted
+    with fit_tiles; any other decision as it is."""
+    if inst.kind.name != "SamplePerfectTile" or decision is None:
+        return decision
+    extent = sch.get(inputs[0]).extent
+    if isinstance(extent, IntImm) and math.prod(decision) != extent.value:
+        return fit_tiles([int(t) for t in decision], extent.value, int(inst.attrs[1]), rng)
+    return decision
+
+
 def split_factor_categoricals(trace) -> list:
     """The SampleCategorical (and SampleJointCategorical) instructions of `trace` with a value
     that is a split factor or a cooperative fetch's vector length (GPU spaces,
@@ -139,12 +151,10 @@ class MutateTileSize(Mutator):
         fitted = {}
 
         def fit(sch, inst, inputs, decision):
-            if inst.kind.name != "SamplePerfectTile" or decision is None:
-                return decision
-            extent = sch.get(inputs[0]).extent
-            if isinstance(extent, IntImm) and math.prod(decision) != extent.value:
-                decision = fitted[inst] = fit_tiles([int(t) for t in decision], extent.value, int(inst.attrs[1]), rng)
-            return decision
+            new = fit_perfect_tile(rng, sch, inst, inputs, decision)
+            if new is not decision:
+                fitted[inst] = new
+            return new
 
         self._replayed = replay(trace, self._mod, fit)
         trace.decisions.update(fitted)

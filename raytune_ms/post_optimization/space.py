@@ -19,14 +19,15 @@ None (a replay or postprocessor rejects it).
 
 from __future__ import annotations
 
+import functools
 import math
 
-from ..mutator.mutate_tile_size import fit_tiles, split_factor_categoricals
+from ..mutator.mutate_tile_size import fit_perfect_tile, split_factor_categoricals
 from ..mutator.mutator import replay
 from ..schedule import ScheduleError, Trace
 from ..schedule.sampling import RandState, divisors
 from ..search_strategy import candidate_from_schedule
-from ..tir import IntImm, IRModule
+from ..tir import IRModule
 
 #: most options kept per knob (the reference's add_space limit)
 LIMIT = 10000
@@ -102,18 +103,8 @@ class Space:
 
     def candidate(self, trace):
         """`trace` replayed on the workload (dependent tiles fitted) and postprocessed."""
-        rng = RandState(1)
-
-        def fit(sch, inst, inputs, decision):
-            if inst.kind.name != "SamplePerfectTile" or decision is None:
-                return decision
-            extent = sch.get(inputs[0]).extent
-            if isinstance(extent, IntImm) and math.prod(decision) != extent.value:
-                return fit_tiles([int(t) for t in decision], extent.value, int(inst.attrs[1]), rng)
-            return decision
-
         try:
-            sch = replay(trace, self.mod, fit)
+            sch = replay(trace, self.mod, functools.partial(fit_perfect_tile, RandState(1)))
             return candidate_from_schedule(sch, self.postprocs)
         except ScheduleError:
             return None

@@ -9,6 +9,7 @@ the statements on its path.
 from __future__ import annotations
 
 from ..tir import Block, BlockRealize, BufferStore, Evaluate, For, IfThenElse, PrimFunc, SeqStmt, seq
+from ..tir.functor import id_set, memo_union
 from .error import ScheduleError
 
 LEAF_STMTS = (BufferStore, Evaluate)  # statements with no child statements
@@ -51,28 +52,44 @@ _INDEX: dict = {}
 _INDEX_CAP = 64
 
 
-def _index(root):
-    """(blocks: name -> link, loops: loop Var -> link) of a statement tree, built in one walk
-    and cached per tree (trees are immutable; a primitive usually looks up several names in
-    the same version of a function). A link is (stmt, parent link), see `_unlink`."""
+def _index_entry(root) -> list:
+    """[root, blocks: name -> link, loops: loop Var -> link, stack of the walk still to do] of
+    a statement tree, cached per tree (trees are immutable; a primitive usually looks up several
+    names in the same version of a function). The index is filled in pre-order and only as far
+    as a lookup needs (`_walk_until`): most lookups after a step find their block or loop before
+    the end of the tree. A link is (stmt, parent link), see `_unlink`."""
     hit = _INDEX.get(id(root))
     if hit is not None and hit[0] is root:
-        return hit[1], hit[2]
-    blocks, loops = {}, {}
-    stack = [(root, None)]
+        return hit
+    if len(_INDEX) >= _INDEX_CAP:
+        _INDEX.clear()
+    entry = _INDEX[id(root)] = [root, {}, {}, [(root, None)]]
+    return entry
+
+
+def _walk_until(entry, table: int, key):
+    """Continue `entry`'s walk until `key` is in its table 1 (blocks) or 2 (loops), or to the
+    end (key None); returns the key's link or None."""
+    blocks, loops, stack = entry[1], entry[2], entry[3]
     pop, push = stack.pop, stack.append
     while stack:
         node, parent = pop()
         link = (node, parent)
         t = type(node)  # the common statement kinds inline (stmt_children's order), others generic
         if t is For:
-            if node.loop_var not in loops:
-                loops[node.loop_var] = link
+            var = node.loop_var
+            if var not in loops:
+                loops[var] = link
             push((node.body, link))
+            if table == 2 and var is key:
+                return link
         elif t is BlockRealize:
-            if node.block.name not in blocks:
-                blocks[node.block.name] = link
+            name = node.block.name
+            if name not in blocks:
+                blocks[name] = link
             push((node.block, link))
+            if table == 1 and name == key:
+                return link
         elif t is Block:
             push((node.body, link))
             if node.init is not None:
@@ -87,10 +104,19 @@ def _index(root):
                 loops.setdefault(node.loop_var, link)
             for child in reversed(stmt_children(node)):
                 push((child, link))
-    if len(_INDEX) >= _INDEX_CAP:
-        _INDEX.clear()
-    _INDEX[id(root)] = (root, blocks, loops)
-    return blocks, loops
+            if key is not None and key in entry[table]:
+                return entry[table][key]
+    return None if key is None else entry[table].get(key)
+
+
+def _lookup(root, table: int, key):
+    """The link of block name / loop Var `key` in the tree at `root` (the first in pre-order),
+    or None."""
+    entry = _index_entry(root)
+    link = entry[table].get(key)
+    if link is None and entry[3]:
+        link = _walk_until(entry, table, key)
+    return link
 
 
 def _unlink(link) -> list:
@@ -107,7 +133,7 @@ def block_path(func: PrimFunc, name: str) -> list:
     body = func.body
     if type(body) is BlockRealize and body.block.name == name:  # the root: no walk needed
         return [body]
-    link = _index(body)[0].get(name)
+    link = _lookup(body, 1, name)
     if link is None:
         raise ScheduleError(f"no block named {name!r} in function {func.name!r}")
     return _unlink(link)
@@ -115,12 +141,15 @@ def block_path(func: PrimFunc, name: str) -> list:
 
 def named_blocks(func: PrimFunc) -> list:
     """The BlockRealize of every block name in the function (from the cached index)."""
-    return [link[0] for link in _index(func.body)[0].values()]
+    entry = _index_entry(func.body)
+    if entry[3]:
+        _walk_until(entry, 1, None)
+    return [link[0] for link in entry[1].values()]
 
 
 def loop_path(func: PrimFunc, loop_var) -> list:
     """Path to the For whose loop variable is `loop_var` (ScheduleError if absent)."""
-    link = _index(func.body)[1].get(loop_var)
+    link = _lookup(func.body, 2, loop_var)
     if link is None:
         raise ScheduleError(f"loop {loop_var.name!r} no longer exists in function {func.name!r}")
     return _unlink(link)
@@ -184,6 +213,15 @@ def blocks_in(stmt) -> list:
             out.append(s)
         stack.extend(reversed(stmt_children(s)))
     return out
+
+
+_BLOCK_IDS: dict = {}  # id(statement) -> (statement, ids of the BlockRealizes in it)
+
+# ids of the BlockRealizes in a statement (inclusive; what `blocks_in` finds), memoised per
+# statement: most of a program is unchanged from one schedule step to the next, and the
+# primitives ask which of a loop's (or scope's) children hold which blocks
+block_ids = memo_union("block_ids", "ids of the BlockRealizes in `stmt` (inclusive).",
+                       _BLOCK_IDS, LEAF_STMTS, BlockRealize, id_set, stmt_children)
 
 
 def child_blocks(stmt) -> list:

@@ -5,8 +5,11 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 - i, j and k are first split by 16 (the intrinsic's tile); the outer parts are tiled by the
   structure ("SSSRRSRS") like MultiLevelTilingCuda, levels bound to `tile_binds` (blockIdx.y,
   blockIdx.x, threadIdx.y: one warp per threadIdx.y; its 32 lanes run every wmma call), and the
-  16x16x16 loops go innermost; as there, a loop whose block tile would overflow the target's
-  shared memory (shared_footprint) has that tile drawn first within its bound;
+  16x16x16 loops go innermost; as there, a loop whose shared tile would overflow the target's
+  shared memory (shared_footprint: A's and B's tiles, twice with the pipeline, and a staged
+  output tile, all together, in 16s for i, j and k) has that tile drawn first within its bound
+  (the tile: the pieces of the levels the shared tiles span, the warp level and those under the
+  fetch's; the blockIdx levels are not in it);
 - the output accumulates in "wmma.accumulator" fragments (cache_write at level 3, under the
   warp loop), stored back 16x16 at a time by the store intrinsic; when the output is not the
   function's (an epilogue such as bias + relu follows), the fragments are stored to a shared
@@ -15,7 +18,8 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
   lanes: the fetch blocks carry `warp_execution`), and from there into "wmma.matrix_a/_b"
   fragments under the innermost reduction tile, 16x16 at a time;
 - with `use_software_pipeline=True`, the loop holding the shared fetches is pipelined
-  (software_pipeline.py: fetches of iteration k + 1 overlap the compute of k, cp.async on sm_80+);
+  (software_pipeline.py: fetches of iteration k + 1 overlap the compute of k, cp.async on sm_80+;
+  `pipeline_stages=S` fetches S - 1 iterations ahead, S copies of each shared tile);
 - `intrin_groups` name the intrinsics, by default wmma's (tir/tensor_intrin/cuda.py); the
   mma.sync + ldmatrix group (cuda_mma.get_mma_intrin_group) is the alternative, its fragments
   the per-lane registers of the "m16n8k16.*" scopes;
@@ -48,7 +52,7 @@ from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
 from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
 from .shared_footprint import block_tile_caps
-from .software_pipeline import PIPELINE_BUFFERS, annotate_pipeline, has_async_copy
+from .software_pipeline import annotate_pipeline, has_async_copy
 from .tensor_core_fusion import block_names, fold_into_fetch, fold_into_write_back
 from .tensor_core_layout import advances_with, layout_steps
 
@@ -133,7 +137,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
     def __init__(self, intrin_groups=None, structure: str = "SSSRRSRS",
                  tile_binds=("blockIdx.y", "blockIdx.x", "threadIdx.y"), max_innermost_factor: int = 4,
                  vector_load_lens=(1, 2, 3, 4, 8, 16), reuse_read=None, reuse_write=None,
-                 use_software_pipeline: bool = False):
+                 use_software_pipeline: bool = False, pipeline_stages: int = 2):
         super().__init__(structure, list(tile_binds), max_innermost_factor, list(vector_load_lens or []),
                          reuse_read if reuse_read is not None else {"req": "must", "levels": [4], "scope": "shared"},
                          reuse_write if reuse_write is not None else {"req": "must", "levels": [3],
@@ -147,6 +151,9 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             for name in group.values():
                 TensorIntrin.get(name)
         self.use_software_pipeline = bool(use_software_pipeline)
+        if int(pipeline_stages) < 2:
+            raise ValueError(f"MultiLevelTilingTensorCore: pipeline_stages must be at least 2, not {pipeline_stages}")
+        self.pipeline_stages = int(pipeline_stages)  # copies of each shared tile in the pipeline
         self.max_shared_memory_per_block = None
         self.async_copy = False  # cp.async in the pipeline: a target of sm_80 or newer
 
@@ -160,24 +167,38 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
 
     def _block_caps(self, info, ijk) -> list:
         """Per iterator, the bound on its block tile (in 16-row tiles for i, j, k) that keeps the
-        shared fetches of A and B, and the staged output tile of an output that is not the
-        function's, within the limit (shared_footprint), None where unbounded."""
+        shared fetches of A and B (one copy per pipeline buffer) and the staged output tile of an
+        output that is not the function's within the limit together (shared_footprint), None
+        where unbounded. i, j and k come in 16s (the intrinsic's tile), so their bounds do."""
         ext = info.extents()
         if not self.max_shared_memory_per_block or None in ext:
             return [None] * len(ext)
-        copies = PIPELINE_BUFFERS if self.use_software_pipeline else 1  # of each shared tile
-        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block // copies,
-                               output=not info.is_output())
-        return [None if c >= e else max(1, c // 16) if k in ijk else c
-                for k, (c, e) in enumerate(zip(caps, ext))]
+        granules = [16 if k in ijk else 1 for k in range(len(ext))]
+        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block, output=not info.is_output(),
+                               granules=granules, copies=self.pipeline_stages if self.use_software_pipeline else 1)
+        return [None if c >= e else c // g for c, e, g in zip(caps, ext, granules)]
 
-    def _bounded_split(self, sch, loop, n, cap):
-        """As MultiLevelTilingCuda: a bounded loop's block tile drawn first (at most `cap`), then
-        split into the levels below the block's."""
-        if cap is None or n < 2:
+    def _staged_levels(self, levels) -> int:
+        """How many of a loop's tile `levels` (outermost first) the shared tiles span: those at
+        or under the fetch's level, and the threadIdx-bound ones above it (a shared tile is the
+        whole thread block's), from the first such level on."""
+        fetch = self.reuse_read["levels"][0]
+        binds = self.tile_binds
+        for n, level in enumerate(levels):
+            if level >= fetch or (level < len(binds) and binds[level].startswith("threadIdx")):
+                return len(levels) - n
+        return 0
+
+    def _bounded_split(self, sch, loop, levels, cap):
+        """Split `loop` into one piece per tile level of `levels`. A bounded loop's shared tile
+        (the product of the pieces of the levels the shared tiles span) is drawn first, at most
+        `cap`, then the levels above it and those within it are split apart."""
+        n, inner = len(levels), self._staged_levels(levels)
+        if cap is None or not 0 < inner < n:  # no level above the tile to take the rest
             return self._split(sch, loop, n)
         outer, tile = sch.split(loop, sch.sample_perfect_tile(loop, 2, cap))
-        return [outer] + self._split(sch, tile, n - 1)
+        above = self._split(sch, outer, n - inner) if n - inner > 1 else [outer]
+        return above + (self._split(sch, tile, inner) if inner > 1 else [tile])
 
     def _group(self, out_dtype):
         for group in self.intrin_groups:
@@ -235,7 +256,7 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
                 loop, last = sch.split(loop, [None, 16])
                 inner.append(last)
             levels = s_levels if kind == "spatial" else r_levels
-            for level, piece in zip(levels, self._bounded_split(sch, loop, len(levels), caps[k])):
+            for level, piece in zip(levels, self._bounded_split(sch, loop, levels, caps[k])):
                 tiles[level].append(piece)
         by_loop = dict(zip(sorted((n_i, n_j, n_k)), inner))
         inner = [by_loop[n_i], by_loop[n_j], by_loop[n_k]]
@@ -272,7 +293,8 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             self._tile_2d(sch, frag, group[op])
             self._fetch(sch, shared, self._level_loop(state, self.reuse_read["levels"][0]))
         if self.use_software_pipeline:  # the fetches of A and B, then the compute reading them
-            annotate_pipeline(sch, self._level_loop(state, self.reuse_read["levels"][0]), 2, self.async_copy)
+            annotate_pipeline(sch, self._level_loop(state, self.reuse_read["levels"][0]), 2, self.async_copy,
+                              self.pipeline_stages)
         block = sch.get_block(name)
         # the check of the intrinsic's description, init aside: a mismatch falls back to [sch]
         match(sch.get(sch.get_loops(block)[-3]), TensorIntrin.get(group["compute"]).desc, ignore_init=True)

@@ -23,15 +23,18 @@ from ..tir import bytes_of
 from ..tir.affine import affine_form
 
 
-def staged_inputs(block, output: bool = False) -> list:
-    """(bytes per element, per dimension: ({iterator index: |coef|}, extent) or None for a
-    non-affine index, the dimension's size) of each input of `block` that it does not write,
-    and with `output` of its output too (a tile staged in shared memory on its way out, as the
-    tensor-core rule's write-back stage does)."""
+def staged_inputs(block, output: bool = False, copies: int = 1) -> list:
+    """(bytes staged per element of the tile, per dimension: ({iterator index: |coef|}, extent)
+    or None for a non-affine index, the dimension's size) of each input of `block` that it does
+    not write, and with `output` of its output too (a tile staged in shared memory on its way
+    out, as the tensor-core rule's write-back stage does). An input tile is staged in `copies`
+    copies (a software pipeline's buffers), so its bytes per element are its element size times
+    that; the output tile is staged once."""
     index = {id(iv.var): k for k, iv in enumerate(block.iter_vars)}
     written = {id(w.buffer) for w in block.writes}
     out = []
-    for r in [r for r in block.reads if id(r.buffer) not in written] + (list(block.writes) if output else []):
+    staged = [(r, copies) for r in block.reads if id(r.buffer) not in written]
+    for r, n in staged + ([(w, 1) for w in block.writes] if output else []):
         dims = []
         for rng, size in zip(r.region, r.buffer.shape):
             form = affine_form(rng.min)
@@ -40,7 +43,7 @@ def staged_inputs(block, output: bool = False) -> list:
                 dims.append((None, size))
             else:
                 dims.append(((({index[id(v)]: abs(c) for v, c in form[0].items()}), ext), size))
-        out.append((bytes_of(r.buffer.dtype), dims))
+        out.append((bytes_of(r.buffer.dtype) * n, dims))
     return out
 
 
@@ -59,17 +62,21 @@ def footprint(inputs, tiles) -> int:
     return total
 
 
-def block_tile_caps(block, extents, limit: int, output: bool = False) -> list:
+def block_tile_caps(block, extents, limit: int, output: bool = False, granules=None, copies: int = 1) -> list:
     """Per iterator of `block` (loop extents `extents`), the largest block tile to draw so that
-    the staged inputs (and with `output` the output tile) fit `limit` bytes (the extent itself
-    where no bound is needed)."""
-    inputs = staged_inputs(block, output)
+    the staged inputs (in `copies` copies; with `output` the output tile too) fit `limit` bytes
+    (the extent itself where no bound is needed). `granules` (per iterator, default 1) are the
+    steps the tiles come in (a tensor intrinsic's 16): a cap is a multiple of its granule, so
+    the smallest tile that can be drawn is what the bound counts."""
+    inputs = staged_inputs(block, output, copies)
+    granules = list(granules or [1] * len(extents))
     caps = list(extents)
     current = footprint(inputs, caps)
     while current > limit:
         best = None
         for k, cap in enumerate(caps):
-            smaller = [d for d in divisors(extents[k]) if d < cap]
+            g = granules[k]
+            smaller = [g * d for d in divisors(extents[k] // g) if g * d < cap]
             if not smaller:
                 continue
             trial = caps[:k] + [smaller[-1]] + caps[k + 1:]

@@ -33,17 +33,36 @@ from .search_strategy import SearchStrategy, candidate_from_schedule
 
 #: the error a database record without run times stands for, when it names none
 _NO_RUN_TIMES = "no run times recorded"
+#: how many of the run's latest mutated traces keep their members (about two batches' worth)
+MUTATIONS_KEPT = 4096
 
 
 class _Member:
-    """A population member: its candidate and the structural hash of its program."""
+    """A population member: its candidate, the key of its trace (scores are kept by it) and the
+    structural hash of its program, both computed when first asked for: a member whose score
+    keeps it out of the batch's best is never told apart from the others by its program, so
+    most mutated members are never hashed."""
 
-    __slots__ = ("cand", "shash", "mutated")
+    __slots__ = ("cand", "_key", "_shash", "mutated")
 
-    def __init__(self, cand, shash: str):
+    def __init__(self, cand, key: str | None = None):
         self.cand = cand
-        self.shash = shash
+        self._key = key
+        self._shash = None
         self.mutated = False  # produced by a mutator (rather than a replay of a space or record)
+
+    @property
+    def key(self) -> str:
+        if self._key is None:
+            self._key = trace_key(self.cand.sch.trace)
+        return self._key
+
+    @property
+    def shash(self) -> str:
+        if self._shash is None:
+            with Profiler.timeit("EvolutionarySearch/StructuralHash"):
+                self._shash = tir.structural_hash(self.cand.sch.mod)
+        return self._shash
 
 
 class _RunState:
@@ -61,7 +80,10 @@ class _RunState:
         self.num_handed_out_mutated = 0  # ... of which handed out
         self.num_trained_records = 0
         self.num_replays = 0  # replays and postprocessing runs (all batches)
-        self.mutations: dict = {}  # this batch's mutated traces (by trace key) -> their members
+        # mutated traces (by trace key) -> their members (None: rejected), the latest
+        # MUTATIONS_KEPT of the run: a mutation met again in a later batch (the same parent
+        # mutated the same way) is not postprocessed and hashed again
+        self.mutations: dict = {}
 
 
 class EvolutionarySearch(SearchStrategy):
@@ -128,14 +150,15 @@ class EvolutionarySearch(SearchStrategy):
         """The model learns through the UpdateCostModel callback; nothing to do here."""
 
     # -- replay ------------------------------------------------------------------------------
-    def _replay(self, trace: Trace, state, sch=None) -> _Member | None:
+    def _replay(self, trace: Trace, state, sch=None, key=None) -> _Member | None:
         """`trace` (its postprocs dropped) replayed on the task's module (unless `sch` is that
-        replay already), then postprocessed; None if a step fails or a postprocessor rejects it."""
+        replay already), then postprocessed; None if a step fails or a postprocessor rejects it.
+        key: the trace's key, when known."""
         state.num_replays += 1
         with Profiler.timeit("EvolutionarySearch/Replay"):
-            return self._replay_timed(trace, state, sch)
+            return self._replay_timed(trace, state, sch, key)
 
-    def _replay_timed(self, trace, state, sch):
+    def _replay_timed(self, trace, state, sch, key):
         try:
             if sch is None:
                 sch = replay_cache(self.context.mod).replay(trace, seed=state.rng.getrandbits(62))
@@ -144,7 +167,7 @@ class EvolutionarySearch(SearchStrategy):
             return None
         if cand is None:
             return None
-        return _Member(cand, tir.structural_hash(cand.sch.mod))
+        return _Member(cand, key)
 
     def _record_member(self, state, record) -> _Member | None:
         """A database record re-validated on this task (cached by its trace text)."""
@@ -228,10 +251,8 @@ class EvolutionarySearch(SearchStrategy):
                 return None
             bests = []
             if not blind:
-                state.mutations = {}
                 with Profiler.timeit("EvolutionarySearch/Evolve"):
                     bests = self._evolve(state, measured + randoms, n)
-                state.mutations = {}
             out = self._pick(state, bests, randoms, n)
             if out:
                 state.st += len(out)
@@ -286,19 +307,20 @@ class EvolutionarySearch(SearchStrategy):
         ctx, model = self.context, self._run_cost_model
         exists = set(state.measured)
         heap: list = []  # (score, tie, member): the k best seen, smallest on top
-        scores_of: dict[str, float] = {}  # the model does not change within a batch
+        scores_of: dict[str, float] = {}  # trace key -> score: the model is fixed within a batch
         tie = 0
         mutators = [(m, p) for m, p in (ctx.space_generator.mutator_probs or {}).items() if p > 0]
         total = sum(p for _, p in mutators)
         for it in range(self.genetic_num_iters + 1):
-            new = [m for m in population if m.shash not in scores_of]
+            new = list({m.key: m for m in population if m.key not in scores_of}.values())
             if new:
                 with Profiler.timeit("EvolutionarySearch/Predict"):
-                    unique = list({m.shash: m for m in new}.values())
-                    for m, s in zip(unique, model.predict(ctx, [m.cand for m in unique])):
-                        scores_of[m.shash] = max(0.0, float(s)) if math.isfinite(s) else 0.0
-            scores = np.array([scores_of[m.shash] for m in population])
+                    for m, s in zip(new, model.predict(ctx, [m.cand for m in new])):
+                        scores_of[m.key] = max(0.0, float(s)) if math.isfinite(s) else 0.0
+            scores = np.array([scores_of[m.key] for m in population])
             for m, s in zip(population, scores):
+                if len(heap) >= k and s <= heap[0][0]:
+                    continue  # it cannot enter the heap, nor can a copy of its program (a model scores it alike)
                 if m.shash in exists:
                     continue
                 exists.add(m.shash)
@@ -324,7 +346,7 @@ class EvolutionarySearch(SearchStrategy):
         draws = iter(parents.tolist())
         copied = [False] * size
         out: list[_Member] = []
-        made = state.mutations  # trace key -> member: the same mutation is replayed once per batch
+        made = state.mutations  # trace key -> member: the same mutation is postprocessed once
         for _ in range(self.population_size):
             member = None
             for _attempt in range(self.genetic_max_fail_count + 1):
@@ -334,9 +356,12 @@ class EvolutionarySearch(SearchStrategy):
                     trace, sch = mutator.apply_with_schedule(population[parent].cand.sch.trace, rng.getrandbits(62))
                     if trace is not None:
                         key = trace_key(trace)
-                        if key not in made:
-                            made[key] = self._replay(trace, state, sch)
-                        member = made[key]
+                        if key in made:
+                            member = made[key]
+                        else:
+                            member = made[key] = self._replay(trace, state, sch, key)
+                            if len(made) > MUTATIONS_KEPT:
+                                del made[next(iter(made))]
                         if member is not None:
                             member.mutated = True
                             state.num_mutated += 1

@@ -168,6 +168,10 @@ template <int N> static void rtms_cp_async(void* dst, const void* src) {
   if (rtms_seed & 1) std::memcpy(dst, src, N);
   else rtms_open.push_back({dst, src, N});
 }
+template <int N> static void rtms_cp_async_zfill(void* dst, const void* src, bool full) {
+  static const char zeros[16] = {};  // src-size 0: the zeros land like a copy, src is not read
+  rtms_cp_async<N>(dst, full ? src : zeros);
+}
 static void rtms_cp_async_commit() { rtms_groups.push_back(std::move(rtms_open)); rtms_open.clear(); }
 template <int N> static void rtms_cp_async_wait() {
   while (rtms_groups.size() > (std::size_t)N) {

@@ -10,8 +10,8 @@ symbolically: the lower end is an expression in the fixed variables, the width a
 
 from __future__ import annotations
 
-from .affine import affine_form, linear
-from .arith import bound, simplify
+from .affine import Linear, affine_form, linear
+from .arith import bound, build_linear, simplify
 from .buffer import Buffer
 from .dtype import is_int
 from .expr import (
@@ -332,6 +332,9 @@ def relax_box(region, relaxed: dict, ranges: dict) -> list:
 
 
 def _relax_range(rng, relaxed, rid, all_ranges):
+    fast = _relax_affine_range(rng, relaxed)
+    if fast is not None:
+        return fast
     lo, hi = _relax_in(rng.min, relaxed, rid, all_ranges)
     ext = const_int(rng.extent)
     if ext is None:
@@ -355,6 +358,64 @@ def _relax_range(rng, relaxed, rid, all_ranges):
             raise RegionError(
                 f"the region [{lo!r}, {simplify(hi, all_ranges)!r}] has no constant extent")
     return lo, max(w + 1, 0)
+
+
+def _relax_affine_range(rng, relaxed):
+    """`_relax_range` of the common case, computed on linear views instead of built and
+    simplified expressions: a constant extent and a min made of Add, Sub and Mul by a nonzero
+    constant over variables and constants of one integer dtype, the relaxed ones with constant
+    ranges. The lower end is what simplifying the relaxed expression gives (the terms in the same
+    first-appearance order) and the width is the constant the two ends differ by. None when the
+    range is not of that form."""
+    ext = rng.extent
+    e = rng.min
+    dtype = e.dtype
+    if type(ext) is not IntImm or not is_int(dtype):
+        return None
+    lo, hi = Linear(), Linear()
+    if not _relax_affine(e, 1, relaxed, dtype, lo, hi):
+        return None
+    return build_linear(lo, dtype), max(hi.const - lo.const + ext.value, 0)
+
+
+def _relax_affine(e, scale, relaxed, dtype, lo, hi) -> bool:
+    """Accumulate the interval of `scale * e` into the linear forms `lo` and `hi` (each variable
+    term in both, in order of appearance; relaxed variables as constants); False where `e` is
+    not of `_relax_affine_range`'s form."""
+    t = type(e)
+    if t is Var:
+        if e.dtype != dtype:
+            return False
+        r = relaxed.get(e)
+        if r is None:
+            lo.put(e, e, scale)
+            hi.put(e, e, scale)
+            return True
+        rmin, rext = r.min, r.extent
+        if type(rmin) is not IntImm or type(rext) is not IntImm or rmin.dtype != dtype or rext.dtype != dtype:
+            return False
+        first, last = rmin.value, rmin.value + rext.value - 1
+        if scale < 0:
+            first, last = last, first
+        lo.const += scale * first
+        hi.const += scale * last
+        return True
+    if t is IntImm:
+        if e.dtype != dtype:
+            return False
+        lo.const += scale * e.value
+        hi.const += scale * e.value
+        return True
+    if t is Add:
+        return _relax_affine(e.a, scale, relaxed, dtype, lo, hi) and _relax_affine(e.b, scale, relaxed, dtype, lo, hi)
+    if t is Sub:
+        return _relax_affine(e.a, scale, relaxed, dtype, lo, hi) and _relax_affine(e.b, -scale, relaxed, dtype, lo, hi)
+    if t is Mul:
+        x, k = (e.a, e.b) if type(e.b) is IntImm else (e.b, e.a)
+        if type(k) is not IntImm or k.dtype != dtype or k.value == 0:
+            return False
+        return _relax_affine(x, scale * k.value, relaxed, dtype, lo, hi)
+    return False
 
 
 def union_side(a: tuple, b: tuple, ranges: dict) -> tuple:

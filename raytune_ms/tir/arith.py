@@ -460,6 +460,13 @@ def simplify(expr, ranges: dict | None = None, canonical=None):
     return _Simplifier(ranges, canonical).expr(expr)
 
 
+def build_linear(lin: Linear, dtype: str) -> PrimExpr:
+    """The expression `simplify` gives for an Add/Sub/Mul-by-constant expression of variables and
+    constants whose linear view is `lin` (its canonical form: simplify opens such an expression
+    into that view and builds it back)."""
+    return _Simplifier(None).build(lin, dtype)
+
+
 class Rebinder:
     """Substitute variables by expressions and simplify, in one pass per expression.
 
@@ -545,9 +552,11 @@ def can_prove(cond, ranges: dict | None = None) -> bool:
 
 
 def narrow_ranges(cond, ranges: dict) -> dict:
-    """`ranges` (Var -> Range) tightened by the conjuncts of `cond` that compare one variable
-    affinely with constants (`i >= 2`, `2*i + 1 < n`); others are ignored, so the result holds
-    wherever `cond` does. A contradiction gives an empty range (extent 0)."""
+    """`ranges` (Var -> Range) tightened by the conjuncts of `cond` that compare an affine sum of
+    bounded variables with constants (`i >= 2`, `2*i + 1 < n`, `256*ty + 8*tx + v < 4096`): each
+    variable's bound is what the conjunct leaves it with the others at their extremes (interval
+    propagation); other conjuncts are ignored, so the result holds wherever `cond` does. A
+    contradiction gives an empty range (extent 0)."""
     out = dict(ranges)
     todo = [cond]
     while todo:
@@ -559,28 +568,29 @@ def narrow_ranges(cond, ranges: dict) -> dict:
             continue
         lin = linear(Sub(c.a, c.b))
         live = lin.live()
-        if len(live) != 1 or not isinstance(live[0][1], Var) or live[0][1] not in out:
+        if not live or any(not isinstance(v, Var) or v not in out for _, v, _ in live):
             continue
-        _, v, a = live[0]
-        lo, hi = _var_bound(v, out, 0)
-        if lo is None or hi is None:
+        given = {id(v): _var_bound(v, out, 0) for _, v, _ in live}
+        bounds = dict(given)
+        if any(lo is None or hi is None for lo, hi in given.values()):
             continue
-        k = lin.const  # the conjunct is a*v + k (op) 0
-        if isinstance(c, EQ):
-            if k % a or not lo <= -k // a <= hi:
-                lo, hi = 1, 0
-            else:
-                lo = hi = -k // a
-        else:
-            # on integers: a*v + k < 0  <=>  a*v <= -k - 1, and a*v + k > 0  <=>  a*v >= -k + 1
-            strict = 1 if isinstance(c, (LT, GT)) else 0
-            if isinstance(c, (LT, LE)):
-                rhs, at_most = -k - strict, a > 0
-            else:
-                rhs, at_most = -k + strict, a < 0
-            if at_most:
-                hi = min(hi, rhs // a)
-            else:
-                lo = max(lo, -(-rhs // a))
-        out[v] = Range(const(lo), const(max(hi - lo + 1, 0)))
+        k = lin.const  # the conjunct is sum(a*v) + k (op) 0, written as sides s*sum(a*v) <= rhs
+        strict = 1 if isinstance(c, (LT, GT)) else 0
+        sides = ([(1, -k - strict)] if isinstance(c, (LT, LE, EQ)) else []) + (
+            [(-1, k - strict)] if isinstance(c, (GT, GE, EQ)) else [])
+        for sign, rhs in sides:
+            terms = [(sign * a, v) for _, v, a in live]
+            least = [a * (bounds[id(v)][0] if a > 0 else bounds[id(v)][1]) for a, v in terms]
+            for n, (a, v) in enumerate(terms):
+                room = rhs - (sum(least) - least[n])  # a*v <= room
+                lo, hi = bounds[id(v)]
+                if a > 0:
+                    hi = min(hi, room // a)
+                else:
+                    lo = max(lo, -(-room // a))
+                bounds[id(v)] = (lo, hi)
+        for _, v, _ in live:
+            lo, hi = bounds[id(v)]
+            if (lo, hi) != given[id(v)]:
+                out[v] = Range(const(lo), const(max(hi - lo + 1, 0)))
     return out

@@ -11,13 +11,14 @@ too).
 from __future__ import annotations
 
 from .buffer import Buffer
-from .expr import BufferLoad, FloatImm, IntImm, StringImm, Var
-from .functor import _NON_STMT, memo_union
-from .stmt import BufferStore
+from .expr import BinaryOp, BufferLoad, FloatImm, IntImm, StringImm, Var
+from .functor import _NON_STMT, _kids, memo_union
+from .stmt import BufferRegion, BufferStore
 
 _LEAVES = (Var, Buffer, IntImm, FloatImm, StringImm)  # nodes that hold no load
 _LOADS: dict = {}  # id(node) -> (node, ids of the buffers loaded in it)
 _STORES: dict = {}  # id(statement) -> (statement, ids of the buffers stored to in it)
+_ACCESSES: dict = {}  # id(node) -> (node, ids of the buffers loaded, stored or named in a region in it)
 
 
 def _own_buffer(access) -> frozenset:
@@ -31,3 +32,27 @@ stored_buffer_ids = memo_union(
     "stored_buffer_ids", "ids of the buffers that some BufferStore in `node` (inclusive) writes; "
     "expressions hold no statements, so they are not walked.",
     _STORES, _NON_STMT, BufferStore, _own_buffer)
+def arith_only(e) -> bool:
+    """Whether `e` is made of variables, integer constants and binary operators only (so it holds
+    no BufferLoad): the bindings, predicates and bounds that every split rebuilds."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, BinaryOp):
+            stack.append(n.a)
+            stack.append(n.b)
+        elif type(n) is not Var and type(n) is not IntImm:
+            return False
+    return True
+
+
+def _access_kids(n) -> list:
+    """The nodes below `n` that may hold an access: not the arithmetic-only expressions (a new
+    loop nest is mostly those, and a quick test costs less than a memoised walk of them)."""
+    return [k for k in _kids(n) if not arith_only(k)]
+
+
+accessed_buffer_ids = memo_union(
+    "accessed_buffer_ids", "ids of the buffers that some BufferLoad, BufferStore or BufferRegion "
+    "(a block's reads and writes) in `node` (inclusive) accesses: whether a buffer is still used.",
+    _ACCESSES, _LEAVES, (BufferLoad, BufferStore, BufferRegion), _own_buffer, _access_kids)

@@ -190,6 +190,12 @@ def substitute(node, mapping: dict):
     """Replace Vars (keys) by expressions, and Buffers by Buffers, everywhere in `node`."""
     if not mapping:
         return node
+    t = type(node)
+    if t is Var:  # (a region's index or a binding is often a bare variable or constant)
+        hit = mapping.get(node)
+        return node if hit is None else hit
+    if t in _CONSTANTS:
+        return node
     if all(type(k) is Buffer for k in mapping):  # skip the subtrees that use none of them
         ids = {id(k) for k in mapping}
 
@@ -203,23 +209,34 @@ def substitute(node, mapping: dict):
 
 
 _NO_IDS: frozenset = frozenset()
-_UNION_CAP = 1 << 16
+_UNION_CAP = 1 << 16  # entries per memo_union memo (why a cap, and why this one: see there)
 
 
 def memo_union(name, doc, memo: dict, skip, cls, own, kids=_kids):
     """A function `node -> frozenset`: the union of `own(n)` over the `cls` nodes n in `node`
-    (inclusive), not walking into `skip` nodes, memoised per node in `memo` (id -> (node,
-    answer); cleared when full). Nodes are immutable and a schedule step rebuilds only the path
-    it changes, so a subtree shared by many versions of a program is walked once. `kids(n)`
-    gives the nodes walked below `n`. (The walk is a closure made once, so that each step of it
-    is a one-argument call: it runs on every replay's fresh nodes.)"""
+    (inclusive; `cls` is a class or a tuple of classes, matched exactly), not walking into `skip`
+    nodes, memoised per node in `memo` (id -> (node, answer); cleared when full). Nodes are
+    immutable and a schedule step rebuilds only the path it changes, so a subtree shared by many
+    versions of a program is walked once. `kids(n)` gives the nodes walked below `n`. (The walk
+    is a closure made once, so that each step of it is a one-argument call: it runs on every
+    replay's fresh nodes.)
+
+    Why a cap: an entry holds its node (so its id cannot be reused while the entry lives), and
+    a search makes fresh nodes for every candidate (~27 new reduction_var_ids entries per GMM
+    candidate), so an uncapped memo grows with the search. Why this one: at 1 << 16 entries a
+    memo holds ~15 MB (~220 bytes an entry, the nodes only it keeps alive included), the new
+    entries of a thousand candidates fit (27-62 each for GMM), and a clear costs one re-walk of
+    the programs in use. A per-design-space memo would re-walk the workload's subtrees that every
+    space shares, and weak references would need a `__weakref__` slot on every node."""
+    own_types = cls if isinstance(cls, tuple) else (cls,)
+
     def walk(node):
         if isinstance(node, skip):
             return _NO_IDS
         hit = memo.get(id(node))
         if hit is not None and hit[0] is node:
             return hit[1]
-        out = own(node) if type(node) is cls else _NO_IDS
+        out = own(node) if type(node) in own_types else _NO_IDS
         for k in kids(node):
             sub = walk(k)
             if sub:

@@ -108,3 +108,18 @@ def test_cuda_targets_and_tags():
 def Target_roundtrip(text):
     t = ms.Target(text)
     return ms.Target(str(t)) == t and ms.Target(t.to_json()) == t
+
+
+def test_a_condition_is_uniform_over_lanes_when_it_changes_only_between_vectors():
+    """A padded fetch's `8*q + lane < 40` has one value per 8-lane vector (lane 0's), as has a
+    condition without the lane; `8*q + lane < 36`, `4*q + lane < 40` and `q - lane < 3` do not."""
+    from raytune_ms.codegen.affine import uniform_over_lanes
+    from raytune_ms.tir import Var, all_of, structural_equal
+
+    lane, q, r = Var("lane", "int64"), Var("q", "int64"), Var("r", "int64")
+    at0 = uniform_over_lanes(all_of(q * 8 + lane < 40, r < 100), lane, 8)
+    assert at0 is not None and "lane" not in str(at0)
+    assert uniform_over_lanes(q * 8 + lane <= 39, lane, 8) is not None
+    assert structural_equal(uniform_over_lanes(r < 100, lane, 8), r < 100)
+    for cond in (q * 8 + lane < 36, q * 4 + lane < 40, q - lane < 3):
+        assert uniform_over_lanes(cond, lane, 8) is None, cond

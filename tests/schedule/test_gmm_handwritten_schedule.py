@@ -9,8 +9,6 @@ vectorized loops are real vector code, and the outer loop is an OpenMP loop. No 
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
 import re
 
 import numpy as np
@@ -20,21 +18,15 @@ from raytune_ms import workloads
 from raytune_ms.codegen import build
 from raytune_ms.testing import bare_matmul as matmul
 
-_PATH = pathlib.Path(__file__).resolve().parents[2] / "bench" / "gmm_handwritten.py"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("gmm_handwritten", _PATH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bench = _bench()
 TARGET = "llvm -num-cores=2"
 
 
-def run(func, **config):
+@pytest.fixture(scope="module")
+def bench(load_bench):
+    return load_bench("gmm_handwritten")
+
+
+def run(bench, func, **config):
     """(result, expected, C source) of the scheduled `func` on random inputs."""
     mod = build(bench.schedule_gmm(func, **config).mod["main"], TARGET)
     rng = np.random.default_rng(0)
@@ -49,34 +41,34 @@ def run(func, **config):
     {"mr": 8, "nr": 32, "mc": 32, "order": "i"},
     {"mr": 4, "nr": 64, "order": "j", "pack_b": False},
 ])
-def test_matmul_128(config):
-    got, want, _ = run(matmul(128, 128, 128), **config)
+def test_matmul_128(config, bench):
+    got, want, _ = run(bench, matmul(128, 128, 128), **config)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
-def test_tile_not_dividing_rows():
+def test_tile_not_dividing_rows(bench):
     """mr=12 on 128 rows: the last row tile is partial (a predicate guards it)."""
-    got, want, _ = run(matmul(128, 64, 48), mr=12, nr=32, order="j")
+    got, want, _ = run(bench, matmul(128, 64, 48), mr=12, nr=32, order="j")
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
-def test_gmm_small_batched():
+def test_gmm_small_batched(bench):
     """The suite's GMM-1024 program at its small size: a batch-1 batched matmul."""
     wl = workloads.get("GMM-1024", size="small")
-    got, want, _ = run(wl.func, mr=8, nr=16, order="j")
+    got, want, _ = run(bench, wl.func, mr=8, nr=16, order="j")
     np.testing.assert_allclose(got, want, rtol=wl.rtol, atol=wl.atol)
 
 
-def test_generated_kernel_shape():
+def test_generated_kernel_shape(bench):
     """Register tile as vectors, no scalar fallback, one OpenMP loop, i unrolled."""
-    _, _, src = run(matmul(64, 64, 64), mr=8, nr=32, order="j")
+    _, _, src = run(bench, matmul(64, 64, 64), mr=8, nr=32, order="j")
     assert "local buffer C_local [8, 32], as vectors of" in src
     assert "emitted as a scalar loop" not in src
     assert src.count("#pragma omp parallel for") == 1
     assert re.search(r"unrolled: i_\d in \[0, 8\)", src)
 
 
-def test_register_tile_reads_the_innermost_loops():
+def test_register_tile_reads_the_innermost_loops(bench):
     from raytune_ms.schedule import Schedule
 
     assert bench.register_tile(bench.schedule_gmm(matmul(64, 64, 64), mr=8, nr=32)) == "8x32"
@@ -84,7 +76,7 @@ def test_register_tile_reads_the_innermost_loops():
 
 
 @pytest.mark.slow
-def test_tune_spaces_side_by_side():
+def test_tune_spaces_side_by_side(bench):
     """--tune at 2 trials on a small matmul, for the forced-AVX2 target: both spaces, correct."""
     rows = bench.tune_spaces(["avx2"], 2, "replay-trace", 1, rounds=2, calls=2, workload="GMM", size="small")
     assert [r["space"] for r in rows] == ["automatic", "handwritten"]

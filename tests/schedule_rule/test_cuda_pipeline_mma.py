@@ -186,3 +186,115 @@ def test_deeper_stages_keep_more_copies_in_flight():
     EmulatedModule(art)(*arrays)
     ok, err = w.compare(arrays)
     assert ok, f"max error {err}"
+
+
+def test_pipelined_gmm_1024_draws_fit_the_shared_memory():
+    """GMM-1024 on sm_80 (48 KiB per block), pipelined: the tile bound counts A's and B's tiles
+    twice (the pipeline's buffers) and in 16s (the intrinsic's tile), so no draw exceeds the
+    shared memory (before, 29 of 300 draws did, up to 128 KiB: k was bounded below 16, i and j
+    not at all); VerifyGPUCode still rejects what exceeds other limits (threads), naming them."""
+    w = _gmm(1024, 1024, 1024)
+    ctx = context(w.func, SM80, **PIPE)
+    (space,) = ctx.generate_design_space()
+    bounded = [i.attrs for i in space.trace.insts if i.kind.name == "SamplePerfectTile" and i.attrs[0] == 2]
+    # i, j, k split [outer, tile <= bound] first, in 16s: 2 copies x 2 bytes x 16 x (256 + 512) = 48 KiB
+    assert {(2, 16), (2, 32), (2, 1)} <= set(bounded), bounded
+    (verify,) = [p for p in ctx.postprocs if isinstance(p, VerifyGPUCode)]
+    errors, largest = [], 0
+    for seed in range(40):
+        sch = Schedule(w.func, seed=seed)
+        Trace(space.trace.simplified(remove_postproc=True).insts, {}).apply_to_schedule(sch, remove_postproc=True)
+        cand = candidate_from_schedule(sch, ctx.postprocs)
+        if cand is None:
+            errors.append(verify.last_error)
+            continue
+        largest = max(largest, codegen_cuda(cand.sch.mod.entry_func(), SM80).kernels[0].shared_bytes)
+    assert not [e for e in errors if "shared memory" in e], errors
+    assert all("max_threads_per_block=1024" in e for e in errors), errors
+    assert 24 << 10 < largest <= 48 << 10  # the bound is not much tighter than the limit
+
+
+def test_a_guarded_cooperative_fetch_allocates_only_what_it_writes():
+    """A fetch whose threads times vector lanes outnumber its tile's elements is guarded
+    (`if (fused < elements)`); the shared array holds `elements` per pipeline copy, not the
+    thread loop's span (compaction narrows the loop ranges by the guard)."""
+    w = _gmm(1024, 1024, 1024)
+    _, scheds = samples(context(w.func, SM80, vector_load_lens=[8], **PIPE), 12, seed=0)
+    guarded = 0
+    for sch in scheds:
+        src = codegen_cuda(sch.mod.entry_func(), SM80).source
+        for name in ("A_shared", "B_shared"):
+            shape = [int(x) for x in re.search(rf"shared buffer {name} \[([\d, ]+)\]", src).group(1).split(",")]
+            guard = re.search(rf"< (\d+)\)\) \{{\n\s*(rtms_cp_async<\d+>\(&)?{name}\[", src)
+            if guard:
+                guarded += 1
+                assert int(np.prod(shape[1:])) == int(guard.group(1)), (name, shape, guard.group(1))
+    assert guarded
+
+
+@pytest.mark.parametrize("target", [SM80, "cuda"], ids=["async", "sync"])
+def test_padded_fetches_are_vector_copies_with_zero_fill(target):
+    """100x72x120 + bias + relu, padded to 112x80x128 and the padding folded into the shared
+    fetches as selects with zero: pipelined on sm_80 each fetch is cp.async with src-size 0
+    where the select is zero (the zero-filling form), without cp.async a vector copy or
+    zeros; no scalar fetch is left. The emulator's late-landing copies and zero fills give the
+    numpy result (a candidate of 8 pipeline steps reuses each shared copy, so a fill left out
+    would leave an earlier step's k values in the padding); NVRTC's PTX has the 4-operand
+    cp.async for compute_80."""
+    from raytune_ms.testing.tensorcore_programs import fp16_gemm, fp16_gemm_inputs, fp16_gemm_reference
+
+    func = fp16_gemm(100, 72, 120, epilogue=True)
+    _, scheds = samples(context(func, target, vector_load_lens=[8], **PIPE), 6, seed=1)
+    assert max(loop.extent.value for sch in scheds for loop in _pipelined_loops(sch)) >= 3
+    for n, sch in enumerate(scheds):
+        art = codegen_cuda(sch.mod.entry_func(), target)
+        fetches = re.findall(r"\n\s*(.*_pad_shared\[[^\n]*)", art.source)
+        assert fetches and not [x for x in fetches if "__half2float(" in x], fetches  # no scalar select copy
+        if target == SM80:
+            assert "rtms_cp_async_zfill<16>" in art.source
+        else:
+            assert "rtms_cp_async" not in art.source and ": int4{}" in art.source
+        arrays = fp16_gemm_inputs(func, n)
+        EmulatedModule(art, stagger_us=5)(*arrays)
+        np.testing.assert_allclose(arrays[-1], fp16_gemm_reference(arrays, epilogue=True), rtol=1e-3, atol=1e-3)
+        if nvrtc_available() and target == SM80:
+            ptx = compile_cuda(art.source, "compute_80", f"zfill{n}")[0].decode()
+            assert re.search(r"cp\.async\.cg\.shared\.global \[%r\d+\], \[%rd\d+\], 16, %r\d+;", ptx), ptx[-2000:]
+            assert "cp.async" not in compile_cuda(art.source, "compute_75", f"zfill_old{n}")[0].decode()
+
+
+@pytest.mark.parametrize("options", [{}, MMA], ids=["wmma", "mma"])
+def test_three_stage_pipelines_are_sampled_correct_and_bounded(options):
+    """pipeline_stages=3: stages [0, 0, 2], three copies of each shared tile (the tile bound
+    counts them: the 1024 GMM's bounds are tighter than with 2), two groups in flight
+    (wait<2>); sampled candidates of a 16-step k loop and of a 1- or 2-step one (shorter than
+    the pipeline: its prologue has a step without a fetch, which was left out) are correct in
+    the emulator with late copies and staggered barriers, and NVRTC builds them for compute_80."""
+    scheds = []
+    for shape in ((32, 32, 256), (32, 32, 64)):
+        w = _gmm(*shape)
+        ctx = context(w.func, SM80, vector_load_lens=[8], pipeline_stages=3, **options, **PIPE)
+        scheds += [(w, sch) for sch in samples(ctx, 4, seed=3)[1]]
+    extents = [loop.extent.value for _, sch in scheds for loop in _pipelined_loops(sch)]
+    assert min(extents) < 2 < max(extents), extents
+    for n, (w, sch) in enumerate(scheds):
+        (loop,) = _pipelined_loops(sch)
+        assert loop.annotation(STAGE_KEY) == (0, 0, 2) and loop.annotation(ASYNC_KEY) == (0,)
+        art = codegen_cuda(sch.mod.entry_func(), SM80)
+        if loop.extent.value > 2:
+            assert "rtms_cp_async_wait<2>();" in art.source
+        arrays = w.make_inputs()
+        EmulatedModule(art, stagger_us=5)(*arrays)
+        ok, err = w.compare(arrays)
+        assert ok, f"max error {err}"
+        if nvrtc_available():
+            assert "cp.async.wait_group 2" in compile_cuda(art.source, "compute_80", f"three{n}")[0].decode()
+    big = _gmm(1024, 1024, 1024).func
+
+    def bounds(stages):
+        (space,) = context(big, SM80, pipeline_stages=stages, **PIPE).generate_design_space()
+        return [i.attrs[1] for i in space.trace.insts if i.kind.name == "SamplePerfectTile" and i.attrs[0] == 2]
+
+    assert sum(bounds(3)) < sum(bounds(2))
+    with pytest.raises(ValueError, match="pipeline_stages"):
+        context(big, SM80, pipeline_stages=1, **PIPE)

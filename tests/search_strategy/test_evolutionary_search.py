@@ -188,3 +188,42 @@ def test_tune_tir_defaults_tune_gmm_small(tmp_path):
     best = db.query_tuning_record(wl.func, "llvm")
     arrays = run(best.as_measure_candidate().sch.mod["main"], *wl.make_inputs(seed=3))
     assert wl.compare(arrays)[0]
+
+
+def test_a_mutation_met_again_is_not_postprocessed_again(monkeypatch):
+    """The run keeps its mutated traces' members: a mutation met again in a later batch reuses
+    its member (no postprocessing, no hash), and the batches are those of a search that
+    postprocesses every mutation afresh."""
+    from raytune_ms.search_strategy import evolutionary_search
+
+    def batches():
+        strategy = small_search()
+        ctx = context(ms.workloads.get("GMM", "small"), strategy)
+        ctx.pre_tuning(max_trials=32, num_trials_per_iter=8, database=MemoryDatabase(),
+                       cost_model=RandomModel(seed=1))
+        return [tir.structural_hash(c.sch.mod) for c in drain(ctx)], strategy._run.num_replays
+
+    kept, replays_kept = batches()
+    monkeypatch.setattr(evolutionary_search, "MUTATIONS_KEPT", 0)
+    fresh, replays_fresh = batches()
+    assert kept == fresh and len(kept) == 32
+    assert replays_kept < replays_fresh
+
+
+
+def test_only_members_that_may_enter_the_best_are_hashed(monkeypatch):
+    """A member scored below the heap's least is never hashed: fewer hashes than programs
+    made, and still every handed-out program is new."""
+    real, calls = tir.structural_hash, []
+
+    def counting(mod):
+        calls.append(mod)
+        return real(mod)
+
+    monkeypatch.setattr(tir, "structural_hash", counting)
+    strategy = small_search(population_size=48)
+    ctx = context(ms.workloads.get("GMM", "small"), strategy)
+    ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=MemoryDatabase(), cost_model=RandomModel(seed=1))
+    cands = drain(ctx)
+    assert len({real(c.sch.mod) for c in cands}) == len(cands) == 8
+    assert 0 < len(calls) < strategy._run.num_replays

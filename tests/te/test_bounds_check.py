@@ -65,3 +65,17 @@ def test_narrow_ranges():
     assert span(i * -2 > -9) == (0, 4)
     assert span(tir.EQ(i * 2, tir.const(6))) == (3, 3)
     assert narrow_ranges(tir.EQ(i * 2, tir.const(7)), dom)[i].extent.value == 0
+
+
+def test_narrow_ranges_of_an_affine_sum():
+    """A guard over several bounded variables bounds each by what the others leave it (a
+    cooperative fetch's 256*ty + 8*tx + v < 4096 with tx < 32, v < 8: ty < 16)."""
+    ty, tx, v = tir.Var("ty"), tir.Var("tx"), tir.Var("v")
+    dom = {ty: tir.Range(0, 32), tx: tir.Range(0, 32), v: tir.Range(0, 8)}
+    out = narrow_ranges(ty * 256 + tx * 8 + v < 4096, dom)
+    assert (out[ty].min.value, out[ty].extent.value) == (0, 16)
+    assert out[tx] is dom[tx] and out[v] is dom[v]  # not tightened: their ranges are kept
+    out = narrow_ranges(tir.all_of(ty - tx >= 20, tx + 3 > 5), dom)
+    # ty - tx >= 20 leaves ty >= 20 and tx <= 11; with tx >= 3 first, ty >= 23
+    assert out[ty].min.value in (20, 23) and out[ty].min.value + out[ty].extent.value == 32
+    assert (out[tx].min.value, out[tx].extent.value) == (3, 9)

@@ -4,10 +4,11 @@ import itertools
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from raytune_ms import te, tir
 from raytune_ms.testing import evaluate, int_exprs
-from raytune_ms.tir import IntImm, Range, Var
+from raytune_ms.tir import IntImm, Range, Var, analysis
 from raytune_ms.tir.analysis import (
     RegionError,
     aligned_strides,
@@ -39,6 +40,32 @@ def test_relax_range_covers_every_value(e):
         for b, c in itertools.product(range(4), range(3)):
             v = evaluate(e, {A: a, B: b, C: c})
             assert start <= v < start + ext, (e, lo, ext, a, b, c, v)
+
+
+def _affine_exprs(variables):
+    """Add, Sub and Mul by a constant (zero and negative ones too) over `variables` and constants."""
+    leaf = st.one_of(st.sampled_from(list(variables)), st.integers(-3, 12).map(IntImm))
+    return st.recursive(leaf, lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda t: tir.Add(*t)),
+        st.tuples(inner, inner).map(lambda t: tir.Sub(*t)),
+        st.tuples(inner, st.integers(-3, 8)).map(lambda t: tir.Mul(t[0], IntImm(t[1]))),
+        st.tuples(st.integers(-3, 8), inner).map(lambda t: tir.Mul(IntImm(t[0]), t[1])),
+    ), max_leaves=7)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_affine_exprs([A, B, C]), st.integers(1, 4))
+def test_relax_range_affine_shortcut_matches_general_path(e, extent):
+    """The linear-view shortcut for affine regions gives exactly what relaxing and simplifying
+    the expressions gives (the same lower-end expression, the same extent)."""
+    fast = relax_range(Range(e, extent), RELAXED, FIXED)
+    shortcut = analysis._relax_affine_range
+    analysis._relax_affine_range = lambda rng, relaxed: None
+    try:
+        general = relax_range(Range(e, extent), RELAXED, FIXED)
+    finally:
+        analysis._relax_affine_range = shortcut
+    assert tir.structural_equal(fast[0], general[0]) and fast[1] == general[1], (e, fast, general)
 
 
 def test_relax_range_is_exact_for_tiles():

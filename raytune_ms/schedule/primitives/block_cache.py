@@ -14,8 +14,9 @@ and shared (IR nodes are immutable), so the analyses memoised per node find them
 from __future__ import annotations
 
 from ... import tir
-from ...tir import BinaryOp, Buffer, IntImm, Var
+from ...tir import Buffer
 from ...tir.buffer import SCOPES
+from ...tir.buffer_access import arith_only
 from ..error import ScheduleError
 from ..tree import block_path, replace_path
 from .block_common import (
@@ -93,26 +94,12 @@ def _redirect(func, realizes, old, new):
 def _redirected(realize, old, new):
     """`tir.substitute(realize, {old: new})`. Its bindings and predicate are rebuilt by every
     split above it, but hold no buffer: only its block (the same in every replay) changes."""
-    if not (_no_buffer(realize.predicate) and all(_no_buffer(v) for v in realize.iter_values)):
+    if not (arith_only(realize.predicate) and all(arith_only(v) for v in realize.iter_values)):
         return tir.substitute(realize, {old: new})
     block = realize.block
     swapped = _made(("redirect", id(block), id(old), id(new)), (block, old, new),
                     lambda: tir.substitute(block, {old: new}))
     return realize if swapped is block else realize.with_field("block", swapped)
-
-
-def _no_buffer(e) -> bool:
-    """Whether `e` is made of variables, integer constants and binary operators only (so it
-    holds no BufferLoad)."""
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, BinaryOp):
-            stack.append(n.a)
-            stack.append(n.b)
-        elif type(n) is not Var and type(n) is not IntImm:
-            return False
-    return True
 
 
 def cache_read(func, block_name, read_buffer_index, storage_scope, consumer_block_names=None):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ... import tir
 from ...tir import Block, BlockRealize, BufferRegion, BufferStore, For, IterVar, Range, SeqStmt, Var
-from ...tir.buffer_access import loaded_buffer_ids, stored_buffer_ids
+from ...tir.buffer_access import accessed_buffer_ids, loaded_buffer_ids, stored_buffer_ids
 from ..error import ScheduleError
-from ..tree import block_path, child_blocks, enclosing_block, find_path, named_blocks, replace_path
+from ..tree import block_ids, block_path, child_blocks, enclosing_block, find_path, named_blocks, replace_path
 
 
 def scope_realize(path) -> BlockRealize:
@@ -151,16 +151,7 @@ def remove_block(body, path_from_body) -> object:
 
 def remove_alloc(body, scope_name: str, buf) -> object:
     """Drop `buf` from the alloc_buffers of block `scope_name` if nothing uses it any more."""
-    still_used = []
-
-    def fn(n):
-        if isinstance(n, (tir.BufferLoad, BufferStore)) and n.buffer is buf:
-            still_used.append(n)
-        elif isinstance(n, BufferRegion) and n.buffer is buf:
-            still_used.append(n)
-
-    tir.post_order_visit(body, fn)
-    if still_used:
+    if id(buf) in accessed_buffer_ids(body):
         return body
     path = find_path(body, lambda s: isinstance(s, Block) and s.name == scope_name)
     blk = path[-1]
@@ -193,7 +184,7 @@ def insert_into_block(body, block_name: str, stmt, position: int) -> object:
 def containing_child(children, realize) -> int:
     """Index of the child statement whose subtree holds `realize`, or -1."""
     for i, c in enumerate(children):
-        if find_path(c, lambda s: s is realize) is not None:
+        if id(realize) in block_ids(c):
             return i
     return -1
 

@@ -35,9 +35,9 @@ from ...tir.analysis import (
     var_plus_const,
 )
 from ...tir.arith import bound, simplify
-from ...tir.functor import id_set, memo_union, used_vars
+from ...tir.functor import used_vars
 from ..error import ScheduleError
-from ..tree import LEAF_STMTS, block_path, enclosing_block, loop_path, loops_above, stmt_children
+from ..tree import block_ids, block_path, enclosing_block, loop_path, loops_above
 from .block_common import (
     insert_into_loop,
     is_param,
@@ -124,7 +124,7 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
         raise ScheduleError(
             f"{prim}: loop {lname!r} already encloses block {name!r} (it is one of its own loops)")
     kids = stmt_list(loop.body)
-    held = [_block_ids(k) for k in kids]  # the blocks under each child
+    held = [block_ids(k) for k in kids]  # the blocks under each child
     inside = set().union(*held)
     partners = ctx.prods if reverse else ctx.cons
     under = [p for p in partners if id(p) in inside]
@@ -152,16 +152,6 @@ def plan(ctx, loop_var, preserve=False, index=-1, check_only=False):
     return _build_nest(block, regions, fixed, preserve), pos
 
 
-_BLOCK_IDS: dict = {}  # id(statement) -> (statement, ids of the BlockRealizes in it)
-
-
-# ids of the BlockRealizes in a statement (inclusive; what `blocks_in` finds), memoised per
-# statement: the candidate loops of a move are nested, and most of a nest is unchanged between
-# replays
-_block_ids = memo_union("_block_ids", "ids of the BlockRealizes in `stmt` (inclusive).",
-                        _BLOCK_IDS, LEAF_STMTS, BlockRealize, id_set, stmt_children)
-
-
 def _inference_safe(ctx) -> bool:
     """Whether compute_at's region inference and iterator mapping succeed at every loop that
     passes the cheap checks (so compute_location_candidates need not run them per loop): every
@@ -181,11 +171,7 @@ def _inference_safe(ctx) -> bool:
         for r in c.block.reads:
             if not any(r.buffer is b for b in mine):
                 continue
-            region = ctx.accesses.get((id(c), id(r)))
-            if region is None:
-                sub = _bindings(c)
-                region = ctx.accesses[id(c), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
-                                                       for x in r.region]
+            region = _bound_region(ctx.accesses, c, r)
             if not all(always_bounded(x.min, var_ids) and always_bounded(x.extent, var_ids) for x in region):
                 return False
             boxed.append(r.buffer)
@@ -251,6 +237,17 @@ def _bindings(realize):
     return {iv.var: v for iv, v in zip(realize.block.iter_vars, realize.iter_values)}
 
 
+def _bound_region(accesses, realize, r) -> list:
+    """The ranges of access region `r` of block `realize` with its bindings substituted, kept
+    in `accesses` (they depend on neither the target loop nor the candidate being checked)."""
+    region = accesses.get((id(realize), id(r)))
+    if region is None:
+        sub = _bindings(realize)
+        region = accesses[id(realize), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
+                                                 for x in r.region]
+    return region
+
+
 def _partner_boxes(prim, func, me, partners, loop, fixed, reverse, accesses) -> dict:
     """Buffer -> box needed (compute_at) / produced (reverse) per iteration of `loop`.
     `accesses` keeps each partner region with the partner's bindings substituted: it does not
@@ -270,11 +267,7 @@ def _partner_boxes(prim, func, me, partners, loop, fixed, reverse, accesses) -> 
             if not any(r.buffer is b for b in mine):
                 continue
             relax = {**relaxed, **threads} if not reverse and r.buffer.scope == "shared" else relaxed
-            region = accesses.get((id(p), id(r)))
-            if region is None:
-                sub = _bindings(p)
-                region = accesses[id(p), id(r)] = [Range(tir.substitute(x.min, sub), tir.substitute(x.extent, sub))
-                                            for x in r.region]
+            region = _bound_region(accesses, p, r)
             try:
                 box = relax_box(region, relax, ranges)
             except RegionError as e:

@@ -39,12 +39,11 @@ from .block_common import (
 PRIM = "reindex"
 
 
-def _accesses(stmt, buf) -> list:
-    """Every load and store of `buf` in `stmt`."""
-    if stmt is None:
-        return []
-    return [n for n in tir.collect(stmt, BufferLoad) if n.buffer is buf] + \
-           [n for n in tir.collect(stmt, BufferStore) if n.buffer is buf]
+def _accesses(block, buf, classes) -> list:
+    """The nodes of `classes` (BufferLoad, BufferStore) that access `buf` in the block's body,
+    then in its init; per part, class by class."""
+    return [n for part in (block.body, block.init) if part is not None
+            for cls in classes for n in tir.collect(part, cls) if n.buffer is buf]
 
 
 def _iterators(block, buf, accesses, kind) -> tuple:
@@ -106,14 +105,14 @@ def reindex(func, block_name: str, buffer_index: int, buffer_index_type: str = "
         if late:
             raise ScheduleError(f"{PRIM}: {late} read {buf.name!r} in the statement of block {block_name!r}, "
                                 "before the copy back")
-        accesses = _accesses(b.body, buf) + _accesses(b.init, buf)
+        accesses = _accesses(b, buf, (BufferLoad, BufferStore))
     else:
         if writes_buffer(me, buf):
             raise ScheduleError(f"{PRIM}: block {block_name!r} both reads and writes {buf.name!r}")
         if any(containing_child(kids, x) >= at and writes_buffer(x, buf) for x in blocks):
             raise ScheduleError(f"{PRIM}: {buf.name!r} is written in or after the statement of block "
                                 f"{block_name!r}")
-        accesses = [a for a in _accesses(b.body, buf) + _accesses(b.init, buf) if isinstance(a, BufferLoad)]
+        accesses = _accesses(b, buf, (BufferLoad,))
     indices, ivs, exts = _iterators(b, buf, accesses, buffer_index_type)
     name = fresh_name(func, f"{buf.name}_reindex")
     new_buf = tir.Buffer(name, exts, buf.dtype, "global")

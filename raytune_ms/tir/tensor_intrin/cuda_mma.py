@@ -1,16 +1,16 @@
 """The CUDA mma.sync intrinsics (fp16 inputs, fp32 accumulation), by the reference's names: a
 16x16 tile of A or B loaded from shared memory by `ldmatrix` (x4; B transposed on the way, as
 mma.sync wants its K-major "col" operand), a 16x16x16 product as two `mma.sync.m16n8k16`, the
-accumulator's fill with zero and its store. The descriptions are the wmma ones over the
-"m16n8k16.matrixA/B/C" scopes, whose fragments are the per-lane registers of the PTX ISA's
+accumulator's fill with zero and its store. The descriptions are the wmma ones (tile_desc.py) over
+the "m16n8k16.matrixA/B/C" scopes, whose fragments are the per-lane registers of the PTX ISA's
 layouts (codegen/cuda_mma.py); the implementation is an `MmaImpl`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cuda import _copy, _fill, _mma
 from .tensor_intrin import TensorIntrin
+from .tile_desc import copy_desc, fill_desc, mma_desc
 
 MMA_SCOPES = ("m16n8k16.matrixA", "m16n8k16.matrixB", "m16n8k16.matrixC")
 
@@ -26,13 +26,13 @@ class MmaImpl:
 def _register() -> None:
     for operand, scope in (("a", MMA_SCOPES[0]), ("b", MMA_SCOPES[1])):
         name = f"mma_ldmatrix_f16_{operand}_shared"
-        TensorIntrin.register(name, _copy(name, "shared", scope, "float16"), MmaImpl(f"load_{operand}", "float16"))
-    TensorIntrin.register("mma_f16f16f32", _mma("mma_f16f16f32", "float32", MMA_SCOPES), MmaImpl("mma", "float32"))
-    TensorIntrin.register("mma_fill_16x16_f32", _fill("mma_fill_16x16_f32", "float32", MMA_SCOPES[2]),
+        TensorIntrin.register(name, copy_desc(name, "shared", scope, "float16"), MmaImpl(f"load_{operand}", "float16"))
+    TensorIntrin.register("mma_f16f16f32", mma_desc("mma_f16f16f32", "float32", MMA_SCOPES), MmaImpl("mma", "float32"))
+    TensorIntrin.register("mma_fill_16x16_f32", fill_desc("mma_fill_16x16_f32", "float32", MMA_SCOPES[2]),
                           MmaImpl("fill", "float32"))
     for scope in ("global", "shared"):
         name = f"mma_store_16x16_f32_{scope}"
-        TensorIntrin.register(name, _copy(name, MMA_SCOPES[2], scope, "float32"), MmaImpl("store", "float32"))
+        TensorIntrin.register(name, copy_desc(name, MMA_SCOPES[2], scope, "float32"), MmaImpl("store", "float32"))
 
 
 def get_mma_intrin_group(load_scope: str = "shared", store_scope: str = "global", in_dtype: str = "float16",
