@@ -269,7 +269,8 @@ class CudaEmitter(CEmitter):
                 f"function {self.func.name!r}: __syncthreads() is needed under a condition on thread "
                 "indices (the threads of a block would not all reach it); make the shared-memory "
                 "fetch unconditional")
-        self.line("__syncthreads();")
+        if not (self.lines and self.lines[-1].strip() == "__syncthreads();"):  # (back to back: one is enough)
+            self.line("__syncthreads();")
 
     # ------------------------------------------------------------------ loops
 
