@@ -55,7 +55,10 @@ def _scan(body, b) -> tuple:
 
         pre_order_visit(stmt, visit)
 
-    walk(body, ())
+    try:
+        walk(body, ())
+    finally:
+        walk = None  # (the closure refers to itself: a cycle that only the cyclic GC would free)
     return ranges, loads + stores
 
 

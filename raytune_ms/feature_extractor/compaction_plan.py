@@ -203,7 +203,10 @@ def plan(body, scan) -> tuple:
         else:
             raise NotPlain
 
-    visit(body)
+    try:
+        visit(body)
+    finally:
+        visit = None  # (the closure refers to itself: a cycle that only the cyclic GC would free)
     out = {}
     for b, _, accesses, _ in allocs.values():
         if b.strides or not accesses:
