@@ -26,7 +26,7 @@ from ..database.remeasurement import latest_remeasurements, superseded
 from ..profiler import Profiler
 from ..schedule import Trace
 from ..schedule.replay_cache import release_replay_cache, replay_cache
-from .gc_pause import gc_paused
+from .gc_pause import gc_paused, gc_thaw
 from .measured_traces import trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
@@ -145,6 +145,7 @@ class EvolutionarySearch(SearchStrategy):
         if self._run is not None:
             release_replay_cache(self.context.mod)
         self._run = self._run_database = self._run_cost_model = None
+        gc_thaw()
 
     def notify_runner_results(self, measure_candidates, results):
         """The model learns through the UpdateCostModel callback; nothing to do here."""

@@ -15,7 +15,7 @@ import random
 
 from .. import tir
 from ..schedule import Schedule, Trace
-from .gc_pause import gc_paused
+from .gc_pause import gc_paused, gc_thaw
 from .measured_traces import MeasuredTraces, trace_key
 from .search_strategy import SearchStrategy, candidate_from_schedule
 
@@ -69,6 +69,7 @@ class ReplayTrace(SearchStrategy):
 
     def post_tuning(self):
         self._run = None
+        gc_thaw()
 
     def _one(self, state):
         trace = state.traces[state.rng.randrange(len(state.traces))]
