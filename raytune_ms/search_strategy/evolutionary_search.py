@@ -376,19 +376,20 @@ class EvolutionarySearch(SearchStrategy):
 
     def _pick(self, state, bests: list[_Member], randoms: list[_Member], n: int) -> list:
         """n_best from the heap and the rest (eps_greedy) from the random samples, each list
-        falling back on the other; a program measured before is dropped."""
+        falling back on the other; a program measured before (or picked already: a random
+        sample can be in the heap too) is passed over for the next one, so the batch is short
+        only when both lists run out (a short batch costs a whole search for the rest)."""
         n_rand = int(n * self.eps_greedy)
         n_best = n - n_rand
         rands = list(randoms)
         state.rng.shuffle(rands)
         b = r = 0
         out = []
-        for i in range(n):
-            first, second = (bests, rands) if i < n_best else (rands, bests)
-            if i < n_best:
-                member, b, r = _take(first, b, second, r)
+        while len(out) < n:
+            if len(out) < n_best:
+                member, b, r = _take(bests, b, rands, r)
             else:
-                member, r, b = _take(first, r, second, b)
+                member, r, b = _take(rands, r, bests, b)
             if member is None:
                 break
             if member.shash in state.measured:

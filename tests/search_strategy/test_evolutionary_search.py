@@ -227,3 +227,16 @@ def test_only_members_that_may_enter_the_best_are_hashed(monkeypatch):
     cands = drain(ctx)
     assert len({real(c.sch.mod) for c in cands}) == len(cands) == 8
     assert 0 < len(calls) < strategy._run.num_replays
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_random_sample_also_in_the_heap_does_not_shorten_the_batch(seed):
+    """The eps-greedy slots draw from the random samples, which are part of the population and
+    so can be in the heap too: a sample picked already is passed over, not a slot lost."""
+    import random
+    from types import SimpleNamespace
+
+    members = [SimpleNamespace(shash=f"h{i}", mutated=False, cand=f"c{i}") for i in range(4)]
+    state = SimpleNamespace(rng=random.Random(seed), measured=set(), num_handed_out_mutated=0)
+    out = EvolutionarySearch(eps_greedy=0.34)._pick(state, members[:3], [members[0], members[3]], 3)
+    assert len(out) == 3 and len(set(out)) == 3
