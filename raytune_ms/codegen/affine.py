@@ -7,8 +7,9 @@ width (aligned access to an array of vectors).
 
 from __future__ import annotations
 
-from ..tir import GE, GT, LE, LT, And, Var, const
+from ..tir import GE, GT, LE, LT, Var, const
 from ..tir.affine import linear
+from ..tir.arith import conjuncts
 from ..tir.functor import substitute, used_vars
 
 
@@ -61,12 +62,7 @@ def uniform_over_lanes(cond, lane: Var, lanes: int):
     `c*lane + rest < 0` (after moving its sides: `a <= b` is `a - b - 1 < 0`) with c > 0 and
     rest a multiple of c*lanes: its sign changes only between vectors (a padded fetch's
     `8*q + lane < 40` over 8 lanes)."""
-    todo = [cond]
-    while todo:
-        c = todo.pop()
-        if isinstance(c, And):
-            todo += [c.a, c.b]
-            continue
+    for c in conjuncts(cond):
         if id(lane) not in used_vars(c):
             continue
         if not isinstance(c, (LT, LE, GT, GE)):

@@ -551,6 +551,17 @@ def can_prove(cond, ranges: dict | None = None) -> bool:
     return isinstance(r, IntImm) and r.value != 0
 
 
+def conjuncts(cond):
+    """The operands of `cond`'s top-level chain of `And`s (`cond` itself if it is none)."""
+    todo = [cond]
+    while todo:
+        c = todo.pop()
+        if isinstance(c, And):
+            todo += [c.a, c.b]
+        else:
+            yield c
+
+
 def narrow_ranges(cond, ranges: dict) -> dict:
     """`ranges` (Var -> Range) tightened by the conjuncts of `cond` that compare an affine sum of
     bounded variables with constants (`i >= 2`, `2*i + 1 < n`, `256*ty + 8*tx + v < 4096`): each
@@ -558,12 +569,7 @@ def narrow_ranges(cond, ranges: dict) -> dict:
     propagation); other conjuncts are ignored, so the result holds wherever `cond` does. A
     contradiction gives an empty range (extent 0)."""
     out = dict(ranges)
-    todo = [cond]
-    while todo:
-        c = todo.pop()
-        if isinstance(c, And):
-            todo += [c.a, c.b]
-            continue
+    for c in conjuncts(cond):
         if not isinstance(c, (LT, LE, GT, GE, EQ)) or not (is_int(c.a.dtype) and is_int(c.b.dtype)):
             continue
         lin = linear(Sub(c.a, c.b))
