@@ -195,6 +195,23 @@ class ActorPool:
         self.actors, self.load, self._makers, self._pending = [], [], [], []
 
 
+class PoolHolder:
+    """Something that starts its ActorPool (`_pool`) when first used: it pickles (e.g. to the
+    task-scheduler actor) without it, and `shutdown` kills the pool's actors."""
+
+    _pool = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_pool"] = None
+        return state
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.kill_all()
+            self._pool = None
+
+
 def lost_reason(err: BaseException, attempts: int) -> str:
     """Why a call has no result: its actor kept dying, or none could start."""
     if attempts == 0:

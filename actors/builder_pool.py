@@ -17,7 +17,7 @@ from raytune_ms.builder.local_builder import build_in_worker
 from raytune_ms.process.measure_slot import MeasureSlot
 from raytune_ms.process.subprocess_worker import SubprocessWorker
 
-from .actor_pool import ActorCall, ActorPool, fitting, lost_reason
+from .actor_pool import ActorCall, ActorPool, PoolHolder, fitting, lost_reason
 from .ray_init import actor_options, init_ray, nodes_with
 from .remote import RemoteArtifact, wait_refs
 
@@ -43,7 +43,7 @@ class BuilderActor:
         return os.getpid()
 
 
-class RayBuilder(Builder):
+class RayBuilder(PoolHolder, Builder):
     """Builds on a pool of Ray actors.
 
     num_builders: actors in the pool. By default, as many as the cluster's free CPUs hold minus
@@ -57,6 +57,7 @@ class RayBuilder(Builder):
     """
 
     scheduler_host = "actors.task_scheduler_actor:tune_in_actor"
+    candidate_map_host = "actors.search_workers:RayCandidateMap"
 
     def __init__(self, num_builders: int | None = None, *, timeout_sec: float = 30.0, f_build=None,
                  f_export=None, initializer=None, resources: dict | None = None, slot: bool = True,
@@ -72,11 +73,6 @@ class RayBuilder(Builder):
         self.slot = bool(slot)
         self.max_retries = int(max_retries)
         self._pool = None
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_pool"] = None
-        return state
 
     def _start(self) -> ActorPool:
         if self._pool is None:
@@ -126,11 +122,6 @@ class RayBuilder(Builder):
 
     def build(self, build_inputs) -> list[BuilderResult]:
         return [f.result() for f in self.submit(build_inputs)]
-
-    def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.kill_all()
-            self._pool = None
 
 
 def _with_artifact(meta: BuilderResult, refs) -> BuilderResult:

@@ -85,6 +85,7 @@ class RayRunner(Runner):
     """
 
     scheduler_host = "actors.task_scheduler_actor:tune_in_actor"
+    candidate_map_host = "actors.search_workers:RayCandidateMap"
     device_types = ("cpu", "cuda")  # what its actors can measure (CUDA: on the cluster's GPU nodes)
 
     def __init__(self, num_runners: int | None = None, *, timeout_sec: float = 30.0,

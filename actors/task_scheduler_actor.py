@@ -51,6 +51,9 @@ class TaskSchedulerActor:
         finally:
             kwargs["builder"].shutdown()
             kwargs["runner"].shutdown()
+            for cmap in {id(m): m for m in (getattr(t.search_strategy, "candidate_map", None) for t in tasks)
+                         if m is not None}.values():
+                cmap.shutdown()  # (the search's workers, started here)
 
     def stop(self, reason: str = "interrupted", drain_s: float = DRAIN_S) -> None:
         """End the run (see TaskScheduler.stop); runs beside tune() (max_concurrency=2)."""

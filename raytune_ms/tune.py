@@ -33,6 +33,7 @@ from .profiler import Profiler
 from .progress import ProgressBar, interactive
 from .remeasure import remeasure_best
 from .runner import Runner
+from .search_strategy.candidate_map import plug_candidate_map, unplug_candidate_map
 from .stop_signal import StopOnSignal, TuningInterrupted, interrupted_line
 from .task_scheduler import TaskScheduler, TuneResult
 from .task_scheduler.task_scheduler import DRAIN_S, device_type_of
@@ -58,6 +59,13 @@ def _scheduler_host(builder, runner):
     """The function that runs the task scheduler next to the builder's or runner's workers
     (their class's `scheduler_host`), or None."""
     entry = getattr(builder, "scheduler_host", None) or getattr(runner, "scheduler_host", None)
+    return None if entry is None else _registry.load(entry)
+
+
+def _candidate_map_maker(builder, runner):
+    """How to make the map of the search's slot work that the builder's or runner's layer
+    offers (their class's `candidate_map_host`: a class taking the number of workers), or None."""
+    entry = getattr(builder, "candidate_map_host", None) or getattr(runner, "candidate_map_host", None)
     return None if entry is None else _registry.load(entry)
 
 
@@ -122,6 +130,9 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
     run_logger.info("tuning %d task(s), %d trials, work_dir %s (its database holds %d records)",
                     len(tasks), max_trials_global, work_dir, records_before)
     stop = StopOnSignal() if stop is None else stop
+    strategies = [ctx.search_strategy for ctx in tasks]
+    make_map = _candidate_map_maker(builder, runner)
+    cmap = None if make_map is None else plug_candidate_map(strategies, make_map)
     try:
         with stop:
             if scheduler_in_actor:
@@ -132,6 +143,7 @@ def run_tuning(*, tasks: list, task_weights: list, work_dir: str, max_trials_glo
                 stop.on_stop(lambda force: scheduler.stop(drain_s=0.0 if force else DRAIN_S))
                 result = scheduler.tune(**kwargs)
     finally:
+        unplug_candidate_map(strategies, cmap)
         if own_builder:
             builder.shutdown()
         if own_runner:

@@ -62,9 +62,15 @@ class FeatureCostModel(CostModel):
     def predict(self, context, candidates) -> np.ndarray:
         """One score per candidate (higher is faster); uniform random in [0, 1) until the model
         is trained on `num_warmup_samples` candidates."""
+        return self.predict_extracted(len(candidates), lambda: self.extractor.extract_from(context, candidates))
+
+    def predict_extracted(self, num: int, features) -> np.ndarray:
+        """`predict` for `num` candidates whose feature matrices `features()` gives (rows
+        extracted beforehand, e.g. by the search's worker processes); it is called only once
+        the model is past its warm-up."""
         if not self.trained or self.data_size < self.num_warmup_samples:
-            return self.rng.uniform(0.0, 1.0, size=len(candidates))
-        return self.predict_features(self.extractor.extract_from(context, candidates))
+            return self.rng.uniform(0.0, 1.0, size=num)
+        return self.predict_features(features())
 
     def predict_features(self, features: list[np.ndarray]) -> np.ndarray:
         """The trained model's score of each feature matrix (0 for one without rows)."""

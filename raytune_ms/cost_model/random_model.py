@@ -37,4 +37,8 @@ class RandomModel(CostModel):
         """A random model learns nothing."""
 
     def predict(self, context, candidates) -> np.ndarray:
-        return self.rng.uniform(0.0, self.max_range, size=len(candidates))
+        return self.predict_extracted(len(candidates), None)
+
+    def predict_extracted(self, num: int, features) -> np.ndarray:
+        """`predict` for `num` candidates known only by their features (never read)."""
+        return self.rng.uniform(0.0, self.max_range, size=num)

@@ -6,6 +6,11 @@ measured before, plus a few random ones (eps-greedy) so a wrong model cannot sta
 A first batch scored at random (the model before its warm-up, nothing measured yet) is drawn
 from random replays without the genetic rounds, which would only shuffle them.
 
+The work per population slot (replay or mutate, postprocess, hash, extract features) is a pure
+function of a job drawn up front in this process (slot_worker.py), done through the strategy's
+`candidate_map` (in process by default; tune_tir over Ray spreads it over worker processes:
+actors/search_workers.py), so the batch of a seed is the same whatever the number of workers.
+
 Programs are told apart by the structural hash of the postprocessed module, so two traces that
 give the same program are measured once. A run over an existing database keeps its knowledge:
 pre_tuning trains the cost model on the records of this workload and target already there,
@@ -16,7 +21,9 @@ population too (replayed and postprocessed for this target, so only those still 
 from __future__ import annotations
 
 import heapq
+import json
 import math
+import os
 
 import numpy as np
 
@@ -26,30 +33,46 @@ from ..database.remeasurement import latest_remeasurements, superseded
 from ..profiler import Profiler
 from ..schedule import Trace
 from ..schedule.replay_cache import release_replay_cache, replay_cache
+from .candidate_map import SerialMap
 from .gc_pause import gc_paused, gc_thaw
 from .measured_traces import trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
+from .slot_worker import COPY, MutateJob, ReplayJob, SlotWorker
 
 #: the error a database record without run times stands for, when it names none
 _NO_RUN_TIMES = "no run times recorded"
-#: how many of the run's latest mutated traces keep their members (about two batches' worth)
-MUTATIONS_KEPT = 4096
 
 
 class _Member:
-    """A population member: its candidate, the key of its trace (scores are kept by it) and the
-    structural hash of its program, both computed when first asked for: a member whose score
-    keeps it out of the batch's best is never told apart from the others by its program, so
-    most mutated members are never hashed."""
+    """A population member: its candidate (None while only a worker process has it: the search
+    replays it when it hands it out), the key of its trace (scores are kept by it), the
+    structural hash of its program and its feature rows. In process, the hash is computed
+    when first asked for: a member whose score keeps it out of the batch's best is never told
+    apart from the others by its program, so most mutated members are never hashed."""
 
-    __slots__ = ("cand", "_key", "_shash", "mutated")
+    __slots__ = ("cand", "_key", "_shash", "features", "trace_text", "mutated")
 
-    def __init__(self, cand, key: str | None = None):
+    def __init__(self, cand, key: str | None = None, shash: str | None = None, features=None,
+                 trace_text: str | None = None):
         self.cand = cand
         self._key = key
-        self._shash = None
+        self._shash = shash
+        self.features = features
+        self.trace_text = trace_text  # the trace's JSON (what a worker process gets as a parent)
         self.mutated = False  # produced by a mutator (rather than a replay of a space or record)
+
+    @staticmethod
+    def of(evaluated) -> _Member:
+        return _Member(evaluated.cand, evaluated.key, evaluated.shash, evaluated.features, evaluated.trace_text)
+
+    def parent(self, ships: bool):
+        """What a worker gets of this member as a parent: its Trace, or (key, JSON text)."""
+        if not ships:
+            return self.cand.sch.trace
+        if self.trace_text is None:
+            self.trace_text = json.dumps(self.cand.sch.trace.as_json())
+        return self.key, self.trace_text
 
     @property
     def key(self) -> str:
@@ -66,8 +89,9 @@ class _Member:
 
 
 class _RunState:
-    def __init__(self, traces, max_trials, per_iter, rng, workload):
+    def __init__(self, traces, max_trials, per_iter, rng, workload, mutators):
         self.traces = traces  # the design spaces, without postprocs and decisions
+        self.mutators = mutators  # (mutator, probability) of those that may be drawn
         self.max_trials = max_trials
         self.per_iter = per_iter
         self.rng = rng
@@ -80,10 +104,6 @@ class _RunState:
         self.num_handed_out_mutated = 0  # ... of which handed out
         self.num_trained_records = 0
         self.num_replays = 0  # replays and postprocessing runs (all batches)
-        # mutated traces (by trace key) -> their members (None: rejected), the latest
-        # MUTATIONS_KEPT of the run: a mutation met again in a later batch (the same parent
-        # mutated the same way) is not postprocessed and hashed again
-        self.mutations: dict = {}
 
 
 class EvolutionarySearch(SearchStrategy):
@@ -92,17 +112,23 @@ class EvolutionarySearch(SearchStrategy):
     replays must succeed (max_fail_count rounds without one end the search; also the number of
     empty batches in a row after which the space counts as exhausted); genetic_num_iters rounds
     of mutation, each member mutated with genetic_mutate_prob, up to genetic_max_fail_count
-    retries per slot; eps_greedy of each batch is random unmeasured replays."""
+    retries per slot; eps_greedy of each batch is random unmeasured replays.
+
+    search_workers: processes that work out the population's slots when the run offers a
+    CandidateMap (tune_tir over Ray does): None for as many as this machine has CPUs, 0 or 1
+    for the search's own process. candidate_map: the map to use (set by the run; None: in
+    process). The batches of a seed do not depend on either."""
 
     def __init__(self, population_size: int = 512, init_measured_ratio: float = 0.2,
                  init_min_unmeasured: int = 50, max_fail_count: int = 5, genetic_num_iters: int = 4,
                  genetic_mutate_prob: float = 0.85, genetic_max_fail_count: int = 10,
-                 eps_greedy: float = 0.05):
+                 eps_greedy: float = 0.05, search_workers: int | None = None, candidate_map=None):
         checks = {
             "population_size": population_size >= 1, "init_measured_ratio": 0 <= init_measured_ratio <= 1,
             "init_min_unmeasured": init_min_unmeasured >= 1, "max_fail_count": max_fail_count >= 1,
             "genetic_num_iters": genetic_num_iters >= 0, "genetic_mutate_prob": 0 <= genetic_mutate_prob <= 1,
             "genetic_max_fail_count": genetic_max_fail_count >= 0, "eps_greedy": 0 <= eps_greedy <= 1,
+            "search_workers": search_workers is None or search_workers >= 0,
         }
         for name, ok in checks.items():
             if not ok:
@@ -115,10 +141,18 @@ class EvolutionarySearch(SearchStrategy):
         self.genetic_mutate_prob = float(genetic_mutate_prob)
         self.genetic_max_fail_count = int(genetic_max_fail_count)
         self.eps_greedy = float(eps_greedy)
+        self.search_workers = None if search_workers is None else int(search_workers)
+        self.candidate_map = candidate_map
         self.exhausted_reason = None
         self._run = None
         self._run_database = None
         self._run_cost_model = None
+        self._run_session = None
+
+    def workers_wanted(self) -> int:
+        """How many worker processes this search would use (1: none, its own process)."""
+        n = self.search_workers if self.search_workers is not None else (os.cpu_count() or 1)
+        return max(1, n)
 
     def clone(self) -> EvolutionarySearch:
         out = super().clone()
@@ -134,41 +168,85 @@ class EvolutionarySearch(SearchStrategy):
         ctx = self.context
         traces = [Trace(sch.trace.simplified(remove_postproc=True).insts, {}) for sch in design_spaces]
         workload = None if database is None else database.commit_workload(ctx.mod)
-        self._run = state = _RunState(traces, int(max_trials), int(num_trials_per_iter), new_rng(ctx), workload)
+        mutators = [(m, p) for m, p in (ctx.space_generator.mutator_probs or {}).items() if p > 0]
+        self._run = state = _RunState(traces, int(max_trials), int(num_trials_per_iter), new_rng(ctx), workload,
+                                      mutators)
         self._run_database, self._run_cost_model = database, cost_model
+        self._run_session = self._open_session(state, cost_model)
         self.exhausted_reason = None
         if database is not None:
             with Profiler.timeit("EvolutionarySearch/Resume"):
                 self._resume(state, database, cost_model)
 
+    def _open_session(self, state, cost_model):
+        """The run's session of slot work and whether its jobs leave the process: on the
+        strategy's candidate_map when it has one and the model scores from feature rows (or at
+        random), else in this process."""
+        ctx = self.context
+        cmap = self.candidate_map
+        if cmap is None or not callable(getattr(cost_model, "predict_extracted", None)):
+            cmap = SerialMap()
+        worker = SlotWorker(ctx.mod, ctx.target, state.traces, ctx.postprocs, [m for m, _ in state.mutators],
+                            getattr(cost_model, "extractor", None))
+        return cmap.open(worker.shipped() if cmap.ships else worker), cmap.ships
+
     def post_tuning(self):
         if self._run is not None:
             release_replay_cache(self.context.mod)
-        self._run = self._run_database = self._run_cost_model = None
+        if self._run_session is not None:
+            self._run_session[0].close()
+        self._run = self._run_database = self._run_cost_model = self._run_session = None
         gc_thaw()
 
     def notify_runner_results(self, measure_candidates, results):
         """The model learns through the UpdateCostModel callback; nothing to do here."""
 
     # -- replay ------------------------------------------------------------------------------
-    def _replay(self, trace: Trace, state, sch=None, key=None) -> _Member | None:
-        """`trace` (its postprocs dropped) replayed on the task's module (unless `sch` is that
-        replay already), then postprocessed; None if a step fails or a postprocessor rejects it.
-        key: the trace's key, when known."""
+    def _replay(self, trace: Trace, state) -> _Member | None:
+        """`trace` (its postprocs dropped) replayed on the task's module, then postprocessed;
+        None if a step fails or a postprocessor rejects it."""
         state.num_replays += 1
         with Profiler.timeit("EvolutionarySearch/Replay"):
-            return self._replay_timed(trace, state, sch, key)
-
-    def _replay_timed(self, trace, state, sch, key):
-        try:
-            if sch is None:
+            try:
                 sch = replay_cache(self.context.mod).replay(trace, seed=state.rng.getrandbits(62))
-            cand = candidate_from_schedule(sch, self.context.postprocs)
-        except Exception:  # noqa: BLE001 - any failure of a replay only drops that sample
-            return None
-        if cand is None:
-            return None
-        return _Member(cand, key)
+                cand = candidate_from_schedule(sch, self.context.postprocs)
+            except Exception:  # noqa: BLE001 - any failure of a replay only drops that sample
+                return None
+        return None if cand is None else _Member(cand)
+
+    def _candidate(self, member: _Member):
+        """The member's candidate, replayed here from its trace if a worker process made it
+        (its decisions are all there: the same program comes out); None if that fails."""
+        if member.cand is None:
+            with Profiler.timeit("EvolutionarySearch/Materialize"):
+                try:
+                    sch = replay_cache(self.context.mod).replay(Trace.from_json(member.trace_text))
+                    member.cand = candidate_from_schedule(sch, self.context.postprocs)
+                except Exception:  # noqa: BLE001 - a member that does not come back is passed over
+                    return None
+        return member.cand
+
+    def _map(self, jobs: list, parents: list) -> list:
+        return self._run_session[0].map(jobs, parents)
+
+    def _wants_features(self) -> bool:
+        """Whether the workers extract feature rows: the model scores from them, and is past
+        its warm-up (before, scores are random and rows would be wasted)."""
+        model = self._run_cost_model
+        return getattr(model, "extractor", None) is not None and not _scores_at_random(model)
+
+    def _scores(self, members: list[_Member]) -> np.ndarray:
+        ctx, model = self.context, self._run_cost_model
+        if not callable(getattr(model, "predict_extracted", None)):
+            return model.predict(ctx, [self._candidate(m) for m in members])
+
+        def features():
+            for m in members:
+                if m.features is None:
+                    m.features = model.extractor.extract_from(ctx, [self._candidate(m)])[0]
+            return [m.features for m in members]
+
+        return model.predict_extracted(len(members), features)
 
     def _record_member(self, state, record) -> _Member | None:
         """A database record re-validated on this task (cached by its trace text)."""
@@ -286,14 +364,15 @@ class EvolutionarySearch(SearchStrategy):
         out: list[_Member] = []
         fails = 0
         num = max(num, self.init_min_unmeasured)
+        features = self._wants_features()
         while len(out) < self.init_min_unmeasured:
-            got = 0
-            for _ in range(num):
-                member = self._replay(state.traces[state.rng.randrange(len(state.traces))], state)
-                if member is not None:
-                    out.append(member)
-                    got += 1
-            if got == 0:
+            jobs = [ReplayJob(state.rng.randrange(len(state.traces)), state.rng.getrandbits(62), features)
+                    for _ in range(num)]
+            state.num_replays += len(jobs)
+            with Profiler.timeit("EvolutionarySearch/Replay"):
+                got = [_Member.of(ev) for ev in self._map(jobs, []) if ev is not None]
+            out.extend(got)
+            if not got:
                 fails += 1
                 if fails >= self.max_fail_count:
                     self._stop(f"{fails} rounds of {num} random replays of the design spaces all failed or "
@@ -305,18 +384,15 @@ class EvolutionarySearch(SearchStrategy):
     def _evolve(self, state, population: list[_Member], k: int) -> list[_Member]:
         """The best `k` programs not measured before, by model score, over genetic_num_iters
         rounds of mutation (best first)."""
-        ctx, model = self.context, self._run_cost_model
         exists = set(state.measured)
         heap: list = []  # (score, tie, member): the k best seen, smallest on top
         scores_of: dict[str, float] = {}  # trace key -> score: the model is fixed within a batch
         tie = 0
-        mutators = [(m, p) for m, p in (ctx.space_generator.mutator_probs or {}).items() if p > 0]
-        total = sum(p for _, p in mutators)
         for it in range(self.genetic_num_iters + 1):
             new = list({m.key: m for m in population if m.key not in scores_of}.values())
             if new:
                 with Profiler.timeit("EvolutionarySearch/Predict"):
-                    for m, s in zip(new, model.predict(ctx, [m.cand for m in new])):
+                    for m, s in zip(new, self._scores(new)):
                         scores_of[m.key] = max(0.0, float(s)) if math.isfinite(s) else 0.0
             scores = np.array([scores_of[m.key] for m in population])
             for m, s in zip(population, scores):
@@ -334,44 +410,54 @@ class EvolutionarySearch(SearchStrategy):
             if it == self.genetic_num_iters or not population:
                 break
             with Profiler.timeit("EvolutionarySearch/Mutate"):
-                population = self._next_generation(state, population, scores, mutators, total)
+                population = self._next_generation(state, population, scores)
         return [m for _, _, m in sorted(heap, key=lambda x: (x[0], x[1]), reverse=True)]
 
-    def _next_generation(self, state, population, scores, mutators, total) -> list[_Member]:
-        rng = state.rng
-        size = len(population)
+    def _next_generation(self, state, population, scores) -> list[_Member]:
+        """The next generation: per slot, a list of attempts drawn here up front (a parent in
+        proportion to its score; mutate it with a drawn mutator and seed, or copy it unless
+        some slot copied it already), worked out by the slot workers. A slot whose attempt is
+        a copy of a parent copied already goes on from its next attempt in a further round;
+        a slot that runs out of attempts keeps its last parent."""
+        rng, mutators = state.rng, state.mutators
+        total = sum(p for _, p in mutators)
+        size, per_slot = len(population), self.genetic_max_fail_count + 1
         weights = scores / scores.sum() if scores.sum() > 0 else None
         parents = np.random.default_rng(rng.getrandbits(62)).choice(
-            size, size=self.population_size * (self.genetic_max_fail_count + 1), p=weights) \
-            if weights is not None else np.zeros(self.population_size * (self.genetic_max_fail_count + 1), int)
-        draws = iter(parents.tolist())
+            size, size=self.population_size * per_slot, p=weights).tolist() \
+            if weights is not None else [0] * (self.population_size * per_slot)
+        features = self._wants_features()
+        jobs = []
+        for slot in range(self.population_size):
+            attempts = []
+            for parent in parents[slot * per_slot:(slot + 1) * per_slot]:
+                mutate = bool(mutators) and rng.random() < self.genetic_mutate_prob
+                mutator = _draw(rng, mutators, total) if mutate else COPY
+                attempts.append((parent, mutator, rng.getrandbits(62) if mutate else 0))
+            jobs.append(MutateJob(tuple(attempts), 0, features))
+        ships = self._run_session[1]
+        shipped = [m.parent(ships) for m in population]
+        out: list = [None] * self.population_size
         copied = [False] * size
-        out: list[_Member] = []
-        made = state.mutations  # trace key -> member: the same mutation is postprocessed once
-        for _ in range(self.population_size):
-            member = None
-            for _attempt in range(self.genetic_max_fail_count + 1):
-                parent = next(draws) % size
-                if mutators and rng.random() < self.genetic_mutate_prob:
-                    mutator = _draw(rng, mutators, total)
-                    trace, sch = mutator.apply_with_schedule(population[parent].cand.sch.trace, rng.getrandbits(62))
-                    if trace is not None:
-                        key = trace_key(trace)
-                        if key in made:
-                            member = made[key]
-                        else:
-                            member = made[key] = self._replay(trace, state, sch, key)
-                            if len(made) > MUTATIONS_KEPT:
-                                del made[next(iter(made))]
-                        if member is not None:
-                            member.mutated = True
-                            state.num_mutated += 1
-                            break
-                elif not copied[parent]:
-                    copied[parent] = True
-                    member = population[parent]
-                    break
-            out.append(member if member is not None else population[parent])
+        pending = list(range(self.population_size))
+        while pending:
+            again = []
+            for slot, outcome in zip(pending, self._map([jobs[i] for i in pending], shipped)):
+                state.num_replays += outcome.replays
+                attempts = jobs[slot].attempts
+                if outcome.member is not None:
+                    member = out[slot] = _Member.of(outcome.member)
+                    member.mutated = True
+                    state.num_mutated += 1
+                elif outcome.attempt == len(attempts):
+                    out[slot] = population[attempts[-1][0]]
+                elif not copied[attempts[outcome.attempt][0]]:
+                    copied[attempts[outcome.attempt][0]] = True
+                    out[slot] = population[attempts[outcome.attempt][0]]
+                else:
+                    jobs[slot] = jobs[slot]._replace(start=outcome.attempt + 1)
+                    again.append(slot)
+            pending = again
         return out
 
     def _pick(self, state, bests: list[_Member], randoms: list[_Member], n: int) -> list:
@@ -395,9 +481,12 @@ class EvolutionarySearch(SearchStrategy):
             if member.shash in state.measured:
                 continue
             state.measured.add(member.shash)
+            cand = self._candidate(member)
+            if cand is None:
+                continue
             if member.mutated:
                 state.num_handed_out_mutated += 1
-            out.append(member.cand)
+            out.append(cand)
         return out
 
 
@@ -421,10 +510,11 @@ def _take(first, i, second, j):
     return None, i, j
 
 
-def _draw(rng, mutators, total):
+def _draw(rng, mutators, total) -> int:
+    """The index of a mutator drawn in proportion to its probability."""
     r = rng.random() * total
-    for mutator, p in mutators:
+    for i, (_, p) in enumerate(mutators):
         r -= p
         if r < 0:
-            return mutator
-    return mutators[-1][0]
+            return i
+    return len(mutators) - 1

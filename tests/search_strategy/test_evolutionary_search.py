@@ -194,7 +194,7 @@ def test_a_mutation_met_again_is_not_postprocessed_again(monkeypatch):
     """The run keeps its mutated traces' members: a mutation met again in a later batch reuses
     its member (no postprocessing, no hash), and the batches are those of a search that
     postprocesses every mutation afresh."""
-    from raytune_ms.search_strategy import evolutionary_search
+    from raytune_ms.search_strategy import slot_worker
 
     def batches():
         strategy = small_search()
@@ -204,7 +204,7 @@ def test_a_mutation_met_again_is_not_postprocessed_again(monkeypatch):
         return [tir.structural_hash(c.sch.mod) for c in drain(ctx)], strategy._run.num_replays
 
     kept, replays_kept = batches()
-    monkeypatch.setattr(evolutionary_search, "MUTATIONS_KEPT", 0)
+    monkeypatch.setattr(slot_worker, "MUTATIONS_KEPT", 0)
     fresh, replays_fresh = batches()
     assert kept == fresh and len(kept) == 32
     assert replays_kept < replays_fresh

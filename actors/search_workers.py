@@ -1,0 +1,124 @@
+"""RayCandidateMap: the evolutionary search's slot work on a few long-lived worker actors.
+
+While the search chooses a batch, the builders and runners wait for it, so their cores idle:
+the actors reserve no CPU and run on the search's node. A search run opens a session: its
+SlotWorker (module, design spaces, postprocessors, mutators, feature extractor) goes to the
+object store once, and each actor unpickles it at its first job of the session; after that a
+call carries only small jobs (and once per generation the population's traces as JSON) and
+brings back small results (trace key, structural hash, feature rows, trace text).
+
+A call whose actor dies is sent again to a replacement (which fetches the session's worker
+itself); a call that still finds no live actor, or whose jobs raise, is done in the search's
+process by the same worker, so a lost actor costs time, never the batch nor the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import OrderedDict
+
+import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from raytune_ms.search_strategy.candidate_map import CandidateMap
+from raytune_ms.search_strategy.gc_pause import gc_paused, gc_thaw
+
+from .actor_pool import ActorCall, ActorPool, PoolHolder, logger
+from .ray_init import current_node_id, init_ray
+
+#: calls per actor a list of jobs is cut into (smaller pieces even out slow slots)
+PIECES_PER_WORKER = 4
+#: sessions an actor keeps the worker of (tasks tuned one after the other)
+SESSIONS_KEPT = 4
+
+
+@ray.remote(num_cpus=0, max_restarts=0, max_concurrency=1)
+class SearchWorkerActor:
+    def __init__(self):
+        self.workers: OrderedDict = OrderedDict()  # session id -> SlotWorker
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def run(self, session: str, boxed_worker: list, parents: list, jobs: list) -> list:
+        """`jobs` of `session` (boxed_worker: [ObjectRef of its SlotWorker], boxed so that
+        only an actor without it fetches it)."""
+        worker = self.workers.get(session)
+        if worker is None:
+            worker = self.workers[session] = ray.get(boxed_worker[0])
+            if len(self.workers) > SESSIONS_KEPT:
+                self.workers.popitem(last=False)
+        with gc_paused():
+            return worker.run(jobs, parents)
+
+    def close(self, session: str) -> None:
+        if self.workers.pop(session, None) is not None and not self.workers:
+            gc_thaw()
+
+
+class RayCandidateMap(PoolHolder, CandidateMap):
+    """num_workers: actors in the pool (started at the first session, kept for the run's
+    tasks). max_retries: re-sends of a call whose actor died before it is done in process."""
+
+    ships = True
+
+    def __init__(self, num_workers: int, max_retries: int = 2):
+        if int(num_workers) < 1:
+            raise ValueError(f"RayCandidateMap.num_workers must be >= 1, got {num_workers}")
+        self.num_workers = int(num_workers)
+        self.max_retries = int(max_retries)
+        self._pool = None
+
+    def pool(self) -> ActorPool:
+        if self._pool is None:
+            init_ray()
+            near = NodeAffinitySchedulingStrategy(current_node_id(), soft=True)
+
+            def make(index, name):
+                return SearchWorkerActor.options(name=name, scheduling_strategy=near).remote()
+
+            self._pool = ActorPool(make, self.num_workers, "search", resources={"CPU": 0})
+        return self._pool
+
+    def open(self, worker):
+        return _RaySession(self, worker)
+
+
+class _RaySession:
+    def __init__(self, cmap: RayCandidateMap, worker):
+        self.cmap = cmap
+        self.worker = worker  # does a piece here when no actor can
+        self.id = uuid.uuid4().hex
+        self.boxed = [ray.put(worker)]
+
+    def map(self, jobs: list, parents: list) -> list:
+        pool = self.cmap.pool()
+        shipped = ray.put(parents) if parents else []
+        n = max(1, min(len(jobs), len(pool) * PIECES_PER_WORKER))
+        bounds = [len(jobs) * i // n for i in range(n + 1)]
+        pieces = [jobs[bounds[i]:bounds[i + 1]] for i in range(n)]
+        calls = [ActorCall(pool, lambda actor, piece=piece: (actor.run.remote(self.id, self.boxed, shipped, piece),),
+                           on_value=lambda value, refs: value, on_error=self._failed, on_lost=self._lost,
+                           max_retries=self.cmap.max_retries)
+                 for piece in pieces]
+        out = []
+        for piece, call in zip(pieces, calls):
+            got = call.result()
+            out.extend(self.worker.run(piece, parents) if got is None else got)
+        return out
+
+    @staticmethod
+    def _failed(err):
+        logger.warning("search worker: a piece of slot jobs raised (%s); doing it in process", err)
+
+    @staticmethod
+    def _lost(err, attempts):
+        logger.warning("search worker: a piece of slot jobs was lost (%d attempts: %s); doing it in process",
+                       attempts, err)
+
+    def close(self) -> None:
+        pool = self.cmap._pool
+        for actor in [] if pool is None else pool.actors:
+            actor.close.remote(self.id)
+        self.boxed = []
