@@ -21,6 +21,7 @@ from collections import OrderedDict
 import ray
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from raytune_ms.schedule.replay_cache import release_replay_cache
 from raytune_ms.search_strategy.candidate_map import CandidateMap
 from raytune_ms.search_strategy.gc_pause import gc_paused, gc_thaw
 
@@ -53,8 +54,11 @@ class SearchWorkerActor:
             return worker.run(jobs, parents)
 
     def close(self, session: str) -> None:
-        if self.workers.pop(session, None) is not None and not self.workers:
-            gc_thaw()
+        worker = self.workers.pop(session, None)
+        if worker is not None:
+            release_replay_cache(worker.mod)
+            if not self.workers:
+                gc_thaw()
 
 
 class RayCandidateMap(PoolHolder, CandidateMap):
@@ -82,6 +86,7 @@ class RayCandidateMap(PoolHolder, CandidateMap):
         return self._pool
 
     def open(self, worker):
+        self.pool()  # (its actors start while the search draws its first jobs)
         return _RaySession(self, worker)
 
 

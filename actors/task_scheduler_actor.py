@@ -51,9 +51,10 @@ class TaskSchedulerActor:
         finally:
             kwargs["builder"].shutdown()
             kwargs["runner"].shutdown()
-            for cmap in {id(m): m for m in (getattr(t.search_strategy, "candidate_map", None) for t in tasks)
-                         if m is not None}.values():
-                cmap.shutdown()  # (the search's workers, started here)
+            for ctx in tasks:  # the search's workers, started here
+                cmap = getattr(ctx.search_strategy, "candidate_map", None)
+                if cmap is not None:
+                    cmap.shutdown()
 
     def stop(self, reason: str = "interrupted", drain_s: float = DRAIN_S) -> None:
         """End the run (see TaskScheduler.stop); runs beside tune() (max_concurrency=2)."""

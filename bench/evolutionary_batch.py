@@ -10,7 +10,7 @@ best seed the next population) and train the model, as measured results would.
 Prints one JSON line per batch: {"bench": "evolutionary_batch", "batch": i, "cpu_s": ...,
 "wall_s": ..., phases ...}.
 Usage: python bench/evolutionary_batch.py [--workload GMM-1024] [--population 512] [--batch 64]
-       [--batches 1]
+       [--batches 1] [--search-workers N]   (N > 1: the slot work on N Ray worker actors)
 """
 
 from __future__ import annotations
@@ -38,10 +38,16 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--batches", type=int, default=1)
+    ap.add_argument("--search-workers", type=int, default=0)
     args = ap.parse_args()
+    cmap = None
+    if args.search_workers > 1:
+        from actors.search_workers import RayCandidateMap
+
+        cmap = RayCandidateMap(args.search_workers)
     wl = ms.workloads.get(args.workload, args.size)
     strategy = EvolutionarySearch(population_size=args.population,
-                                  init_min_unmeasured=min(50, max(1, args.population // 2)))
+                                  init_min_unmeasured=min(50, max(1, args.population // 2)), candidate_map=cmap)
     ctx = TuneContext(wl.func, target="llvm", space_generator="post-order-apply", search_strategy=strategy,
                       rand_state=args.seed)
     model = XGBModel(num_warmup_samples=0)
@@ -50,7 +56,7 @@ def main():
                    cost_model=model)
     warm = strategy._random_members(strategy._run, 16)
     rng = random.Random(0)
-    model.update(ctx, [m.cand for m in warm], [RunnerResult([rng.uniform(1e-3, 1e-2)]) for _ in warm])
+    model.update(ctx, [strategy._candidate(m) for m in warm], [RunnerResult([rng.uniform(1e-3, 1e-2)]) for _ in warm])
     workload = database.commit_workload(ctx.mod)
     for i in range(args.batches):
         replays_before = strategy._run.num_replays
@@ -60,6 +66,7 @@ def main():
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         phases = {k: round(v, 3) for k, v in profiler.get().items()}
         print(json.dumps({"bench": "evolutionary_batch", "workload": args.workload, "population": args.population,
+                          "search_workers": args.search_workers,
                           "batch": i, "candidates": len(batch), "cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
                           "replays": strategy._run.num_replays - replays_before, "mutated": strategy._run.num_mutated,
                           "phases": phases}), flush=True)

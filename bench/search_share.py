@@ -9,7 +9,10 @@ random, before the model is trained; the others evolved) the search's seconds (w
 and its share of the time from that batch's start to the next one's (the last: to the end of
 the run).
 
+search_workers: the search's worker processes (default: as many as the CPUs; 0/1: in process).
+
 Usage: python bench/search_share.py [--trials 128] [--op GMM-1024] [--size standard] [--seed 1]
+       [--search-workers N]
 """
 
 from __future__ import annotations
@@ -57,12 +60,14 @@ def batch_shares(spans: list, end: float) -> list:
     return out
 
 
-def measure(op: str, size: str, trials: int, seed: int, population: int | None) -> dict:
+def measure(op: str, size: str, trials: int, seed: int, population: int | None,
+            search_workers: int | None = None) -> dict:
     from raytune_ms.builder import Builder
     from raytune_ms.runner import Runner
 
-    strategy = TimedSearch() if population is None else TimedSearch(
-        population_size=population, init_min_unmeasured=max(1, min(50, population // 2)))
+    sizes = {} if population is None else {"population_size": population,
+                                           "init_min_unmeasured": max(1, min(50, population // 2))}
+    strategy = TimedSearch(search_workers=search_workers, **sizes)
     tasks = tir_tasks(workloads.get(op, size).func, "llvm", strategy=strategy, seed=seed, task_name=op,
                       baseline=workloads.SuiteBaseline(op, size))
     builder, runner = Builder.create("ray"), Runner.create("ray")
@@ -98,11 +103,17 @@ def main(argv=None) -> int:
     ap.add_argument("--trials", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--population", type=int, default=None, help="evolutionary population (default 512)")
+    ap.add_argument("--search-workers", type=int, default=None,
+                    help="the search's worker processes (default: the CPUs; 0 or 1: in process)")
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
-    run = measure(args.op, args.size, args.trials, args.seed, args.population)
+    cpu = os.times()
+    run = measure(args.op, args.size, args.trials, args.seed, args.population, args.search_workers)
+    done = os.times()
     print(json.dumps({"bench": "search_share", **cpu_info(), "op": args.op, "size": args.size,
-                      "seed": args.seed, "load_avg_1min_before": round(load, 2),
+                      "seed": args.seed, "search_workers": args.search_workers,
+                      "process_cpu_s": round(done.user + done.system - cpu.user - cpu.system, 2),
+                      "load_avg_1min_before": round(load, 2),
                       "load_avg_1min_after": round(os.getloadavg()[0], 2), **run}), flush=True)
     return 0
 
