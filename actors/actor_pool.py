@@ -164,6 +164,12 @@ class ActorPool:
         self.dropped += len(self._pending)
         self._pending = []
 
+    def started(self) -> int:
+        """How many actors have started by now (without waiting for one)."""
+        if self._pending:
+            self._promote(block=False)
+        return len(self.actors)
+
     def wait_started(self) -> ActorPool:
         """Block until every actor has started or been dropped (benchmarks, tests)."""
         self._promote(block=True)

@@ -7,14 +7,17 @@ object store once, and each actor unpickles it at its first job of the session; 
 call carries only small jobs (and once per generation the population's traces as JSON) and
 brings back small results (trace key, structural hash, feature rows, trace text).
 
-A call whose actor dies is sent again to a replacement (which fetches the session's worker
-itself); a call that still finds no live actor, or whose jobs raise, is done in the search's
-process by the same worker, so a lost actor costs time, never the batch nor the run.
+Until the first actor has started (an actor's start imports the library: seconds), the jobs
+are done in the search's process. A call whose actor dies is sent again to a replacement
+(which fetches the session's worker itself); a call that still finds no live actor, or whose
+jobs raise, is done in the search's process by the same worker, so a lost actor costs time,
+never the batch nor the run.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections import OrderedDict
 
@@ -42,16 +45,18 @@ class SearchWorkerActor:
     def pid(self) -> int:
         return os.getpid()
 
-    def run(self, session: str, boxed_worker: list, parents: list, jobs: list) -> list:
-        """`jobs` of `session` (boxed_worker: [ObjectRef of its SlotWorker], boxed so that
-        only an actor without it fetches it)."""
+    def run(self, session: str, boxed_worker: list, parents: list, jobs: list) -> tuple:
+        """(CPU seconds, results) of `jobs` of `session` (boxed_worker: [ObjectRef of its
+        SlotWorker], boxed so that only an actor without it fetches it)."""
+        cpu = time.process_time()
         worker = self.workers.get(session)
         if worker is None:
             worker = self.workers[session] = ray.get(boxed_worker[0])
             if len(self.workers) > SESSIONS_KEPT:
                 self.workers.popitem(last=False)
         with gc_paused():
-            return worker.run(jobs, parents)
+            out = worker.run(jobs, parents)
+        return time.process_time() - cpu, out
 
     def close(self, session: str) -> None:
         worker = self.workers.pop(session, None)
@@ -63,7 +68,8 @@ class SearchWorkerActor:
 
 class RayCandidateMap(PoolHolder, CandidateMap):
     """num_workers: actors in the pool (started at the first session, kept for the run's
-    tasks). max_retries: re-sends of a call whose actor died before it is done in process."""
+    tasks). max_retries: re-sends of a call whose actor died before it is done in process.
+    worker_cpu_s: the CPU seconds the actors spent on jobs (benchmarks)."""
 
     ships = True
 
@@ -72,6 +78,7 @@ class RayCandidateMap(PoolHolder, CandidateMap):
             raise ValueError(f"RayCandidateMap.num_workers must be >= 1, got {num_workers}")
         self.num_workers = int(num_workers)
         self.max_retries = int(max_retries)
+        self.worker_cpu_s = 0.0
         self._pool = None
 
     def pool(self) -> ActorPool:
@@ -99,6 +106,13 @@ class _RaySession:
 
     def map(self, jobs: list, parents: list) -> list:
         pool = self.cmap.pool()
+        try:
+            started = pool.started()
+        except RuntimeError as err:  # none can start: the search goes on in process
+            logger.warning("search worker: %s; the search works in process", err)
+            started = 0
+        if not started:
+            return self.worker.run(jobs, parents)
         shipped = ray.put(parents) if parents else []
         n = max(1, min(len(jobs), len(pool) * PIECES_PER_WORKER))
         bounds = [len(jobs) * i // n for i in range(n + 1)]
@@ -110,7 +124,11 @@ class _RaySession:
         out = []
         for piece, call in zip(pieces, calls):
             got = call.result()
-            out.extend(self.worker.run(piece, parents) if got is None else got)
+            if got is None:
+                out.extend(self.worker.run(piece, parents))
+            else:
+                self.cmap.worker_cpu_s += got[0]
+                out.extend(got[1])
         return out
 
     @staticmethod

@@ -60,6 +60,7 @@ def main():
     workload = database.commit_workload(ctx.mod)
     for i in range(args.batches):
         replays_before = strategy._run.num_replays
+        workers_before = getattr(cmap, "worker_cpu_s", 0.0)
         with Profiler() as profiler:
             wall, cpu = time.perf_counter(), time.process_time()
             batch = ctx.generate_measure_candidates() or []
@@ -68,6 +69,7 @@ def main():
         print(json.dumps({"bench": "evolutionary_batch", "workload": args.workload, "population": args.population,
                           "search_workers": args.search_workers,
                           "batch": i, "candidates": len(batch), "cpu_s": round(cpu, 3), "wall_s": round(wall, 3),
+                          "workers_cpu_s": round(getattr(cmap, "worker_cpu_s", 0.0) - workers_before, 3),
                           "replays": strategy._run.num_replays - replays_before, "mutated": strategy._run.num_mutated,
                           "phases": phases}), flush=True)
         results = [RunnerResult([made_up_run_secs(cand)]) for cand in batch]

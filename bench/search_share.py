@@ -34,18 +34,23 @@ SEARCH = "SearchStrategy/GenerateMeasureCandidates"
 
 
 class TimedSearch(EvolutionarySearch):
-    """EvolutionarySearch that keeps (start, end, candidates, CPU seconds of its thread) of
-    every batch it chooses (CPU seconds: other work on a shared machine inflates wall time)."""
+    """EvolutionarySearch that keeps (start, end, candidates, CPU seconds of its thread, CPU
+    seconds of its worker processes) of every batch it chooses (CPU seconds: other work on a
+    shared machine inflates wall time)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.spans: list = []
 
     def generate_measure_candidates(self):
-        start, cpu = time.perf_counter(), time.thread_time()
+        start, cpu, workers = time.perf_counter(), time.thread_time(), self._workers_cpu()
         out = super().generate_measure_candidates()
-        self.spans.append((start, time.perf_counter(), len(out or []), time.thread_time() - cpu))
+        self.spans.append((start, time.perf_counter(), len(out or []), time.thread_time() - cpu,
+                           self._workers_cpu() - workers))
         return out
+
+    def _workers_cpu(self) -> float:
+        return getattr(self.candidate_map, "worker_cpu_s", 0.0)
 
 
 def batch_shares(spans: list, end: float) -> list:
@@ -53,9 +58,10 @@ def batch_shares(spans: list, end: float) -> list:
     of the time from its start to the next batch's start (the last batch's: to `end`)."""
     spans = [s for s in spans if s[2] > 0]
     out = []
-    for i, (start, stop, n, cpu) in enumerate(spans):
+    for i, (start, stop, n, cpu, workers) in enumerate(spans):
         until = spans[i + 1][0] if i + 1 < len(spans) else end
         out.append({"candidates": n, "search_s": round(stop - start, 3), "search_cpu_s": round(cpu, 3),
+                    "workers_cpu_s": round(workers, 3),
                     "span_s": round(until - start, 3), "share": round((stop - start) / max(until - start, 1e-9), 4)})
     return out
 
@@ -68,6 +74,11 @@ def measure(op: str, size: str, trials: int, seed: int, population: int | None,
     sizes = {} if population is None else {"population_size": population,
                                            "init_min_unmeasured": max(1, min(50, population // 2))}
     strategy = TimedSearch(search_workers=search_workers, **sizes)
+    cmap = None
+    if strategy.workers_wanted() > 1:  # what run_tuning would plug in, kept here for its CPU seconds
+        from actors.search_workers import RayCandidateMap
+
+        cmap = strategy.candidate_map = RayCandidateMap(strategy.workers_wanted())
     tasks = tir_tasks(workloads.get(op, size).func, "llvm", strategy=strategy, seed=seed, task_name=op,
                       baseline=workloads.SuiteBaseline(op, size))
     builder, runner = Builder.create("ray"), Runner.create("ray")
@@ -81,6 +92,8 @@ def measure(op: str, size: str, trials: int, seed: int, population: int | None,
     finally:
         builder.shutdown()
         runner.shutdown()
+        if cmap is not None:
+            cmap.shutdown()
     phases = {k: round(v, 3) for k, v in sorted(result.profile.items(), key=lambda kv: -kv[1])}
     total = result.profile.get("Total", end - start)
     batches = batch_shares(strategy.spans, end)
@@ -90,6 +103,7 @@ def measure(op: str, size: str, trials: int, seed: int, population: int | None,
         "wall_s": round(total, 2), "trials": result.trials, "trials_per_min": round(60 * result.trials / total, 1),
         "search_s": round(result.profile.get(SEARCH, 0.0), 3),
         "search_cpu_s": round(sum(b["search_cpu_s"] for b in batches), 3),
+        "search_workers_cpu_s": None if cmap is None else round(cmap.worker_cpu_s, 3),
         "search_share": round(result.profile.get(SEARCH, 0.0) / total, 4),
         "trained_search_share": round(sum(b["search_s"] for b in trained) / trained_span, 4) if trained else None,
         "batches": batches, "phases": phases,

@@ -1,5 +1,6 @@
 """The evolutionary search's slot work on Ray worker actors (actors/search_workers.py): the
-batches of a seed are the same in process and over 1 or 2 workers, a worker that dies in the
+batches of a seed are the same in process and over 1 or 2 workers (the jobs of a
+search whose workers have not started yet are done in process), a worker that dies in the
 middle of a batch costs no slot, and a tuning run over Ray with search workers measures
 valid, numpy-correct kernels."""
 
@@ -53,6 +54,7 @@ def test_the_batches_of_a_seed_do_not_depend_on_the_number_of_workers(ray_local)
     assert [len(b) for b in serial] == [8, 8, 8] and len({h for b in serial for h in b}) == 24
     for n in (1, 2):
         cmap = RayCandidateMap(n)
+        cmap.pool().wait_started()  # (until then, the jobs are done in process)
         try:
             assert batches(cmap) == serial, f"{n} worker(s)"
         finally:
@@ -88,6 +90,7 @@ def test_a_worker_dying_mid_batch_costs_no_slot(ray_local, tmp_path):
 
     serial = batches(space=space())
     cmap = RayCandidateMap(2)
+    cmap.pool().wait_started()
     try:
         def arm(i):
             if i == 1:  # the first evolved batch (the blind one mutates nothing)
@@ -107,11 +110,15 @@ def test_tuning_over_ray_with_search_workers_measures_correct_kernels(ray_local,
     wl = ms.workloads.get("GMM", "small")
     strategy = EvolutionarySearch(population_size=32, init_min_unmeasured=8, genetic_num_iters=2, search_workers=2)
     model = XGBModel(num_warmup_samples=8)
-    with ms.Profiler() as profiler:
-        result = run_tuning(tasks=tir_tasks(wl.func, "llvm", strategy=strategy, seed=3), task_weights=[1.0],
-                            work_dir=str(tmp_path), max_trials_global=24, num_trials_per_iter=8,
-                            builder=RayBuilder(num_builders=1), runner=RayRunner(evaluator_config=FAST),
-                            cost_model=model, scheduler_in_actor=False)
+    builder, runner = RayBuilder(num_builders=1), RayRunner(evaluator_config=FAST)
+    try:
+        with ms.Profiler() as profiler:
+            result = run_tuning(tasks=tir_tasks(wl.func, "llvm", strategy=strategy, seed=3), task_weights=[1.0],
+                                work_dir=str(tmp_path), max_trials_global=24, num_trials_per_iter=8,
+                                builder=builder, runner=runner, cost_model=model, scheduler_in_actor=False)
+    finally:  # (pools passed in are the caller's to shut down)
+        builder.shutdown()
+        runner.shutdown()
     assert strategy.candidate_map is None  # the run's map was unplugged (and shut down) after it
     assert profiler.get().get("EvolutionarySearch/Materialize", 0) > 0  # members came from worker processes
     records = result.database.get_all_tuning_records()
@@ -121,3 +128,17 @@ def test_tuning_over_ray_with_search_workers_measures_correct_kernels(ray_local,
     arrays = wl.make_inputs(seed=5)
     ms.build(sch.mod, "llvm")(*arrays)
     assert wl.compare(arrays)[0]
+
+
+def test_tune_tir_over_ray_plugs_search_workers_in_the_scheduler_actor(ray_local, tmp_path):
+    """tune_tir's default (the task scheduler in its actor): the search's workers start there."""
+    from actors import RayBuilder, RayRunner
+
+    wl = ms.workloads.get("GMM", "small")
+    strategy = EvolutionarySearch(population_size=32, init_min_unmeasured=8, genetic_num_iters=2, search_workers=2)
+    with ms.Profiler() as profiler:
+        db = ms.tune_tir(wl.func, "llvm", str(tmp_path), 24, num_trials_per_iter=8, builder=RayBuilder(num_builders=1),
+                         runner=RayRunner(evaluator_config=FAST), strategy=strategy, seed=3,
+                         cost_model=XGBModel(num_warmup_samples=8))
+    assert profiler.get().get("EvolutionarySearch/Materialize", 0) > 0
+    assert len(db.get_all_tuning_records()) == 24
