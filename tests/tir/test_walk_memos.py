@@ -1,10 +1,9 @@
 """The fast tree walks answer exactly what the plain walks answer: collect/collect_each against
 a naive pre-order walk, a buffer substitution that skips subtrees without the buffer against
 the unpruned rebuild (same program, same shared subtrees), the block index's root shortcut,
-`Node.with_field` against `replace`, and the search's GC pause. Programs: every suite
-workload's replayed and postprocessed design spaces."""
+and `Node.with_field` against `replace`. Programs: every suite workload's replayed and
+postprocessed design spaces."""
 
-import gc
 import random
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from raytune_ms import tir, workloads
 from raytune_ms.schedule import Schedule, Trace
 from raytune_ms.schedule.tree import block_path, find_path
-from raytune_ms.search_strategy.gc_pause import gc_paused
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.tir import Block, BlockRealize, Buffer, BufferLoad, BufferStore, For, Var
 from raytune_ms.tir.functor import _kids, collect, collect_each, transform, used_buffers
@@ -85,20 +83,3 @@ def test_with_field_is_replace_without_the_constructor():
     assert a is not loop and a.body is body and tir.script(a) == tir.script(b)
     assert all(getattr(a, f) is getattr(loop, f) for f in For._fields if f != "body")
     assert loop.body is not body  # the original is untouched
-
-
-def test_gc_paused_restores_the_collector_state():
-    assert gc.isenabled()
-    with gc_paused():
-        assert not gc.isenabled()
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
