@@ -406,47 +406,53 @@ class StoreCollector:
             return out
         nmax = max(len(pending[k][1]) for k in live)
         dmax = max(1, max(rec[6][b].ndim for k in live for rec in (pending[k],) for b in rec[4]))
-        # built as lists, made arrays once (element writes into arrays cost more than the math)
-        C, const, strides, mins, span = [], [], [], [], []
+        # built as flat lists, made arrays once (element writes into arrays, and nested lists,
+        # cost more than the math)
+        C, const, strides, row_of = [], [], [], []  # per pattern; row_of: its store's row below
+        mins, span = [], []  # per live store
         shape, starts, groups = [], [], []  # per (store, buffer); groups: (store, buffer, offset)
         other = []  # (row, dim, expr, buffer, store) of non-affine indices
-        for k in live:
+        width = dmax * nmax
+        npat = 0
+        for live_row, k in enumerate(live):
             _, loops, _, _, order, patterns, bufs, _, _ = pending[k]
             n = len(loops)
             off = nmax - n
             pos = {id(lp.var): off + i for i, lp in enumerate(loops)}
-            row_mins = [0.0] * off + [float(lp.min) for lp in loops]
-            row_span = [0.0] * off + [lp.extent - 1.0 for lp in loops]
+            mins += [0.0] * off + [float(lp.min) for lp in loops]
+            span += [0.0] * off + [lp.extent - 1.0 for lp in loops]
             for b in order:
                 buf = bufs[b]
-                shape.append(list(buf.shape) + [1.0] * (dmax - buf.ndim))
-                starts.append(len(C))
+                shape += list(buf.shape) + [1.0] * (dmax - buf.ndim)
+                starts.append(npat)
                 groups.append((k, b, off))
                 bstride = list(buf.dense_strides()) + [1.0] * (dmax - buf.ndim)
                 for idx in patterns[b]:
-                    crow = [[0.0] * nmax for _ in range(dmax)]
+                    crow = [0.0] * width
                     krow = [0.0] * dmax
                     for d, e in enumerate(idx):
                         form = e if type(e) is tuple else affine_form(e)
-                        cd = crow[d]
+                        at = d * nmax
                         if form is None:
-                            other.append((len(C), d, e, buf, k))
+                            other.append((npat, d, e, buf, k))
                             for p, c in _coefs(e, pos).items():
-                                cd[p] = c
+                                crow[at + p] = c
                             continue
                         krow[d] = form[1]
                         for v, c in form[0].items():
                             p = pos.get(id(v))
                             if p is not None:
-                                cd[p] += c
-                    C.append(crow)
-                    const.append(krow)
-                    strides.append(bstride)
-                    mins.append(row_mins)
-                    span.append(row_span)
-        C = np.array(C, dtype=np.float64)
-        span = np.array(span, dtype=np.float64)[:, None, :]
-        base = (np.array(const, dtype=np.float64) + (C * np.array(mins, dtype=np.float64)[:, None, :]).sum(axis=-1))
+                                crow[at + p] += c
+                    C += crow
+                    const += krow
+                    strides += bstride
+                    row_of.append(live_row)
+                    npat += 1
+        C = np.array(C, dtype=np.float64).reshape(npat, dmax, nmax)
+        row_of = np.array(row_of)
+        span = np.array(span, dtype=np.float64).reshape(len(live), nmax)[row_of][:, None, :]
+        mins = np.array(mins, dtype=np.float64).reshape(len(live), nmax)[row_of][:, None, :]
+        base = np.array(const, dtype=np.float64).reshape(npat, dmax) + (C * mins).sum(axis=-1)
         base = base[..., None]
         lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
         hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
@@ -462,7 +468,7 @@ class StoreCollector:
             iv = _interval(e, *bounds[k])
             lo[r, d, nmax - n:], hi[r, d, nmax - n:] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
         starts = np.array(starts)
-        shape = np.array(shape, dtype=np.float64)[..., None]
+        shape = np.array(shape, dtype=np.float64).reshape(len(groups), dmax, 1)
         box_lo = np.maximum(np.minimum.reduceat(lo, starts, axis=0), 0.0)  # [groups, dims, levels]
         box_hi = np.minimum(np.maximum.reduceat(hi, starts, axis=0), shape - 1.0)
         numel = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=1).tolist()
@@ -470,8 +476,9 @@ class StoreCollector:
         used = C != 0.0
         any_dim = used.any(axis=1)  # [patterns, loops]
         inner_dim = dmax - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
-        picked = np.take_along_axis(np.abs(C), inner_dim[:, None, :], axis=1)[:, 0, :]
-        stride_of = np.take_along_axis(np.array(strides, dtype=np.float64), inner_dim, axis=1)
+        pattern = np.arange(npat)[:, None]
+        picked = np.abs(C)[pattern, inner_dim, np.arange(nmax)]
+        stride_of = np.array(strides, dtype=np.float64).reshape(npat, dmax)[pattern, inner_dim]
         per = np.minimum.reduceat(np.where(any_dim, picked * stride_of, np.inf), starts, axis=0).tolist()
         var_used = np.logical_or.reduceat(any_dim, starts, axis=0).tolist()
         offs = np.array([g[2] for g in groups])
