@@ -12,19 +12,20 @@ from ..tir.functor import used_vars
 from .postproc import Postproc
 
 
-def _first_reduction_loop(func, name):
-    realize = block_path(func, name)[-1]
+def _first_reduction_loop(path):
+    """The position among the loops above the block at the end of `path` of the outermost one
+    that carries a reduction (None if none does)."""
+    realize = path[-1]
     reduce_values = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "reduce"]
-    for pos, f in enumerate(loops_above(block_path(func, name))):
+    for pos, f in enumerate(loops_above(path)):
         if any(id(f.loop_var) in used_vars(v) for v in reduce_values):
             return pos
     return None
 
 
-def _copied_kinds(func, name, pos) -> list:
+def _copied_kinds(path, pos) -> list:
     """Kinds of the loops from `pos` inward that decompose_reduction copies for the init (those
     a spatial iterator is bound to), in order."""
-    path = block_path(func, name)
     realize = path[-1]
     spatial = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "spatial"]
     return [f.kind for f in loops_above(path)[pos:] if any(id(f.loop_var) in used_vars(v) for v in spatial)]
@@ -47,14 +48,15 @@ class RewriteReductionBlock(Postproc):
                 todo = None
                 for b in _blocks(func):
                     if b.init is not None and b.name != "root":
-                        pos = _first_reduction_loop(func, b.name)
+                        path = block_path(func, b.name)
+                        pos = _first_reduction_loop(path)
                         if pos is not None:
-                            todo = (b.name, pos)
+                            todo = (b.name, path, pos)
                             break
                 if todo is None:
                     break
-                name, pos = todo
-                kinds = _copied_kinds(func, name, pos)
+                name, path, pos = todo
+                kinds = _copied_kinds(path, pos)
                 block = sch.get_block(name, fname)
                 init = sch.decompose_reduction(block, sch.get_loops(block)[pos])
                 for loop, kind in zip(sch.get_loops(init)[pos:], kinds):
