@@ -36,7 +36,7 @@ from ..tir import (
     substitute,
 )
 from ..tir.analysis import is_true
-from ..tir.expr import IntImm
+from ..tir.expr import Add, FloorDiv, FloorMod, IntImm, Mul, Sub, Var
 from ..tir.functor import used_buffers, used_vars
 from .compact import compact_buffers
 from .lowered import Allocate, LoweredFunc
@@ -94,6 +94,25 @@ def _walk_direct_stores(block: Block) -> set:
     return out
 
 
+_INDEX_ARITH = (Var, IntImm, Add, Sub, Mul, FloorDiv, FloorMod)
+
+
+def _index_arith(e) -> bool:
+    """Whether `e` is made of variables, integer constants and + - * // % only (so it loads no
+    buffer): what almost every binding is, told without a memoised walk of fresh bindings."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is Var or t is IntImm:
+            continue
+        if t not in _INDEX_ARITH:
+            return False
+        stack.append(n.a)
+        stack.append(n.b)
+    return True
+
+
 class _BlockLowerer:
     def __init__(self):
         self.accesses: dict = {}  # id(buffer) -> list of loop-var paths
@@ -102,6 +121,7 @@ class _BlockLowerer:
         self.env_buffers: frozenset = frozenset()  # ids of the buffers the bindings in scope load
         self.bound_buffers: set = set()  # ids of the buffers loop bounds load
         self.allocated: set = set()  # ids of the buffers _place allocates
+        self.unroll_paths: set = set()  # ids of the loop vars of unroll-annotated loops and those around them
 
     def record_id(self, key, path):
         written, short = self.ctx
@@ -122,6 +142,8 @@ class _BlockLowerer:
             return self.block(BlockRealize([iv.var for iv in s.iter_vars], None, s), env, path)
         if isinstance(s, For):
             self.kinds[id(s.loop_var)] = s.kind
+            if s.annotations and s.annotation(UNROLL_STEP_KEY) is not None:
+                self.unroll_paths.update(id(v) for v in path + (s.loop_var,))
             body = self.visit(s.body, env, path + (s.loop_var,))
             if type(s.min) is IntImm and type(s.extent) is IntImm:  # (constants load nothing)
                 return s.with_field("body", body)
@@ -173,8 +195,9 @@ class _BlockLowerer:
         # the written buffers matter only where the short path differs from the path
         self.ctx = (_direct_stores(block) if short is not path else frozenset(), short)
         # what the substituted values load is what the written ones load plus what the env
-        # loads: the union from the written values (memoised, shared between candidates)
-        self.env_buffers = self.env_buffers.union(*[used_buffers(v) for v in realize.iter_values])
+        # loads: the union from the written values, of those that may load at all
+        self.env_buffers = self.env_buffers.union(
+            *[used_buffers(v) for v in realize.iter_values if not _index_arith(v)])
         parts = []
         if block.init is not None:
             init = self.visit(block.init, inner_env, path)
@@ -267,14 +290,19 @@ def _steps(s, memo: dict) -> float:
     return out
 
 
-def _auto_unroll(s, max_step=0, explicit=True, memo=None):
+def _auto_unroll(s, paths, max_step=0, explicit=True, memo=None):
+    """`s` with the loops below `pragma_auto_unroll_max_step` annotations unrolled; `paths`:
+    the ids of the variables of the annotated loops and of the loops around them (nothing
+    changes elsewhere outside an annotated loop)."""
     memo = {} if memo is None else memo
     if isinstance(s, For):
+        if max_step == 0 and id(s.loop_var) not in paths:
+            return s
         step = s.annotation(UNROLL_STEP_KEY)
         if step is not None:
             max_step = int(step)
             explicit = bool(int(s.annotation(UNROLL_EXPLICIT_KEY, 1)))
-        body = _auto_unroll(s.body, max_step, explicit, memo)
+        body = _auto_unroll(s.body, paths, max_step, explicit, memo)
         out = s.replace(body=body) if body is not s.body else s
         if max_step > 0 and out.kind == "serial" and _steps(out, memo) <= max_step:
             ann = dict(out.annotations)
@@ -283,16 +311,16 @@ def _auto_unroll(s, max_step=0, explicit=True, memo=None):
             out = out.replace(kind="unrolled", annotations=tuple(sorted(ann.items())))
         return out
     if isinstance(s, SeqStmt):
-        items = [_auto_unroll(x, max_step, explicit, memo) for x in s.seq]
+        items = [_auto_unroll(x, paths, max_step, explicit, memo) for x in s.seq]
         if len(items) > 1 and all(a is b for a, b in zip(items, s.seq)):
             return s  # nothing below changed (most of a program without unroll annotations)
         return seq(*items)
     if isinstance(s, IfThenElse):
-        then = _auto_unroll(s.then_case, max_step, explicit, memo)
-        other = None if s.else_case is None else _auto_unroll(s.else_case, max_step, explicit, memo)
+        then = _auto_unroll(s.then_case, paths, max_step, explicit, memo)
+        other = None if s.else_case is None else _auto_unroll(s.else_case, paths, max_step, explicit, memo)
         return s if then is s.then_case and other is s.else_case else IfThenElse(s.condition, then, other)
     if isinstance(s, Allocate):
-        body = _auto_unroll(s.body, max_step, explicit, memo)
+        body = _auto_unroll(s.body, paths, max_step, explicit, memo)
         return s if body is s.body else Allocate(s.buffer, body)
     return s
 
@@ -328,7 +356,7 @@ def lower_blocks(func: PrimFunc) -> LoweredFunc:
     body = lw.visit(func.body, {}, ())
     pending: dict = {}
     body = _place(body, lw, (), pending)
-    body = _auto_unroll(body)
+    body = _auto_unroll(body, lw.unroll_paths)
     _check_buffers(func, body, set(lw.accesses) | lw.bound_buffers, lw.allocated)
     return LoweredFunc(func.name, func.params, body)
 
