@@ -36,8 +36,8 @@ from ..tir import (
     substitute,
 )
 from ..tir.analysis import is_true
-from ..tir.expr import Add, FloorDiv, FloorMod, IntImm, Mul, Sub, Var
-from ..tir.functor import used_buffers, used_vars
+from ..tir.expr import IntImm
+from ..tir.functor import index_arith, used_buffers, used_vars
 from .compact import compact_buffers
 from .lowered import Allocate, LoweredFunc
 
@@ -92,25 +92,6 @@ def _walk_direct_stores(block: Block) -> set:
         if part is not None:
             pre_order_visit(part, fn)
     return out
-
-
-_INDEX_ARITH = (Var, IntImm, Add, Sub, Mul, FloorDiv, FloorMod)
-
-
-def _index_arith(e) -> bool:
-    """Whether `e` is made of variables, integer constants and + - * // % only (so it loads no
-    buffer): what almost every binding is, told without a memoised walk of fresh bindings."""
-    stack = [e]
-    while stack:
-        n = stack.pop()
-        t = type(n)
-        if t is Var or t is IntImm:
-            continue
-        if t not in _INDEX_ARITH:
-            return False
-        stack.append(n.a)
-        stack.append(n.b)
-    return True
 
 
 class _BlockLowerer:
@@ -197,7 +178,7 @@ class _BlockLowerer:
         # what the substituted values load is what the written ones load plus what the env
         # loads: the union from the written values, of those that may load at all
         self.env_buffers = self.env_buffers.union(
-            *[used_buffers(v) for v in realize.iter_values if not _index_arith(v)])
+            *[used_buffers(v) for v in realize.iter_values if not index_arith(v)])
         parts = []
         if block.init is not None:
             init = self.visit(block.init, inner_env, path)

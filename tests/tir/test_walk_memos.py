@@ -1,8 +1,9 @@
 """The fast tree walks answer exactly what the plain walks answer: collect/collect_each against
 a naive pre-order walk, a buffer substitution that skips subtrees without the buffer against
 the unpruned rebuild (same program, same shared subtrees), the block index's root shortcut,
-and `Node.with_field` against `replace`. Programs: every suite workload's replayed and
-postprocessed design spaces."""
+`Node.with_field` against `replace`, and `index_arith` (an expression of + - * // % on
+variables and integers) against the buffers a walk finds. Programs: every suite workload's
+replayed and postprocessed design spaces."""
 
 import random
 
@@ -13,7 +14,7 @@ from raytune_ms.schedule import Schedule, Trace
 from raytune_ms.schedule.tree import block_path, find_path
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.tir import Block, BlockRealize, Buffer, BufferLoad, BufferStore, For, Var
-from raytune_ms.tir.functor import _kids, collect, collect_each, transform, used_buffers
+from raytune_ms.tir.functor import _kids, collect, collect_each, index_arith, transform, used_buffers
 from raytune_ms.tir.node import Node
 from raytune_ms.tune_context import TuneContext
 
@@ -73,6 +74,26 @@ def test_fast_walks_match_plain_ones(name):
             assert len(fast_nodes) == len(plain_nodes)
             for a, b in zip(fast_nodes, plain_nodes):  # both share exactly the unchanged subtrees
                 assert (a is b) if id(b) in kept else (id(a) not in kept)
+
+
+@pytest.mark.parametrize("name", ["GMM", "C2D", "T2D", "SFM", "CBR"])
+def test_index_arith_loads_nothing(name):
+    """Every expression of the programs (bindings, indices, values, conditions): one that
+    index_arith accepts has only Var, IntImm and + - * // % nodes and uses no buffer; both
+    answers occur."""
+    answers = set()
+    for func in _programs(name):
+        for n in _naive_collect(func.body, tir.PrimExpr):
+            ok = index_arith(n)
+            answers.add(ok)
+            if ok:
+                kinds = {type(k) for k in _naive_collect(n, Node)}
+                assert kinds <= {Var, tir.IntImm, tir.Add, tir.Sub, tir.Mul, tir.FloorDiv, tir.FloorMod}
+                assert not used_buffers(n)
+    assert answers == {True, False}
+    x = Var("x", "int32")
+    a = Buffer("A", (4,), "int32")
+    assert index_arith(x * 2 + 1) and not index_arith(x + BufferLoad(a, [x])) and not index_arith(tir.Min(x, x))
 
 
 def test_with_field_is_replace_without_the_constructor():
