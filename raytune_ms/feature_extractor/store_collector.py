@@ -271,7 +271,7 @@ class StoreCollector:
     def __init__(self, cache_line_bytes: int = 64, curve_samples: int = 10, is_gpu: bool = False):
         self.line = float(cache_line_bytes)
         self.curve_samples = curve_samples
-        self.fractions = (np.arange(1, curve_samples + 1) / curve_samples).tolist()  # where the curve is sampled
+        self.fractions = [i / curve_samples for i in range(1, curve_samples + 1)]  # where the curve is sampled
         self.is_gpu = is_gpu
         self.stack: list[Loop] = []
         self.allocs: dict = {}  # id(buffer) -> loop product at its allocation
@@ -451,11 +451,14 @@ class StoreCollector:
         C = np.array(C, dtype=np.float64).reshape(npat, dmax, nmax)
         row_of = np.array(row_of)
         span = np.array(span, dtype=np.float64).reshape(len(live), nmax)[row_of][:, None, :]
-        mins = np.array(mins, dtype=np.float64).reshape(len(live), nmax)[row_of][:, None, :]
-        base = np.array(const, dtype=np.float64).reshape(npat, dmax) + (C * mins).sum(axis=-1)
-        base = base[..., None]
-        lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
-        hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
+        base = np.array(const, dtype=np.float64).reshape(npat, dmax)
+        if any(mins):  # (loops of a lowered program mostly start at 0: base is the constant)
+            mins = np.array(mins, dtype=np.float64).reshape(len(live), nmax)[row_of][:, None, :]
+            base = base + (C * mins).sum(axis=-1)
+        # the low and the high ends in one reverse cumulative sum over the levels
+        ends = base[..., None] + np.cumsum(np.stack((np.minimum(C, 0.0) * span, np.maximum(C, 0.0) * span))[..., ::-1],
+                                           axis=-1)[..., ::-1]
+        lo, hi = ends[0], ends[1]
         bounds = {}
         for r, d, e, buf, k in other:
             loops = pending[k][1]
