@@ -131,7 +131,18 @@ def scan(store) -> tuple:
     return counts, loads
 
 
-def shifted_forms(c: Compacted, indices) -> tuple:
+def _inner_form(c: Compacted, e, forms: dict) -> tuple:
+    """inner_form of an index of compacted buffer `c` (its inner loops are the form's terms),
+    kept in `forms` ((id(c), id(e)) -> form) for one walk, which holds both: a load's indices
+    are counted (shifted_ops) and then read (shifted_forms)."""
+    key = (id(c), id(e))
+    form = forms.get(key)
+    if form is None:
+        form = forms[key] = inner_form(e, c.inner)
+    return form
+
+
+def shifted_forms(c: Compacted, indices, forms: dict) -> tuple:
     """A compacted buffer's access indices: a shifted dimension as its affine form (the inner
     terms, the constant less the box start), the others as they are."""
     out = []
@@ -139,12 +150,12 @@ def shifted_forms(c: Compacted, indices) -> tuple:
         if start is None:
             out.append(e)
         else:
-            coefs, const = inner_form(e, c.inner)
+            coefs, const = _inner_form(c, e, forms)
             out.append((coefs, const - start))
     return tuple(out)
 
 
-def shifted_ops(c: Compacted, indices, counts: list) -> None:
+def shifted_ops(c: Compacted, indices, counts: list, forms: dict) -> None:
     """Count a compacted buffer's load indices as compaction leaves them (the simplifier's
     canonical form of each shifted dimension) instead of as written."""
     for e, start in zip(indices, c.starts):
@@ -153,7 +164,7 @@ def shifted_ops(c: Compacted, indices, counts: list) -> None:
             scan_value(e, written, [])
             for k, v in enumerate(written):
                 counts[k] -= v
-            coefs, const = inner_form(e, c.inner)
+            coefs, const = _inner_form(c, e, forms)
             addsub, muls = built_ops(list(coefs.values()), const - start)
             counts[1 + NUM_FLOAT_ARITH] += addsub
             counts[2 + NUM_FLOAT_ARITH] += muls
@@ -287,6 +298,7 @@ class StoreCollector:
         self.params = {id(p): p for p in lowered.params}
         self.compacted = compacted or {}
         self.scans = scans or {}
+        self.forms = {}  # inner forms of compacted indices (see _inner_form)
         self.pending = []
         self._visit(lowered.body)
         self._finish()
@@ -329,7 +341,7 @@ class StoreCollector:
             for ld in loads:
                 c = compacted.get(id(ld.buffer))
                 if c is not None:
-                    shifted_ops(c, ld.indices, counts)
+                    shifted_ops(c, ld.indices, counts, self.forms)
 
         # buffers: the stored one first, then loads in order; a loaded stored buffer is ReadWrite
         wid = id(store.buffer)
@@ -351,7 +363,7 @@ class StoreCollector:
                 c = compacted.get(b)
                 if c is not None:
                     bufs[b] = c.buffer
-                    patterns[b] = [shifted_forms(c, idx) for idx in patterns[b]]
+                    patterns[b] = [shifted_forms(c, idx, self.forms) for idx in patterns[b]]
 
         row = StoreRow()
         row.buffer = bufs[wid]
