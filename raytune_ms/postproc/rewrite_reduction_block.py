@@ -43,19 +43,14 @@ class RewriteReductionBlock(Postproc):
     def apply(self, sch) -> bool:
         for fname in sch.mod.get_global_vars():
             sch.work_on(fname)
-            while True:
-                func = sch.mod[fname]
-                todo = None
-                for b in _blocks(func):
-                    if b.init is not None and b.name != "root":
-                        path = block_path(func, b.name)
-                        pos = _first_reduction_loop(path)
-                        if pos is not None:
-                            todo = (b.name, path, pos)
-                            break
-                if todo is None:
-                    break
-                name, path, pos = todo
+            # the blocks with an init, in program order, found once: decomposing one changes
+            # neither another block's loops nor their order, and the new init blocks have none
+            names = [b.name for b in _blocks(sch.mod[fname]) if b.init is not None and b.name != "root"]
+            for name in names:
+                path = block_path(sch.mod[fname], name)
+                pos = _first_reduction_loop(path)
+                if pos is None:
+                    continue
                 kinds = _copied_kinds(path, pos)
                 block = sch.get_block(name, fname)
                 init = sch.decompose_reduction(block, sch.get_loops(block)[pos])
