@@ -23,6 +23,9 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 - `intrin_groups` name the intrinsics, by default wmma's (tir/tensor_intrin/cuda.py); the
   mma.sync + ldmatrix group (cuda_mma.get_mma_intrin_group) is the alternative, its fragments
   the per-lane registers of the "m16n8k16.*" scopes;
+  a group whose product reads B [j, k] (get_mma_intrin_group(trans_b=True)) serves an NT GEMM
+  (C[i, j] += A[i, k] * B[j, k], torch's `x @ W.T`) as it is: B's shared tile and fragments keep
+  its [N, K] layout (ldmatrix without .trans), where otherwise it gets a re-laid-out copy;
 - every block to tensorize is annotated `meta_schedule.auto_tensorize` with its intrinsic (the
   reduction's init, split off later by RewriteReductionBlock, via `..._init`); RewriteTensorize
   applies them.
@@ -48,6 +51,7 @@ from ..schedule.primitives.tensorize import match
 from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var
 from ..tir.tensor_intrin import TensorIntrin
 from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
+from ..tir.tensor_intrin.tile_desc import b_transposed
 from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
 from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
@@ -89,12 +93,13 @@ def _operands(info):
     return b, body, a, bb, out
 
 
-def gemm_axes(info):
+def gemm_axes(info, trans_b: bool = False):
     """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
     computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
     reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
     inputs with a float16 or float32 accumulator, constant extents and trivial bindings; None
-    otherwise (tensorize's match is the final check). `intrin_padding` says whether i, j, k
+    otherwise (tensorize's match is the final check). With `trans_b`, B is B[..., j, k]
+    instead (an NT GEMM: a linear layer's weight). `intrin_padding` says whether i, j, k
     need padding to the intrinsic's tile first."""
     parts = _operands(info)
     if parts is None:
@@ -104,7 +109,7 @@ def gemm_axes(info):
     pos = {id(v): n for n, v in enumerate(ivs)}
     i, j = body.indices[-2:]
     ai, ak = a.indices[-2:]
-    bk, bj = bb.indices[-2:]
+    bk, bj = bb.indices[-2:][::-1] if trans_b else bb.indices[-2:]
     if not all(isinstance(x, Var) and id(x) in pos for x in (i, j, ak, bk, bj)):
         return None
     if not isinstance(i, Var) or not advances_with(ai, i) or bj is not j or ak is not bk:
@@ -200,22 +205,32 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         above = self._split(sch, outer, n - inner) if n - inner > 1 else [outer]
         return above + (self._split(sch, tile, inner) if inner > 1 else [tile])
 
-    def _group(self, out_dtype):
+    def _group(self, out_dtype, trans_b: bool = False):
+        """The first intrinsic group accumulating in `out_dtype` whose product reads B [k, j]
+        (or, with `trans_b`, [j, k]); None if there is none."""
         for group in self.intrin_groups:
             desc = TensorIntrin.get(group["compute"]).desc
-            if desc.params[-1].dtype == out_dtype:
+            if desc.params[-1].dtype == out_dtype and b_transposed(desc) == trans_b:
                 return group
         return None
+
+    def _nt_axes(self, info):
+        """gemm_axes of an NT GEMM (B read [..., j, k]) when a group reads B in that layout
+        (mma.sync's transposed-B intrinsics), so B needs no re-laid-out copy; else None."""
+        axes = gemm_axes(info, trans_b=True)
+        return axes if axes is not None and self._group(axes[-1], trans_b=True) is not None else None
 
     def apply(self, sch, block) -> list:
         info = BlockInfo(sch, block)
         if info.annotation(TILING_KEY) is not None:
             return [sch]
         axes = gemm_axes(info)
+        nt = self._nt_axes(info) if axes is None else None
+        axes, trans_b = (nt, True) if nt is not None else (axes, False)
         parts = _operands(info) if axes is None else None
         steps = layout_steps(*parts[:4]) if parts is not None else None  # GEMM-shaped copies first
         out_dtype = axes[-1] if axes is not None else parts[-1] if steps else None
-        group = self._group(out_dtype) if out_dtype is not None else None
+        group = self._group(out_dtype, trans_b) if out_dtype is not None else None
         if group is None:
             return [sch]
         try:
