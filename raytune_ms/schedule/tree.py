@@ -232,15 +232,25 @@ block_ids = memo_union("block_ids", "ids of the BlockRealizes in `stmt` (inclusi
 
 
 def child_blocks(stmt) -> list:
-    """BlockRealizes directly under `stmt` (not inside another block)."""
+    """BlockRealizes directly under `stmt` (not inside another block). (Loops and sequences,
+    most of what lies between a scope and its blocks, are opened inline: block primitives ask
+    this of the root scope on every step.)"""
     out = []
     stack = list(reversed(stmt_children(stmt.block if isinstance(stmt, BlockRealize) else stmt)))
+    pop, push = stack.pop, stack.append
     while stack:
-        s = stack.pop()
-        if isinstance(s, BlockRealize):
+        s = pop()
+        t = type(s)
+        if t is For:
+            push(s.body)
+        elif t is BlockRealize:
             out.append(s)
-            continue
-        stack.extend(reversed(stmt_children(s)))
+        elif t is SeqStmt:
+            stack.extend(reversed(s.seq))
+        elif isinstance(s, BlockRealize):
+            out.append(s)
+        else:
+            stack.extend(reversed(stmt_children(s)))
     return out
 
 

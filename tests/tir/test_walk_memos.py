@@ -11,7 +11,7 @@ import pytest
 
 from raytune_ms import tir, workloads
 from raytune_ms.schedule import Schedule, Trace
-from raytune_ms.schedule.tree import block_path, blocks_in, child_blocks, find_path, leaf_blocks
+from raytune_ms.schedule.tree import block_path, blocks_in, child_blocks, find_path, leaf_blocks, stmt_children
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.tir import Block, BlockRealize, Buffer, BufferLoad, BufferRegion, BufferStore, For, Var
 from raytune_ms.tir.buffer_access import accessed_buffer_ids
@@ -84,8 +84,19 @@ def test_accessed_buffers_and_leaf_blocks_match_naive_walks(name):
         for node in [body] + _naive_collect(body, (For, BlockRealize, Block)):
             want = {id(n.buffer) for n in _naive_collect(node, (BufferLoad, BufferStore, BufferRegion))}
             assert accessed_buffer_ids(node) == want
-        want = [b for b in blocks_in(body) if not child_blocks(b)]
+        for stmt in _naive_collect(body, (For, BlockRealize)):
+            assert [id(b) for b in child_blocks(stmt)] == [id(b) for b in _naive_child_blocks(stmt)]
+        want = [b for b in blocks_in(body) if not _naive_child_blocks(b)]
         assert [id(b) for b in leaf_blocks(func)] == [id(b) for b in want]
+
+
+def _naive_child_blocks(stmt):
+    def under(s):
+        if isinstance(s, BlockRealize):
+            return [s]
+        return [b for k in stmt_children(s) for b in under(k)]
+
+    return [b for k in stmt_children(stmt.block if isinstance(stmt, BlockRealize) else stmt) for b in under(k)]
 
 
 def test_with_field_is_replace_without_the_constructor():
