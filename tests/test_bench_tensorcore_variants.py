@@ -1,5 +1,6 @@
 """bench/tensorcore_variants.py on the padded GMM with one sample per variant: every variant
-builds, is correct in the emulator, and its PTX holds its instructions."""
+builds, is correct in the emulator, and its PTX holds its instructions; on the NT GEMM the
+re-laid-out B is fetched element by element, the transposed-B group's B is not re-laid out."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ pytestmark = [pytest.mark.skipif(not nvrtc_available(), reason="NVRTC not instal
 def test_every_variant_builds_and_is_correct(load_bench):
     bench = load_bench("tensorcore_variants")
     rows = {r["variant"]: r for r in bench.run(1, ["padded"], emulate=True)}
-    assert set(rows) == {"wmma", "wmma+pipeline", "mma", "mma+pipeline", "mma+pipeline3"}
+    assert set(rows) == {"wmma", "wmma+pipeline", "mma", "mma+pipeline", "mma+pipeline3", "mma-nt+pipeline"}
     for r in rows.values():
         assert r["accepted"] == r["correct"] == 1 and r["kernels"] >= 1 and r["cpu"]
     assert "wmma.mma.sync" in rows["wmma"]["ptx_has"]
     assert "mma.sync.aligned.m16n8k16" in rows["mma+pipeline"]["ptx_has"]
     assert "ldmatrix.sync" in rows["mma"]["ptx_has"]
     assert "cp.async.wait_group" in rows["wmma+pipeline"]["ptx_has"]
+
+
+def test_the_nt_gemm_variants(load_bench):
+    bench = load_bench("tensorcore_variants")
+    which = {"mma+pipeline", "mma-nt+pipeline"}
+    rows = {r["variant"]: r for r in bench.run(2, ["GMM-NT"], emulate=True, which=which)}
+    for r in rows.values():
+        assert r["accepted"] == r["correct"] == 2 and "ldmatrix.sync" in r["ptx_has"]
+    assert rows["mma+pipeline"]["b_fetch_vector"] == 0  # a transposing copy: one element at a time

@@ -11,7 +11,11 @@ t = lane % 4):
 
 Loads are `ldmatrix.x4` (lane l names row l % 16, column (l / 16) * 8 of the tile; B with
 .trans), the product two `mma.sync.m16n8k16.row.col.f32.f16.f16.f32`, the store writes each
-lane's floats to their positions. The instructions are three helpers (`rtms_ldsm_x4`,
+lane's floats to their positions. A B tile stored [n, k] (the transposed-B intrinsics) is
+loaded without .trans: 8x8 matrix m of the x4 load (register m) covers rows n 8 * (m / 2) and
+on, columns k 8 * (m % 2) and on, so lane l names row 8 * (l / 16) + l % 8, column
+8 * (l / 8 % 2), and receives row groupID, columns 2t + {0, 1} of matrix m: B's register
+layout above, read from rows of n. The instructions are three helpers (`rtms_ldsm_x4`,
 `rtms_ldsm_x4_trans`, `rtms_mma_m16n8k16_f32`); the CPU emulator implements exactly those, so the
 rest of MMA_HELPERS (the lane addressing) is what both run. Fragment addressing (a tile per 16x16
 region) is cuda_wmma's."""
@@ -52,6 +56,10 @@ static __device__ __forceinline__ void rtms_mma_load_b(unsigned* r, const __half
   unsigned lane = rtms_lane();
   rtms_ldsm_x4_trans(r, tile + (lane % 16) * ld + (lane / 16) * 8);
 }
+static __device__ __forceinline__ void rtms_mma_load_b_trans(unsigned* r, const __half* tile, int ld) {
+  unsigned lane = rtms_lane();
+  rtms_ldsm_x4(r, tile + (8 * (lane / 16) + lane % 8) * ld + 8 * (lane / 8 % 2));
+}
 static __device__ __forceinline__ void rtms_mma_sync(float* c, const unsigned* a, const unsigned* b) {
   rtms_mma_m16n8k16_f32(c, a, b);
   rtms_mma_m16n8k16_f32(c + 4, a, b + 2);
@@ -84,6 +92,7 @@ def allocate(em, a) -> None:
 
 
 _CALLS = {"load_a": "rtms_mma_load_a({frag}, {ptr}, {ldm})", "load_b": "rtms_mma_load_b({frag}, {ptr}, {ldm})",
+          "load_b_trans": "rtms_mma_load_b_trans({frag}, {ptr}, {ldm})",
           "store": "rtms_mma_store({ptr}, {frag}, {ldm})", "fill": "rtms_mma_fill({frag})",
           "mma": "rtms_mma_sync({c}, {a}, {b})"}
 

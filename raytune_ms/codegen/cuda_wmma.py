@@ -130,7 +130,7 @@ def operands(em, f: For, intrin_name: str, impl, scopes) -> dict:
     reg = _Region(em, f)
     s = reg.store
     em.line(f"/* {comment(intrin_name)} */")
-    if impl.op in ("load_a", "load_b"):
+    if impl.op.startswith("load_"):  # load_a, load_b, load_b_trans
         if not isinstance(s.value, BufferLoad):
             raise CodegenError(f"function {em.func.name!r}: {reg.where}: a fragment load must copy a buffer")
         ptr, ldm = reg.memory(s.value.buffer, s.value.indices, "read")

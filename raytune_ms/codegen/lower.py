@@ -30,7 +30,6 @@ from ..tir import (
     SeqStmt,
     Stmt,
     all_of,
-    collect,
     collect_each,
     eq,
     seq,
@@ -38,7 +37,7 @@ from ..tir import (
 )
 from ..tir.analysis import is_true
 from ..tir.expr import IntImm
-from ..tir.functor import used_buffers, used_vars
+from ..tir.functor import index_arith, used_buffers, used_vars
 from .compact import compact_buffers
 from .lowered import Allocate, LoweredFunc
 
@@ -102,6 +101,8 @@ class _BlockLowerer:
         self.ctx = (frozenset(), None)  # (buffers written by the current block, their path)
         self.env_buffers: frozenset = frozenset()  # ids of the buffers the bindings in scope load
         self.bound_buffers: set = set()  # ids of the buffers loop bounds load
+        self.allocated: set = set()  # ids of the buffers _place allocates
+        self.unroll_paths: set = set()  # ids of the loop vars of unroll-annotated loops and those around them
 
     def record_id(self, key, path):
         written, short = self.ctx
@@ -122,7 +123,11 @@ class _BlockLowerer:
             return self.block(BlockRealize([iv.var for iv in s.iter_vars], None, s), env, path)
         if isinstance(s, For):
             self.kinds[id(s.loop_var)] = s.kind
+            if s.annotations and s.annotation(UNROLL_STEP_KEY) is not None:
+                self.unroll_paths.update(id(v) for v in path + (s.loop_var,))
             body = self.visit(s.body, env, path + (s.loop_var,))
+            if type(s.min) is IntImm and type(s.extent) is IntImm:  # (constants load nothing)
+                return s.with_field("body", body)
             bounds = [b if type(b) is IntImm else substitute(b, env) for b in (s.min, s.extent)]
             for b in bounds:
                 self.bound_buffers.update(used_buffers(b))
@@ -170,7 +175,10 @@ class _BlockLowerer:
         saved = self.ctx, self.env_buffers
         # the written buffers matter only where the short path differs from the path
         self.ctx = (_direct_stores(block) if short is not path else frozenset(), short)
-        self.env_buffers = self.env_buffers.union(*[used_buffers(v) for v in values])
+        # what the substituted values load is what the written ones load plus what the env
+        # loads: the union from the written values, of those that may load at all
+        self.env_buffers = self.env_buffers.union(
+            *[used_buffers(v) for v in realize.iter_values if not index_arith(v)])
         parts = []
         if block.init is not None:
             init = self.visit(block.init, inner_env, path)
@@ -217,11 +225,13 @@ def _place(s, lw: _BlockLowerer, path, pending):
         body = _place(s.body, lw, path, pending)
         for b in reversed(here):
             body = Allocate(b, body)
+            lw.allocated.add(id(b))
         return body
     if isinstance(s, For):
         body = _place(s.body, lw, path + (s.loop_var,), pending)
         for b in reversed(pending.pop(id(s.loop_var), [])):
             body = Allocate(b, body)
+            lw.allocated.add(id(b))
         return s.replace(body=body) if body is not s.body else s
     if isinstance(s, SeqStmt):
         return seq(*[_place(x, lw, path, pending) for x in s.seq])
@@ -261,14 +271,19 @@ def _steps(s, memo: dict) -> float:
     return out
 
 
-def _auto_unroll(s, max_step=0, explicit=True, memo=None):
+def _auto_unroll(s, paths, max_step=0, explicit=True, memo=None):
+    """`s` with the loops below `pragma_auto_unroll_max_step` annotations unrolled; `paths`:
+    the ids of the variables of the annotated loops and of the loops around them (nothing
+    changes elsewhere outside an annotated loop)."""
     memo = {} if memo is None else memo
     if isinstance(s, For):
+        if max_step == 0 and id(s.loop_var) not in paths:
+            return s
         step = s.annotation(UNROLL_STEP_KEY)
         if step is not None:
             max_step = int(step)
             explicit = bool(int(s.annotation(UNROLL_EXPLICIT_KEY, 1)))
-        body = _auto_unroll(s.body, max_step, explicit, memo)
+        body = _auto_unroll(s.body, paths, max_step, explicit, memo)
         out = s.replace(body=body) if body is not s.body else s
         if max_step > 0 and out.kind == "serial" and _steps(out, memo) <= max_step:
             ann = dict(out.annotations)
@@ -277,25 +292,28 @@ def _auto_unroll(s, max_step=0, explicit=True, memo=None):
             out = out.replace(kind="unrolled", annotations=tuple(sorted(ann.items())))
         return out
     if isinstance(s, SeqStmt):
-        return seq(*[_auto_unroll(x, max_step, explicit, memo) for x in s.seq])
+        items = [_auto_unroll(x, paths, max_step, explicit, memo) for x in s.seq]
+        if len(items) > 1 and all(a is b for a, b in zip(items, s.seq)):
+            return s  # nothing below changed (most of a program without unroll annotations)
+        return seq(*items)
     if isinstance(s, IfThenElse):
-        other = None if s.else_case is None else _auto_unroll(s.else_case, max_step, explicit, memo)
-        return IfThenElse(s.condition, _auto_unroll(s.then_case, max_step, explicit, memo), other)
+        then = _auto_unroll(s.then_case, paths, max_step, explicit, memo)
+        other = None if s.else_case is None else _auto_unroll(s.else_case, paths, max_step, explicit, memo)
+        return s if then is s.then_case and other is s.else_case else IfThenElse(s.condition, then, other)
     if isinstance(s, Allocate):
-        return Allocate(s.buffer, _auto_unroll(s.body, max_step, explicit, memo))
+        body = _auto_unroll(s.body, paths, max_step, explicit, memo)
+        return s if body is s.body else Allocate(s.buffer, body)
     return s
 
 
 # ---------------------------------------------------------------------------- entry
 
 
-def _check_buffers(func: PrimFunc, body, accessed) -> None:
+def _check_buffers(func: PrimFunc, body, accessed, allocated) -> None:
     """Every accessed buffer is a parameter or allocated. `accessed`: the ids of the buffers
-    lowering saw accessed (every load and store of `body`); the walk that names the buffer
-    runs only when one is unknown."""
-    known = {id(b) for b in func.params}
-    for a in collect(body, Allocate):
-        known.add(id(a.buffer))
+    lowering saw accessed (every load and store of `body`), `allocated`: those of its Allocate
+    statements; the walk that names the buffer runs only when one is unknown."""
+    known = {id(b) for b in func.params} | allocated
     if known.issuperset(accessed):
         return
     loads, stores = collect_each(body, (BufferLoad, BufferStore))
@@ -319,8 +337,8 @@ def lower_blocks(func: PrimFunc) -> LoweredFunc:
     body = lw.visit(func.body, {}, ())
     pending: dict = {}
     body = _place(body, lw, (), pending)
-    body = _auto_unroll(body)
-    _check_buffers(func, body, set(lw.accesses) | lw.bound_buffers)
+    body = _auto_unroll(body, lw.unroll_paths)
+    _check_buffers(func, body, set(lw.accesses) | lw.bound_buffers, lw.allocated)
     return LoweredFunc(func.name, func.params, body)
 
 

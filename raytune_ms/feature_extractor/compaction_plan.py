@@ -32,7 +32,7 @@ from ..tir import (
     Var,
 )
 from ..tir.affine import structural_key
-from ..tir.functor import used_buffers, used_vars
+from ..tir.functor import index_arith, used_buffers, used_vars
 
 
 class NotPlain(Exception):
@@ -191,7 +191,7 @@ def plan(body, scan) -> tuple:
             entry[3] = False
         elif t is BufferStore:
             for i in s.indices:
-                if type(i) not in (Var, IntImm) and used_buffers(i):
+                if not index_arith(i) and used_buffers(i):
                     raise NotPlain
             result = scans[id(s)] = scan(s)
             access(s.buffer, s.indices)

@@ -153,13 +153,14 @@ class PerStoreFeature(FeatureExtractor):
             lowered.body = compact_buffers(lowered.body)
             rows = collector.collect(lowered)
         width = 57 + 18 * self.buffers_per_store + self.arith_intensity_curve_num_samples + 7
-        out = np.zeros((len(rows), width), dtype=np.float64)
-        for r, row in enumerate(rows):
+        table = []  # the rows as lists, made one array at the end
+        for row in rows:
             slots = [values for _, values in sorted(row.buffers, key=lambda kv: kv[0])][: self.buffers_per_store]
             values = list(row.group1)
             for values_b in slots:
                 values += values_b
             values += [0.0] * (18 * (self.buffers_per_store - len(slots)))
             values += list(row.curve) + list(row.group4) + list(row.group5)
-            out[r] = values
+            table.append(values)
+        out = np.array(table, dtype=np.float64).reshape(len(rows), width)
         return slog(out).astype(np.float32)

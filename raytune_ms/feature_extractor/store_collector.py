@@ -131,7 +131,18 @@ def scan(store) -> tuple:
     return counts, loads
 
 
-def shifted_forms(c: Compacted, indices) -> tuple:
+def _inner_form(c: Compacted, e, forms: dict) -> tuple:
+    """inner_form of an index of compacted buffer `c` (its inner loops are the form's terms),
+    kept in `forms` ((id(c), id(e)) -> form) for one walk, which holds both: a load's indices
+    are counted (shifted_ops) and then read (shifted_forms)."""
+    key = (id(c), id(e))
+    form = forms.get(key)
+    if form is None:
+        form = forms[key] = inner_form(e, c.inner)
+    return form
+
+
+def shifted_forms(c: Compacted, indices, forms: dict) -> tuple:
     """A compacted buffer's access indices: a shifted dimension as its affine form (the inner
     terms, the constant less the box start), the others as they are."""
     out = []
@@ -139,12 +150,12 @@ def shifted_forms(c: Compacted, indices) -> tuple:
         if start is None:
             out.append(e)
         else:
-            coefs, const = inner_form(e, c.inner)
+            coefs, const = _inner_form(c, e, forms)
             out.append((coefs, const - start))
     return tuple(out)
 
 
-def shifted_ops(c: Compacted, indices, counts: list) -> None:
+def shifted_ops(c: Compacted, indices, counts: list, forms: dict) -> None:
     """Count a compacted buffer's load indices as compaction leaves them (the simplifier's
     canonical form of each shifted dimension) instead of as written."""
     for e, start in zip(indices, c.starts):
@@ -153,7 +164,7 @@ def shifted_ops(c: Compacted, indices, counts: list) -> None:
             scan_value(e, written, [])
             for k, v in enumerate(written):
                 counts[k] -= v
-            coefs, const = inner_form(e, c.inner)
+            coefs, const = _inner_form(c, e, forms)
             addsub, muls = built_ops(list(coefs.values()), const - start)
             counts[1 + NUM_FLOAT_ARITH] += addsub
             counts[2 + NUM_FLOAT_ARITH] += muls
@@ -271,7 +282,7 @@ class StoreCollector:
     def __init__(self, cache_line_bytes: int = 64, curve_samples: int = 10, is_gpu: bool = False):
         self.line = float(cache_line_bytes)
         self.curve_samples = curve_samples
-        self.fractions = (np.arange(1, curve_samples + 1) / curve_samples).tolist()  # where the curve is sampled
+        self.fractions = [i / curve_samples for i in range(1, curve_samples + 1)]  # where the curve is sampled
         self.is_gpu = is_gpu
         self.stack: list[Loop] = []
         self.allocs: dict = {}  # id(buffer) -> loop product at its allocation
@@ -287,6 +298,7 @@ class StoreCollector:
         self.params = {id(p): p for p in lowered.params}
         self.compacted = compacted or {}
         self.scans = scans or {}
+        self.forms = {}  # inner forms of compacted indices (see _inner_form)
         self.pending = []
         self._visit(lowered.body)
         self._finish()
@@ -329,7 +341,7 @@ class StoreCollector:
             for ld in loads:
                 c = compacted.get(id(ld.buffer))
                 if c is not None:
-                    shifted_ops(c, ld.indices, counts)
+                    shifted_ops(c, ld.indices, counts, self.forms)
 
         # buffers: the stored one first, then loads in order; a loaded stored buffer is ReadWrite
         wid = id(store.buffer)
@@ -351,7 +363,7 @@ class StoreCollector:
                 c = compacted.get(b)
                 if c is not None:
                     bufs[b] = c.buffer
-                    patterns[b] = [shifted_forms(c, idx) for idx in patterns[b]]
+                    patterns[b] = [shifted_forms(c, idx, self.forms) for idx in patterns[b]]
 
         row = StoreRow()
         row.buffer = bufs[wid]
@@ -406,50 +418,59 @@ class StoreCollector:
             return out
         nmax = max(len(pending[k][1]) for k in live)
         dmax = max(1, max(rec[6][b].ndim for k in live for rec in (pending[k],) for b in rec[4]))
-        # built as lists, made arrays once (element writes into arrays cost more than the math)
-        C, const, strides, mins, span = [], [], [], [], []
+        # built as flat lists, made arrays once (element writes into arrays, and nested lists,
+        # cost more than the math)
+        C, const, strides, row_of = [], [], [], []  # per pattern; row_of: its store's row below
+        mins, span = [], []  # per live store
         shape, starts, groups = [], [], []  # per (store, buffer); groups: (store, buffer, offset)
         other = []  # (row, dim, expr, buffer, store) of non-affine indices
-        for k in live:
+        width = dmax * nmax
+        npat = 0
+        for live_row, k in enumerate(live):
             _, loops, _, _, order, patterns, bufs, _, _ = pending[k]
             n = len(loops)
             off = nmax - n
             pos = {id(lp.var): off + i for i, lp in enumerate(loops)}
-            row_mins = [0.0] * off + [float(lp.min) for lp in loops]
-            row_span = [0.0] * off + [lp.extent - 1.0 for lp in loops]
+            mins += [0.0] * off + [float(lp.min) for lp in loops]
+            span += [0.0] * off + [lp.extent - 1.0 for lp in loops]
             for b in order:
                 buf = bufs[b]
-                shape.append(list(buf.shape) + [1.0] * (dmax - buf.ndim))
-                starts.append(len(C))
+                shape += list(buf.shape) + [1.0] * (dmax - buf.ndim)
+                starts.append(npat)
                 groups.append((k, b, off))
                 bstride = list(buf.dense_strides()) + [1.0] * (dmax - buf.ndim)
                 for idx in patterns[b]:
-                    crow = [[0.0] * nmax for _ in range(dmax)]
+                    crow = [0.0] * width
                     krow = [0.0] * dmax
                     for d, e in enumerate(idx):
                         form = e if type(e) is tuple else affine_form(e)
-                        cd = crow[d]
+                        at = d * nmax
                         if form is None:
-                            other.append((len(C), d, e, buf, k))
+                            other.append((npat, d, e, buf, k))
                             for p, c in _coefs(e, pos).items():
-                                cd[p] = c
+                                crow[at + p] = c
                             continue
                         krow[d] = form[1]
                         for v, c in form[0].items():
                             p = pos.get(id(v))
                             if p is not None:
-                                cd[p] += c
-                    C.append(crow)
-                    const.append(krow)
-                    strides.append(bstride)
-                    mins.append(row_mins)
-                    span.append(row_span)
-        C = np.array(C, dtype=np.float64)
-        span = np.array(span, dtype=np.float64)[:, None, :]
-        base = (np.array(const, dtype=np.float64) + (C * np.array(mins, dtype=np.float64)[:, None, :]).sum(axis=-1))
-        base = base[..., None]
-        lo = base + np.cumsum((np.minimum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
-        hi = base + np.cumsum((np.maximum(C, 0.0) * span)[..., ::-1], axis=-1)[..., ::-1]
+                                crow[at + p] += c
+                    C += crow
+                    const += krow
+                    strides += bstride
+                    row_of.append(live_row)
+                    npat += 1
+        C = np.array(C, dtype=np.float64).reshape(npat, dmax, nmax)
+        row_of = np.array(row_of)
+        span = np.array(span, dtype=np.float64).reshape(len(live), nmax)[row_of][:, None, :]
+        base = np.array(const, dtype=np.float64).reshape(npat, dmax)
+        if any(mins):  # (loops of a lowered program mostly start at 0: base is the constant)
+            mins = np.array(mins, dtype=np.float64).reshape(len(live), nmax)[row_of][:, None, :]
+            base = base + (C * mins).sum(axis=-1)
+        # the low and the high ends in one reverse cumulative sum over the levels
+        ends = base[..., None] + np.cumsum(np.stack((np.minimum(C, 0.0) * span, np.maximum(C, 0.0) * span))[..., ::-1],
+                                           axis=-1)[..., ::-1]
+        lo, hi = ends[0], ends[1]
         bounds = {}
         for r, d, e, buf, k in other:
             loops = pending[k][1]
@@ -462,7 +483,7 @@ class StoreCollector:
             iv = _interval(e, *bounds[k])
             lo[r, d, nmax - n:], hi[r, d, nmax - n:] = iv if iv is not None else (0.0, buf.shape[d] - 1.0)
         starts = np.array(starts)
-        shape = np.array(shape, dtype=np.float64)[..., None]
+        shape = np.array(shape, dtype=np.float64).reshape(len(groups), dmax, 1)
         box_lo = np.maximum(np.minimum.reduceat(lo, starts, axis=0), 0.0)  # [groups, dims, levels]
         box_hi = np.minimum(np.maximum.reduceat(hi, starts, axis=0), shape - 1.0)
         numel = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=1).tolist()
@@ -470,8 +491,9 @@ class StoreCollector:
         used = C != 0.0
         any_dim = used.any(axis=1)  # [patterns, loops]
         inner_dim = dmax - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
-        picked = np.take_along_axis(np.abs(C), inner_dim[:, None, :], axis=1)[:, 0, :]
-        stride_of = np.take_along_axis(np.array(strides, dtype=np.float64), inner_dim, axis=1)
+        pattern = np.arange(npat)[:, None]
+        picked = np.abs(C)[pattern, inner_dim, np.arange(nmax)]
+        stride_of = np.array(strides, dtype=np.float64).reshape(npat, dmax)[pattern, inner_dim]
         per = np.minimum.reduceat(np.where(any_dim, picked * stride_of, np.inf), starts, axis=0).tolist()
         var_used = np.logical_or.reduceat(any_dim, starts, axis=0).tolist()
         offs = np.array([g[2] for g in groups])

@@ -102,17 +102,27 @@ def _vector_split(loop, max_vector: int) -> int:
     return next((d for d in range(max_vector, 1, -1) if extent % d == 0), 0)
 
 
-def _stride(index, shape, var):
-    """The coefficient of `var` in the row-major flattened index, or None if not affine."""
-    total, inner = 0, 1
+def _flat_terms(index, shape) -> list:
+    """Per dimension of a row-major access, (its affine form or None, the expression, the
+    dimension's stride): what the stride of each loop is read from (the forms worked out once
+    per access, not once per loop)."""
+    out, inner = [], 1
     for idx, dim in zip(reversed(index), reversed(shape)):
-        form = affine_form(idx)
+        out.append((affine_form(idx), idx, inner))
+        inner *= int(getattr(dim, "value", dim))
+    return out
+
+
+def _stride(terms, var):
+    """The coefficient of `var` in the row-major flattened index (`_flat_terms`), or None if
+    not affine."""
+    total = 0
+    for form, idx, inner in terms:
         if form is None:
             if id(var) in used_vars(idx):
                 return None
         else:
             total += inner * form[0].get(var, 0)
-        inner *= int(getattr(dim, "value", dim))
     return total
 
 
@@ -124,10 +134,10 @@ def max_fusible(realize, loops) -> int:
         shape = region.buffer.shape
         if not all(isinstance(d, int) or isinstance(d, IntImm) for d in shape):
             return 0
-        index = [substitute(r.min, mapping) for r in region.region]
+        terms = _flat_terms([substitute(r.min, mapping) for r in region.region], shape)
         count, prev, unused = 0, None, False
         for f in reversed(loops):
-            s = _stride(index, shape, f.loop_var)
+            s = _stride(terms, f.loop_var)
             if s is None:
                 break
             if s == 0:

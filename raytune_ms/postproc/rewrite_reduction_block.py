@@ -12,19 +12,20 @@ from ..tir.functor import used_vars
 from .postproc import Postproc
 
 
-def _first_reduction_loop(func, name):
-    realize = block_path(func, name)[-1]
+def _first_reduction_loop(path):
+    """The position among the loops above the block at the end of `path` of the outermost one
+    that carries a reduction (None if none does)."""
+    realize = path[-1]
     reduce_values = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "reduce"]
-    for pos, f in enumerate(loops_above(block_path(func, name))):
+    for pos, f in enumerate(loops_above(path)):
         if any(id(f.loop_var) in used_vars(v) for v in reduce_values):
             return pos
     return None
 
 
-def _copied_kinds(func, name, pos) -> list:
+def _copied_kinds(path, pos) -> list:
     """Kinds of the loops from `pos` inward that decompose_reduction copies for the init (those
     a spatial iterator is bound to), in order."""
-    path = block_path(func, name)
     realize = path[-1]
     spatial = [v for iv, v in zip(realize.block.iter_vars, realize.iter_values) if iv.kind == "spatial"]
     return [f.kind for f in loops_above(path)[pos:] if any(id(f.loop_var) in used_vars(v) for v in spatial)]
@@ -42,19 +43,15 @@ class RewriteReductionBlock(Postproc):
     def apply(self, sch) -> bool:
         for fname in sch.mod.get_global_vars():
             sch.work_on(fname)
-            while True:
-                func = sch.mod[fname]
-                todo = None
-                for b in _blocks(func):
-                    if b.init is not None and b.name != "root":
-                        pos = _first_reduction_loop(func, b.name)
-                        if pos is not None:
-                            todo = (b.name, pos)
-                            break
-                if todo is None:
-                    break
-                name, pos = todo
-                kinds = _copied_kinds(func, name, pos)
+            # the blocks with an init, in program order, found once: decomposing one changes
+            # neither another block's loops nor their order, and the new init blocks have none
+            names = [b.name for b in _blocks(sch.mod[fname]) if b.init is not None and b.name != "root"]
+            for name in names:
+                path = block_path(sch.mod[fname], name)
+                pos = _first_reduction_loop(path)
+                if pos is None:
+                    continue
+                kinds = _copied_kinds(path, pos)
                 block = sch.get_block(name, fname)
                 init = sch.decompose_reduction(block, sch.get_loops(block)[pos])
                 for loop, kind in zip(sch.get_loops(init)[pos:], kinds):

@@ -43,7 +43,10 @@ class Trace:
         return self.decisions.get(inst)
 
     def copy(self) -> Trace:
-        return Trace(self.insts, self.decisions)
+        out = Trace.__new__(Trace)  # (every replay-cache step copies a trace: no re-checks)
+        out.insts = self.insts[:]
+        out.decisions = self.decisions.copy()
+        return out
 
     def __len__(self):
         return len(self.insts)

@@ -147,6 +147,13 @@ def named_blocks(func: PrimFunc) -> list:
     return [link[0] for link in entry[1].values()]
 
 
+def leaf_blocks(func: PrimFunc) -> list:
+    """The BlockRealizes of the function that hold no other block, in program order: what
+    `[b for b in blocks_in(func.body) if not child_blocks(b)]` gives, from the cached index and
+    the memoised block_ids instead of two walks of the whole function."""
+    return [r for r in named_blocks(func) if not block_ids(r.block)]
+
+
 def loop_path(func: PrimFunc, loop_var) -> list:
     """Path to the For whose loop variable is `loop_var` (ScheduleError if absent)."""
     link = _lookup(func.body, 2, loop_var)
@@ -225,15 +232,25 @@ block_ids = memo_union("block_ids", "ids of the BlockRealizes in `stmt` (inclusi
 
 
 def child_blocks(stmt) -> list:
-    """BlockRealizes directly under `stmt` (not inside another block)."""
+    """BlockRealizes directly under `stmt` (not inside another block). (Loops and sequences,
+    most of what lies between a scope and its blocks, are opened inline: block primitives ask
+    this of the root scope on every step.)"""
     out = []
     stack = list(reversed(stmt_children(stmt.block if isinstance(stmt, BlockRealize) else stmt)))
+    pop, push = stack.pop, stack.append
     while stack:
-        s = stack.pop()
-        if isinstance(s, BlockRealize):
+        s = pop()
+        t = type(s)
+        if t is For:
+            push(s.body)
+        elif t is BlockRealize:
             out.append(s)
-            continue
-        stack.extend(reversed(stmt_children(s)))
+        elif t is SeqStmt:
+            stack.extend(reversed(s.seq))
+        elif isinstance(s, BlockRealize):
+            out.append(s)
+        else:
+            stack.extend(reversed(stmt_children(s)))
     return out
 
 

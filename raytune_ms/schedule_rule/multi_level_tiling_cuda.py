@@ -13,11 +13,14 @@ block's tile, its virtual threads, its threads), then:
   for 2-byte types 1 or even). RewriteCooperativeFetch later spreads that loop over the
   block's threads and vectorizes it.
 
-Shared memory: with the tune context's CUDA target, a loop whose whole block tile would let the
-staged inputs exceed max_shared_memory_per_block is split in two first, the block tile drawn
+Shared memory: with the tune context's CUDA target, a loop whose whole shared tile would let the
+staged inputs exceed max_shared_memory_per_block is split in two first, the shared tile drawn
 at most its bound (sample_perfect_tile with that bound as the innermost limit, see
-shared_footprint.py), and the block tile then split into the inner levels; loops that need no
-bound are tiled as in the reference (one sample_perfect_tile). Without the bounds almost every
+shared_footprint.py), and each part then split into its levels; loops that need no bound are
+tiled as in the reference (one sample_perfect_tile). A loop's shared tile is the pieces of the
+levels a fetch spans (`staged_levels`): those under the fetch's loop and the threadIdx- or
+vthread-bound ones above it, not the blockIdx-bound ones (each thread block has its own
+shared memory) nor the outer reduction loops the fetch is repeated in. Without the bounds almost every
 draw of C3D staged megabytes. Threads and virtual threads are not bounded here: VerifyGPUCode
 rejects a candidate with too many, as in the reference.
 """
@@ -31,6 +34,42 @@ from .multi_level_tiling import MultiLevelTiling
 from .shared_footprint import block_tile_caps
 
 COOPERATIVE_FETCH_KEY = "meta_schedule.cooperative_fetch"
+
+
+def staged_levels(levels, fetch_level: int, tile_binds) -> int:
+    """How many of a loop's tile `levels` (outermost first) a shared fetch at `fetch_level` (under
+    the last loop of level fetch_level - 1) spans, from the first such level on: those at or
+    under the fetch's level and the ones above it bound within a thread block (threadIdx,
+    vthread: a shared tile is the whole block's)."""
+    for n, level in enumerate(levels):
+        inside = level < len(tile_binds) and not tile_binds[level].startswith("blockIdx")
+        if level >= fetch_level or inside:
+            return len(levels) - n
+    return 0
+
+
+def bounded_split(sch, loop, n: int, staged: int, cap, split) -> list:
+    """Split `loop` into n pieces, the inner `staged` of which make its shared tile: with a bound
+    `cap`, that tile is drawn first (at most `cap`), then the pieces above it and within it are
+    split apart by `split(sch, loop, count)`; without one (or when no piece is above or within
+    the tile to take the rest), `split` does it all."""
+    if cap is None or not 0 < staged < n:
+        return split(sch, loop, n)
+    outer, tile = sch.split(loop, sch.sample_perfect_tile(loop, 2, cap))
+    above = split(sch, outer, n - staged) if n - staged > 1 else [outer]
+    return above + (split(sch, tile, staged) if staged > 1 else [tile])
+
+
+def shared_tile_caps(block, extents, staged, limit: int, **options) -> list:
+    """Per iterator, block_tile_caps' bound on its shared tile given how many of its `staged`
+    pieces out of all (a pair per iterator) the shared tile spans: a loop staged whole cannot be
+    bounded (its bound is its extent), one not staged at all stages one granule (and needs no
+    bound); None where unbounded."""
+    granules = list(options.pop("granules", None) or [1] * len(extents))
+    tiles = [g if part == 0 else e for e, g, (part, _) in zip(extents, granules, staged)]
+    granules = [e if part == whole else g for e, g, (part, whole) in zip(extents, granules, staged)]
+    caps = block_tile_caps(block, tiles, limit, granules=granules, **options)
+    return [None if c >= t or part in (0, whole) else c for c, t, (part, whole) in zip(caps, tiles, staged)]
 
 
 def vector_lens_for(dtype: str, lens) -> list:
@@ -61,18 +100,32 @@ class MultiLevelTilingCuda(MultiLevelTiling):
             self.max_shared_memory_per_block = target.max_shared_memory_per_block
 
     def _split(self, sch, loop, n, fixed=(), limit=None):
-        """A bounded loop: its block tile drawn first (at most the bound), then split."""
-        cap = self._caps.get(id(sch.get(loop).loop_var))
-        if cap is None or n < 2:
+        """A bounded loop: its shared tile drawn first (at most the bound), then each part split."""
+        bound = self._caps.get(id(sch.get(loop).loop_var))
+        if bound is None:
             return super()._split(sch, loop, n, fixed, limit)
-        outer, tile = sch.split(loop, sch.sample_perfect_tile(loop, 2, cap))
-        return [outer] + super()._split(sch, tile, n - 1, fixed, limit)
+        cap, staged = bound
+        base = super()._split
+        return bounded_split(sch, loop, n, staged, cap, lambda s, lp, m: base(s, lp, m, fixed, limit))
+
+    def _shared_caps(self, info) -> dict:
+        """{id(loop var): (bound on its shared tile, how many of its pieces that tile spans)} of
+        the loops that need a bound for the shared fetches to fit the target's shared memory."""
+        cfg = self.reuse_read
+        extents = info.extents()
+        if not self.max_shared_memory_per_block or None in extents or cfg["req"] == "no" or not cfg["levels"] \
+                or cfg["scope"] != "shared":
+            return {}
+        levels = {kind: [n for n, c in enumerate(self.structure) if c == ch] for kind, ch in (("spatial", "S"),
+                                                                                           ("reduce", "R"))}
+        fetch = min(cfg["levels"])  # the outermost fetch spans the most
+        staged = [(staged_levels(levels.get(kind, []), fetch, self.tile_binds), len(levels.get(kind, [])))
+                  for kind in info.kinds()]
+        caps = shared_tile_caps(info.block, extents, staged, self.max_shared_memory_per_block)
+        return {id(f.loop_var): (c, part) for f, c, (part, _) in zip(info.loops, caps, staged) if c is not None}
 
     def _tile(self, sch, block, info):
-        extents = info.extents()
-        if self.max_shared_memory_per_block and None not in extents:
-            caps = block_tile_caps(info.block, extents, self.max_shared_memory_per_block)
-            self._caps = {id(f.loop_var): c for f, c, e in zip(info.loops, caps, extents) if c < e}
+        self._caps = self._shared_caps(info)
         try:
             state = super()._tile(sch, block, info)
         finally:

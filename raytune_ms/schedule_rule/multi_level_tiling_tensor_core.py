@@ -23,6 +23,9 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 - `intrin_groups` name the intrinsics, by default wmma's (tir/tensor_intrin/cuda.py); the
   mma.sync + ldmatrix group (cuda_mma.get_mma_intrin_group) is the alternative, its fragments
   the per-lane registers of the "m16n8k16.*" scopes;
+  a group whose product reads B [j, k] (get_mma_intrin_group(trans_b=True)) serves an NT GEMM
+  (C[i, j] += A[i, k] * B[j, k], torch's `x @ W.T`) as it is: B's shared tile and fragments keep
+  its [N, K] layout (ldmatrix without .trans), where otherwise it gets a re-laid-out copy;
 - every block to tensorize is annotated `meta_schedule.auto_tensorize` with its intrinsic (the
   reduction's init, split off later by RewriteReductionBlock, via `..._init`); RewriteTensorize
   applies them.
@@ -48,10 +51,16 @@ from ..schedule.primitives.tensorize import match
 from ..tir import Add, BufferLoad, BufferStore, Cast, Mul, Var
 from ..tir.tensor_intrin import TensorIntrin
 from ..tir.tensor_intrin.cuda import WMMA_K, WMMA_M, WMMA_N, intrin_names
+from ..tir.tensor_intrin.tile_desc import b_transposed
 from .block_analysis import TILING_KEY, BlockInfo
 from .multi_level_tiling import MultiLevelTiling, _State
-from .multi_level_tiling_cuda import COOPERATIVE_FETCH_KEY, vector_lens_for
-from .shared_footprint import block_tile_caps
+from .multi_level_tiling_cuda import (
+    COOPERATIVE_FETCH_KEY,
+    bounded_split,
+    shared_tile_caps,
+    staged_levels,
+    vector_lens_for,
+)
 from .software_pipeline import annotate_pipeline, has_async_copy
 from .tensor_core_fusion import block_names, fold_into_fetch, fold_into_write_back
 from .tensor_core_layout import advances_with, layout_steps
@@ -89,12 +98,13 @@ def _operands(info):
     return b, body, a, bb, out
 
 
-def gemm_axes(info):
+def gemm_axes(info, trans_b: bool = False):
     """(i, j, k iterator positions, A read index, B read index, accumulator dtype) of a block
     computing C[..., i, j] = C[..., i, j] + A[..., i + x, k] * B[..., k, j] (x free of i: other
     reduction axes, so a stride-1 NHWC conv2d is an implicit GEMM over (w, co, ci)) on float16
     inputs with a float16 or float32 accumulator, constant extents and trivial bindings; None
-    otherwise (tensorize's match is the final check). `intrin_padding` says whether i, j, k
+    otherwise (tensorize's match is the final check). With `trans_b`, B is B[..., j, k]
+    instead (an NT GEMM: a linear layer's weight). `intrin_padding` says whether i, j, k
     need padding to the intrinsic's tile first."""
     parts = _operands(info)
     if parts is None:
@@ -104,7 +114,7 @@ def gemm_axes(info):
     pos = {id(v): n for n, v in enumerate(ivs)}
     i, j = body.indices[-2:]
     ai, ak = a.indices[-2:]
-    bk, bj = bb.indices[-2:]
+    bk, bj = bb.indices[-2:][::-1] if trans_b else bb.indices[-2:]
     if not all(isinstance(x, Var) and id(x) in pos for x in (i, j, ak, bk, bj)):
         return None
     if not isinstance(i, Var) or not advances_with(ai, i) or bj is not j or ak is not bk:
@@ -165,57 +175,47 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
             self.max_shared_memory_per_block = target.max_shared_memory_per_block
             self.async_copy = has_async_copy(target)
 
-    def _block_caps(self, info, ijk) -> list:
-        """Per iterator, the bound on its block tile (in 16-row tiles for i, j, k) that keeps the
-        shared fetches of A and B (one copy per pipeline buffer) and the staged output tile of an
-        output that is not the function's within the limit together (shared_footprint), None
-        where unbounded. i, j and k come in 16s (the intrinsic's tile), so their bounds do."""
+    def _block_caps(self, info, ijk, staged) -> list:
+        """Per iterator, the bound on its shared tile (in 16-row tiles for i, j, k; `staged`: how
+        many of its pieces out of all the tile spans) that keeps the shared fetches of A and B
+        (one copy per pipeline buffer) and the staged output tile of an output that is not the
+        function's within the limit together (shared_footprint), None where unbounded. i, j and
+        k come in 16s (the intrinsic's tile), so their bounds do."""
         ext = info.extents()
         if not self.max_shared_memory_per_block or None in ext:
             return [None] * len(ext)
         granules = [16 if k in ijk else 1 for k in range(len(ext))]
-        caps = block_tile_caps(info.block, ext, self.max_shared_memory_per_block, output=not info.is_output(),
-                               granules=granules, copies=self.pipeline_stages if self.use_software_pipeline else 1)
-        return [None if c >= e else c // g for c, e, g in zip(caps, ext, granules)]
+        caps = shared_tile_caps(info.block, ext, staged, self.max_shared_memory_per_block,
+                                output=not info.is_output(), granules=granules,
+                                copies=self.pipeline_stages if self.use_software_pipeline else 1)
+        return [None if c is None else c // g for c, g in zip(caps, granules)]
 
-    def _staged_levels(self, levels) -> int:
-        """How many of a loop's tile `levels` (outermost first) the shared tiles span: those at
-        or under the fetch's level, and the threadIdx-bound ones above it (a shared tile is the
-        whole thread block's), from the first such level on."""
-        fetch = self.reuse_read["levels"][0]
-        binds = self.tile_binds
-        for n, level in enumerate(levels):
-            if level >= fetch or (level < len(binds) and binds[level].startswith("threadIdx")):
-                return len(levels) - n
-        return 0
-
-    def _bounded_split(self, sch, loop, levels, cap):
-        """Split `loop` into one piece per tile level of `levels`. A bounded loop's shared tile
-        (the product of the pieces of the levels the shared tiles span) is drawn first, at most
-        `cap`, then the levels above it and those within it are split apart."""
-        n, inner = len(levels), self._staged_levels(levels)
-        if cap is None or not 0 < inner < n:  # no level above the tile to take the rest
-            return self._split(sch, loop, n)
-        outer, tile = sch.split(loop, sch.sample_perfect_tile(loop, 2, cap))
-        above = self._split(sch, outer, n - inner) if n - inner > 1 else [outer]
-        return above + (self._split(sch, tile, inner) if inner > 1 else [tile])
-
-    def _group(self, out_dtype):
+    def _group(self, out_dtype, trans_b: bool = False):
+        """The first intrinsic group accumulating in `out_dtype` whose product reads B [k, j]
+        (or, with `trans_b`, [j, k]); None if there is none."""
         for group in self.intrin_groups:
             desc = TensorIntrin.get(group["compute"]).desc
-            if desc.params[-1].dtype == out_dtype:
+            if desc.params[-1].dtype == out_dtype and b_transposed(desc) == trans_b:
                 return group
         return None
+
+    def _nt_axes(self, info):
+        """gemm_axes of an NT GEMM (B read [..., j, k]) when a group reads B in that layout
+        (mma.sync's transposed-B intrinsics), so B needs no re-laid-out copy; else None."""
+        axes = gemm_axes(info, trans_b=True)
+        return axes if axes is not None and self._group(axes[-1], trans_b=True) is not None else None
 
     def apply(self, sch, block) -> list:
         info = BlockInfo(sch, block)
         if info.annotation(TILING_KEY) is not None:
             return [sch]
         axes = gemm_axes(info)
+        nt = self._nt_axes(info) if axes is None else None
+        axes, trans_b = (nt, True) if nt is not None else (axes, False)
         parts = _operands(info) if axes is None else None
         steps = layout_steps(*parts[:4]) if parts is not None else None  # GEMM-shaped copies first
         out_dtype = axes[-1] if axes is not None else parts[-1] if steps else None
-        group = self._group(out_dtype) if out_dtype is not None else None
+        group = self._group(out_dtype, trans_b) if out_dtype is not None else None
         if group is None:
             return [sch]
         try:
@@ -246,17 +246,21 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
         sch.annotate(block, TILING_KEY, self.structure)
         loops = sch.get_loops(block)
         info = BlockInfo(sch, block)
-        kinds, caps = info.kinds(), self._block_caps(info, (n_i, n_j, n_k))
+        kinds = info.kinds()
         tiles = [[] for _ in self.structure]
         s_levels = [i for i, c in enumerate(self.structure) if c == "S"]
         r_levels = [i for i, c in enumerate(self.structure) if c == "R"]
+        fetch = self.reuse_read["levels"][0]
+        staged = [(staged_levels(lv, fetch, self.tile_binds), len(lv))
+                  for lv in (s_levels if kind == "spatial" else r_levels for kind in kinds)]
+        caps = self._block_caps(info, (n_i, n_j, n_k), staged)
         inner = []
         for k, (loop, kind) in enumerate(zip(loops, kinds)):
             if k in (n_i, n_j, n_k):
                 loop, last = sch.split(loop, [None, 16])
                 inner.append(last)
             levels = s_levels if kind == "spatial" else r_levels
-            for level, piece in zip(levels, self._bounded_split(sch, loop, levels, caps[k])):
+            for level, piece in zip(levels, bounded_split(sch, loop, len(levels), staged[k][0], caps[k], self._split)):
                 tiles[level].append(piece)
         by_loop = dict(zip(sorted((n_i, n_j, n_k)), inner))
         inner = [by_loop[n_i], by_loop[n_j], by_loop[n_k]]

@@ -3,11 +3,12 @@ that keep it within a GPU's max_shared_memory_per_block.
 
 MultiLevelTilingCuda stages every input of a block in shared memory under the outer
 reduction tiles: the staged region of an input is what the block's tile of the loops touches
-(the tile of loop k: the product of its pieces below the blockIdx level, or below the outer
-reduction level). A read index `sum(c_k * v_k) + b` over tiles t_k covers
-`sum(|c_k| * (t_k - 1)) + extent` elements of its dimension (at most the dimension), so a
-convolution's input window grows with the stride and the kernel size. Indices that are not
-affine in the block's iterators count as the whole dimension.
+(the tile of loop k: the product of its pieces at the levels the fetch spans, those under the
+fetch's loop and the thread-bound ones above it, multi_level_tiling_cuda.staged_levels). A read
+index `sum(c_k * v_k) + b` over tiles t_k covers `sum(|c_k| * (t_k - 1)) + extent` elements of
+its dimension (at most the dimension), so a convolution's input window grows with the stride
+and the kernel size. Indices that are not affine in the block's iterators count as the whole
+dimension.
 
 Drawn independently, the reference's tiles of a large convolution (C3D) stage megabytes in
 almost every draw. `block_tile_caps` bounds each loop's block tile instead: from the whole

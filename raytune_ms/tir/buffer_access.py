@@ -13,7 +13,7 @@ from __future__ import annotations
 from .buffer import Buffer
 from .expr import BinaryOp, BufferLoad, FloatImm, IntImm, StringImm, Var
 from .functor import _NON_STMT, _kids, memo_union
-from .stmt import BufferRegion, BufferStore
+from .stmt import BlockRealize, BufferRegion, BufferStore, For
 
 _LEAVES = (Var, Buffer, IntImm, FloatImm, StringImm)  # nodes that hold no load
 _LOADS: dict = {}  # id(node) -> (node, ids of the buffers loaded in it)
@@ -48,7 +48,20 @@ def arith_only(e) -> bool:
 
 def _access_kids(n) -> list:
     """The nodes below `n` that may hold an access: not the arithmetic-only expressions (a new
-    loop nest is mostly those, and a quick test costs less than a memoised walk of them)."""
+    loop nest is mostly those, and a quick test costs less than a memoised walk of them). The
+    loops and realizes of a fresh nest, most of what a walk meets, read their few expression
+    fields directly (the same nodes as the generic field walk)."""
+    t = type(n)
+    if t is For and not n.annotations:
+        out = [e for e in (n.min, n.extent) if not arith_only(e)]
+        out.append(n.body)
+        return out
+    if t is BlockRealize:
+        out = [e for e in n.iter_values if not arith_only(e)]
+        if not arith_only(n.predicate):
+            out.append(n.predicate)
+        out.append(n.block)
+        return out
     return [k for k in _kids(n) if not arith_only(k)]
 
 

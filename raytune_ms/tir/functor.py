@@ -9,7 +9,7 @@ from __future__ import annotations
 from operator import attrgetter
 
 from .buffer import Buffer
-from .expr import FloatImm, IntImm, IterVar, PrimExpr, Range, StringImm, Var
+from .expr import Add, FloatImm, FloorDiv, FloorMod, IntImm, IterVar, Mul, PrimExpr, Range, StringImm, Sub, Var
 from .node import Node
 from .stmt import Block, BlockRealize, BufferRegion, BufferStore, Evaluate, For, IfThenElse, SeqStmt, Stmt
 
@@ -260,6 +260,26 @@ _BUFFERS: dict = {}  # id(node) -> (node, ids of the Buffers in it), every subtr
 used_buffers = memo_union(
     "used_buffers", "ids of the Buffers occurring in `node` (as transform sees them: Buffers are leaves).",
     _BUFFERS, (Var, *_CONSTANTS), Buffer, id_set)
+
+
+_INDEX_ARITH = (Var, IntImm, Add, Sub, Mul, FloorDiv, FloorMod)
+
+
+def index_arith(e) -> bool:
+    """Whether `e` is made of variables, integer constants and + - * // % only (so it uses no
+    buffer): what almost every binding and index is, told without a memoised walk (which
+    costs more on the fresh expressions of each candidate)."""
+    stack = [e]
+    while stack:
+        n = stack.pop()
+        t = type(n)
+        if t is Var or t is IntImm:
+            continue
+        if t not in _INDEX_ARITH:
+            return False
+        stack.append(n.a)
+        stack.append(n.b)
+    return True
 
 
 def collect(node, cls) -> list:

@@ -83,20 +83,27 @@ def test_ray_faults_become_error_records(ray_local, tmp_path):
 
 
 def test_killing_a_runner_actor_loses_no_candidate(ray_local, tmp_path):
+    from actors import RayRunner
+
     ray = ray_local
     wl = ms.workloads.get("GMM", "small")
+    trials = 12
     killed, seen = [], set()
 
     def kill_once(snapshot):
         names = [n for n in ray.util.list_named_actors() if n.startswith("raytune_ms:runner:")]
         seen.update(names)
-        if not killed and snapshot["trials_done"] >= 2 and names:
+        if not killed and 1 <= snapshot["trials_done"] < trials and names:
             ray.kill(ray.get_actor(names[0]))
             killed.append(names[0])
 
-    db = _tune(wl, tmp_path, 10, progress_callback=kill_once)
+    # progress is polled every 0.5 s: each measurement lasting >= 0.2 s keeps the run (and the
+    # replaced runner) alive across several polls, where 5 ms ones once finished between two
+    slow = EvaluatorConfig(number=1, repeat=1, min_repeat_ms=200)
+    db = _tune(wl, tmp_path, trials, progress_callback=kill_once,
+               runner=RayRunner(evaluator_config=slow))
     assert killed, "no runner actor was found to kill"
     assert seen - set(killed), "the killed runner was not replaced"
     records = db.get_all_tuning_records()
-    assert len(records) == 10
+    assert len(records) == trials
     assert not [r.error for r in records if r.error], "a candidate was lost or failed"

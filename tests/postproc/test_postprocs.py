@@ -46,6 +46,24 @@ def test_disallow_dynamic_loop():
     assert not DisallowDynamicLoop().apply(Schedule(func.with_body(dyn)))
 
 
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_disallow_dynamic_loop_finds_one_deep_loop(which):
+    """One dynamic loop anywhere (the innermost loop of the first or the last block, and of
+    a reduction's init) rejects the program; the others stay accepted."""
+    n = tir.Var("n", "int32")
+    for func in (elementwise_chain(4, 4), matmul(8, 8, 8)):
+        names = [r.block.name for r in tir.collect(func.body, tir.BlockRealize) if r.block.name != "root"]
+        inner = loops_above(block_path(func, names[0 if which == "first" else -1]))[-1]
+        dyn = tir.transform(func.body, post=lambda s, inner=inner: s.replace(extent=n) if s is inner else None)
+        assert DisallowDynamicLoop().apply(Schedule(func))
+        assert not DisallowDynamicLoop().apply(Schedule(func.with_body(dyn)))
+    init = tir.For(tir.Var("z", "int32"), 0, n, "serial", tir.Evaluate(tir.IntImm(0)))
+    red = matmul(8, 8, 8)
+    blk = block_path(red, "C")[-1].block
+    dyn = tir.transform(red.body, post=lambda s: s.replace(init=init) if s is blk else None)
+    assert not DisallowDynamicLoop().apply(Schedule(red.with_body(dyn)))
+
+
 def test_rewrite_reduction_block_hoists_every_init():
     func = row_sum(4, 16)
     sch = Schedule(func)

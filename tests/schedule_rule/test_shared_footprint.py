@@ -97,3 +97,58 @@ def test_bounded_tiles_fit_and_match_numpy(name):
         EmulatedModule(art)(*arrays)
         good, err = w.compare(arrays)
         assert good, (name, err)
+
+
+def test_the_bound_counts_only_the_levels_a_thread_block_stages():
+    """tile_binds blockIdx.y, blockIdx.x, threadIdx.x: a spatial loop's shared tile is its
+    pieces under both blockIdx levels (each block has its own shared memory). The bound draws
+    that tile first ([outer, tile <= 32]) and splits the outer part between the two blockIdx
+    levels; before, the blockIdx.x piece was inside the bounded product, so a 32-row shared
+    tile with blockIdx.x = 2 (which fits: 132 of 256 bytes) could not be drawn. Every draw fits
+    and matches numpy through the IR interpreter; a tile past the bound is still rejected by
+    VerifyGPUCode, which names the shared-memory limit."""
+    import numpy as np
+
+    from raytune_ms import te
+    from raytune_ms.postproc.verify_gpu_code import VerifyGPUCode
+    from raytune_ms.schedule import Schedule, Trace
+    from raytune_ms.schedule_rule import MultiLevelTilingCuda, ScheduleRule
+    from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
+    from raytune_ms.testing.interpreter import interpret
+    from raytune_ms.topi import dense
+
+    func = te.create_prim_func(dense.batch_matmul_nkkm(1, 64, 64, 64))
+    target = "cuda -max-shared-memory-per-block=256"
+    rules = ScheduleRule.create("cuda")
+    rules[[type(r) for r in rules].index(MultiLevelTilingCuda)] = MultiLevelTilingCuda(
+        tile_binds=["blockIdx.y", "blockIdx.x", "threadIdx.x"])
+    ctx = context(func, target=target, sch_rules=rules, postprocs="cuda")
+    (space,) = ctx.generate_design_space()
+    draws = [i.attrs for i in space.trace.insts if i.kind.name == "SamplePerfectTile"]
+    # batch; i and j: [outer, shared tile <= 32], outer over the blockIdx levels, tile over the rest; k
+    assert draws == [(5, 64), (2, 32), (2, 64), (3, 64), (2, 32), (2, 64), (3, 64), (2, 1), (2, 64)]
+    ok, rejected = replays(ctx, 12, seed=1)
+    assert not rejected
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(p.shape).astype("float32") for p in func.params[:2]]
+    arrays.append(np.zeros(func.params[2].shape, "float32"))
+    wider = None
+    for sch in ok:
+        (kernel,) = codegen_cuda(sch.mod.entry_func(), target).kernels
+        assert kernel.shared_bytes <= 256
+        tiles = [sch.trace.decisions[i] for i in sch.trace.insts if i.kind.name == "SamplePerfectTile"]
+        if wider is None and tiles[1][1] * tiles[2][1] > 32:  # shared tile times blockIdx.x: past the old bound
+            wider = sch
+    assert wider is not None
+    np.testing.assert_allclose(interpret(wider.mod.entry_func(), arrays)[-1], arrays[0] @ arrays[1],
+                               rtol=1e-4, atol=1e-4)
+    insts = [i for i in wider.trace.insts if i.kind.name == "SamplePerfectTile"]
+    decisions = dict(wider.trace.decisions)
+    inner = list(decisions[insts[3]])
+    inner[-1] *= 64 // int(np.prod(inner))
+    decisions.update({insts[1]: [1, 64], insts[2]: [1, 1], insts[3]: inner})  # i's shared tile 64 > 32
+    past = Schedule(func)
+    Trace(wider.trace.insts, decisions).apply_to_schedule(past, remove_postproc=True)
+    assert candidate_from_schedule(past, ctx.postprocs) is None
+    (verify,) = [p for p in ctx.postprocs if isinstance(p, VerifyGPUCode)]
+    assert "exceed max_shared_memory_per_block=256" in verify.last_error

@@ -1,6 +1,7 @@
 """The search pauses the cyclic collector and freezes what a batch leaves alive: that is only
 sound if the search itself makes no reference cycles (they would stay frozen until the run
-ends), so a whole evolutionary batch is checked for the cycles it leaves behind."""
+ends), so a whole evolutionary batch is checked for the cycles it leaves behind; and the pause
+keeps the collector's state across nested and already-disabled uses."""
 
 import contextlib
 import gc
@@ -55,3 +56,21 @@ def test_the_outermost_pause_freezes_what_survived_and_thaw_hands_it_back():
     assert gc.get_freeze_count() >= len(kept)
     gc_thaw()
     assert gc.get_freeze_count() == 0
+
+
+def test_gc_paused_restores_the_collector_state():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc_thaw()  # (what the pauses froze goes back to the collector)

@@ -1,21 +1,22 @@
 """The fast tree walks answer exactly what the plain walks answer: collect/collect_each against
 a naive pre-order walk, a buffer substitution that skips subtrees without the buffer against
 the unpruned rebuild (same program, same shared subtrees), the block index's root shortcut,
-`Node.with_field` against `replace`, and the search's GC pause. Programs: every suite
-workload's replayed and postprocessed design spaces."""
+the accessed-buffer memo and the leaf blocks against naive walks, `Node.with_field` against
+`replace`, and `index_arith` (an expression of + - * // % on variables and integers)
+against the buffers a walk finds. Programs: every suite workload's replayed and
+postprocessed design spaces."""
 
-import gc
 import random
 
 import pytest
 
 from raytune_ms import tir, workloads
 from raytune_ms.schedule import Schedule, Trace
-from raytune_ms.schedule.tree import block_path, find_path
-from raytune_ms.search_strategy.gc_pause import gc_paused
+from raytune_ms.schedule.tree import block_path, blocks_in, child_blocks, find_path, leaf_blocks, stmt_children
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
-from raytune_ms.tir import Block, BlockRealize, Buffer, BufferLoad, BufferStore, For, Var
-from raytune_ms.tir.functor import _kids, collect, collect_each, transform, used_buffers
+from raytune_ms.tir import Block, BlockRealize, Buffer, BufferLoad, BufferRegion, BufferStore, For, Var
+from raytune_ms.tir.buffer_access import accessed_buffer_ids
+from raytune_ms.tir.functor import _kids, collect, collect_each, index_arith, transform, used_buffers
 from raytune_ms.tir.node import Node
 from raytune_ms.tune_context import TuneContext
 
@@ -77,6 +78,48 @@ def test_fast_walks_match_plain_ones(name):
                 assert (a is b) if id(b) in kept else (id(a) not in kept)
 
 
+@pytest.mark.parametrize("name", ["GMM", "C2D", "T2D", "SFM", "CBR"])
+def test_index_arith_loads_nothing(name):
+    """Every expression of the programs (bindings, indices, values, conditions): one that
+    index_arith accepts has only Var, IntImm and + - * // % nodes and uses no buffer; both
+    answers occur."""
+    answers = set()
+    for func in _programs(name):
+        for n in _naive_collect(func.body, tir.PrimExpr):
+            ok = index_arith(n)
+            answers.add(ok)
+            if ok:
+                kinds = {type(k) for k in _naive_collect(n, Node)}
+                assert kinds <= {Var, tir.IntImm, tir.Add, tir.Sub, tir.Mul, tir.FloorDiv, tir.FloorMod}
+                assert not used_buffers(n)
+    assert answers == {True, False}
+    x = Var("x", "int32")
+    a = Buffer("A", (4,), "int32")
+    assert index_arith(x * 2 + 1) and not index_arith(x + BufferLoad(a, [x])) and not index_arith(tir.Min(x, x))
+
+
+@pytest.mark.parametrize("name", workloads.names())
+def test_accessed_buffers_and_leaf_blocks_match_naive_walks(name):
+    for func in _programs(name):
+        body = func.body
+        for node in [body] + _naive_collect(body, (For, BlockRealize, Block)):
+            want = {id(n.buffer) for n in _naive_collect(node, (BufferLoad, BufferStore, BufferRegion))}
+            assert accessed_buffer_ids(node) == want
+        for stmt in _naive_collect(body, (For, BlockRealize)):
+            assert [id(b) for b in child_blocks(stmt)] == [id(b) for b in _naive_child_blocks(stmt)]
+        want = [b for b in blocks_in(body) if not _naive_child_blocks(b)]
+        assert [id(b) for b in leaf_blocks(func)] == [id(b) for b in want]
+
+
+def _naive_child_blocks(stmt):
+    def under(s):
+        if isinstance(s, BlockRealize):
+            return [s]
+        return [b for k in stmt_children(s) for b in under(k)]
+
+    return [b for k in stmt_children(stmt.block if isinstance(stmt, BlockRealize) else stmt) for b in under(k)]
+
+
 def test_with_field_is_replace_without_the_constructor():
     func = workloads.get("GMM", "small").func
     loop = find_path(func.body, lambda s: isinstance(s, For))[-1]
@@ -85,20 +128,3 @@ def test_with_field_is_replace_without_the_constructor():
     assert a is not loop and a.body is body and tir.script(a) == tir.script(b)
     assert all(getattr(a, f) is getattr(loop, f) for f in For._fields if f != "body")
     assert loop.body is not body  # the original is untouched
-
-
-def test_gc_paused_restores_the_collector_state():
-    assert gc.isenabled()
-    with gc_paused():
-        assert not gc.isenabled()
-        with gc_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with gc_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

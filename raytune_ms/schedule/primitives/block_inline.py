@@ -16,7 +16,7 @@ from ...tir.analysis import const_int, is_spatial_block, is_true, same_expr
 from ...tir.arith import simplify
 from ...tir.functor import used_vars
 from ..error import ScheduleError
-from ..tree import block_path, blocks_in, child_blocks, replace_path
+from ..tree import block_path, leaf_blocks, replace_path
 from .block_common import (
     find_block,
     is_param,
@@ -99,14 +99,13 @@ def compute_inline(func, block_name):
     if any(ld.buffer is buf for ld in tir.collect(store.value, BufferLoad)):
         raise ScheduleError(f"{prim}: block {block_name!r} reads the buffer {buf.name!r} it writes")
     scope = scope_realize(path)
-    others = [b.block.name for b in blocks_in(func.body)
-              if b is not me and b.block.name != scope.block.name and writes_buffer(b, buf)
-              and not child_blocks(b)]
+    leaves = leaf_blocks(func)
+    others = [b.block.name for b in leaves
+              if b is not me and b.block.name != scope.block.name and writes_buffer(b, buf)]
     if others:
         raise ScheduleError(f"{prim}: buffer {buf.name!r} of block {block_name!r} is also written "
                             f"by {others}")
-    readers = [b for b in blocks_in(func.body) if b is not me and not child_blocks(b)
-               and reads_buffer(b, buf)]
+    readers = [b for b in leaves if b is not me and reads_buffer(b, buf)]
     if not readers:
         raise ScheduleError(f"{prim}: block {block_name!r} has no consumer to inline into")
 
@@ -149,7 +148,7 @@ def reverse_compute_inline(func, block_name):
     if not is_true(me.predicate):
         raise ScheduleError(f"{prim}: block {block_name!r} has a predicate; it cannot be inlined")
     scope = scope_realize(path)
-    leaves = [b for b in blocks_in(func.body) if not child_blocks(b)]
+    leaves = leaf_blocks(func)
     candidates = []
     for buf in read_buffers(block):
         writers = [b for b in leaves if b is not me and writes_buffer(b, buf)]
@@ -218,8 +217,7 @@ def reverse_compute_inline(func, block_name):
         reads=add_regions(pblock.reads, moved(block.reads)),
         writes=moved(block.writes),
     )
-    body = func.body
-    ppath = find_block(body, pblock.name)
+    ppath = block_path(func, pblock.name)  # (from the cached index: the leaves' walk filled it)
     predicate = simplify(tir.logical_and(ppath[-1].predicate, guard)) if short else ppath[-1].predicate
     body = replace_path(ppath, ppath[-1].replace(block=new_pblock, predicate=predicate))
     body = remove_block(body, find_block(body, block_name))

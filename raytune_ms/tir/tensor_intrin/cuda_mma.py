@@ -1,9 +1,13 @@
 """The CUDA mma.sync intrinsics (fp16 inputs, fp32 accumulation), by the reference's names: a
 16x16 tile of A or B loaded from shared memory by `ldmatrix` (x4; B transposed on the way, as
 mma.sync wants its K-major "col" operand), a 16x16x16 product as two `mma.sync.m16n8k16`, the
-accumulator's fill with zero and its store. The descriptions are the wmma ones (tile_desc.py) over
-the "m16n8k16.matrixA/B/C" scopes, whose fragments are the per-lane registers of the PTX ISA's
-layouts (codegen/cuda_mma.py); the implementation is an `MmaImpl`."""
+accumulator's fill with zero and its store. A transposed B (stored [N, K], as torch's
+nn.Linear weight: `x @ W.T`) has its own pair: a tile of B[n, k] loaded by `ldmatrix` without
+.trans (its rows are already the "col" operand's K-contiguous columns) and the product reading
+B[j, k] (`mma_f16f16f32_trans_b`); the registers it fills are the same. The descriptions are
+the wmma ones (tile_desc.py) over the "m16n8k16.matrixA/B/C" scopes, whose fragments are the
+per-lane registers of the PTX ISA's layouts (codegen/cuda_mma.py); the implementation is an
+`MmaImpl`."""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ MMA_SCOPES = ("m16n8k16.matrixA", "m16n8k16.matrixB", "m16n8k16.matrixC")
 
 @dataclass(frozen=True)
 class MmaImpl:
-    """op: "load_a" | "load_b" | "mma" | "fill" | "store"; dtype: the fragment's element type."""
+    """op: "load_a" | "load_b" | "load_b_trans" (B from an [N, K] tile) | "mma" | "fill" | "store";
+    dtype: the fragment's element type."""
 
     op: str
     dtype: str
@@ -27,7 +32,10 @@ def _register() -> None:
     for operand, scope in (("a", MMA_SCOPES[0]), ("b", MMA_SCOPES[1])):
         name = f"mma_ldmatrix_f16_{operand}_shared"
         TensorIntrin.register(name, copy_desc(name, "shared", scope, "float16"), MmaImpl(f"load_{operand}", "float16"))
-    TensorIntrin.register("mma_f16f16f32", mma_desc("mma_f16f16f32", "float32", MMA_SCOPES), MmaImpl("mma", "float32"))
+    name = "mma_ldmatrix_f16_b_trans_shared"
+    TensorIntrin.register(name, copy_desc(name, "shared", MMA_SCOPES[1], "float16"), MmaImpl("load_b_trans", "float16"))
+    for name, trans_b in (("mma_f16f16f32", False), ("mma_f16f16f32_trans_b", True)):
+        TensorIntrin.register(name, mma_desc(name, "float32", MMA_SCOPES, trans_b), MmaImpl("mma", "float32"))
     TensorIntrin.register("mma_fill_16x16_f32", fill_desc("mma_fill_16x16_f32", "float32", MMA_SCOPES[2]),
                           MmaImpl("fill", "float32"))
     for scope in ("global", "shared"):
@@ -38,15 +46,17 @@ def _register() -> None:
 def get_mma_intrin_group(load_scope: str = "shared", store_scope: str = "global", in_dtype: str = "float16",
                          out_dtype: str = "float32", trans_a: bool = False, trans_b: bool = False) -> dict:
     """The mma.sync intrinsic group with the reference's keys {"init", "load_a", "load_b",
-    "compute", "store"}; fp16 inputs and fp32 accumulation from shared memory, untransposed
-    operands, are the ones built."""
-    if (load_scope, in_dtype, out_dtype, trans_a, trans_b) != ("shared", "float16", "float32", False, False):
+    "compute", "store"}; fp16 inputs and fp32 accumulation from shared memory, with A untransposed
+    and B either [K, N] or (`trans_b`) [N, K], are the ones built."""
+    if (load_scope, in_dtype, out_dtype, trans_a) != ("shared", "float16", "float32", False):
         raise ValueError(f"get_mma_intrin_group: only load_scope='shared', in_dtype='float16', out_dtype='float32' "
-                         f"without transposes is built, not {(load_scope, in_dtype, out_dtype, trans_a, trans_b)}")
+                         f"without a transposed A is built, not {(load_scope, in_dtype, out_dtype, trans_a)}")
     if store_scope not in ("global", "shared"):
         raise ValueError(f"get_mma_intrin_group: store_scope must be 'global' or 'shared', not {store_scope!r}")
-    return {"init": "mma_fill_16x16_f32", "load_a": "mma_ldmatrix_f16_a_shared", "load_b": "mma_ldmatrix_f16_b_shared",
-            "compute": "mma_f16f16f32", "store": f"mma_store_16x16_f32_{store_scope}"}
+    suffix = ("_trans", "_trans_b") if trans_b else ("", "")
+    return {"init": "mma_fill_16x16_f32", "load_a": "mma_ldmatrix_f16_a_shared",
+            "load_b": f"mma_ldmatrix_f16_b{suffix[0]}_shared", "compute": f"mma_f16f16f32{suffix[1]}",
+            "store": f"mma_store_16x16_f32_{store_scope}"}
 
 
 _register()

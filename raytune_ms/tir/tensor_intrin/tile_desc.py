@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..buffer import Buffer
 from ..expr import Add, BufferLoad, Cast, IterVar, Mul, Range, Var, const
 from ..function import PrimFunc
+from ..functor import collect
 from ..stmt import Block, BlockRealize, BufferRegion, BufferStore, For
 
 
@@ -39,21 +40,29 @@ def copy_desc(name, src_scope, dst_scope, dtype) -> PrimFunc:
                  lambda v: [_pt(src, v[0], v[1])])
 
 
-def mma_desc(name, out_dtype, scopes) -> PrimFunc:
+def mma_desc(name, out_dtype, scopes, trans_b: bool = False) -> PrimFunc:
     """C[i, j] += A[i, k] * B[k, j] on fp16 inputs, accumulated in `out_dtype`; `scopes` are
-    A's, B's and C's."""
+    A's, B's and C's. With `trans_b`, B is indexed B[j, k] (stored [N, K], as a linear layer's
+    weight), so a fragment tile of it is read from that layout."""
     a = Buffer("A", (16, 16), "float16", scopes[0])
     b = Buffer("B", (16, 16), "float16", scopes[1])
     c = Buffer("C", (16, 16), out_dtype, scopes[2])
 
     def body(v):
         i, j, k = v
-        la, lb = BufferLoad(a, [i, k]), BufferLoad(b, [k, j])
+        la, lb = BufferLoad(a, [i, k]), BufferLoad(b, [j, k] if trans_b else [k, j])
         prod = Mul(la, lb) if out_dtype == "float16" else Mul(Cast(out_dtype, la), Cast(out_dtype, lb))
         return BufferStore(c, Add(BufferLoad(c, [i, j]), prod), [i, j])
 
     return _desc(name, [a, b, c], ["spatial", "spatial", "reduce"], body,
-                 lambda v: [_pt(c, v[0], v[1]), _pt(a, v[0], v[2]), _pt(b, v[2], v[1])])
+                 lambda v: [_pt(c, v[0], v[1]), _pt(a, v[0], v[2]),
+                            _pt(b, v[1], v[2]) if trans_b else _pt(b, v[2], v[1])])
+
+
+def b_transposed(desc) -> bool:
+    """Whether the product description `desc` (mma_desc's) reads B as B[j, k]."""
+    (block,) = [b for b in collect(desc.body, Block) if b.name != "root"]
+    return block.reads[2].region[0].min is block.iter_vars[1].var
 
 
 def fill_desc(name, dtype, scope) -> PrimFunc:
