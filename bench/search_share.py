@@ -9,7 +9,7 @@ random, before the model is trained; the others evolved) the search's seconds (w
 and its share of the time from that batch's start to the next one's (the last: to the end of
 the run).
 
-search_workers: the search's worker processes (default: as many as the CPUs; 0/1: in process).
+search_workers: the search's worker processes (default 1: in process, as tune_tir).
 
 Usage: python bench/search_share.py [--trials 128] [--op GMM-1024] [--size standard] [--seed 1]
        [--search-workers N]
@@ -67,7 +67,7 @@ def batch_shares(spans: list, end: float) -> list:
 
 
 def measure(op: str, size: str, trials: int, seed: int, population: int | None,
-            search_workers: int | None = None) -> dict:
+            search_workers: int | None = 1) -> dict:
     from raytune_ms.builder import Builder
     from raytune_ms.runner import Runner
 
@@ -117,8 +117,8 @@ def main(argv=None) -> int:
     ap.add_argument("--trials", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--population", type=int, default=None, help="evolutionary population (default 512)")
-    ap.add_argument("--search-workers", type=int, default=None,
-                    help="the search's worker processes (default: the CPUs; 0 or 1: in process)")
+    ap.add_argument("--search-workers", type=int, default=1,
+                    help="the search's worker processes (default 1: in process)")
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
     cpu = os.times()
