@@ -1,5 +1,7 @@
-"""Fixed CUDA C text of every generated file: integer types (NVRTC has no <stdint.h>), the
-constants, and the C prelude's helpers that the shared expression printer calls."""
+"""Fixed CUDA C text of every generated file: integer types (NVRTC has no <stdint.h>, so they
+are declared under NVRTC; nvcc, which users may take a kernel's source to, gets the host's
+<stdint.h>), the constants, and the C prelude's helpers that the shared expression printer
+calls."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ def _device_helpers() -> str:
 
 
 CUDA_PRELUDE = r"""
+#ifdef __CUDACC_RTC__
 typedef signed char int8_t;
 typedef unsigned char uint8_t;
 typedef short int16_t;
@@ -24,6 +27,12 @@ typedef unsigned int uint32_t;
 typedef long long int64_t;
 typedef unsigned long long uint64_t;
 #define INT64_C(x) x##LL
+#else
+#include <stdint.h>
+#include <math.h>
+#endif
+#undef INFINITY
+#undef NAN
 #define INFINITY __int_as_float(0x7f800000)
 #define NAN __int_as_float(0x7fffffff)
 """ + _device_helpers()

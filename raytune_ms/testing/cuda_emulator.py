@@ -203,7 +203,8 @@ static void rtms_launch(void (*f)(A...), void** a, const unsigned* g, const unsi
 
 
 def _device_source(source: str) -> str:
-    drop = re.compile(r"^(typedef .*int\d+_t;|#define (INT64_C|INFINITY|NAN)\b.*|#include <(cuda_fp16|mma)\.h>)$")
+    drop = re.compile(r"^(typedef .*int\d+_t;|#define (INT64_C|INFINITY|NAN)\b.*|#undef (INFINITY|NAN)|"
+                      r"#include <(cuda_fp16|mma)\.h>)$")
     return "\n".join(line for line in source.splitlines() if not drop.match(line))
 
 
