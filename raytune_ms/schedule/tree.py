@@ -247,8 +247,6 @@ def child_blocks(stmt) -> list:
             out.append(s)
         elif t is SeqStmt:
             stack.extend(reversed(s.seq))
-        elif isinstance(s, BlockRealize):
-            out.append(s)
         else:
             stack.extend(reversed(stmt_children(s)))
     return out
