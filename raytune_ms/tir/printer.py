@@ -95,8 +95,10 @@ def _stmt(s, ind: int, out: list) -> None:
             _stmt(s.else_case, ind + 1, out)
     elif isinstance(s, S.Evaluate):
         out.append(f"{pad}evaluate({_e(s.value)})")
-    else:
+    else:  # a statement of a later stage (lowering's Allocate): its repr, then its body
         out.append(f"{pad}{s!r}")
+        if isinstance(getattr(s, "body", None), S.Stmt):
+            _stmt(s.body, ind + 1, out)
 
 
 def script(node) -> str:
