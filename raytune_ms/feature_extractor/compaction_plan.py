@@ -41,14 +41,16 @@ class NotPlain(Exception):
 
 class Compacted:
     """A compacted buffer: the new buffer, per dimension the box start's constant (None for a
-    dimension kept whole), and the ids of the inner loop variables."""
+    dimension kept whole), and per index expression of its accesses (by id) its linear form
+    over the inner loop variables ({Var: coef}, constant), worked out once here for the store
+    walk."""
 
-    __slots__ = ("buffer", "starts", "inner")
+    __slots__ = ("buffer", "starts", "forms")
 
-    def __init__(self, buffer, starts, inner):
+    def __init__(self, buffer, starts, forms):
         self.buffer = buffer
         self.starts = starts
-        self.inner = inner
+        self.forms = forms
 
 
 def _plain(e, dtype, scale, coefs, counts, inner) -> int:
@@ -89,13 +91,6 @@ def _plain(e, dtype, scale, coefs, counts, inner) -> int:
             entry[1] += scale
         return 0
     raise NotPlain
-
-
-def inner_form(e, inner) -> tuple:
-    """({Var: coef} of the inner variables of an index `plan` accepted, its constant)."""
-    coefs: dict = {}
-    const = _plain(e, e.dtype, 1, coefs, {}, inner)
-    return {v: c for key, (v, c) in coefs.items() if key in inner and c}, const
 
 
 def built_ops(coefs, const) -> tuple:
@@ -212,16 +207,15 @@ def plan(body, scan) -> tuple:
         if b.strides or not accesses:
             continue
         box = [None] * b.ndim  # per dim [outer terms, start constant, extent, start is a min()]
-        inner_ids = set()
+        forms = {}  # id(index) -> ({inner Var: coef}, constant)
         for indices, inner in accesses:
             ranges = {id(v): (lo, ext) for v, lo, ext in inner}
-            inner_ids.update(ranges)
             for d, e in enumerate(indices):
                 coefs, counts = {}, {}
                 const = _plain(e, e.dtype, 1, coefs, counts, ranges)
-                outer = {}
+                outer, terms = {}, {}
                 lo = hi = const
-                for key, (_, c) in coefs.items():
+                for key, (v, c) in coefs.items():
                     r = ranges.get(key)
                     if r is None:
                         if c:
@@ -229,9 +223,12 @@ def plan(body, scan) -> tuple:
                         continue
                     if counts[key] > 1:
                         raise NotPlain
+                    if c:
+                        terms[v] = c
                     first, last = r[0], r[0] + r[1] - 1
                     lo += c * first if c > 0 else c * last
                     hi += c * last if c > 0 else c * first
+                forms[id(e)] = (terms, const)
                 box[d] = _union(box[d], [outer, lo, hi - lo + 1, False], var_ranges)
         starts, shape, changed = [], [], False
         for (_, lo, ext, symbolic), full in zip(box, b.shape):
@@ -245,5 +242,5 @@ def plan(body, scan) -> tuple:
                 shape.append(ext)
                 changed = True
         if changed:
-            out[id(b)] = Compacted(Buffer(b.name, shape, b.dtype, b.scope), starts, frozenset(inner_ids))
+            out[id(b)] = Compacted(Buffer(b.name, shape, b.dtype, b.scope), starts, forms)
     return out, scans

@@ -52,7 +52,7 @@ from ..tir import (
 )
 from ..tir.affine import affine_form
 from ..tir.dtype import bytes_of, is_float
-from .compaction_plan import Compacted, built_ops, inner_form
+from .compaction_plan import Compacted, built_ops
 
 # group 1 arithmetic counters, in feature order (the float ones first)
 ARITH = ("float_mad", "float_addsub", "float_mul", "float_divmod", "float_cmp", "float_mathfunc",
@@ -131,18 +131,7 @@ def scan(store) -> tuple:
     return counts, loads
 
 
-def _inner_form(c: Compacted, e, forms: dict) -> tuple:
-    """inner_form of an index of compacted buffer `c` (its inner loops are the form's terms),
-    kept in `forms` ((id(c), id(e)) -> form) for one walk, which holds both: a load's indices
-    are counted (shifted_ops) and then read (shifted_forms)."""
-    key = (id(c), id(e))
-    form = forms.get(key)
-    if form is None:
-        form = forms[key] = inner_form(e, c.inner)
-    return form
-
-
-def shifted_forms(c: Compacted, indices, forms: dict) -> tuple:
+def shifted_forms(c: Compacted, indices) -> tuple:
     """A compacted buffer's access indices: a shifted dimension as its affine form (the inner
     terms, the constant less the box start), the others as they are."""
     out = []
@@ -150,12 +139,12 @@ def shifted_forms(c: Compacted, indices, forms: dict) -> tuple:
         if start is None:
             out.append(e)
         else:
-            coefs, const = _inner_form(c, e, forms)
+            coefs, const = c.forms[id(e)]
             out.append((coefs, const - start))
     return tuple(out)
 
 
-def shifted_ops(c: Compacted, indices, counts: list, forms: dict) -> None:
+def shifted_ops(c: Compacted, indices, counts: list) -> None:
     """Count a compacted buffer's load indices as compaction leaves them (the simplifier's
     canonical form of each shifted dimension) instead of as written."""
     for e, start in zip(indices, c.starts):
@@ -164,7 +153,7 @@ def shifted_ops(c: Compacted, indices, counts: list, forms: dict) -> None:
             scan_value(e, written, [])
             for k, v in enumerate(written):
                 counts[k] -= v
-            coefs, const = _inner_form(c, e, forms)
+            coefs, const = c.forms[id(e)]
             addsub, muls = built_ops(list(coefs.values()), const - start)
             counts[1 + NUM_FLOAT_ARITH] += addsub
             counts[2 + NUM_FLOAT_ARITH] += muls
@@ -298,7 +287,6 @@ class StoreCollector:
         self.params = {id(p): p for p in lowered.params}
         self.compacted = compacted or {}
         self.scans = scans or {}
-        self.forms = {}  # inner forms of compacted indices (see _inner_form)
         self.pending = []
         self._visit(lowered.body)
         self._finish()
@@ -341,7 +329,7 @@ class StoreCollector:
             for ld in loads:
                 c = compacted.get(id(ld.buffer))
                 if c is not None:
-                    shifted_ops(c, ld.indices, counts, self.forms)
+                    shifted_ops(c, ld.indices, counts)
 
         # buffers: the stored one first, then loads in order; a loaded stored buffer is ReadWrite
         wid = id(store.buffer)
@@ -363,7 +351,7 @@ class StoreCollector:
                 c = compacted.get(b)
                 if c is not None:
                     bufs[b] = c.buffer
-                    patterns[b] = [shifted_forms(c, idx, self.forms) for idx in patterns[b]]
+                    patterns[b] = [shifted_forms(c, idx) for idx in patterns[b]]
 
         row = StoreRow()
         row.buffer = bufs[wid]
@@ -420,9 +408,10 @@ class StoreCollector:
         dmax = max(1, max(rec[6][b].ndim for k in live for rec in (pending[k],) for b in rec[4]))
         # built as flat lists, made arrays once (element writes into arrays, and nested lists,
         # cost more than the math)
-        C, const, strides, row_of = [], [], [], []  # per pattern; row_of: its store's row below
+        C, const, row_of = [], [], []  # per pattern; row_of: its store's row below
         mins, span = [], []  # per live store
         shape, starts, groups = [], [], []  # per (store, buffer); groups: (store, buffer, offset)
+        per = []  # per group {loop position: the smallest |coef| x stride of its innermost dim}
         other = []  # (row, dim, expr, buffer, store) of non-affine indices
         width = dmax * nmax
         npat = 0
@@ -438,10 +427,13 @@ class StoreCollector:
                 shape += list(buf.shape) + [1.0] * (dmax - buf.ndim)
                 starts.append(npat)
                 groups.append((k, b, off))
-                bstride = list(buf.dense_strides()) + [1.0] * (dmax - buf.ndim)
+                bstride = buf.dense_strides()
+                smallest = {}
+                per.append(smallest)
                 for idx in patterns[b]:
                     crow = [0.0] * width
                     krow = [0.0] * dmax
+                    innermost = {}  # loop position -> |coef| x stride of the last dim using it
                     for d, e in enumerate(idx):
                         form = e if type(e) is tuple else affine_form(e)
                         at = d * nmax
@@ -449,15 +441,20 @@ class StoreCollector:
                             other.append((npat, d, e, buf, k))
                             for p, c in _coefs(e, pos).items():
                                 crow[at + p] = c
+                                if c:
+                                    innermost[p] = abs(c) * bstride[d]
                             continue
                         krow[d] = form[1]
                         for v, c in form[0].items():
                             p = pos.get(id(v))
-                            if p is not None:
-                                crow[at + p] += c
+                            if p is not None and c:
+                                crow[at + p] = c
+                                innermost[p] = abs(c) * bstride[d]
+                    for p, v in innermost.items():
+                        if v < smallest.get(p, math.inf):
+                            smallest[p] = v
                     C += crow
                     const += krow
-                    strides += bstride
                     row_of.append(live_row)
                     npat += 1
         C = np.array(C, dtype=np.float64).reshape(npat, dmax, nmax)
@@ -487,15 +484,6 @@ class StoreCollector:
         box_lo = np.maximum(np.minimum.reduceat(lo, starts, axis=0), 0.0)  # [groups, dims, levels]
         box_hi = np.minimum(np.maximum.reduceat(hi, starts, axis=0), shape - 1.0)
         numel = np.maximum(box_hi - box_lo + 1.0, 0.0).prod(axis=1).tolist()
-        # stride: per loop, the smallest over patterns of |coef| x stride of the innermost dim using it
-        used = C != 0.0
-        any_dim = used.any(axis=1)  # [patterns, loops]
-        inner_dim = dmax - 1 - np.argmax(used[:, ::-1, :], axis=1)  # [patterns, loops]
-        pattern = np.arange(npat)[:, None]
-        picked = np.abs(C)[pattern, inner_dim, np.arange(nmax)]
-        stride_of = np.array(strides, dtype=np.float64).reshape(npat, dmax)[pattern, inner_dim]
-        per = np.minimum.reduceat(np.where(any_dim, picked * stride_of, np.inf), starts, axis=0).tolist()
-        var_used = np.logical_or.reduceat(any_dim, starts, axis=0).tolist()
         offs = np.array([g[2] for g in groups])
         at = np.arange(len(groups))
         lo0, hi0 = box_lo[at, :, offs].tolist(), box_hi[at, :, offs].tolist()
@@ -504,12 +492,12 @@ class StoreCollector:
             j = slot[k] = slot.get(k, -1) + 1
             n = nmax - off
             acc = _Access()
-            acc.box_lo, acc.box_hi, acc.var_used = lo0[g], hi0[g], var_used[g][off:]
-            acc.min_stride, acc.inner_stride, acc.stride_pos = 0.0, 0.0, None
             row = per[g]
+            acc.box_lo, acc.box_hi, acc.var_used = lo0[g], hi0[g], [p in row for p in range(off, nmax)]
+            acc.min_stride, acc.inner_stride, acc.stride_pos = 0.0, 0.0, None
             for p in range(n - 1, -1, -1):
-                v = row[off + p]
-                if v != math.inf and v != 0.0:
+                v = row.get(off + p, 0.0)
+                if v != 0.0:
                     acc.min_stride = v
                     acc.inner_stride = v if p == n - 1 else 0.0
                     acc.stride_pos = p
