@@ -396,10 +396,11 @@ class StoreCollector:
 
     def _footprints(self, pending) -> list:
         """Per pending store (numel [buffers][levels] (level i: loops i.. relaxed), an `_Access`
-        per buffer), every store, buffer and index pattern in one set of array operations: the
-        patterns are stacked [patterns, dims (padded), loops (padded on the outside: a pad loop
-        has extent 1)] and reduced per buffer with reduceat (box values are integers, exact in
-        any order)."""
+        per buffer). The footprints of every store, buffer and index pattern come from one set
+        of array operations: the patterns are stacked [patterns, dims (padded), loops (padded on
+        the outside: a pad loop has extent 1)] and reduced per buffer with reduceat (box values
+        are integers, exact in any order); the strides per loop are gathered as floats while
+        the rows are built."""
         out = [([[] for _ in rec[4]], [None] * len(rec[4])) for rec in pending]
         live = [k for k, rec in enumerate(pending) if rec[1]]
         if not live:
