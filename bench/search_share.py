@@ -27,6 +27,7 @@ import time
 from suite_vs_torch import cpu_info  # a sibling script: bench/ is on the path of a bench
 
 from raytune_ms import workloads
+from raytune_ms.profiler import Profiler
 from raytune_ms.search_strategy import EvolutionarySearch
 from raytune_ms.tune import run_tuning, tir_tasks
 
@@ -35,8 +36,8 @@ SEARCH = "SearchStrategy/GenerateMeasureCandidates"
 
 class TimedSearch(EvolutionarySearch):
     """EvolutionarySearch that keeps (start, end, candidates, CPU seconds of its thread, CPU
-    seconds of its worker processes) of every batch it chooses (CPU seconds: other work on a
-    shared machine inflates wall time)."""
+    seconds of its worker processes, the batch's own phases and counters) of every batch it
+    chooses (CPU seconds: other work on a shared machine inflates wall time)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -44,10 +45,20 @@ class TimedSearch(EvolutionarySearch):
 
     def generate_measure_candidates(self):
         start, cpu, workers = time.perf_counter(), time.thread_time(), self._workers_cpu()
-        out = super().generate_measure_candidates()
+        before = self._counters()
+        with Profiler() as prof:
+            out = super().generate_measure_candidates()
+        after = self._counters()
+        phases = {k.split("/")[-1]: round(v, 3) for k, v in prof.get().items()
+                  if k.startswith("EvolutionarySearch/")}
+        phases.update({k: after[k] - before[k] for k in after})
         self.spans.append((start, time.perf_counter(), len(out or []), time.thread_time() - cpu,
-                           self._workers_cpu() - workers))
+                           self._workers_cpu() - workers, phases))
         return out
+
+    def _counters(self) -> dict:
+        state = self._run
+        return {k: getattr(state, k, 0) for k in ("num_replays", "num_mutated")}
 
     def _workers_cpu(self) -> float:
         return getattr(self.candidate_map, "worker_cpu_s", 0.0)
@@ -58,11 +69,12 @@ def batch_shares(spans: list, end: float) -> list:
     of the time from its start to the next batch's start (the last batch's: to `end`)."""
     spans = [s for s in spans if s[2] > 0]
     out = []
-    for i, (start, stop, n, cpu, workers) in enumerate(spans):
+    for i, (start, stop, n, cpu, workers, phases) in enumerate(spans):
         until = spans[i + 1][0] if i + 1 < len(spans) else end
         out.append({"candidates": n, "search_s": round(stop - start, 3), "search_cpu_s": round(cpu, 3),
                     "workers_cpu_s": round(workers, 3),
-                    "span_s": round(until - start, 3), "share": round((stop - start) / max(until - start, 1e-9), 4)})
+                    "span_s": round(until - start, 3), "share": round((stop - start) / max(until - start, 1e-9), 4),
+                    "phases": phases})
     return out
 
 

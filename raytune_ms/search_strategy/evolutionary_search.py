@@ -244,9 +244,10 @@ class EvolutionarySearch(SearchStrategy):
             return model.predict(ctx, [self._candidate(m) for m in members])
 
         def features():
-            for m in members:
-                if m.features is None:
-                    m.features = model.extractor.extract_from(ctx, [self._candidate(m)])[0]
+            with Profiler.timeit("EvolutionarySearch/Features"):
+                for m in members:
+                    if m.features is None:
+                        m.features = model.extractor.extract_from(ctx, [self._candidate(m)])[0]
             return [m.features for m in members]
 
         return model.predict_extracted(len(members), features)

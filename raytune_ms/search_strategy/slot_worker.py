@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from .. import tir
+from ..profiler import Profiler
 from ..schedule import Trace
 from ..schedule.replay_cache import replay_cache
 from .measured_traces import trace_key
@@ -119,7 +120,8 @@ class SlotWorker:
             parent, mutator, seed = job.attempts[i]
             if mutator == COPY:
                 return Outcome(i, None, replays)
-            trace, sch = self.mutators[mutator].apply_with_schedule(self._parent(parents[parent]), seed)
+            with Profiler.timeit("EvolutionarySearch/MutatorApply"):
+                trace, sch = self.mutators[mutator].apply_with_schedule(self._parent(parents[parent]), seed)
             if trace is None:
                 continue
             key = trace_key(trace)
@@ -158,10 +160,11 @@ class SlotWorker:
         return self._postprocessed(sch)
 
     def _postprocessed(self, sch):
-        try:
-            return candidate_from_schedule(sch, self.postprocs)
-        except Exception:  # noqa: BLE001 - a postprocessor that fails rejects the sample
-            return None
+        with Profiler.timeit("EvolutionarySearch/Postprocess"):
+            try:
+                return candidate_from_schedule(sch, self.postprocs)
+            except Exception:  # noqa: BLE001 - a postprocessor that fails rejects the sample
+                return None
 
     def _evaluated(self, cand, key: str, features: bool) -> Evaluated:
         feats = self._features(cand) if features else None
@@ -170,4 +173,5 @@ class SlotWorker:
         return Evaluated(key, tir.structural_hash(cand.sch.mod), feats, None, json.dumps(cand.sch.trace.as_json()))
 
     def _features(self, cand):
-        return self.extractor.extract_from(self, [cand])[0]
+        with Profiler.timeit("EvolutionarySearch/Features"):
+            return self.extractor.extract_from(self, [cand])[0]
