@@ -147,6 +147,41 @@ def host_mcpu() -> str:
     return name
 
 
+# gcc's predefined macro for an instruction-set extension -> its /proc/cpuinfo flag
+_ISA_MACROS = {
+    "__SSE4_2__": "sse4_2", "__AVX__": "avx", "__AVX2__": "avx2", "__FMA__": "fma", "__F16C__": "f16c",
+    "__BMI__": "bmi1", "__BMI2__": "bmi2", "__AVXVNNI__": "avx_vnni", "__AVX512F__": "avx512f",
+    "__AVX512CD__": "avx512cd", "__AVX512BW__": "avx512bw", "__AVX512DQ__": "avx512dq",
+    "__AVX512VL__": "avx512vl", "__AVX512VNNI__": "avx512_vnni", "__AVX512BF16__": "avx512_bf16",
+    "__AVX512FP16__": "avx512_fp16", "__AVX512IFMA__": "avx512ifma", "__AVX512VBMI__": "avx512vbmi",
+    "__AVX512VBMI2__": "avx512_vbmi2", "__AVX512BITALG__": "avx512_bitalg",
+    "__AVX512VPOPCNTDQ__": "avx512_vpopcntdq", "__AMX_TILE__": "amx_tile",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _missing_on_host(march_flags: tuple) -> tuple:
+    flags = _host_flags()
+    if not flags:  # not an x86 Linux host, or no /proc/cpuinfo: nothing to compare with
+        return ()
+    try:
+        out = subprocess.run(["gcc", *march_flags, "-dM", "-E", "-x", "c", os.devnull],
+                             capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    defined = {line.split()[1] for line in out.splitlines() if line.startswith("#define ")}
+    return tuple(flag for macro, flag in _ISA_MACROS.items() if macro in defined and flag not in flags)
+
+
+def missing_host_features(target) -> tuple:
+    """The instruction-set extensions (cpuinfo names) that code compiled for CPU `target` may
+    use and this machine's CPU lacks: running such code here dies of an illegal instruction
+    (an AVX-512 target on an AVX2 machine). Empty when it runs here, or when the host's
+    features are unknown."""
+    target = Target(target) if not isinstance(target, Target) else target
+    return _missing_on_host(tuple(target.march_flags())) if target.is_cpu else ()
+
+
 @functools.lru_cache(maxsize=1)
 def host_num_cores() -> int:
     """Physical cores this process may run on (hyperthread siblings counted once)."""

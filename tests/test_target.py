@@ -141,3 +141,15 @@ def test_an_avx2_target_compiles_and_runs_on_this_host():
     arrays = random_inputs(func, seed=0)
     build(func, t)(*arrays)
     np.testing.assert_allclose(arrays[-1], arrays[0] @ arrays[1], rtol=1e-5)
+
+
+def test_missing_host_features_names_what_this_cpu_lacks():
+    """An AVX-512 target's code needs avx512f, which an AVX2 host lacks; AVX2 code runs on any
+    host of these machines; the host's own target always runs."""
+    from raytune_ms.target import _host_flags, missing_host_features
+
+    assert missing_host_features("llvm") == ()
+    assert missing_host_features(Target("llvm -mcpu=haswell")) == ()
+    avx512 = missing_host_features("llvm -mcpu=skylake-avx512 -num-cores=2")
+    assert ("avx512f" in avx512) == ("avx512f" not in _host_flags())
+    assert missing_host_features("cuda") == ()
