@@ -1,7 +1,11 @@
-"""RayCandidateMap: the evolutionary search's slot work on a few long-lived worker actors.
+"""RayCandidateMap: the evolutionary search's slot work on a few long-lived worker actors and
+the search's own process.
 
 While the search chooses a batch, the builders and runners wait for it, so their cores idle:
-the actors reserve no CPU and run on the search's node. A search run opens a session: its
+the actors reserve no CPU and run on the search's node. Of `num_workers` processes, num_workers
+- 1 are actors and one is the search's: it works its share of every list of jobs while the
+actors work theirs (it would otherwise wait idle), with the same shipping SlotWorker, so its
+results are those an actor would give. A search run opens a session: its
 SlotWorker (module, design spaces, postprocessors, mutators, feature extractor) goes to the
 object store once, and each actor unpickles it at its first job of the session; after that a
 call carries only small jobs (and once per generation the population's traces as JSON) and
@@ -67,15 +71,17 @@ class SearchWorkerActor:
 
 
 class RayCandidateMap(PoolHolder, CandidateMap):
-    """num_workers: actors in the pool (started at the first session, kept for the run's
-    tasks). max_retries: re-sends of a call whose actor died before it is done in process.
+    """num_workers: the processes that work the slots, this one included (>= 2): the pool has
+    num_workers - 1 actors (started at the first session, kept for the run's tasks).
+    max_retries: re-sends of a call whose actor died before it is done in process.
     worker_cpu_s: the CPU seconds the actors spent on jobs (benchmarks)."""
 
     ships = True
 
     def __init__(self, num_workers: int, max_retries: int = 2):
-        if int(num_workers) < 1:
-            raise ValueError(f"RayCandidateMap.num_workers must be >= 1, got {num_workers}")
+        if int(num_workers) < 2:
+            raise ValueError(f"RayCandidateMap.num_workers must be >= 2 (this process and an actor), "
+                             f"got {num_workers}")
         self.num_workers = int(num_workers)
         self.max_retries = int(max_retries)
         self.worker_cpu_s = 0.0
@@ -89,7 +95,7 @@ class RayCandidateMap(PoolHolder, CandidateMap):
             def make(index, name):
                 return SearchWorkerActor.options(name=name, scheduling_strategy=near).remote()
 
-            self._pool = ActorPool(make, self.num_workers, "search", resources={"CPU": 0})
+            self._pool = ActorPool(make, self.num_workers - 1, "search", resources={"CPU": 0})
         return self._pool
 
     def open(self, worker):
@@ -114,22 +120,26 @@ class _RaySession:
         if not started:
             return self.worker.run(jobs, parents)
         shipped = ray.put(parents) if parents else []
-        n = max(1, min(len(jobs), len(pool) * PIECES_PER_WORKER))
-        bounds = [len(jobs) * i // n for i in range(n + 1)]
-        pieces = [jobs[bounds[i]:bounds[i + 1]] for i in range(n)]
+        # this process's share is the last run of jobs, the actors' the rest, cut in pieces
+        mine = len(jobs) // (started + 1)
+        theirs = jobs[:len(jobs) - mine]
+        n = max(1, min(len(theirs), started * PIECES_PER_WORKER))
+        bounds = [len(theirs) * i // n for i in range(n + 1)]
+        pieces = [theirs[bounds[i]:bounds[i + 1]] for i in range(n)]
         calls = [ActorCall(pool, lambda actor, piece=piece: (actor.run.remote(self.id, self.boxed, shipped, piece),),
                            on_value=lambda value, refs: value, on_error=self._failed, on_lost=self._lost,
                            max_retries=self.cmap.max_retries)
-                 for piece in pieces]
+                 for piece in pieces if piece]
+        local = self.worker.run(jobs[len(theirs):], parents)  # (while the actors work theirs)
         out = []
-        for piece, call in zip(pieces, calls):
+        for piece, call in zip([p for p in pieces if p], calls):
             got = call.result()
             if got is None:
                 out.extend(self.worker.run(piece, parents))
             else:
                 self.cmap.worker_cpu_s += got[0]
                 out.extend(got[1])
-        return out
+        return out + local
 
     @staticmethod
     def _failed(err):

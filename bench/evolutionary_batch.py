@@ -10,7 +10,7 @@ best seed the next population) and train the model, as measured results would.
 Prints one JSON line per batch: {"bench": "evolutionary_batch", "batch": i, "cpu_s": ...,
 "wall_s": ..., phases ...}.
 Usage: python bench/evolutionary_batch.py [--workload GMM-1024] [--population 512] [--batch 64]
-       [--batches 1] [--search-workers N]   (N > 1: the slot work on N Ray worker actors)
+       [--batches 1] [--search-workers N]   (N > 1: the slot work on this process and N - 1 Ray actors)
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The evolutionary search's slot work on Ray worker actors (actors/search_workers.py): the
-batches of a seed are the same in process and over 1 or 2 workers (the jobs of a
+"""The evolutionary search's slot work on Ray worker actors and its own process
+(actors/search_workers.py): the batches of a seed are the same in process and over this
+process with 1 or 2 actors (the jobs of a
 search whose workers have not started yet are done in process), a worker that dies in the
 middle of a batch costs no slot, and a tuning run over Ray with search workers measures
 valid, numpy-correct kernels."""
@@ -52,11 +53,12 @@ def test_the_batches_of_a_seed_do_not_depend_on_the_number_of_workers(ray_local)
 
     serial = batches()
     assert [len(b) for b in serial] == [8, 8, 8] and len({h for b in serial for h in b}) == 24
-    for n in (1, 2):
+    for n in (2, 3):  # this process and 1 or 2 actors
         cmap = RayCandidateMap(n)
         cmap.pool().wait_started()  # (until then, the jobs are done in process)
         try:
-            assert batches(cmap) == serial, f"{n} worker(s)"
+            assert batches(cmap) == serial, f"{n} processes"
+            assert cmap.worker_cpu_s > 0  # the actors took their share
         finally:
             cmap.shutdown()
 
