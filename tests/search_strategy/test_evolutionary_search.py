@@ -16,7 +16,9 @@ from raytune_ms.search_strategy import EvolutionarySearch, SearchStrategy
 from raytune_ms.testing import run
 from raytune_ms.tune_context import TuneContext
 
-OTHER_TARGET = "llvm -mcpu=znver3"
+# another machine's target: spelled out in full so that it never equals the host's ("llvm -mcpu=znver3"
+# alone is the host's target on a 2-core Zen 3)
+OTHER_TARGET = "llvm -mcpu=znver3 -num-cores=64 -vector-bytes=32"
 
 
 def small_search(**kw):
