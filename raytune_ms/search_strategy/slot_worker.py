@@ -84,7 +84,7 @@ class SlotWorker:
         self.extractor = extractor
         self.ships = bool(ships)
         self._made: OrderedDict = OrderedDict()  # mutated trace key -> (cand, Evaluated) or None
-        self._parents: OrderedDict = OrderedDict()  # parent trace key -> parsed Trace
+        self._parents: OrderedDict = OrderedDict()  # parent trace key -> Trace (parsed, or made here)
 
     def shipped(self) -> SlotWorker:
         """A copy (without caches) whose results leave the process, for another process."""
@@ -147,9 +147,13 @@ class SlotWorker:
         key, text = entry
         trace = self._parents.get(key)
         if trace is None:
-            trace = self._parents[key] = Trace.from_json(text)
-            if len(self._parents) > MUTATIONS_KEPT:
-                self._parents.popitem(last=False)
+            trace = self._keep_parent(key, Trace.from_json(text))
+        return trace
+
+    def _keep_parent(self, key: str, trace: Trace) -> Trace:
+        self._parents[key] = trace
+        if len(self._parents) > MUTATIONS_KEPT:
+            self._parents.popitem(last=False)
         return trace
 
     def _replayed(self, trace):
@@ -170,6 +174,7 @@ class SlotWorker:
         feats = self._features(cand) if features else None
         if not self.ships:
             return Evaluated(key, None, feats, cand, None)
+        self._keep_parent(key, cand.sch.trace)  # (if it comes back as a parent, it is not parsed again)
         return Evaluated(key, tir.structural_hash(cand.sch.mod), feats, None, json.dumps(cand.sch.trace.as_json()))
 
     def _features(self, cand):
