@@ -115,12 +115,12 @@ class EvolutionarySearch(SearchStrategy):
     retries per slot; eps_greedy of each batch is random unmeasured replays.
 
     search_workers: processes that work out the population's slots when the run offers a
-    CandidateMap (tune_tir over Ray does): 1 (the default) or 0 for the search's own process,
-    None for as many as this machine has CPUs. In process by default because on a 2-core node
-    two workers did not shorten a tuning run (the search alone 1.2-1.4x faster, for 20-30%
-    more CPU: each worker keeps its own replay cache); they pay where more cores sit idle
-    during the search. candidate_map: the map to use (set by the run; None: in process).
-    The batches of a seed do not depend on either."""
+    CandidateMap (tune_tir over Ray does: the search's own process and search_workers - 1
+    actors): 1 (the default) or 0 for the search's own process alone, None for as many as this
+    machine has CPUs. In process by default because on 2-core nodes two processes shortened
+    the search by 0-12% only, for ~35% more CPU (each keeps its own replay cache, and shipped
+    members are hashed and serialised); they pay where more cores sit idle during the search.
+    candidate_map: the map to use (set by the run; None: in process). The batches of a seed do not depend on either."""
 
     def __init__(self, population_size: int = 512, init_measured_ratio: float = 0.2,
                  init_min_unmeasured: int = 50, max_fail_count: int = 5, genetic_num_iters: int = 4,
