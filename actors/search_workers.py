@@ -125,14 +125,14 @@ class _RaySession:
         theirs = jobs[:len(jobs) - mine]
         n = max(1, min(len(theirs), started * PIECES_PER_WORKER))
         bounds = [len(theirs) * i // n for i in range(n + 1)]
-        pieces = [theirs[bounds[i]:bounds[i + 1]] for i in range(n)]
+        pieces = [theirs[bounds[i]:bounds[i + 1]] for i in range(n) if bounds[i + 1] > bounds[i]]
         calls = [ActorCall(pool, lambda actor, piece=piece: (actor.run.remote(self.id, self.boxed, shipped, piece),),
                            on_value=lambda value, refs: value, on_error=self._failed, on_lost=self._lost,
                            max_retries=self.cmap.max_retries)
-                 for piece in pieces if piece]
+                 for piece in pieces]
         local = self.worker.run(jobs[len(theirs):], parents)  # (while the actors work theirs)
         out = []
-        for piece, call in zip([p for p in pieces if p], calls):
+        for piece, call in zip(pieces, calls):
             got = call.result()
             if got is None:
                 out.extend(self.worker.run(piece, parents))
