@@ -4,8 +4,8 @@ Tunes one suite op (GMM-1024, standard size, by default) from an empty database 
 the way tune_tir does (automatic space, EvolutionarySearch, XGB cost model, 64 trials per batch)
 with the builder and runner on local Ray, the task scheduler in this process so that each
 batch's search can be timed. Prints one JSON line: wall seconds, trials/min, the Profiler's
-phases, the search's share of the run's wall time, and per batch (the first one drawn at
-random, before the model is trained; the others evolved) the search's seconds (wall and CPU)
+phases, the search's share of the run's wall time, and per batch (drawn from random replays
+while the model scores at random, before its warm-up; evolved after) the search's seconds (wall and CPU)
 and its share of the time from that batch's start to the next one's (the last: to the end of
 the run).
 
@@ -109,7 +109,7 @@ def measure(op: str, size: str, trials: int, seed: int, population: int | None,
     phases = {k: round(v, 3) for k, v in sorted(result.profile.items(), key=lambda kv: -kv[1])}
     total = result.profile.get("Total", end - start)
     batches = batch_shares(strategy.spans, end)
-    trained = batches[1:]
+    trained = [b for b in batches if "Evolve" in b["phases"]]  # the batches a trained model chose
     trained_span = sum(b["span_s"] for b in trained)
     return {
         "wall_s": round(total, 2), "trials": result.trials, "trials_per_min": round(60 * result.trials / total, 1),

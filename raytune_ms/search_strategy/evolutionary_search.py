@@ -21,7 +21,6 @@ population too (replayed and postprocessed for this target, so only those still 
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import os
 
@@ -35,7 +34,7 @@ from ..schedule import Trace
 from ..schedule.replay_cache import release_replay_cache, replay_cache
 from .candidate_map import SerialMap
 from .gc_pause import gc_paused, gc_thaw
-from .measured_traces import trace_key
+from .measured_traces import keyed_text, trace_key
 from .replay_trace import new_rng
 from .search_strategy import SearchStrategy, candidate_from_schedule
 from .slot_worker import COPY, MutateJob, ReplayJob, SlotWorker
@@ -71,7 +70,7 @@ class _Member:
         if not ships:
             return self.cand.sch.trace
         if self.trace_text is None:
-            self.trace_text = json.dumps(self.cand.sch.trace.as_json())
+            self._key, self.trace_text = keyed_text(self.cand.sch.trace)
         return self.key, self.trace_text
 
     @property
@@ -326,17 +325,19 @@ class EvolutionarySearch(SearchStrategy):
             return None
         n = min(state.per_iter, state.max_trials - state.st)
         for _ in range(self.max_fail_count):  # (an empty batch would end the task)
-            with Profiler.timeit("EvolutionarySearch/InitPopulation"):
-                measured = self._measured_members(state)
-                blind = not measured and _scores_at_random(self._run_cost_model)
-                randoms = self._random_members(state, n if blind else self.population_size - len(measured))
-            if randoms is None:
-                return None
-            bests = []
-            if not blind:
+            if _scores_at_random(self._run_cost_model):
+                out = self._random_batch(state, n)
+            else:
+                with Profiler.timeit("EvolutionarySearch/InitPopulation"):
+                    measured = self._measured_members(state)
+                    randoms = self._random_members(state, self.population_size - len(measured))
+                if randoms is None:
+                    return None
                 with Profiler.timeit("EvolutionarySearch/Evolve"):
                     bests = self._evolve(state, measured + randoms, n)
-            out = self._pick(state, bests, randoms, n)
+                out = self._pick(state, bests, randoms, n)
+            if out is None:
+                return None
             if out:
                 state.st += len(out)
                 return out
@@ -383,6 +384,24 @@ class EvolutionarySearch(SearchStrategy):
                                f"were rejected by a postprocessor; stopping at {state.st} of {state.max_trials} "
                                f"trials")
                     return None
+        return out
+
+    def _random_batch(self, state, n: int) -> list | None:
+        """A batch while the model scores at random (see _scores_at_random): the other targets'
+        seeds not measured here, then random replays, drawn until n programs not measured
+        before or a round adds none (None: the search stopped)."""
+        out: list = []
+        bests = list(state.seeds)
+        while len(out) < n:
+            with Profiler.timeit("EvolutionarySearch/InitPopulation"):
+                randoms = self._random_members(state, n - len(out))
+            if randoms is None:
+                return None
+            got = self._pick(state, bests, randoms, n - len(out))
+            if not got:
+                break
+            out.extend(got)
+            bests = []
         return out
 
     def _evolve(self, state, population: list[_Member], k: int) -> list[_Member]:
@@ -496,9 +515,12 @@ class EvolutionarySearch(SearchStrategy):
 
 def _scores_at_random(model) -> bool:
     """Whether the model's scores are uniform random (a feature model before its warm-up).
-    With such scores and nothing measured in the population, genetic rounds only shuffle random
-    replays: the batch is drawn from the replays directly (beyond the reference, which evolves
-    them; on a deep loop nest such as a 7x7 convolution that took ~70% of a 64-trial run)."""
+    With such scores, genetic rounds are a random walk (parents drawn in proportion to random
+    scores, the batch the best random scores): the batch is drawn from fresh random replays
+    directly, after the other targets' seeds not measured here (beyond the reference, which
+    evolves them: on a deep loop nest such as a 7x7 convolution that took ~70% of a 64-trial
+    run, and on GMM-1024 ~20% of the second batch's wall time, the model's last batch at random
+    with the reference's 100 warm-up samples)."""
     trained = getattr(model, "trained", None)
     if trained is None:
         return False

@@ -20,11 +20,16 @@ logger = logging.getLogger(__name__)
 def trace_key(trace) -> str:
     """A stable digest of a trace (a Trace or its JSON object/text)."""
     if isinstance(trace, str):
-        text = json.dumps(json.loads(trace), separators=(",", ":"))
-    else:
-        obj = trace if isinstance(trace, list) else trace.as_json()
-        text = json.dumps(obj, separators=(",", ":"))
-    return hashlib.sha1(text.encode()).hexdigest()
+        trace = json.loads(trace)
+    return keyed_text(trace)[0]
+
+
+def keyed_text(trace) -> tuple[str, str]:
+    """(trace_key, compact JSON text) of a Trace or its JSON object: the key is the digest of
+    that text, so a worker that ships a trace serialises it once."""
+    obj = trace if isinstance(trace, list) else trace.as_json()
+    text = json.dumps(obj, separators=(",", ":"))
+    return hashlib.sha1(text.encode()).hexdigest(), text
 
 
 class MeasuredTraces:

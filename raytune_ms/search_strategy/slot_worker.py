@@ -21,7 +21,7 @@ from .. import tir
 from ..profiler import Profiler
 from ..schedule import Trace
 from ..schedule.replay_cache import replay_cache
-from .measured_traces import trace_key
+from .measured_traces import keyed_text, trace_key
 from .search_strategy import candidate_from_schedule
 
 #: mutated traces (by key) a worker remembers the outcome of (about two batches' worth)
@@ -112,7 +112,7 @@ class SlotWorker:
         except Exception:  # noqa: BLE001 - any failure of a replay only drops that sample
             return None
         cand = self._postprocessed(sch)
-        return None if cand is None else self._evaluated(cand, trace_key(cand.sch.trace), job.features)
+        return None if cand is None else self._evaluated(cand, *self._key(cand.sch.trace), job.features)
 
     def _mutate_job(self, job: MutateJob, parents: list) -> Outcome:
         replays = 0
@@ -124,13 +124,13 @@ class SlotWorker:
                 trace, sch = self.mutators[mutator].apply_with_schedule(self._parent(parents[parent]), seed)
             if trace is None:
                 continue
-            key = trace_key(trace)
+            key, text = self._key(trace)
             if key in self._made:
                 hit = self._made[key]
             else:
                 replays += 1
                 cand = self._postprocessed(sch) if sch is not None else self._replayed(trace)
-                hit = self._made[key] = None if cand is None else (cand, self._evaluated(cand, key, False))
+                hit = self._made[key] = None if cand is None else (cand, self._evaluated(cand, key, text, False))
                 if len(self._made) > MUTATIONS_KEPT:
                     self._made.popitem(last=False)
             if hit is not None:
@@ -170,12 +170,16 @@ class SlotWorker:
             except Exception:  # noqa: BLE001 - a postprocessor that fails rejects the sample
                 return None
 
-    def _evaluated(self, cand, key: str, features: bool) -> Evaluated:
+    def _key(self, trace) -> tuple:
+        """(trace key, the JSON text shipped: None in process)."""
+        return keyed_text(trace) if self.ships else (trace_key(trace), None)
+
+    def _evaluated(self, cand, key: str, text: str | None, features: bool) -> Evaluated:
         feats = self._features(cand) if features else None
         if not self.ships:
             return Evaluated(key, None, feats, cand, None)
         self._keep_parent(key, cand.sch.trace)  # (if it comes back as a parent, it is not parsed again)
-        return Evaluated(key, tir.structural_hash(cand.sch.mod), feats, None, json.dumps(cand.sch.trace.as_json()))
+        return Evaluated(key, tir.structural_hash(cand.sch.mod), feats, None, text)
 
     def _features(self, cand):
         with Profiler.timeit("EvolutionarySearch/Features"):

@@ -1,5 +1,6 @@
-"""A first batch scored at random (XGB before its warm-up, nothing measured) is drawn from
-random replays without genetic rounds; once records exist the population evolves as before."""
+"""A batch scored at random (XGB before its warm-up) is drawn from random replays without
+genetic rounds, after the other targets' seeds; once the model is trained the population
+evolves."""
 
 import raytune_ms as ms
 from raytune_ms import tir
@@ -32,14 +33,39 @@ def test_first_batch_skips_the_genetic_rounds_and_is_correct():
         assert wl.compare(run(cand.sch.mod["main"], *wl.make_inputs(seed=2)))[0], cand.sch.trace
 
 
-def test_with_records_the_population_still_evolves(tmp_path):
+def _tuned_db(tmp_path):
     wl = ms.workloads.get("GMM", "small")
     runner = ms.runner.LocalRunner(evaluator_config=ms.runner.EvaluatorConfig(number=2, repeat=1, min_repeat_ms=5))
     db = ms.tune_tir(wl.func, "llvm", str(tmp_path), 8, num_trials_per_iter=8, builder="local", runner=runner,
                      strategy=_search(), seed=7)
+    return wl, db
+
+
+def test_records_and_random_scores_still_skip_the_genetic_rounds_and_a_trained_model_evolves(tmp_path):
+    wl, db = _tuned_db(tmp_path)
+    measured = {tir.structural_hash(r.as_measure_candidate().sch.mod) for r in db.get_all_tuning_records()}
+    for warmup, evolves in ((100, False), (0, True)):  # 8 records < 100: scores still at random
+        strategy = _search()
+        ctx = _context(wl, strategy, seed=9)
+        ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=db, cost_model=XGBModel(num_warmup_samples=warmup))
+        cands = ctx.generate_measure_candidates()
+        assert len(cands) == 8 and not measured & {tir.structural_hash(c.sch.mod) for c in cands}
+        assert (strategy._run.num_mutated > 0) is evolves
+
+
+def test_while_scores_are_random_the_other_targets_seeds_come_first(tmp_path):
+    wl, db = _tuned_db(tmp_path)
+    other = MemoryDatabase()
+    workload = other.commit_workload(wl.func)
+    for rec in db.get_all_tuning_records():
+        other.commit_tuning_record(ms.database.TuningRecord(rec.trace, workload, rec.run_secs,
+                                                            "llvm -mcpu=znver3 -num-cores=64 -vector-bytes=32",
+                                                            rec.args_info))
     strategy = _search()
     ctx = _context(wl, strategy, seed=9)
-    model = XGBModel()  # 8 records < the 100 of its warm-up: scores still at random
-    ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=db, cost_model=model)
-    assert ctx.generate_measure_candidates()
-    assert strategy._run.num_mutated > 0
+    ctx.pre_tuning(max_trials=8, num_trials_per_iter=8, database=other, cost_model=XGBModel())
+    seeds = [tir.structural_hash(m.cand.sch.mod) for m in strategy._run.seeds]
+    cands = ctx.generate_measure_candidates()
+    n_best = 8 - int(8 * strategy.eps_greedy)
+    assert seeds and [tir.structural_hash(c.sch.mod) for c in cands][:min(n_best, len(seeds))] == seeds[:n_best]
+    assert strategy._run.num_mutated == 0
