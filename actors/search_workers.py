@@ -37,6 +37,10 @@ from .ray_init import current_node_id, init_ray
 
 #: calls per actor a list of jobs is cut into (smaller pieces even out slow slots)
 PIECES_PER_WORKER = 4
+#: lists shorter than this are worked in this process: a call to an actor costs it ~15-30 ms on a
+#: 2-core node (the parents' unpickling, the wake-up), as much as ~10 slot jobs (the few slots
+#: of a generation redone after a copy collided are such lists)
+SMALL_LIST = 16
 #: sessions an actor keeps the worker of (tasks tuned one after the other)
 SESSIONS_KEPT = 4
 
@@ -117,7 +121,7 @@ class _RaySession:
         except RuntimeError as err:  # none can start: the search goes on in process
             logger.warning("search worker: %s; the search works in process", err)
             started = 0
-        if not started:
+        if not started or len(jobs) < SMALL_LIST:
             return self.worker.run(jobs, parents)
         shipped = ray.put(parents) if parents else []
         # this process's share is the last run of jobs, the actors' the rest, cut in pieces

@@ -16,16 +16,18 @@ LEAF_STMTS = (BufferStore, Evaluate)  # statements with no child statements
 
 
 def stmt_children(s) -> list:
-    """Direct child statements of `s`, in program order."""
-    if isinstance(s, For):
+    """Direct child statements of `s`, in program order (classes matched exactly: none is
+    subclassed)."""
+    t = type(s)
+    if t is For:
         return [s.body]
-    if isinstance(s, BlockRealize):
+    if t is BlockRealize:
         return [s.block]
-    if isinstance(s, Block):
+    if t is Block:
         return [s.body] if s.init is None else [s.init, s.body]
-    if isinstance(s, SeqStmt):
+    if t is SeqStmt:
         return list(s.seq)
-    if isinstance(s, IfThenElse):
+    if t is IfThenElse:
         return [s.then_case] if s.else_case is None else [s.then_case, s.else_case]
     return []
 
@@ -163,23 +165,25 @@ def loop_path(func: PrimFunc, loop_var) -> list:
 
 
 def _replace_child(parent, old, new):
-    """`parent` with its child statement `old` replaced by `new` (None removes it)."""
-    if isinstance(parent, For):
+    """`parent` with its child statement `old` replaced by `new` (None removes it). Statement
+    classes are matched exactly (none is subclassed), most common first."""
+    t = type(parent)
+    if t is For:
         return parent.with_field("body", new)
-    if isinstance(parent, BlockRealize):
+    if t is BlockRealize:
         if type(new) is Block and len(new.iter_vars) == len(parent.iter_values):
             return parent.with_field("block", new)  # what the constructor would store
         return parent.replace(block=new)  # (which names the mismatch)
-    if isinstance(parent, Block):
+    if t is Block:
         if parent.init is old:
             return parent.with_field("init", new)
         return parent.with_field("body", new)
-    if isinstance(parent, SeqStmt):
+    if t is SeqStmt:
         items = []
         for s in parent.seq:
             items.append(new if s is old else s)
         return seq(*items)
-    if isinstance(parent, IfThenElse):
+    if t is IfThenElse:
         if parent.then_case is old:
             return parent.replace(then_case=new)
         return parent.replace(else_case=new)
@@ -202,11 +206,14 @@ def loops_above(path: list) -> list:
     """The For statements between the innermost enclosing block and the end of `path`,
     outermost first (what get_loops returns)."""
     loops = []
-    for s in path[:-1]:
-        if isinstance(s, (Block, BlockRealize)):
-            loops = []
-        elif isinstance(s, For):
+    for i in range(len(path) - 2, -1, -1):  # (from the end: only the loops below the block are met)
+        s = path[i]
+        t = type(s)
+        if t is For:
             loops.append(s)
+        elif t is BlockRealize or t is Block:
+            break
+    loops.reverse()
     return loops
 
 
