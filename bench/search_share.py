@@ -3,7 +3,7 @@
 Tunes one suite op (GMM-1024, standard size, by default) from an empty database on the host CPU
 the way tune_tir does (automatic space, EvolutionarySearch, XGB cost model, 64 trials per batch)
 with the builder and runner on local Ray, the task scheduler in this process so that each
-batch's search can be timed. Prints one JSON line: wall seconds, trials/min, the Profiler's
+batch's search can be timed. Prints one JSON line: wall seconds, trials/min, the best kernel found, the Profiler's
 phases, the search's share of the run's wall time, and per batch (drawn from random replays
 while the model scores at random, before its warm-up; evolved after) the search's seconds (wall and CPU)
 and its share of the time from that batch's start to the next one's (the last: to the end of
@@ -112,7 +112,8 @@ def measure(op: str, size: str, trials: int, seed: int, population: int | None,
     trained = [b for b in batches if "Evolve" in b["phases"]]  # the batches a trained model chose
     trained_span = sum(b["span_s"] for b in trained)
     return {
-        "wall_s": round(total, 2), "trials": result.trials, "trials_per_min": round(60 * result.trials / total, 1),
+        "wall_s": round(total, 2), "trials": result.trials, "best_ms": result.tasks[0].best_ms,
+        "best_gflops": round(result.tasks[0].gflops, 1), "trials_per_min": round(60 * result.trials / total, 1),
         "search_s": round(result.profile.get(SEARCH, 0.0), 3),
         "search_cpu_s": round(sum(b["search_cpu_s"] for b in batches), 3),
         "search_workers_cpu_s": None if cmap is None else round(cmap.worker_cpu_s, 3),
