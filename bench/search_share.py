@@ -3,11 +3,11 @@
 Tunes one suite op (GMM-1024, standard size, by default) from an empty database on the host CPU
 the way tune_tir does (automatic space, EvolutionarySearch, XGB cost model, 64 trials per batch)
 with the builder and runner on local Ray, the task scheduler in this process so that each
-batch's search can be timed. Prints one JSON line: wall seconds, trials/min, the best kernel found, the Profiler's
-phases, the search's share of the run's wall time, and per batch (drawn from random replays
-while the model scores at random, before its warm-up; evolved after) the search's seconds (wall and CPU)
-and its share of the time from that batch's start to the next one's (the last: to the end of
-the run).
+batch's search can be timed. Prints one JSON line: wall seconds, trials/min, the best kernel
+found, the Profiler's phases, the search's share of the run's wall time, and per batch (drawn
+from random replays while the model scores at random, before its warm-up; evolved after) the
+search's seconds (wall and CPU) and its share of the time from that batch's start to the next
+one's (the last: to the end of the run).
 
 search_workers: the search's worker processes (default 1: in process, as tune_tir).
 

@@ -325,17 +325,8 @@ class EvolutionarySearch(SearchStrategy):
             return None
         n = min(state.per_iter, state.max_trials - state.st)
         for _ in range(self.max_fail_count):  # (an empty batch would end the task)
-            if _scores_at_random(self._run_cost_model):
-                out = self._random_batch(state, n)
-            else:
-                with Profiler.timeit("EvolutionarySearch/InitPopulation"):
-                    measured = self._measured_members(state)
-                    randoms = self._random_members(state, self.population_size - len(measured))
-                if randoms is None:
-                    return None
-                with Profiler.timeit("EvolutionarySearch/Evolve"):
-                    bests = self._evolve(state, measured + randoms, n)
-                out = self._pick(state, bests, randoms, n)
+            random_scores = _scores_at_random(self._run_cost_model)
+            out = self._random_batch(state, n) if random_scores else self._evolved_batch(state, n)
             if out is None:
                 return None
             if out:
@@ -385,6 +376,18 @@ class EvolutionarySearch(SearchStrategy):
                                f"trials")
                     return None
         return out
+
+    def _evolved_batch(self, state, n: int) -> list | None:
+        """A batch chosen by the model: the database's best and random replays, evolved, then
+        picked with eps_greedy (None: the search stopped)."""
+        with Profiler.timeit("EvolutionarySearch/InitPopulation"):
+            measured = self._measured_members(state)
+            randoms = self._random_members(state, self.population_size - len(measured))
+        if randoms is None:
+            return None
+        with Profiler.timeit("EvolutionarySearch/Evolve"):
+            bests = self._evolve(state, measured + randoms, n)
+        return self._pick(state, bests, randoms, n)
 
     def _random_batch(self, state, n: int) -> list | None:
         """A batch while the model scores at random (see _scores_at_random): the other targets'
