@@ -4,7 +4,8 @@ Variants: MultiLevelTilingTensorCore with the wmma group (the default), with
 use_software_pipeline=True, with the mma.sync + ldmatrix group, with both, with both at
 pipeline_stages=3 (three copies of each shared tile, two cp.async groups in flight), and
 pipelined with the mma.sync groups for both B layouts ("mma-nt+pipeline": an NT GEMM keeps B
-[N, K], ldmatrix without .trans; the other variants give it a re-laid-out copy); target
+[N, K], ldmatrix without .trans; as do the wmma variants, whose default groups load it into
+col_major fragments, while "mma", "mma+pipeline" and "mma+pipeline3" give it a re-laid-out copy); target
 `cuda -arch=sm_80` (so the pipeline's copies are cp.async). Per variant and workload, `--per`
 random replays go through the postprocessors (VerifyGPUCode included); each accepted candidate is
 generated (codegen_cuda), compiled to PTX for compute_80 by NVRTC (in this process, one thread:

@@ -1,6 +1,7 @@
 """bench/tensorcore_variants.py on the padded GMM with one sample per variant: every variant
 builds, is correct in the emulator, and its PTX holds its instructions; on the NT GEMM the
-re-laid-out B is fetched element by element, the transposed-B group's B is not re-laid out."""
+re-laid-out B (mma.sync without its transposed-B pair) is fetched element by element; the
+transposed-B groups' B (wmma's by default, mma-nt's) is not re-laid out."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ def test_every_variant_builds_and_is_correct(load_bench):
 
 
 def test_the_nt_gemm_variants(load_bench):
+    """The mma.sync group without a transposed-B pair copies B transposed, element by element;
+    the default wmma groups (col_major B fragments) and the mma-nt ones fetch B as it is."""
     bench = load_bench("tensorcore_variants")
-    which = {"mma+pipeline", "mma-nt+pipeline"}
+    which = {"mma+pipeline", "mma-nt+pipeline", "wmma+pipeline"}
     rows = {r["variant"]: r for r in bench.run(2, ["GMM-NT"], emulate=True, which=which)}
     for r in rows.values():
-        assert r["accepted"] == r["correct"] == 2 and "ldmatrix.sync" in r["ptx_has"]
+        assert r["accepted"] == r["correct"] == 2
+    assert "ldmatrix.sync" in rows["mma+pipeline"]["ptx_has"]
     assert rows["mma+pipeline"]["b_fetch_vector"] == 0  # a transposing copy: one element at a time
+    assert rows["wmma+pipeline"]["b_fetch_vector"] > 0 and rows["mma-nt+pipeline"]["b_fetch_vector"] > 0

@@ -2,7 +2,8 @@
 `WmmaImpl` (tir/tensor_intrin/cuda.py): fragment buffers become arrays of
 `nvcuda::wmma::fragment` (one per 16x16 tile, per warp), and each tensorized loop nest one
 `load_matrix_sync` / `mma_sync` / `fill_fragment` / `store_matrix_sync` call, run by every lane
-of the warp. A fragment is addressed by its tile: the region's start in its last two
+of the warp. A matrix_b fragment filled by the transposed-B load (a tile of B stored [N, K]) is
+col_major, the others row_major. A fragment is addressed by its tile: the region's start in its last two
 dimensions, divided by 16 (a CodegenError when it is not a multiple of 16)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from ..tir import BufferLoad, BufferStore, For, IfThenElse, IntImm, collect, floordiv, floormod, substitute
 from ..tir.analysis import is_true
 from ..tir.arith import simplify
-from ..tir.tensor_intrin import TensorIntrin
+from ..tir.tensor_intrin import TENSORIZED_KEY, TensorIntrin
 from ..tir.tensor_intrin.cuda import FRAGMENT_SCOPES
 from .c_expr import CodegenError
 from .names import comment
@@ -58,11 +59,30 @@ def declare(em, a, shape, decl: str, per: str) -> None:
     em.line("}")
 
 
+def _layout(em, a) -> str:
+    """The fragment type's layout argument of fragment buffer `a.buffer`: none for an
+    accumulator; col_major for a matrix_b filled by a transposed-B load (a CodegenError if it is
+    also filled by a plain one), else row_major."""
+    b = a.buffer
+    if b.scope == "wmma.accumulator":
+        return ""
+    ops = set()
+    for f in collect(a.body, For):
+        name = f.annotation(TENSORIZED_KEY)
+        impl = TensorIntrin.get(name).impl if name else None
+        if impl is not None and impl.op in ("load_b", "load_b_trans") and getattr(_nest(f)[1], "buffer", None) is b:
+            ops.add(impl.op)
+    if len(ops) > 1:
+        raise CodegenError(f"function {em.func.name!r}: fragment {b.name!r} is loaded both from a [K, N] and an "
+                           "[N, K] tile of B; one wmma fragment has one layout")
+    return ", nvcuda::wmma::col_major" if ops == {"load_b_trans"} else ", nvcuda::wmma::row_major"
+
+
 def allocate(em, a) -> None:
     """Declare a fragment buffer as an array of wmma fragments over its 16x16 tiles."""
     b = a.buffer
     shape, count = tiles(em, b)
-    layout = "" if b.scope == "wmma.accumulator" else ", nvcuda::wmma::row_major"
+    layout = _layout(em, a)
     em.uses_wmma = True
     declare(em, a, shape, f"nvcuda::wmma::fragment<{_USE[b.scope]}, 16, 16, 16, {_ctype(b.dtype)}{layout}> "
             f"{em.names.get(b, b.name)}[{count}];", "warp")
@@ -148,7 +168,8 @@ def operands(em, f: For, intrin_name: str, impl, scopes) -> dict:
     raise CodegenError(f"function {em.func.name!r}: {reg.where}: unknown tensor-core op {impl.op!r}")
 
 
-_CALLS = {"load_a": "load_matrix_sync({frag}, {ptr}, {ldm})", "load_b": "load_matrix_sync({frag}, {ptr}, {ldm})",
+_LOAD = "load_matrix_sync({frag}, {ptr}, {ldm})"
+_CALLS = {"load_a": _LOAD, "load_b": _LOAD, "load_b_trans": _LOAD,
           "store": "store_matrix_sync({ptr}, {frag}, {ldm}, nvcuda::wmma::mem_row_major)",
           "fill": "fill_fragment({frag}, {zero})", "mma": "mma_sync({c}, {a}, {b}, {c})"}
 

@@ -20,12 +20,14 @@ B[..., k, j], fp16 inputs, fp16 or fp32 accumulation) onto an intrinsic group of
 - with `use_software_pipeline=True`, the loop holding the shared fetches is pipelined
   (software_pipeline.py: fetches of iteration k + 1 overlap the compute of k, cp.async on sm_80+;
   `pipeline_stages=S` fetches S - 1 iterations ahead, S copies of each shared tile);
-- `intrin_groups` name the intrinsics, by default wmma's (tir/tensor_intrin/cuda.py); the
-  mma.sync + ldmatrix group (cuda_mma.get_mma_intrin_group) is the alternative, its fragments
-  the per-lane registers of the "m16n8k16.*" scopes;
-  a group whose product reads B [j, k] (get_mma_intrin_group(trans_b=True)) serves an NT GEMM
-  (C[i, j] += A[i, k] * B[j, k], torch's `x @ W.T`) as it is: B's shared tile and fragments keep
-  its [N, K] layout (ldmatrix without .trans), where otherwise it gets a re-laid-out copy;
+- `intrin_groups` name the intrinsics, by default wmma's (tir/tensor_intrin/cuda.py: fp32 and
+  fp16 accumulation, each for B [K, N] and B [N, K]); the mma.sync + ldmatrix group
+  (cuda_mma.get_mma_intrin_group) is the alternative, its fragments the per-lane registers of
+  the "m16n8k16.*" scopes;
+  a group whose product reads B [j, k] (intrin_names(..., trans_b=True), the default's last two,
+  or get_mma_intrin_group(trans_b=True)) serves an NT GEMM (C[i, j] += A[i, k] * B[j, k],
+  torch's `x @ W.T`) as it is: B's shared tile and fragments keep its [N, K] layout (a col_major
+  wmma fragment; ldmatrix without .trans), where without one it gets a re-laid-out copy;
 - every block to tensorize is annotated `meta_schedule.auto_tensorize` with its intrinsic (the
   reduction's init, split off later by RewriteReductionBlock, via `..._init`); RewriteTensorize
   applies them.
@@ -153,7 +155,8 @@ class MultiLevelTilingTensorCore(MultiLevelTiling):
                          reuse_write if reuse_write is not None else {"req": "must", "levels": [3],
                                                                       "scope": "wmma.accumulator"},
                          None, vector_tiling=False)
-        self.intrin_groups = [dict(g) for g in (intrin_groups or [intrin_names("float32"), intrin_names("float16")])]
+        self.intrin_groups = [dict(g) for g in (intrin_groups or [intrin_names(out, trans_b=trans) for trans in
+                                                                  (False, True) for out in ("float32", "float16")])]
         for group in self.intrin_groups:
             missing = {"init", "load_a", "load_b", "compute", "store"} - set(group)
             if missing:

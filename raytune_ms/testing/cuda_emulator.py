@@ -48,6 +48,7 @@ static unsigned char rtms_xchg[1024 * 8];
 typedef _Float16 __half;
 static inline float __half2float(__half x) { return (float)x; }
 static inline __half __float2half(float x) { return (__half)x; }
+static inline __half __ushort_as_half(unsigned short x) { __half h; std::memcpy(&h, &x, 2); return h; }
 static inline float __int_as_float(int x) { float f; std::memcpy(&f, &x, 4); return f; }
 static inline int rtms_tid() { return threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z); }
 static std::barrier<>* rtms_warp_bars[32];
@@ -83,6 +84,10 @@ template <class U, int M, int N, int K, class T, class L = void> struct fragment
 template <class U, class T, class L>
 static void load_matrix_sync(fragment<U, 16, 16, 16, T, L>& f, const T* p, unsigned ldm) {
   for (int r = 0; r < 16; ++r) for (int c = 0; c < 16; ++c) f.x[r * 16 + c] = p[r * ldm + c];
+}
+template <class T>  // col_major B: element (k, n) at p[n * ldm + k]
+static void load_matrix_sync(fragment<matrix_b, 16, 16, 16, T, col_major>& f, const T* p, unsigned ldm) {
+  for (int k = 0; k < 16; ++k) for (int n = 0; n < 16; ++n) f.x[k * 16 + n] = p[n * ldm + k];
 }
 template <class T>
 static void store_matrix_sync(T* p, const fragment<accumulator, 16, 16, 16, T>& f, unsigned ldm, layout_t) {
@@ -154,6 +159,14 @@ static void rtms_mma_m16n8k16_f32(float* d, const unsigned* a, const unsigned* b
     for (int k = 0; k < 16; ++k) s += A[g + 8 * (i / 2)][k] * B[k][2 * t + i % 2];
     d[i] = s;
   }
+}
+// mma.m16n8k16.row.col.f16.f16.f16.f16: C's c_i as above, two halves per register (c_2r, c_2r+1 in r);
+// the products are summed in float and rounded to half once per instruction
+static void rtms_mma_m16n8k16_f16(unsigned* d, const unsigned* a, const unsigned* b) {
+  float c[4];
+  for (int i = 0; i < 4; ++i) c[i] = rtms_half_of(d[i / 2], i % 2);
+  rtms_mma_m16n8k16_f32(c, a, b);
+  for (int r = 0; r < 2; ++r) d[r] = rtms_pack((__half)c[2 * r], (__half)c[2 * r + 1]);
 }
 // cp.async: a copy lands at any time before the wait that covers its group. Each copy lands either
 // at once or only at that wait (a per-thread pseudo-random choice), so a reader that does not wait

@@ -35,11 +35,15 @@ def test_suite_cuda_compiles_with_nvcc(name, cross, tmp_path):
 
 
 @needs_nvcc
-def test_tensor_core_cuda_compiles_with_nvcc(tmp_path):
-    groups = [get_mma_intrin_group(), get_mma_intrin_group(trans_b=True)]
+@pytest.mark.parametrize("group", ["mma", "wmma"])
+def test_tensor_core_cuda_compiles_with_nvcc(group, tmp_path):
+    """An NT GEMM, pipelined, with the mma.sync groups (ldmatrix without .trans) or the default
+    wmma ones (a col_major matrix_b fragment)."""
+    groups = [get_mma_intrin_group(), get_mma_intrin_group(trans_b=True)] if group == "mma" else None
     func = fp16_gemm(128, 128, 64, b_transposed=True)
     _, scheds = samples(context(func, SM80, intrin_groups=groups, use_software_pipeline=True), 1, seed=3)
     assert scheds
     source = codegen_cuda(scheds[0].mod.entry_func(), SM80).source
-    assert "cp.async" in source and "mma.sync" in source
-    _nvcc(source, tmp_path, "nt_gemm")
+    assert "cp.async" in source
+    assert "mma.sync" in source if group == "mma" else "nvcuda::wmma::col_major" in source
+    _nvcc(source, tmp_path, f"nt_gemm_{group}")

@@ -245,6 +245,70 @@ def test_a_transposed_a_is_reindexed_onto_tensor_cores():
 
 
 @needs_gxx
+@pytest.mark.parametrize("out_dtype", ["float32", "float16"])
+def test_an_nt_gemm_keeps_b_in_col_major_fragments(out_dtype):
+    """C[i, j] = A[i, k] * B[j, k] (torch's x @ W.T) in the default space: the transposed-B wmma
+    group takes B as it is stored (no ReIndex or TransformLayout), its tiles loaded into col_major
+    matrix_b fragments; correct in the emulator, and the PTX loads B column-major."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+
+    a = te.placeholder((48, 32), "float16", name="A")
+    b = te.placeholder((64, 32), "float16", name="B")
+    k = te.reduce_axis(32, "k")
+    cast = (lambda x: x) if out_dtype == "float16" else (lambda x: te.cast(out_dtype, x))
+    c = te.compute((48, 64), lambda i, j: te.sum(cast(a[i, k]) * cast(b[j, k]), axis=k), name="C")
+    _, scheds = _samples(_context(te.create_prim_func([a, b, c])), 2)
+    assert scheds
+    code = {"float32": "f32", "float16": "f16"}[out_dtype]
+    rng = np.random.default_rng(0)
+    x, y = ((rng.standard_normal(s) * 0.5).astype(np.float16) for s in ((48, 32), (64, 32)))
+    for sch in scheds:
+        assert {f"wmma_sync_16x16x16_f16f16{code}_trans", "wmma_load_16x16x16_f16_b_trans_shared"} <= set(_intrins(sch))
+        assert not {"ReIndex", "TransformLayout"} & {i.kind.name for i in sch.trace.insts}
+        art = codegen_cuda(sch.mod.entry_func(), "cuda")
+        assert "matrix_b, 16, 16, 16, __half, nvcuda::wmma::col_major>" in art.source
+        out = np.zeros((48, 64), out_dtype)
+        EmulatedModule(art)(x, y, out)
+        _check(out, x, y.T, out_dtype)
+        if nvrtc_available():
+            ptx, _ = compile_cuda(art.source, "compute_80", "nt")
+            assert b"wmma.load.b.sync.aligned.col" in ptx and b"wmma.mma.sync.aligned.row.col" in ptx
+
+
+@needs_gxx
+@pytest.mark.parametrize("trans_b", [False, True], ids=["NN", "NT"])
+def test_mma_groups_accumulate_in_fp16(trans_b):
+    """An fp16 GEMM accumulated in fp16 with a relu after it, on the mma.sync groups (both B
+    layouts, both accumulators, pipelined): the fp16 group is picked, the accumulator is stored
+    to a shared tile for the epilogue, correct in the emulator; the PTX has the f16 mma.sync."""
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+    from raytune_ms.testing.tensorcore import context
+    from raytune_ms.tir.tensor_intrin.cuda_mma import get_mma_intrin_group
+
+    groups = [get_mma_intrin_group(out_dtype=o, trans_b=t) for o in ("float32", "float16") for t in (False, True)]
+    a = te.placeholder((48, 32), "float16", name="A")
+    b = te.placeholder((64, 32) if trans_b else (32, 64), "float16", name="B")
+    k = te.reduce_axis(32, "k")
+    c = te.compute((48, 64), lambda i, j: te.sum(a[i, k] * (b[j, k] if trans_b else b[k, j]), axis=k), name="C")
+    e = te.compute((48, 64), lambda i, j: te.max(c[i, j], te.const(0.0, "float16")), name="E")
+    func = te.create_prim_func([a, b, e])
+    _, scheds = _samples(context(func, "cuda -arch=sm_80", intrin_groups=groups, use_software_pipeline=True), 2)
+    assert scheds
+    rng = np.random.default_rng(0)
+    x, y = ((rng.standard_normal(p.shape) * 0.5).astype(np.float16) for p in func.params[:2])
+    ref = np.maximum(x.astype(np.float64) @ (y.T if trans_b else y).astype(np.float64), 0)
+    for sch in scheds:
+        assert {"mma_f16f16f16" + ("_trans_b" if trans_b else ""), "mma_store_16x16_f16_shared"} <= set(_intrins(sch))
+        art = codegen_cuda(sch.mod.entry_func(), "cuda -arch=sm_80")
+        out = np.zeros((48, 64), np.float16)
+        EmulatedModule(art)(x, y, out)
+        np.testing.assert_allclose(out.astype(np.float64), ref, rtol=1e-2, atol=3e-2 * ref.max())
+        if nvrtc_available():
+            ptx, _ = compile_cuda(art.source, "compute_80", "f16acc")
+            assert b"mma.sync.aligned.m16n8k16.row.col.f16.f16.f16.f16" in ptx
+
+
+@needs_gxx
 def test_block_tiles_are_bounded_to_fit_shared_memory():
     """With 8 KiB of shared memory, the block tiles are drawn within the bounds of
     shared_footprint (an extra two-way split of the bounded loops): every draw passes
