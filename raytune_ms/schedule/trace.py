@@ -11,10 +11,16 @@ and prints as a Python script that rebuilds the schedule.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 
 from .error import ScheduleError
 from .instruction import Instruction, InstructionKind
 from .random_variable import RV, RV_TYPES, SPECIAL_LOOPS, _Special
+
+#: instruction lists whose JSON text compact_json remembers (a search's design spaces and the
+#: lists its replays and postprocessors made lately)
+INSTRUCTION_TEXTS_KEPT = 256
+_INSTRUCTION_TEXTS: OrderedDict = OrderedDict()  # tuple of instruction ids -> (the instructions, JSON text)
 
 
 class Trace:
@@ -126,8 +132,32 @@ class Trace:
 
     # ------------------------------------------------------------------ JSON
 
+    def compact_json(self) -> str:
+        """`json.dumps(self.as_json(), separators=(",", ":"))`, the instructions' part
+        remembered per list of instruction objects (the last INSTRUCTION_TEXTS_KEPT lists): a
+        mutated trace shares its parent's instructions and differs in decisions only, and the
+        search keys thousands of them per batch."""
+        insts = self.insts
+        sig = tuple(map(id, insts))
+        hit = _INSTRUCTION_TEXTS.get(sig)
+        if hit is None:
+            text = json.dumps(self._encode(insts), separators=(",", ":"))
+            hit = _INSTRUCTION_TEXTS[sig] = (tuple(insts), text)  # (holding the objects keeps their ids unique)
+            if len(_INSTRUCTION_TEXTS) > INSTRUCTION_TEXTS_KEPT:
+                _INSTRUCTION_TEXTS.popitem(last=False)
+        else:
+            _INSTRUCTION_TEXTS.move_to_end(sig)
+        decisions = self.decisions
+        out_dec = [[idx, _plain(decisions[inst])] for idx, inst in enumerate(insts) if inst in decisions]
+        return f"[{hit[1]},{json.dumps(out_dec, separators=(',', ':'))}]"
+
     def as_json(self, remove_postproc: bool = False) -> list:
         insts = self.instructions(remove_postproc)
+        out_dec = [[idx, _plain(self.decisions[inst])] for idx, inst in enumerate(insts) if inst in self.decisions]
+        return [self._encode(insts), out_dec]
+
+    def _encode(self, insts) -> list:
+        """The JSON form of instructions `insts` ([kind, inputs, attrs, outputs] each)."""
         names = self._names(insts)
 
         def enc(x):
@@ -139,18 +169,10 @@ class Trace:
                 return [enc(y) for y in x]
             return x
 
-        out_insts, out_dec = [], []
-        for idx, inst in enumerate(insts):
-            out_insts.append([
-                inst.kind.name,
-                [enc(x) for x in inst.inputs],
-                _plain(inst.attrs),
-                [names[o] for o in inst.outputs],
-            ])
-            if inst in self.decisions:
-                out_dec.append([idx, _plain(self.decisions[inst])])
+        out_insts = [[inst.kind.name, [enc(x) for x in inst.inputs], _plain(inst.attrs),
+                      [names[o] for o in inst.outputs]] for inst in insts]
         enc = None  # (a closure that calls itself is a reference cycle until its cell is emptied)
-        return [out_insts, out_dec]
+        return out_insts
 
     @staticmethod
     def from_json(obj) -> Trace:

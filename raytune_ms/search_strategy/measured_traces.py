@@ -27,8 +27,7 @@ def trace_key(trace) -> str:
 def keyed_text(trace) -> tuple[str, str]:
     """(trace_key, compact JSON text) of a Trace or its JSON object: the key is the digest of
     that text, so a worker that ships a trace serialises it once."""
-    obj = trace if isinstance(trace, list) else trace.as_json()
-    text = json.dumps(obj, separators=(",", ":"))
+    text = json.dumps(trace, separators=(",", ":")) if isinstance(trace, list) else trace.compact_json()
     return hashlib.sha1(text.encode()).hexdigest(), text
 
 

@@ -97,6 +97,18 @@ def test_with_decision_changes_the_tiles(tuned):
     assert sch.trace.get_decision(tile) != [1, 2, 4, 4]
 
 
+def test_compact_json_is_the_json_text_also_when_remembered(tuned):
+    """compact_json remembers the instructions' text per list of instruction objects: a trace
+    sharing them with other decisions (a mutation) still gets its own decisions."""
+    _, sch = tuned
+    tile = next(x for x in sch.trace.insts if x.kind.name == "SamplePerfectTile")
+    first, other = sch.trace, sch.trace.with_decision(tile, [1, 2, 4, 4], remove_postproc=False)
+    for trace in (first, other, first, other):
+        assert trace.compact_json() == json.dumps(trace.as_json(), separators=(",", ":"))
+    assert first.compact_json() != other.compact_json()
+    assert Trace.from_json(other.compact_json()).as_json() == other.as_json()
+
+
 def test_decision_provider_and_bad_decisions(tuned):
     f, sch = tuned
 
