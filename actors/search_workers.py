@@ -4,8 +4,10 @@ the search's own process.
 While the search chooses a batch, the builders and runners wait for it, so their cores idle:
 the actors reserve no CPU and run on the search's node. Of `num_workers` processes, num_workers
 - 1 are actors and one is the search's: it works its share of every list of jobs while the
-actors work theirs (it would otherwise wait idle), with the same shipping SlotWorker, so its
-results are those an actor would give. A search run opens a session: its
+actors work theirs (it would otherwise wait idle), with a twin of the session's SlotWorker
+that does not ship: its results are an actor's (the same keys, hashes and feature rows) with
+their candidates kept, so it neither hashes a program nobody asks about nor replays again the
+ones it hands out. A search run opens a session: its
 SlotWorker (module, design spaces, postprocessors, mutators, feature extractor) goes to the
 object store once, and each actor unpickles it at its first job of the session; after that a
 call carries only small jobs (and once per generation the population's traces as JSON) and
@@ -110,7 +112,7 @@ class RayCandidateMap(PoolHolder, CandidateMap):
 class _RaySession:
     def __init__(self, cmap: RayCandidateMap, worker):
         self.cmap = cmap
-        self.worker = worker  # does a piece here when no actor can
+        self.worker = worker.twin(False)  # this process's share, and a piece no actor could do
         self.id = uuid.uuid4().hex
         self.boxed = [ray.put(worker)]
 

@@ -69,8 +69,9 @@ class _Member:
         """What a worker gets of this member as a parent: its Trace, or (key, JSON text)."""
         if not ships:
             return self.cand.sch.trace
-        if self.trace_text is None:
-            self._key, self.trace_text = keyed_text(self.cand.sch.trace)
+        if self.trace_text is None:  # (made in this process: its key, if known, stays that of its making)
+            key, self.trace_text = keyed_text(self.cand.sch.trace)
+            self._key = self._key or key
         return self.key, self.trace_text
 
     @property
@@ -190,7 +191,7 @@ class EvolutionarySearch(SearchStrategy):
             cmap = SerialMap()
         worker = SlotWorker(ctx.mod, ctx.target, state.traces, ctx.postprocs, [m for m, _ in state.mutators],
                             getattr(cost_model, "extractor", None))
-        return cmap.open(worker.shipped() if cmap.ships else worker), cmap.ships
+        return cmap.open(worker.twin(True) if cmap.ships else worker), cmap.ships
 
     def post_tuning(self):
         if self._run is not None:

@@ -86,9 +86,10 @@ class SlotWorker:
         self._made: OrderedDict = OrderedDict()  # mutated trace key -> (cand, Evaluated) or None
         self._parents: OrderedDict = OrderedDict()  # parent trace key -> Trace (parsed, or made here)
 
-    def shipped(self) -> SlotWorker:
-        """A copy (without caches) whose results leave the process, for another process."""
-        return SlotWorker(self.mod, self.target, self.spaces, self.postprocs, self.mutators, self.extractor, True)
+    def twin(self, ships: bool) -> SlotWorker:
+        """A copy without caches whose results leave the process (`ships`: for another
+        process) or stay in it (the search's own share of a session that ships)."""
+        return SlotWorker(self.mod, self.target, self.spaces, self.postprocs, self.mutators, self.extractor, ships)
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -176,9 +177,9 @@ class SlotWorker:
 
     def _evaluated(self, cand, key: str, text: str | None, features: bool) -> Evaluated:
         feats = self._features(cand) if features else None
+        self._keep_parent(key, cand.sch.trace)  # (if it comes back as a parent (key, text), it is not parsed)
         if not self.ships:
             return Evaluated(key, None, feats, cand, None)
-        self._keep_parent(key, cand.sch.trace)  # (if it comes back as a parent, it is not parsed again)
         return Evaluated(key, tir.structural_hash(cand.sch.mod), feats, None, text)
 
     def _features(self, cand):
