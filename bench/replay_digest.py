@@ -8,8 +8,13 @@ of a space, every mutator's output replayed through the cache, and for each of t
 program (hash and text), trace, random state, the postprocessed program and trace, the lowered
 program and the PerStoreFeature bytes.
 
+The target is pinned (TARGET: an AVX-512 CPU with 2 cores, 64-byte vectors, 32 vector
+registers), not the host's, so two machines give the same digest for the same code; `--target`
+picks another one.
+
 Prints one JSON line per workload ({"workload", "size", "digest"}) and a last one with the
-digest of them all. Usage: python bench/replay_digest.py [--seeds 8] [--workloads GMM,C2D:standard]
+digest of them all (and the target). Usage: python bench/replay_digest.py [--seeds 8]
+[--workloads GMM,C2D:standard] [--target "llvm -mcpu=znver3 -num-cores=2 -vector-bytes=32 -vector-registers=16"]
 """
 
 from __future__ import annotations
@@ -30,10 +35,13 @@ from raytune_ms.schedule.replay_cache import ReplayCache
 from raytune_ms.search_strategy.search_strategy import candidate_from_schedule
 from raytune_ms.tune_context import TuneContext
 
+#: every option given, so that nothing is read from the host
+TARGET = "llvm -mcpu=znver4 -num-cores=2 -vector-bytes=64 -vector-registers=32"
 
-def workload_digest(name: str, size: str, seeds: int) -> str:
+
+def workload_digest(name: str, size: str, seeds: int, target: str = TARGET) -> str:
     h = hashlib.sha256()
-    ctx = TuneContext(workloads.get(name, size).func, target="llvm", space_generator="post-order-apply",
+    ctx = TuneContext(workloads.get(name, size).func, target=target, space_generator="post-order-apply",
                       rand_state=3)
     designs = ctx.generate_design_space()
     for s in designs:
@@ -87,6 +95,7 @@ def _update(h, sch, ctx) -> None:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--target", default=TARGET, help="the target the spaces are made for (default: %(default)s)")
     ap.add_argument("--workloads", default=None,
                     help="comma-separated NAME or NAME:SIZE (size small unless given; default: the whole set)")
     args = ap.parse_args()
@@ -96,10 +105,10 @@ def main():
         cases = [(n, "small") for n in workloads.names()] + [("GMM-1024", "standard"), ("C2D", "standard")]
     total = hashlib.sha256()
     for name, size in cases:
-        digest = workload_digest(name, size, args.seeds)
+        digest = workload_digest(name, size, args.seeds, args.target)
         total.update(digest.encode())
         print(json.dumps({"workload": name, "size": size, "digest": digest[:16]}), flush=True)
-    print(json.dumps({"workload": "all", "digest": total.hexdigest()[:16], "seeds": args.seeds}))
+    print(json.dumps({"workload": "all", "digest": total.hexdigest()[:16], "seeds": args.seeds, "target": args.target}))
 
 
 if __name__ == "__main__":
