@@ -309,6 +309,34 @@ def test_mma_groups_accumulate_in_fp16(trans_b):
 
 
 @needs_gxx
+def test_a_torch_fp16_linear_runs_on_tensor_cores_with_its_weight_as_stored():
+    """torch.nn.Linear + ReLU in fp16 through extract_tasks: an NT GEMM (x @ W.T) accumulated in
+    fp16 with a bias + relu epilogue. The default space tensorizes it with the transposed-B wmma
+    group (W read [N, K], no re-laid-out copy), the epilogue in the same kernel; correct in the
+    emulator against torch."""
+    torch = pytest.importorskip("torch")
+    from raytune_ms.testing.cuda_emulator import EmulatedModule
+    from raytune_ms.torch_integration import extract_tasks
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 48), torch.nn.ReLU()).half()
+    x = torch.randn(32, 64).half()
+    (task,) = extract_tasks(model, (x,), "cuda -arch=sm_80")
+    _, scheds = _samples(TuneContext(task.mod, target="cuda -arch=sm_80", space_generator=_space(), rand_state=5), 2)
+    assert scheds
+    weight, bias = (p.detach() for p in model[0].parameters())
+    ref = torch.relu(x.float() @ weight.float().T + bias.float()).numpy()
+    for sch in scheds:
+        assert "wmma_sync_16x16x16_f16f16f16_trans" in _intrins(sch)
+        assert not {"ReIndex", "TransformLayout"} & {i.kind.name for i in sch.trace.insts}
+        art = codegen_cuda(sch.mod.entry_func(), "cuda -arch=sm_80")
+        assert len(art.kernels) == 1
+        out = np.zeros((32, 48), np.float16)
+        EmulatedModule(art)(x.numpy(), weight.numpy(), bias.numpy(), out)
+        np.testing.assert_allclose(out.astype(np.float32), ref, rtol=1e-2, atol=1e-2)
+
+
+@needs_gxx
 def test_block_tiles_are_bounded_to_fit_shared_memory():
     """With 8 KiB of shared memory, the block tiles are drawn within the bounds of
     shared_footprint (an extra two-way split of the bounded loops): every draw passes
