@@ -116,12 +116,13 @@ _CALLS = {"load_a": "rtms_mma_load_a({frag}, {ptr}, {ldm})", "load_b": "rtms_mma
           "load_b_trans": "rtms_mma_load_b_trans({frag}, {ptr}, {ldm})",
           "store": "rtms_mma_store({ptr}, {frag}, {ldm})", "fill": "rtms_mma_fill({frag})",
           "mma": "rtms_mma_sync({c}, {a}, {b})"}
+#: the fp16 accumulator's own helpers (its registers hold pairs of halves)
+_CALLS_F16 = {**_CALLS, "store": "rtms_mma_store_f16({ptr}, {frag}, {ldm})", "fill": "rtms_mma_fill_f16({frag})",
+              "mma": "rtms_mma_sync_f16({c}, {a}, {b})"}
 
 
 def emit(em, f, intrin_name: str, impl) -> None:
     em.uses_mma = True
     args = operands(em, f, intrin_name, impl, MMA_SCOPES[:2])
-    call = _CALLS[impl.op]
-    if impl.dtype == "float16" and impl.op in ("mma", "fill", "store"):  # the fp16 accumulator's helpers
-        call = call.replace("(", "_f16(", 1)
-    em.line(f"{call.format(**args)};")
+    calls = _CALLS_F16 if impl.dtype == "float16" else _CALLS  # (loads are float16 either way: the same call)
+    em.line(f"{calls[impl.op].format(**args)};")

@@ -3,8 +3,8 @@
 `nvcuda::wmma::fragment` (one per 16x16 tile, per warp), and each tensorized loop nest one
 `load_matrix_sync` / `mma_sync` / `fill_fragment` / `store_matrix_sync` call, run by every lane
 of the warp. A matrix_b fragment filled by the transposed-B load (a tile of B stored [N, K]) is
-col_major, the others row_major. A fragment is addressed by its tile: the region's start in its last two
-dimensions, divided by 16 (a CodegenError when it is not a multiple of 16)."""
+col_major, the others row_major. A fragment is addressed by its tile: the region's start in its
+last two dimensions, divided by 16 (a CodegenError when it is not a multiple of 16)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,8 @@ def _layout(em, a) -> str:
     b = a.buffer
     if b.scope == "wmma.accumulator":
         return ""
+    if b.scope != "wmma.matrix_b":
+        return ", nvcuda::wmma::row_major"
     ops = set()
     for f in collect(a.body, For):
         name = f.annotation(TENSORIZED_KEY)

@@ -147,14 +147,16 @@ class Trace:
                 _INSTRUCTION_TEXTS.popitem(last=False)
         else:
             _INSTRUCTION_TEXTS.move_to_end(sig)
-        decisions = self.decisions
-        out_dec = [[idx, _plain(decisions[inst])] for idx, inst in enumerate(insts) if inst in decisions]
-        return f"[{hit[1]},{json.dumps(out_dec, separators=(',', ':'))}]"
+        return f"[{hit[1]},{json.dumps(self._encode_decisions(insts), separators=(',', ':'))}]"
 
     def as_json(self, remove_postproc: bool = False) -> list:
         insts = self.instructions(remove_postproc)
-        out_dec = [[idx, _plain(self.decisions[inst])] for idx, inst in enumerate(insts) if inst in self.decisions]
-        return [self._encode(insts), out_dec]
+        return [self._encode(insts), self._encode_decisions(insts)]
+
+    def _encode_decisions(self, insts) -> list:
+        """The JSON form of the decisions of `insts`: [index in insts, value] each."""
+        decisions = self.decisions
+        return [[idx, _plain(decisions[inst])] for idx, inst in enumerate(insts) if inst in decisions]
 
     def _encode(self, insts) -> list:
         """The JSON form of instructions `insts` ([kind, inputs, attrs, outputs] each)."""

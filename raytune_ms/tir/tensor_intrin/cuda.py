@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .tensor_intrin import TensorIntrin
-from .tile_desc import copy_desc, fill_desc, mma_desc
+from .tile_desc import ACCUMULATOR_CODES, copy_desc, fill_desc, mma_desc
 
 WMMA_M = WMMA_N = WMMA_K = 16
 FRAGMENT_SCOPES = ("wmma.matrix_a", "wmma.matrix_b", "wmma.accumulator")
@@ -34,7 +34,7 @@ def _register() -> None:
     name = "wmma_load_16x16x16_f16_b_trans_shared"
     TensorIntrin.register(name, copy_desc(name, "shared", FRAGMENT_SCOPES[1], "float16"),
                           WmmaImpl("load_b_trans", "float16"))
-    for code, dtype in (("f32", "float32"), ("f16", "float16")):
+    for dtype, code in ACCUMULATOR_CODES.items():
         for suffix, trans_b in (("", False), ("_trans", True)):
             name = f"wmma_sync_16x16x16_f16f16{code}{suffix}"
             TensorIntrin.register(name, mma_desc(name, dtype, FRAGMENT_SCOPES, trans_b), WmmaImpl("mma", dtype))
@@ -48,7 +48,7 @@ def _register() -> None:
 def intrin_names(out_dtype: str, store_scope: str = "global", trans_b: bool = False) -> dict:
     """The wmma intrinsic group for an accumulator of `out_dtype` (B read [N, K] with `trans_b`),
     with the reference's keys: {"init", "load_a", "load_b", "compute", "store"}."""
-    code = {"float32": "f32", "float16": "f16"}[out_dtype]
+    code = ACCUMULATOR_CODES[out_dtype]
     trans = "_trans" if trans_b else ""
     return {"init": f"wmma_fill_16x16x16_{code}", "load_a": "wmma_load_16x16x16_f16_a_shared",
             "load_b": f"wmma_load_16x16x16_f16_b{trans}_shared", "compute": f"wmma_sync_16x16x16_f16f16{code}{trans}",
@@ -61,7 +61,7 @@ def get_wmma_intrin_group(load_scope: str = "shared", store_scope: str = "global
     if (load_scope, in_dtype) != ("shared", "float16"):
         raise ValueError(f"get_wmma_intrin_group: only load_scope='shared', in_dtype='float16' is built, not "
                          f"{(load_scope, in_dtype)}")
-    if out_dtype not in ("float32", "float16") or store_scope not in ("global", "shared"):
+    if out_dtype not in ACCUMULATOR_CODES or store_scope not in ("global", "shared"):
         raise ValueError(f"get_wmma_intrin_group: out_dtype must be 'float32' or 'float16' and store_scope "
                          f"'global' or 'shared', not {(out_dtype, store_scope)}")
     return intrin_names(out_dtype, store_scope, trans_b)

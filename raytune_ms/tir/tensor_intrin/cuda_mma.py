@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .tensor_intrin import TensorIntrin
-from .tile_desc import copy_desc, fill_desc, mma_desc
+from .tile_desc import ACCUMULATOR_CODES, copy_desc, fill_desc, mma_desc
 
 MMA_SCOPES = ("m16n8k16.matrixA", "m16n8k16.matrixB", "m16n8k16.matrixC")
 
@@ -34,7 +34,7 @@ def _register() -> None:
         TensorIntrin.register(name, copy_desc(name, "shared", scope, "float16"), MmaImpl(f"load_{operand}", "float16"))
     name = "mma_ldmatrix_f16_b_trans_shared"
     TensorIntrin.register(name, copy_desc(name, "shared", MMA_SCOPES[1], "float16"), MmaImpl("load_b_trans", "float16"))
-    for code, dtype in (("f32", "float32"), ("f16", "float16")):
+    for dtype, code in ACCUMULATOR_CODES.items():
         for name, trans_b in ((f"mma_f16f16{code}", False), (f"mma_f16f16{code}_trans_b", True)):
             TensorIntrin.register(name, mma_desc(name, dtype, MMA_SCOPES, trans_b), MmaImpl("mma", dtype))
         name = f"mma_fill_16x16_{code}"
@@ -52,11 +52,11 @@ def get_mma_intrin_group(load_scope: str = "shared", store_scope: str = "global"
     if (load_scope, in_dtype, trans_a) != ("shared", "float16", False):
         raise ValueError(f"get_mma_intrin_group: only load_scope='shared', in_dtype='float16' without a transposed "
                          f"A is built, not {(load_scope, in_dtype, trans_a)}")
-    if out_dtype not in ("float32", "float16"):
+    if out_dtype not in ACCUMULATOR_CODES:
         raise ValueError(f"get_mma_intrin_group: out_dtype must be 'float32' or 'float16', not {out_dtype!r}")
     if store_scope not in ("global", "shared"):
         raise ValueError(f"get_mma_intrin_group: store_scope must be 'global' or 'shared', not {store_scope!r}")
-    code = {"float32": "f32", "float16": "f16"}[out_dtype]
+    code = ACCUMULATOR_CODES[out_dtype]
     suffix = ("_trans", "_trans_b") if trans_b else ("", "")
     return {"init": f"mma_fill_16x16_{code}", "load_a": "mma_ldmatrix_f16_a_shared",
             "load_b": f"mma_ldmatrix_f16_b{suffix[0]}_shared", "compute": f"mma_f16f16{code}{suffix[1]}",

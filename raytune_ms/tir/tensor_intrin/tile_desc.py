@@ -11,6 +11,9 @@ from ..function import PrimFunc
 from ..functor import collect
 from ..stmt import Block, BlockRealize, BufferRegion, BufferStore, For
 
+#: the accumulator dtypes of the tensor-core intrinsics and the code their names spell them by
+ACCUMULATOR_CODES = {"float32": "f32", "float16": "f16"}
+
 
 def _desc(name, buffers, iters, body_of, reads_of) -> PrimFunc:
     """One block `name` with iterators `iters` [(kind)] bound one to one to a 16-wide loop each;
