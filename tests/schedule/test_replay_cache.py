@@ -80,14 +80,26 @@ def test_decision_provider_sees_the_state_before_each_instruction():
     assert fast == slow and cache.steps_reused == len(recorded.insts)
 
 
-def test_a_full_cache_starts_over_and_stays_correct():
+def _count_states(node) -> int:
+    return sum(1 + _count_states(c) for edge in node.next.values() for c in edge[1].values())
+
+
+def test_a_full_cache_drops_its_least_recent_states_and_stays_correct():
     ctx = TuneContext(workloads.get("GMM", "small").func, target="llvm", space_generator="post-order-apply",
                       rand_state=3)
     space = Trace(ctx.generate_design_space()[0].trace.simplified(remove_postproc=True).insts, {})
-    cache = ReplayCache(ctx.mod, max_states=5)
-    for seed in range(4):
-        _same(cache.replay(space, seed), _plain(ctx.mod, space, seed))
-        assert cache.num_states <= 5
+    traces = [_plain(ctx.mod, space, seed).trace for seed in range(6)]
+    cache = ReplayCache(ctx.mod, max_states=3 * len(space.insts))
+    for k, trace in enumerate(traces):
+        _same(cache.replay(trace, k), _plain(ctx.mod, trace, k))
+        assert cache.num_states == _count_states(cache._root) <= cache.max_states + len(space.insts)
+    # the last trace's states were kept: replaying it again applies nothing
+    replayed = cache.steps_replayed
+    _same(cache.replay(traces[-1], 9), _plain(ctx.mod, traces[-1], 9))
+    assert cache.steps_replayed == replayed
+    # the first one's went: it is replayed from the shared prefix of the space on
+    _same(cache.replay(traces[0], 9), _plain(ctx.mod, traces[0], 9))
+    assert cache.steps_replayed > replayed
 
 
 def test_an_undefined_random_variable_is_named():
