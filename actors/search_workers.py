@@ -7,11 +7,15 @@ the actors reserve no CPU and run on the search's node. Of `num_workers` process
 actors work theirs (it would otherwise wait idle), with a twin of the session's SlotWorker
 that does not ship: its results are an actor's (the same keys, hashes and feature rows) with
 their candidates kept, so it neither hashes a program nobody asks about nor replays again the
-ones it hands out. A search run opens a session: its
-SlotWorker (module, design spaces, postprocessors, mutators, feature extractor) goes to the
-object store once, and each actor unpickles it at its first job of the session; after that a
-call carries only small jobs (and once per generation the population's traces as JSON) and
-brings back small results (trace key, structural hash, feature rows, trace text).
+ones it hands out. Its share of a list follows the last list's seconds per job here and on an
+actor (an actor's job costs more: it hashes and serialises every program), and takes first the
+mutations of parents this process made (its replay cache holds their states).
+
+A search run opens a session: its SlotWorker (module, design spaces, postprocessors, mutators,
+feature extractor) goes to the object store once, and each actor unpickles it at its first job
+of the session; after that a call carries only small jobs (and once per generation the
+population's traces as JSON) and brings back small results (trace key, structural hash,
+feature rows, trace text).
 
 Until the first actor has started (an actor's start imports the library: seconds), the jobs
 are done in the search's process. A call whose actor dies is sent again to a replacement
@@ -33,6 +37,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from raytune_ms.schedule.replay_cache import release_replay_cache
 from raytune_ms.search_strategy.candidate_map import CandidateMap
 from raytune_ms.search_strategy.gc_pause import gc_paused, gc_thaw
+from raytune_ms.search_strategy.slot_worker import MutateJob
 
 from .actor_pool import ActorCall, ActorPool, PoolHolder, logger
 from .ray_init import current_node_id, init_ray
@@ -115,6 +120,7 @@ class _RaySession:
         self.worker = worker.twin(False)  # this process's share, and a piece no actor could do
         self.id = uuid.uuid4().hex
         self.boxed = [ray.put(worker)]
+        self.seconds_per_job = [1.0, 1.0]  # (this process, an actor): their ratio sets the share
 
     def map(self, jobs: list, parents: list) -> list:
         pool = self.cmap.pool()
@@ -126,26 +132,46 @@ class _RaySession:
         if not started or len(jobs) < SMALL_LIST:
             return self.worker.run(jobs, parents)
         shipped = ray.put(parents) if parents else []
-        # this process's share is the last run of jobs, the actors' the rest, cut in pieces
-        mine = len(jobs) // (started + 1)
-        theirs = jobs[:len(jobs) - mine]
+        local, actor = self.seconds_per_job
+        mine, theirs = self._split(jobs, parents, round(len(jobs) * actor / (started * local + actor)))
         n = max(1, min(len(theirs), started * PIECES_PER_WORKER))
         bounds = [len(theirs) * i // n for i in range(n + 1)]
         pieces = [theirs[bounds[i]:bounds[i + 1]] for i in range(n) if bounds[i + 1] > bounds[i]]
-        calls = [ActorCall(pool, lambda actor, piece=piece: (actor.run.remote(self.id, self.boxed, shipped, piece),),
+        calls = [ActorCall(pool, lambda actor, piece=piece: (actor.run.remote(self.id, self.boxed, shipped,
+                                                                              [jobs[i] for i in piece]),),
                            on_value=lambda value, refs: value, on_error=self._failed, on_lost=self._lost,
                            max_retries=self.cmap.max_retries)
                  for piece in pieces]
-        local = self.worker.run(jobs[len(theirs):], parents)  # (while the actors work theirs)
-        out = []
+        out = [None] * len(jobs)
+        start = time.perf_counter()
+        for i, result in zip(mine, self.worker.run([jobs[i] for i in mine], parents)):  # (while the actors work)
+            out[i] = result
+        local = time.perf_counter() - start
+        actor = 0.0
         for piece, call in zip(pieces, calls):
             got = call.result()
             if got is None:
-                out.extend(self.worker.run(piece, parents))
-            else:
-                self.cmap.worker_cpu_s += got[0]
-                out.extend(got[1])
-        return out + local
+                got = (0.0, self.worker.run([jobs[i] for i in piece], parents))
+            actor += got[0]
+            for i, result in zip(piece, got[1]):
+                out[i] = result
+        self.cmap.worker_cpu_s += actor
+        if mine and theirs and actor > 0:
+            self.seconds_per_job = [local / len(mine), actor / len(theirs)]
+        return out
+
+    def _split(self, jobs: list, parents: list, share: int) -> tuple[list, list]:
+        """(positions of this process's `share` jobs, the actors' positions): this process takes
+        first the mutations of parents it made (its replay cache holds their states; an actor
+        would replay them from further up), then from the end of the list."""
+        made_here = [i for i, job in enumerate(jobs)
+                     if isinstance(job, MutateJob) and self.worker.made(parents[job.attempts[job.start][0]])]
+        mine = set(made_here[:share])
+        for i in range(len(jobs) - 1, -1, -1):
+            if len(mine) >= share:
+                break
+            mine.add(i)
+        return sorted(mine), [i for i in range(len(jobs)) if i not in mine]
 
     @staticmethod
     def _failed(err):

@@ -151,6 +151,11 @@ class SlotWorker:
             trace = self._keep_parent(key, Trace.from_json(text))
         return trace
 
+    def made(self, parent) -> bool:
+        """Whether this worker made `parent` (a Trace, or (key, JSON text)) recently: its
+        replay cache holds that program's states."""
+        return isinstance(parent, Trace) or parent[0] in self._parents
+
     def _keep_parent(self, key: str, trace: Trace) -> Trace:
         self._parents[key] = trace
         if len(self._parents) > MUTATIONS_KEPT:
