@@ -44,3 +44,14 @@ def test_tune_cli_default_space_is_post_order_apply(tmp_path, capsys):
 
     records = ParquetDatabase(str(tmp_path / "run" / "database")).get_all_tuning_records()
     assert sum(r.is_remeasurement and r.is_valid() for r in records) == 1  # the best, re-timed
+
+
+def test_search_workers_need_the_evolutionary_search_over_ray(tmp_path, capsys):
+    from raytune_ms.cli import build_parser
+
+    assert build_parser().parse_args(["tune", "--workload", "GMM", "--work-dir", str(tmp_path)]).search_workers == 1
+    for extra in (["--builder", "local", "--runner", "local"], ["--strategy", "replay-trace"]):
+        rc = main(["tune", "--workload", "GMM", "--size", "small", "--trials", "2", "--work-dir", str(tmp_path / "w"),
+                   "--search-workers", "2", *extra])
+        err = capsys.readouterr()[1]
+        assert rc != 0 and "--search-workers 2 needs --strategy evolutionary and a Ray builder or runner" in err
