@@ -9,7 +9,7 @@ from random replays while the model scores at random, before its warm-up; evolve
 search's seconds (wall and CPU) and its share of the time from that batch's start to the next
 one's (the last: to the end of the run).
 
-search_workers: the search's worker processes (default 1: in process, as tune_tir).
+search_workers: the search's worker processes (default 2, as tune_tir over Ray; 1: in process).
 
 Usage: python bench/search_share.py [--trials 128] [--op GMM-1024] [--size standard] [--seed 1]
        [--search-workers N]
@@ -79,7 +79,7 @@ def batch_shares(spans: list, end: float) -> list:
 
 
 def measure(op: str, size: str, trials: int, seed: int, population: int | None,
-            search_workers: int | None = 1) -> dict:
+            search_workers: int | None = 2) -> dict:
     from raytune_ms.builder import Builder
     from raytune_ms.runner import Runner
 
@@ -130,8 +130,8 @@ def main(argv=None) -> int:
     ap.add_argument("--trials", type=int, default=128)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--population", type=int, default=None, help="evolutionary population (default 512)")
-    ap.add_argument("--search-workers", type=int, default=1,
-                    help="the search's worker processes (default 1: in process)")
+    ap.add_argument("--search-workers", type=int, default=2,
+                    help="the search's worker processes (1: in process)")
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
     cpu = os.times()

@@ -140,11 +140,12 @@ def register(subparsers) -> None:
     p.add_argument("--num-runners", type=_positive, default=None,
                    help="Ray runner actors (default: one per node while the cluster has a free "
                         "CPU, else one reserving none); overrides the default sizing")
-    p.add_argument("--search-workers", type=_positive, default=1, metavar="N",
+    p.add_argument("--search-workers", type=_positive, default=None, metavar="N",
                    help="processes that work out the evolutionary search's population: this one and N - 1 "
                         "Ray actors on its node, which use the cores the builders and runners leave idle while "
-                        "the search chooses a batch (a seed picks the same batches with any N; needs "
-                        "--strategy evolutionary and --builder ray or --runner ray)")
+                        "the search chooses a batch (a seed picks the same batches with any N; N > 1 needs "
+                        "--strategy evolutionary and --builder ray or --runner ray; default: 2 over Ray, "
+                        "else 1)")
     p.add_argument("--seed", type=int, default=None, help="makes the search reproducible")
     p.add_argument("--remeasure-top-k", type=_count, default=0, metavar="K",
                    help="after tuning, re-time the K best records side by side with more repeats, so the "
@@ -263,14 +264,15 @@ def run(args) -> int:
         if size is not None and kind != "ray":
             raise CommandError(f"--num-{flag}s needs --{flag} ray")
     strategy = args.strategy
-    if args.search_workers > 1:
-        if args.strategy != "evolutionary" or "ray" not in (args.builder, args.runner):
+    if args.search_workers is not None:
+        if args.search_workers > 1 and (args.strategy != "evolutionary" or "ray" not in (args.builder, args.runner)):
             raise CommandError(f"--search-workers {args.search_workers} needs --strategy evolutionary and a Ray "
                                f"builder or runner (got --strategy {args.strategy}, --builder {args.builder}, "
                                f"--runner {args.runner})")
-        from .search_strategy import EvolutionarySearch
+        if args.strategy == "evolutionary":
+            from .search_strategy import EvolutionarySearch
 
-        strategy = EvolutionarySearch(search_workers=args.search_workers)
+            strategy = EvolutionarySearch(search_workers=args.search_workers)
     address = os.environ.get("RAY_ADDRESS")
     if address and "ray" in (args.builder, args.runner):  # a stopped cluster: fail now, not in minutes
         from .ray_address import check_address

@@ -49,7 +49,7 @@ def test_tune_cli_default_space_is_post_order_apply(tmp_path, capsys):
 def test_search_workers_need_the_evolutionary_search_over_ray(tmp_path, capsys):
     from raytune_ms.cli import build_parser
 
-    assert build_parser().parse_args(["tune", "--workload", "GMM", "--work-dir", str(tmp_path)]).search_workers == 1
+    assert build_parser().parse_args(["tune", "--workload", "GMM", "--work-dir", str(tmp_path)]).search_workers is None
     for extra in (["--builder", "local", "--runner", "local"], ["--strategy", "replay-trace"]):
         rc = main(["tune", "--workload", "GMM", "--size", "small", "--trials", "2", "--work-dir", str(tmp_path / "w"),
                    "--search-workers", "2", *extra])
