@@ -207,12 +207,14 @@ class EvolutionarySearch(SearchStrategy):
 
     # -- replay ------------------------------------------------------------------------------
     def _replay(self, trace: Trace, state) -> _Member | None:
-        """`trace` (its postprocs dropped) replayed on the task's module, then postprocessed;
-        None if a step fails or a postprocessor rejects it."""
+        """`trace` (a record's: every decision in it; its postprocs dropped) replayed on the
+        task's module, then postprocessed; None if a step fails or a postprocessor rejects it.
+        (No draw from the run's random state: whether a record is replayed or met as the
+        member it was handed out as does not change the batches.)"""
         state.num_replays += 1
         with Profiler.timeit("EvolutionarySearch/Replay"):
             try:
-                sch = replay_cache(self.context.mod).replay(trace, seed=state.rng.getrandbits(62))
+                sch = replay_cache(self.context.mod).replay(trace)
                 cand = candidate_from_schedule(sch, self.context.postprocs)
             except Exception:  # noqa: BLE001 - any failure of a replay only drops that sample
                 return None
@@ -254,7 +256,8 @@ class EvolutionarySearch(SearchStrategy):
         return model.predict_extracted(len(members), features)
 
     def _record_member(self, state, record) -> _Member | None:
-        """A database record re-validated on this task (cached by its trace text)."""
+        """A database record re-validated on this task (cached by its trace text; a record of
+        a candidate this run handed out is its member, not replayed)."""
         text = record.trace_text()
         if text not in state.db_members:
             try:
@@ -514,6 +517,8 @@ class EvolutionarySearch(SearchStrategy):
                 continue
             if member.mutated:
                 state.num_handed_out_mutated += 1
+            # its record will hold this text: the next populations take the member as it is
+            state.db_members.setdefault(cand.sch.trace.compact_json(), member)
             out.append(cand)
         return out
 

@@ -213,6 +213,36 @@ def test_a_mutation_met_again_is_not_postprocessed_again(monkeypatch):
 
 
 
+def test_the_records_of_what_it_handed_out_join_the_population_without_a_replay(monkeypatch):
+    """The database's best seed each population; a record of a candidate this run handed out is
+    that candidate's member (no replay from its JSON). Either way every program handed out is
+    new. (The batches differ from a search that replays every record: a mutated member keeps
+    the key of its mutation, a replayed record gets its full trace's.)"""
+    def batches(keep):
+        strategy = small_search()
+        ctx = context(ms.workloads.get("GMM", "small"), strategy)
+        db = MemoryDatabase()
+        ctx.pre_tuning(max_trials=24, num_trials_per_iter=8, database=db, cost_model=RandomModel(seed=1))
+        workload, replayed, out = db.commit_workload(ctx.mod), [], []
+        real = EvolutionarySearch._replay
+        monkeypatch.setattr(EvolutionarySearch, "_replay", lambda self, trace, state: replayed.append(trace)
+                            or real(self, trace, state))
+        for _ in range(3):
+            if not keep:
+                strategy._run.db_members.clear()
+            batch = ctx.generate_measure_candidates()
+            out += [tir.structural_hash(c.sch.mod) for c in batch]
+            for i, cand in enumerate(batch):
+                db.commit_tuning_record(TuningRecord(cand.sch.trace, workload, [1e-3 * (i + 1)], ctx.target,
+                                                     cand.args_info))
+        return out, len(replayed)
+
+    kept, replays_kept = batches(True)
+    fresh, replays_fresh = batches(False)
+    assert len(set(kept)) == len(set(fresh)) == 24
+    assert replays_kept == 0 and replays_fresh == 2 * int(24 * 0.2)  # (the 4 best records seed batches 2 and 3)
+
+
 def test_only_members_that_may_enter_the_best_are_hashed(monkeypatch):
     """A member scored below the heap's least is never hashed: fewer hashes than programs
     made, and still every handed-out program is new."""
@@ -238,7 +268,11 @@ def test_a_random_sample_also_in_the_heap_does_not_shorten_the_batch(seed):
     import random
     from types import SimpleNamespace
 
-    members = [SimpleNamespace(shash=f"h{i}", mutated=False, cand=f"c{i}") for i in range(4)]
-    state = SimpleNamespace(rng=random.Random(seed), measured=set(), num_handed_out_mutated=0)
+    class Cand:  # (what _pick reads of a candidate: its trace's text)
+        def __init__(self, i):
+            self.sch = SimpleNamespace(trace=SimpleNamespace(compact_json=lambda: f"t{i}"))
+
+    members = [SimpleNamespace(shash=f"h{i}", mutated=False, cand=Cand(i)) for i in range(4)]
+    state = SimpleNamespace(rng=random.Random(seed), measured=set(), num_handed_out_mutated=0, db_members={})
     out = EvolutionarySearch(eps_greedy=0.34)._pick(state, members[:3], [members[0], members[3]], 3)
     assert len(out) == 3 and len(set(out)) == 3
