@@ -37,12 +37,24 @@ def _expected(writers, count):
 
 
 def test_concurrent_process_writers(tmp_path):
+    """One process per writer, each ending on its own (a Pool's terminate SIGTERMs its idle
+    workers: once in CI one of them did not die and the test hung for its 600 s timeout; a
+    writer that does not finish is named here instead)."""
     path = str(tmp_path / "db")
     writers, count = 4, 60
     ctx = mp.get_context("spawn")
-    with ctx.Pool(writers) as pool:
-        args = [(path, w, count, 1 + w * 3) for w in range(writers)]  # flush every 1, 4, 7, 10
-        assert pool.starmap(write_records, args) == [count] * writers
+    procs = [ctx.Process(target=write_records, args=(path, w, count, 1 + w * 3))  # flush every 1, 4, 7, 10
+             for w in range(writers)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=180)
+    hung = [proc.pid for proc in procs if proc.is_alive()]
+    for proc in procs:
+        if proc.is_alive():
+            proc.kill()
+    assert not hung, f"writer processes {hung} did not finish within 180 s"
+    assert [proc.exitcode for proc in procs] == [0] * writers
     assert sorted(_tags(path)) == _expected(writers, count)
     workloads = ParquetDatabase(path).workloads()
     assert len(workloads) == 1  # every writer committed it; readers merge the copies
