@@ -59,20 +59,20 @@ class _State:
 
     __slots__ = ("sch", "outs", "next", "used")
 
-    def __init__(self, sch, outs, used=0):
+    def __init__(self, sch, outs):
         self.sch = sch
         self.outs = outs
         self.next: dict = {}
-        self.used = used
+        self.used = 0
 
 
 class ReplayCache:
     """Replays traces (without their postprocessing) on one module, reusing the states of the
     longest matching prefix replayed before. Once `max_states` states are kept (a replay may
     pass it by its own length), the next replay first drops the states of the least recent
-    replays down to `max_states // 2` (the search's
-    parents are the last generations' programs, so their states are the ones that pay: starting
-    over instead costs a GMM-1024 batch ~15% more replay work at every refill).
+    replays down to `max_states // 2` (the search's parents are the last generations' programs,
+    so their states are the ones that pay: starting over instead costs a GMM-1024 batch ~15%
+    more replay work at every refill).
 
     Why 40000: one evolutionary batch on GMM-1024 adds ~12000 states, ~2.7 KB each (a
     schedule copy's symbol table and trace list; the programs are shared), so the cache holds
